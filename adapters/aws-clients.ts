@@ -1,0 +1,43 @@
+/**
+ * The one place AWS SDK clients are built. One client per service per process (Lambda reuses
+ * them across invocations); an endpoint configuration points them at local servers, so the same
+ * production code runs against dynalite in tests and the local engine.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+
+export interface EndpointConfig {
+  region?: string;
+  /** Per-service endpoint overrides, e.g. `{ dynamodb: 'http://127.0.0.1:4567' }`. */
+  endpoints?: Partial<Record<'dynamodb' | 'cloudwatch' | 'applicationAutoScaling', string>>;
+  /** Static credentials for local servers; omitted in AWS, where the default chain applies. */
+  localCredentials?: boolean;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+function clientConfig(config: EndpointConfig, endpoint: string | undefined) {
+  return {
+    region: config.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    ...(endpoint ? { endpoint } : {}),
+    ...(config.localCredentials ? { credentials: LOCAL_CREDENTIALS } : {}),
+  };
+}
+
+export function createDynamoDbClient(config: EndpointConfig = {}): DynamoDBClient {
+  return new DynamoDBClient(clientConfig(config, config.endpoints?.dynamodb));
+}
+
+export function createCloudWatchClient(config: EndpointConfig = {}): CloudWatchClient {
+  return new CloudWatchClient(clientConfig(config, config.endpoints?.cloudwatch));
+}
+
+export function createAutoScalingClient(config: EndpointConfig = {}): ApplicationAutoScalingClient {
+  return new ApplicationAutoScalingClient(clientConfig(config, config.endpoints?.applicationAutoScaling));
+}
+
+/** Local servers: a fixed region and static credentials, so nothing reaches for AWS config. */
+export function localEndpointConfig(endpoints: EndpointConfig['endpoints']): EndpointConfig {
+  return { region: 'us-east-1', endpoints, localCredentials: true };
+}
