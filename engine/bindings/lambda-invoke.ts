@@ -1,0 +1,84 @@
+/**
+ * `arn:aws:states:::lambda:invoke`: runs the handler module in-process with the event and context
+ * Lambda would give it, and returns what the optimized integration returns (`Payload` and friends).
+ */
+import { randomUUID } from 'node:crypto';
+import { functionNameOf, lambdaArn } from '../arns.ts';
+import { toJson, type JsonValue, isJsonObject } from '../json.ts';
+import { TaskError } from './task-error.ts';
+
+/** The part of the Lambda context object handlers and Powertools read. */
+export interface LocalLambdaContext {
+  functionName: string;
+  functionVersion: string;
+  invokedFunctionArn: string;
+  memoryLimitInMB: string;
+  awsRequestId: string;
+  logGroupName: string;
+  logStreamName: string;
+  callbackWaitsForEmptyEventLoop: boolean;
+  getRemainingTimeInMillis(): number;
+  done(): void;
+  fail(): void;
+  succeed(): void;
+}
+
+export type LocalLambdaHandler = (event: unknown, context: LocalLambdaContext) => Promise<unknown>;
+
+export interface LambdaFunctionTable {
+  get(functionName: string): LocalLambdaHandler | undefined;
+  names(): string[];
+}
+
+function contextFor(functionName: string): LocalLambdaContext {
+  return {
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: lambdaArn(functionName),
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Lambda reports a function error as `errorType` / JSON cause; Step Functions surfaces both. */
+function functionError(error: unknown): TaskError {
+  const errorType = error instanceof Error ? error.name : 'Error';
+  const errorMessage = error instanceof Error ? error.message : String(error);
+  const trace = error instanceof Error && error.stack ? error.stack.split('\n') : [];
+  return new TaskError(errorType, JSON.stringify({ errorType, errorMessage, trace }));
+}
+
+export function invokeLocalFunction(functions: LambdaFunctionTable) {
+  return async (parameters: JsonValue): Promise<JsonValue> => {
+    if (!isJsonObject(parameters) || typeof parameters.FunctionName !== 'string') {
+      throw new TaskError('States.Runtime', 'lambda:invoke needs a FunctionName string in Parameters');
+    }
+    const name = functionNameOf(parameters.FunctionName);
+    const handler = functions.get(name);
+    if (!handler) {
+      // What Lambda answers for a function that does not exist.
+      throw new TaskError('Lambda.ResourceNotFoundException', `Function not found: ${lambdaArn(name)}`);
+    }
+    // The payload crosses a JSON boundary both ways, exactly as it does in AWS.
+    const event = toJson(parameters.Payload ?? {});
+    let result: unknown;
+    try {
+      result = await handler(event, contextFor(name));
+    } catch (error) {
+      throw functionError(error);
+    }
+    return {
+      ExecutedVersion: '$LATEST',
+      Payload: toJson(result),
+      SdkHttpMetadata: { HttpStatusCode: 200 },
+      StatusCode: 200,
+    };
+  };
+}

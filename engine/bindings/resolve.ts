@@ -1,0 +1,142 @@
+/**
+ * Binds a Task's Resource to what runs it locally, by the kind of resource. Returns a reason
+ * string for a resource the engine cannot run, so registration can name the state.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_REGION, functionNameOf } from '../arns.ts';
+import type { ExecutionRecord, StartOptions } from '../local-engine.ts';
+import type { HistoryRecorder } from '../history.ts';
+import { isJsonObject, type JsonValue } from '../json.ts';
+import type { TaskTokens } from '../task-tokens.ts';
+import { callSdkAction, dynamoDbService, type SdkService } from './aws-sdk.ts';
+import { invokeLocalFunction, type LambdaFunctionTable } from './lambda-invoke.ts';
+import { startNestedExecution } from './start-execution.ts';
+import { TaskError } from './task-error.ts';
+
+export interface InvocationContext {
+  stateName: string;
+  history: HistoryRecorder;
+  execution: ExecutionRecord;
+  tokens: TaskTokens;
+}
+
+export interface TaskBinding {
+  resourceType: string;
+  resource: string;
+  invoke(parameters: JsonValue, context: InvocationContext): Promise<JsonValue>;
+}
+
+export interface BindingSources {
+  functions: LambdaFunctionTable;
+  dynamodb: DynamoDBClient | undefined;
+  sdkServices: Record<string, SdkService>;
+  tokens: TaskTokens;
+  startNested(reference: string, input: JsonValue, options: StartOptions): Promise<ExecutionRecord>;
+}
+
+type Call = (parameters: JsonValue, context: InvocationContext) => Promise<JsonValue>;
+
+const OPTIMIZED_DYNAMODB = new Set(['getItem', 'putItem', 'updateItem', 'deleteItem']);
+
+export function bindTask(
+  resource: string,
+  parameters: JsonValue | undefined,
+  sources: BindingSources,
+): TaskBinding | string {
+  const match = /^arn:aws:states:::([a-z0-9-]+):(.+)$/.exec(resource);
+  if (!match) {
+    return 'only service integrations (arn:aws:states:::…) are bound locally; call a Lambda through lambda:invoke';
+  }
+  const [, service, rest] = match as unknown as [string, string, string];
+  const [action, ...patternParts] = rest.split('.');
+  const pattern = patternParts.join('.');
+
+  if (service === 'lambda' && action === 'invoke' && (pattern === '' || pattern === 'waitForTaskToken')) {
+    const staticName = isJsonObject(parameters) ? parameters.FunctionName : undefined;
+    if (typeof staticName === 'string' && !sources.functions.get(functionNameOf(staticName))) {
+      return `no local handler is registered for function ${functionNameOf(staticName)}`;
+    }
+    return binding('lambda', rest, pattern, invokeLocalFunction(sources.functions), sources.tokens);
+  }
+  if (service === 'aws-sdk') {
+    const [sdkService, sdkAction] = rest.split(':') as [string, string | undefined];
+    const [actionName = ''] = (sdkAction ?? '').split('.');
+    const target =
+      sdkService === 'dynamodb' && sources.dynamodb
+        ? dynamoDbService(sources.dynamodb, 'DynamoDb')
+        : sources.sdkServices[sdkService];
+    if (!target) return `no local server or simulated world serves the ${sdkService} API`;
+    if (!target.has(actionName)) return `${sdkService} has no action ${actionName}`;
+    if ((sdkAction ?? '').includes('.'))
+      return 'integration patterns are not supported on aws-sdk tasks locally';
+    return binding(
+      `aws-sdk:${sdkService}`,
+      actionName,
+      '',
+      callSdkAction(target, actionName),
+      sources.tokens,
+    );
+  }
+  if (service === 'dynamodb' && OPTIMIZED_DYNAMODB.has(action ?? '') && pattern === '') {
+    if (!sources.dynamodb) return 'the engine was started without a DynamoDB endpoint';
+    const call = callSdkAction(dynamoDbService(sources.dynamodb, 'DynamoDB'), action as string);
+    return binding('dynamodb', rest, '', call, sources.tokens);
+  }
+  if (service === 'states' && action === 'startExecution' && pattern === 'sync:2') {
+    return binding('states', rest, '', startNestedExecution(sources.startNested), sources.tokens);
+  }
+  return `the ${service}:${rest} integration is not bound in the local engine`;
+}
+
+/** Wraps a call with the history events AWS records for a task, and the token wait if asked. */
+function binding(
+  resourceType: string,
+  resource: string,
+  pattern: string,
+  call: Call,
+  tokens: TaskTokens,
+): TaskBinding {
+  return {
+    resourceType,
+    resource,
+    invoke: async (parameters, context) => {
+      const { history } = context;
+      const token = pattern === 'waitForTaskToken' ? tokens.claimFrom(parameters) : undefined;
+      if (pattern === 'waitForTaskToken' && !token) {
+        throw new TaskError(
+          'States.Runtime',
+          `${context.stateName} waits for a task token but passes none ($$.Task.Token)`,
+        );
+      }
+      history.record('TaskScheduled', {
+        taskScheduledEventDetails: {
+          resourceType,
+          resource,
+          region: LOCAL_REGION,
+          parameters: JSON.stringify(parameters),
+        },
+      });
+      history.record('TaskStarted', { taskStartedEventDetails: { resourceType, resource } });
+      try {
+        let output = await call(parameters, context);
+        if (token) {
+          history.record('TaskSubmitted', {
+            taskSubmittedEventDetails: { resourceType, resource, output: JSON.stringify(output) },
+          });
+          output = await tokens.wait(token, context.execution.executionArn, context.stateName);
+        }
+        history.record('TaskSucceeded', {
+          taskSucceededEventDetails: { resourceType, resource, output: JSON.stringify(output) },
+        });
+        return output;
+      } catch (error) {
+        const failure =
+          error instanceof TaskError ? error : new TaskError('States.TaskFailed', String(error));
+        history.record('TaskFailed', {
+          taskFailedEventDetails: { resourceType, resource, error: failure.name, cause: failure.message },
+        });
+        throw failure;
+      }
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * `arn:aws:states:::states:startExecution.sync:2`: a nested local execution. The parent waits for
+ * it and gets the same output shape as in AWS (`Output` as JSON, not a string, for `:2`); a failed
+ * child fails the task with `States.TaskFailed` and the child's description as the cause.
+ */
+import type { ExecutionRecord, StartOptions } from '../local-engine.ts';
+import { isJsonObject, type JsonValue } from '../json.ts';
+import { TaskError } from './task-error.ts';
+import type { InvocationContext } from './resolve.ts';
+
+type StartNested = (reference: string, input: JsonValue, options: StartOptions) => Promise<ExecutionRecord>;
+
+export function startNestedExecution(startNested: StartNested) {
+  return async (parameters: JsonValue, context: InvocationContext): Promise<JsonValue> => {
+    if (!isJsonObject(parameters) || typeof parameters.StateMachineArn !== 'string') {
+      throw new TaskError('States.Runtime', 'startExecution needs a StateMachineArn in Parameters');
+    }
+    // Input may be a JSON string or an object, as in AWS.
+    const raw = parameters.Input ?? {};
+    const input = typeof raw === 'string' ? (JSON.parse(raw) as JsonValue) : raw;
+    const child = await startNested(parameters.StateMachineArn, input, {
+      ...(typeof parameters.Name === 'string' ? { name: parameters.Name } : {}),
+      parentExecutionArn: context.execution.executionArn,
+    });
+    const description: JsonValue = {
+      ExecutionArn: child.executionArn,
+      StateMachineArn: child.stateMachineArn,
+      Name: child.name,
+      Status: child.status,
+      StartDate: child.startDate.getTime(),
+      StopDate: child.stopDate?.getTime() ?? null,
+      Input: child.input,
+      InputDetails: { Included: true },
+      ...(child.status === 'SUCCEEDED'
+        ? { Output: child.output ?? null, OutputDetails: { Included: true } }
+        : { Error: child.error ?? 'States.TaskFailed', Cause: child.cause ?? '' }),
+    };
+    if (child.status !== 'SUCCEEDED') throw new TaskError('States.TaskFailed', JSON.stringify(description));
+    return description;
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Errors the local engine raises about the machines it is asked to run. They are thrown before an
+ * execution starts (a definition the engine cannot run faithfully must not half-run).
+ */
+export class LocalEngineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class UnsupportedResourceError extends LocalEngineError {
+  readonly stateName: string;
+  readonly resource: string;
+  constructor(machineName: string, stateName: string, resource: string, why: string) {
+    super(
+      `State "${stateName}" of ${machineName} uses ${resource}, which the local engine cannot run: ${why}`,
+    );
+    this.stateName = stateName;
+    this.resource = resource;
+  }
+}
+
+export class MissingSubstitutionError extends LocalEngineError {
+  readonly placeholders: string[];
+  constructor(machineName: string, placeholders: string[]) {
+    super(`${machineName} needs definition substitutions for: ${placeholders.join(', ')}`);
+    this.placeholders = placeholders;
+  }
+}
+
+export class UnknownStateMachineError extends LocalEngineError {
+  constructor(reference: string, known: string[]) {
+    super(`No local state machine "${reference}"; known: ${known.join(', ') || 'none'}`);
+  }
+}
+
+export class UnknownExecutionError extends LocalEngineError {
+  constructor(executionArn: string) {
+    super(`No local execution ${executionArn}`);
+  }
+}
+
+export class InvalidTaskTokenError extends LocalEngineError {
+  constructor(token: string) {
+    super(`Task token ${token} is not waiting (unknown, already answered, or timed out)`);
+  }
+}

@@ -1,0 +1,311 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LocalEngine } from '../../engine/local-engine.ts';
+import { startLocalDynamoDb, type LocalDynamoDb } from '../../engine/dynalite.ts';
+import { createDynamoDbClient, localEndpointConfig } from '../../adapters/aws-clients.ts';
+import { UnsupportedResourceError } from '../../engine/errors.ts';
+import { billedStateTransitions, statesEntered } from '../../engine/history.ts';
+import type { AslDefinition } from '../../engine/asl.ts';
+import type { LocalLambdaHandler } from '../../engine/bindings/lambda-invoke.ts';
+import { VirtualClock } from '../../engine/virtual-clock.ts';
+
+function functionTable(handlers: Record<string, LocalLambdaHandler>) {
+  return { get: (name: string) => handlers[name], names: () => Object.keys(handlers) };
+}
+
+const invoke = (fn: string, next: string | undefined, extra: object = {}) => ({
+  Type: 'Task' as const,
+  Resource: 'arn:aws:states:::lambda:invoke',
+  Parameters: { FunctionName: `arn:aws:lambda:us-east-1:000000000000:function:${fn}`, 'Payload.$': '$' },
+  OutputPath: '$.Payload',
+  ...(next ? { Next: next } : { End: true as const }),
+  ...extra,
+});
+
+let dynamo: LocalDynamoDb;
+let client: DynamoDBClient;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamoDb();
+  client = createDynamoDbClient(localEndpointConfig({ dynamodb: dynamo.endpoint }));
+  await client.send(
+    new CreateTableCommand({
+      TableName: 'engine-test',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+});
+
+afterAll(async () => {
+  client.destroy();
+  await dynamo.close();
+});
+
+describe('the local engine', () => {
+  it('runs a Lambda task in-process with the payload and returns what lambda:invoke returns', async () => {
+    const seen: unknown[] = [];
+    const engine = new LocalEngine({
+      functions: functionTable({
+        double: async (event) => {
+          seen.push(event);
+          return { value: (event as { value: number }).value * 2 };
+        },
+      }),
+    });
+    engine.register('doubler', {
+      StartAt: 'Double it',
+      States: { 'Double it': { ...invoke('double', undefined), OutputPath: '$' } },
+    });
+    const run = await engine.run('doubler', { value: 21 });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(seen).toEqual([{ value: 21 }]);
+    expect(run.output).toEqual({
+      ExecutedVersion: '$LATEST',
+      Payload: { value: 42 },
+      SdkHttpMetadata: { HttpStatusCode: 200 },
+      StatusCode: 200,
+    });
+  });
+
+  it('advances virtual time for Wait states instead of sleeping', async () => {
+    const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+    const seenAt: number[] = [];
+    const engine = new LocalEngine({
+      clock,
+      functions: functionTable({ stamp: async () => seenAt.push(clock.elapsedSeconds()) }),
+    });
+    engine.register('waiter', {
+      StartAt: 'Wait half an hour',
+      States: {
+        'Wait half an hour': { Type: 'Wait', Seconds: 1800, Next: 'Wait as long as asked' },
+        'Wait as long as asked': { Type: 'Wait', SecondsPath: '$.pause', Next: 'Stamp' },
+        Stamp: invoke('stamp', undefined),
+      },
+    });
+    const started = performance.now();
+    const run = await engine.run('waiter', { pause: 120 });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(seenAt).toEqual([1920]);
+    expect(run.stopDate!.getTime() - run.startDate.getTime()).toBe(1_920_000);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('retries a named error with backoff in virtual time, then succeeds', async () => {
+    const clock = new VirtualClock();
+    let calls = 0;
+    const attemptsAt: number[] = [];
+    const engine = new LocalEngine({
+      clock,
+      functions: functionTable({
+        flaky: async () => {
+          attemptsAt.push(clock.elapsedSeconds());
+          if (++calls < 3) {
+            const error = new Error('slow down');
+            error.name = 'AwsThrottledError';
+            throw error;
+          }
+          return { ok: true };
+        },
+      }),
+    });
+    engine.register('retrier', {
+      StartAt: 'Call flaky',
+      States: {
+        'Call flaky': invoke('flaky', undefined, {
+          Retry: [{ ErrorEquals: ['AwsThrottledError'], IntervalSeconds: 2, BackoffRate: 3, MaxAttempts: 4 }],
+        }),
+      },
+    });
+    const run = await engine.run('retrier', {});
+    expect(run.status).toBe('SUCCEEDED');
+    expect(attemptsAt).toEqual([0, 2, 8]);
+    const failures = run.history.filter((e) => e.type === 'TaskFailed');
+    expect(failures.map((e) => e.taskFailedEventDetails?.error)).toEqual([
+      'AwsThrottledError',
+      'AwsThrottledError',
+    ]);
+    expect(billedStateTransitions(run.history)).toBe(3);
+  });
+
+  it('reports a function error as Lambda does: errorType as Error, a JSON cause, catchable by name', async () => {
+    const engine = new LocalEngine({
+      functions: functionTable({
+        reject: async () => {
+          const error = new Error('tableName is required');
+          error.name = 'InvalidRequestError';
+          throw error;
+        },
+      }),
+    });
+    engine.register('catcher', {
+      StartAt: 'Validate',
+      States: {
+        Validate: {
+          ...invoke('reject', 'Never'),
+          Catch: [{ ErrorEquals: ['InvalidRequestError'], ResultPath: '$.error', Next: 'Rejected' }],
+        },
+        Never: { Type: 'Succeed' },
+        Rejected: { Type: 'Fail', Error: 'Rejected', Cause: 'bad input' },
+      },
+    } as unknown as AslDefinition);
+    const run = await engine.run('catcher', {});
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('Rejected');
+    expect(statesEntered(run.history)).toEqual(['Validate', 'Rejected']);
+    const failed = run.history.find((e) => e.type === 'TaskFailed')?.taskFailedEventDetails;
+    expect(failed?.error).toBe('InvalidRequestError');
+    expect(JSON.parse(failed!.cause)).toMatchObject({
+      errorType: 'InvalidRequestError',
+      errorMessage: 'tableName is required',
+    });
+  });
+
+  it('calls DynamoDB for aws-sdk and optimized integrations, naming errors as Step Functions does', async () => {
+    const engine = new LocalEngine({ functions: functionTable({}), dynamodb: client });
+    engine.register('dynamo', {
+      StartAt: 'Put the item',
+      States: {
+        'Put the item': {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::dynamodb:putItem',
+          Parameters: { TableName: 'engine-test', Item: { pk: { 'S.$': '$.id' } } },
+          ResultPath: null,
+          Next: 'Read it back',
+        },
+        'Read it back': {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::dynamodb:getItem',
+          Parameters: { TableName: 'engine-test', Key: { pk: { 'S.$': '$.id' } } },
+          ResultSelector: { 'pk.$': '$.Item.pk.S' },
+          ResultPath: '$.readBack',
+          Next: 'Describe the table',
+        },
+        'Describe the table': {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:dynamodb:describeTable',
+          Parameters: { TableName: 'engine-test' },
+          ResultSelector: { 'status.$': '$.Table.TableStatus' },
+          ResultPath: '$.table',
+          Next: 'Describe a missing table',
+        },
+        'Describe a missing table': {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:dynamodb:describeTable',
+          Parameters: { TableName: 'no-such-table' },
+          Catch: [
+            { ErrorEquals: ['DynamoDb.ResourceNotFoundException'], ResultPath: '$.missing', Next: 'Done' },
+          ],
+          Next: 'Done',
+        },
+        Done: { Type: 'Succeed' },
+      },
+    });
+    const run = await engine.run('dynamo', { id: 'order-1' });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toMatchObject({
+      readBack: { pk: 'order-1' },
+      table: { status: 'ACTIVE' },
+      missing: { Error: 'DynamoDb.ResourceNotFoundException' },
+    });
+  });
+
+  it('runs startExecution.sync:2 as a nested local execution', async () => {
+    const engine = new LocalEngine({
+      functions: functionTable({ greet: async (e) => ({ greeting: `hello ${(e as { who: string }).who}` }) }),
+    });
+    engine.register('child', { StartAt: 'Greet', States: { Greet: invoke('greet', undefined) } });
+    engine.register('parent', {
+      StartAt: 'Run the child',
+      States: {
+        'Run the child': {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::states:startExecution.sync:2',
+          Parameters: {
+            StateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:child',
+            Input: { 'who.$': '$.who' },
+          },
+          OutputPath: '$.Output',
+          End: true,
+        },
+      },
+    });
+    const run = await engine.run('parent', { who: 'operator' });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toEqual({ greeting: 'hello operator' });
+    const child = engine.executions().find((e) => e.parentExecutionArn === run.executionArn);
+    expect(child?.status).toBe('SUCCEEDED');
+  });
+
+  it('waits on .waitForTaskToken until the token is answered', async () => {
+    const engine = new LocalEngine({ functions: functionTable({ ask: async () => ({ asked: true }) }) });
+    engine.register('approval', {
+      StartAt: 'Ask for approval',
+      States: {
+        'Ask for approval': {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: { FunctionName: 'ask', Payload: { 'token.$': '$$.Task.Token' } },
+          End: true,
+        },
+      },
+    });
+    const handle = engine.start('approval', {});
+    await expect.poll(() => engine.tokens.pending().length).toBe(1);
+    const [pending] = engine.tokens.pending();
+    expect(pending?.stateName).toBe('Ask for approval');
+    engine.tokens.succeed(pending!.token, { approved: true, by: 'alice' });
+    const run = await handle.done;
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toEqual({ approved: true, by: 'alice' });
+    expect(run.history.map((e) => e.type)).toContain('TaskSubmitted');
+  });
+
+  it('refuses, before running, a resource it cannot run, naming the state', () => {
+    const engine = new LocalEngine({ functions: functionTable({}) });
+    const definition: AslDefinition = {
+      StartAt: 'Publish',
+      States: {
+        Publish: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sns:publish',
+          Parameters: { TopicArn: 'arn:aws:sns:us-east-1:000000000000:t', Message: 'hi' },
+          End: true,
+        },
+      },
+    };
+    expect(() => engine.register('publisher', definition)).toThrow(UnsupportedResourceError);
+    expect(() => engine.register('publisher', definition)).toThrow(
+      /State "Publish" of publisher uses arn:aws:states:::sns:publish/,
+    );
+  });
+
+  it('refuses a Lambda task whose function has no local handler', () => {
+    const engine = new LocalEngine({ functions: functionTable({}) });
+    expect(() =>
+      engine.register('orphan', { StartAt: 'Call', States: { Call: invoke('missing-fn', undefined) } }),
+    ).toThrow(/no local handler is registered for function missing-fn/);
+  });
+
+  it('binds tasks inside Map and Parallel states too', async () => {
+    const engine = new LocalEngine({
+      functions: functionTable({ square: async (e) => (e as { n: number }).n ** 2 }),
+    });
+    engine.register('fanout', {
+      StartAt: 'Square each',
+      States: {
+        'Square each': {
+          Type: 'Map',
+          ItemsPath: '$.numbers',
+          ItemSelector: { 'n.$': '$$.Map.Item.Value' },
+          ItemProcessor: { StartAt: 'Square', States: { Square: invoke('square', undefined) } },
+          End: true,
+        },
+      },
+    } as unknown as AslDefinition);
+    const run = await engine.run('fanout', { numbers: [1, 2, 3] });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toEqual([1, 4, 9]);
+  });
+});
