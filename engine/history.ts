@@ -2,7 +2,6 @@
  * Execution history in the shape of Step Functions' GetExecutionHistory, with virtual timestamps.
  * The CLI's `describe` and the tests read runs through this, as operators read them in AWS.
  */
-import type { JsonValue } from './json.ts';
 
 export type HistoryEventType =
   | 'ExecutionStarted'
