@@ -1,0 +1,134 @@
+/**
+ * Acting: carries out a plan, after checking the table is still as the plan saw it. The returned
+ * action record (before/after values) is what the report and the audit ledger keep.
+ */
+import { DescribeTableCommand, UpdateTableCommand, type TableDescription } from '@aws-sdk/client-dynamodb';
+import type { CapacityPorts } from '../ports.ts';
+import { ResourceBusyError, classifyAwsError } from '../errors.ts';
+import type { CapacityPlan, DimensionChange } from './plan.ts';
+import type { Dimension } from './table-metrics.ts';
+
+export interface AppliedChange {
+  dimension: Dimension;
+  via: DimensionChange['via'];
+  before: number;
+  after: number;
+  /** Why nothing was sent for this change, when nothing was. */
+  skipped?: string;
+}
+
+export interface CapacityAction {
+  kind: 'raise-capacity' | 'switch-to-on-demand';
+  tableName: string;
+  at: string;
+  changes: AppliedChange[];
+  billingMode?: { before: string; after: string };
+}
+
+export type ActionablePlan = Extract<CapacityPlan, { kind: 'raise-capacity' | 'switch-to-on-demand' }>;
+
+export async function applyCapacityPlan(ports: CapacityPorts, plan: ActionablePlan): Promise<CapacityAction> {
+  const table = await describe(ports, plan.tableName);
+  if (table.TableStatus !== 'ACTIVE') {
+    throw new ResourceBusyError(
+      `Table ${plan.tableName} is ${table.TableStatus}; waiting for ACTIVE before changing it`,
+    );
+  }
+  const at = new Date(ports.now()).toISOString();
+  if (plan.kind === 'switch-to-on-demand') {
+    const before = table.BillingModeSummary?.BillingMode ?? 'PROVISIONED';
+    if (before !== 'PAY_PER_REQUEST') {
+      await update(ports, plan.tableName, { BillingMode: 'PAY_PER_REQUEST' });
+    }
+    return {
+      kind: plan.kind,
+      tableName: plan.tableName,
+      at,
+      changes: [],
+      billingMode: { before, after: 'PAY_PER_REQUEST' },
+    };
+  }
+
+  const current: Record<Dimension, number> = {
+    read: table.ProvisionedThroughput?.ReadCapacityUnits ?? 0,
+    write: table.ProvisionedThroughput?.WriteCapacityUnits ?? 0,
+  };
+  const applied: AppliedChange[] = [];
+  const direct: Partial<Record<Dimension, number>> = {};
+  for (const change of plan.changes) {
+    const base = { dimension: change.dimension, via: change.via, before: current[change.dimension] };
+    // Someone (auto scaling, an operator) may have raised it since the diagnosis: never lower it.
+    if (current[change.dimension] >= change.to) {
+      applied.push({
+        ...base,
+        after: current[change.dimension],
+        skipped: 'already at or above the planned capacity',
+      });
+      continue;
+    }
+    if (change.via === 'scalable-target' && change.scalableTarget) {
+      await registerRange(ports, plan.tableName, change.dimension, change.scalableTarget);
+    } else {
+      direct[change.dimension] = change.to;
+    }
+    applied.push({ ...base, after: change.to });
+  }
+  if (direct.read !== undefined || direct.write !== undefined) {
+    await update(ports, plan.tableName, {
+      ProvisionedThroughput: {
+        ReadCapacityUnits: direct.read ?? current.read,
+        WriteCapacityUnits: direct.write ?? current.write,
+      },
+    });
+  }
+  return { kind: plan.kind, tableName: plan.tableName, at, changes: applied };
+}
+
+async function describe(ports: CapacityPorts, tableName: string): Promise<TableDescription> {
+  try {
+    const output = await ports.dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    return output.Table ?? {};
+  } catch (error) {
+    throw classifyAwsError(error, `Describing table ${tableName}`);
+  }
+}
+
+async function update(
+  ports: CapacityPorts,
+  tableName: string,
+  change: Omit<ConstructorParameters<typeof UpdateTableCommand>[0], 'TableName'>,
+): Promise<void> {
+  try {
+    await ports.dynamodb.send(new UpdateTableCommand({ TableName: tableName, ...change }));
+  } catch (error) {
+    throw classifyAwsError(error, `Updating table ${tableName}`);
+  }
+}
+
+const SCALABLE_DIMENSION: Record<
+  Dimension,
+  'dynamodb:table:ReadCapacityUnits' | 'dynamodb:table:WriteCapacityUnits'
+> = {
+  read: 'dynamodb:table:ReadCapacityUnits',
+  write: 'dynamodb:table:WriteCapacityUnits',
+};
+
+async function registerRange(
+  ports: CapacityPorts,
+  tableName: string,
+  dimension: Dimension,
+  range: NonNullable<DimensionChange['scalableTarget']>,
+): Promise<void> {
+  try {
+    // Raising MinCapacity above the current capacity makes auto scaling scale out to it at once.
+    await ports.autoScaling.registerScalableTarget({
+      ServiceNamespace: 'dynamodb',
+      ResourceId: `table/${tableName}`,
+      ScalableDimension: SCALABLE_DIMENSION[dimension],
+      MinCapacity: range.toMin,
+      MaxCapacity: range.toMax,
+    });
+  } catch (error) {
+    throw classifyAwsError(error, `Raising the auto scaling range of table ${tableName} (${dimension})`);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Every error a selfheal task can raise, by name. Step Functions' Retry and Catch match on the
+ * error name (Lambda's `errorType`), so these names are part of the runbooks' contract: the ASL
+ * retries the `retryable` ones and catches the rest into a failure report.
+ */
+export abstract class SelfHealError extends Error {
+  /** Whether trying the same call again later may succeed. */
+  abstract readonly retryable: boolean;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The task's input is not what the runbook accepts. Nothing was changed. */
+export class InvalidRequestError extends SelfHealError {
+  readonly retryable = false;
+  readonly issues: string[];
+
+  constructor(what: string, issues: string[]) {
+    super(`${what} is invalid: ${issues.join('; ')}`);
+    this.issues = issues;
+  }
+}
+
+/** The resource a remediation names does not exist (deleted, or a wrong name in an alarm). */
+export class ResourceNotFoundError extends SelfHealError {
+  readonly retryable = false;
+}
+
+/** AWS throttled our own control-plane call; back off and try again. */
+export class AwsThrottledError extends SelfHealError {
+  readonly retryable = true;
+}
+
+/** A 5xx or network failure talking to AWS; likely to pass. */
+export class AwsTransientError extends SelfHealError {
+  readonly retryable = true;
+}
+
+/** The resource is mid-change (a table UPDATING); wait for it and try again. */
+export class ResourceBusyError extends SelfHealError {
+  readonly retryable = true;
+}
+
+/** AWS refused the change for a reason retrying will not fix (a limit, a quota, a rule). */
+export class ChangeRejectedError extends SelfHealError {
+  readonly retryable = false;
+}
+
+/** An AWS error we do not know how to handle: surfaced as is, never retried blindly. */
+export class UnexpectedAwsError extends SelfHealError {
+  readonly retryable = false;
+}
+
+/** Names of the retryable errors, for the runbooks' Retry blocks and their tests. */
+export const RETRYABLE_ERRORS = ['AwsThrottledError', 'AwsTransientError', 'ResourceBusyError'] as const;
+
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'ConcurrentUpdateException',
+]);
+const TRANSIENT = new Set(['InternalServerError', 'InternalFailure', 'ServiceUnavailable', 'TimeoutError']);
+const NOT_FOUND = new Set(['ResourceNotFoundException', 'ObjectNotFoundException']);
+
+/**
+ * Maps an AWS SDK error to a named selfheal error. `what` says which call failed, so the message
+ * an operator reads in the execution history stands on its own.
+ */
+export function classifyAwsError(error: unknown, what: string): SelfHealError {
+  if (error instanceof SelfHealError) return error;
+  const name = error instanceof Error ? error.name : 'UnknownError';
+  const message = `${what}: ${error instanceof Error ? error.message : String(error)}`;
+  const fault = (error as { $fault?: string; $metadata?: { httpStatusCode?: number } } | null) ?? {};
+  if (THROTTLING.has(name)) return new AwsThrottledError(message, { cause: error });
+  if (NOT_FOUND.has(name)) return new ResourceNotFoundError(message, { cause: error });
+  if (name === 'ResourceInUseException') return new ResourceBusyError(message, { cause: error });
+  if (name === 'LimitExceededException') return new ChangeRejectedError(message, { cause: error });
+  if (TRANSIENT.has(name) || fault.$fault === 'server' || isNetworkError(name)) {
+    return new AwsTransientError(message, { cause: error });
+  }
+  return new UnexpectedAwsError(`${message} (${name})`, { cause: error });
+}
+
+function isNetworkError(name: string): boolean {
+  return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'NetworkingError'].includes(name);
+}

@@ -1,0 +1,50 @@
+/**
+ * The runbooks in `statemachines/`, loaded into a local engine with local ARNs filled in for every
+ * `${...}` substitution: Lambda functions from the handler registry, and `${<Name>StateMachineArn}`
+ * for runbooks that start other runbooks.
+ */
+import { readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadDefinitionFile, substitute, type AslDefinition } from './asl.ts';
+import { stateMachineArn } from './arns.ts';
+import type { LocalEngine } from './local-engine.ts';
+import { localFunctionSubstitutions } from '../handlers/registry.ts';
+
+export const STATEMACHINES_DIR = fileURLToPath(new URL('../statemachines/', import.meta.url));
+
+export interface RunbookFile {
+  name: string;
+  path: string;
+}
+
+export async function runbookFiles(dir: string = STATEMACHINES_DIR): Promise<RunbookFile[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.asl.json')).sort();
+  return files.map((file) => ({ name: basename(file, '.asl.json'), path: join(dir, file) }));
+}
+
+/** `hot-shard` -> `HotShardStateMachineArn`. */
+export const stateMachineSubstitution = (name: string): string =>
+  `${name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())}StateMachineArn`;
+
+export function localSubstitutions(runbooks: readonly RunbookFile[]): Record<string, string> {
+  return {
+    ...localFunctionSubstitutions(),
+    ...Object.fromEntries(runbooks.map((r) => [stateMachineSubstitution(r.name), stateMachineArn(r.name)])),
+  };
+}
+
+export async function loadRunbooks(
+  engine: LocalEngine,
+  dir: string = STATEMACHINES_DIR,
+): Promise<Record<string, AslDefinition>> {
+  const runbooks = await runbookFiles(dir);
+  const values = localSubstitutions(runbooks);
+  const loaded: Record<string, AslDefinition> = {};
+  for (const runbook of runbooks) {
+    const definition = substitute(await loadDefinitionFile(runbook.path), values, runbook.name);
+    engine.register(runbook.name, definition);
+    loaded[runbook.name] = definition;
+  }
+  return loaded;
+}

@@ -1,0 +1,65 @@
+/**
+ * Every Lambda task, once: its id (the handler file and the function name), and the definition
+ * substitution its runbooks use for its ARN. The CDK app deploys from this list; the local engine
+ * binds from it; nothing else names a function.
+ */
+import type { CapacityPorts } from '../domain/ports.ts';
+import type { LocalLambdaHandler } from '../engine/bindings/lambda-invoke.ts';
+import { lambdaArn } from '../engine/arns.ts';
+import * as checkCapacityRequest from './check-capacity-request.ts';
+import * as diagnoseTable from './diagnose-table.ts';
+import * as planCapacity from './plan-capacity.ts';
+import * as applyCapacityPlan from './apply-capacity-plan.ts';
+import * as verifyTableHealth from './verify-table-health.ts';
+
+export interface TaskFunction {
+  id: string;
+  /** `${Substitution}` in the ASL, replaced by the function's ARN. */
+  substitution: string;
+  /** Handler module path from the repository root, for bundling. */
+  entry: string;
+  /** Builds the handler with its ports (the world's locally, AWS's in production). */
+  local(ports: CapacityPorts): LocalLambdaHandler;
+}
+
+const fixed = (ports: CapacityPorts) => () => ports;
+
+export const TASK_FUNCTIONS: readonly TaskFunction[] = [
+  {
+    id: 'check-capacity-request',
+    substitution: 'CheckCapacityRequestFunctionArn',
+    entry: 'handlers/check-capacity-request.ts',
+    local: () => checkCapacityRequest.makeHandler(),
+  },
+  {
+    id: 'diagnose-table',
+    substitution: 'DiagnoseTableFunctionArn',
+    entry: 'handlers/diagnose-table.ts',
+    local: (ports) => diagnoseTable.makeHandler(fixed(ports)),
+  },
+  {
+    id: 'plan-capacity',
+    substitution: 'PlanCapacityFunctionArn',
+    entry: 'handlers/plan-capacity.ts',
+    local: () => planCapacity.makeHandler(),
+  },
+  {
+    id: 'apply-capacity-plan',
+    substitution: 'ApplyCapacityPlanFunctionArn',
+    entry: 'handlers/apply-capacity-plan.ts',
+    local: (ports) => applyCapacityPlan.makeHandler(fixed(ports)),
+  },
+  {
+    id: 'verify-table-health',
+    substitution: 'VerifyTableHealthFunctionArn',
+    entry: 'handlers/verify-table-health.ts',
+    local: (ports) => verifyTableHealth.makeHandler(fixed(ports)),
+  },
+];
+
+export const functionName = (id: string): string => `selfheal-${id}`;
+
+/** The Lambda ARN substitutions for the local engine. */
+export function localFunctionSubstitutions(): Record<string, string> {
+  return Object.fromEntries(TASK_FUNCTIONS.map((f) => [f.substitution, lambdaArn(functionName(f.id))]));
+}

@@ -1,0 +1,16 @@
+/**
+ * Powertools for AWS Lambda, configured once per process as its users expect: service name and
+ * namespace from POWERTOOLS_* environment variables (set by the CDK app; silenced locally).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'selfheal';
+
+export const logger = new Logger({ serviceName });
+export const metrics = new Metrics({
+  serviceName,
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'selfheal',
+});
+export const tracer = new Tracer({ serviceName });

@@ -1,0 +1,33 @@
+/**
+ * The thin shell every Lambda task shares: middy with Powertools' logger, metrics and tracer
+ * middlewares, and errors that reach Step Functions by their selfheal name. A task itself is a
+ * plain async function of its (unvalidated) event; it parses its input first.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { SelfHealError } from '../../domain/errors.ts';
+import { logger, metrics, tracer } from './powertools.ts';
+
+export type Task<Result> = (event: unknown) => Promise<Result>;
+
+/** Records each failure by name, and whether Step Functions will retry it, then rethrows it. */
+const reportFailures = (taskName: string): middy.MiddlewareObj => ({
+  onError: async (request) => {
+    const error = request.error;
+    const retryable = error instanceof SelfHealError ? error.retryable : false;
+    logger.error(`${taskName} failed`, { error, retryable });
+    metrics.addMetric(`${taskName}.${retryable ? 'RetryableError' : 'FatalError'}`, MetricUnit.Count, 1);
+  },
+});
+
+export function taskHandler<Result>(taskName: string, task: Task<Result>) {
+  return middy(async (event: unknown, _context: Context) => task(event))
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
+    .use(reportFailures(taskName));
+}

@@ -1,0 +1,19 @@
+/** Task "Verify throttling has stopped": no throttle events over the verification window. */
+import type { CapacityPorts } from '../domain/ports.ts';
+import { verifyThrottlingStopped, type Verification } from '../domain/capacity/verify.ts';
+import { verifyInputSchema } from '../domain/capacity/schemas.ts';
+import { parseOrThrow } from '../domain/validation.ts';
+import { productionCapacityPorts } from './shared/capacity-ports.ts';
+import { taskHandler } from './shared/task-handler.ts';
+
+export const verifyTableHealthTask =
+  (ports: () => CapacityPorts) =>
+  async (event: unknown): Promise<Verification> => {
+    const input = parseOrThrow(verifyInputSchema, event, 'The verify-table-health input');
+    const p = ports();
+    return verifyThrottlingStopped(p.cloudwatch, input.tableName, p.now(), input.verificationWindowSeconds);
+  };
+
+export const makeHandler = (ports: () => CapacityPorts = productionCapacityPorts) =>
+  taskHandler('verify-table-health', verifyTableHealthTask(ports));
+export const handler = makeHandler();

@@ -1,0 +1,256 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { ScalableTarget } from '@aws-sdk/client-application-auto-scaling';
+import { LocalEngine, type ExecutionRecord } from '../../engine/local-engine.ts';
+import { loadRunbooks } from '../../engine/runbooks.ts';
+import { localFunctionTable } from '../../engine/local-functions.ts';
+import { startLocalDynamoDb, type LocalDynamoDb } from '../../engine/dynalite.ts';
+import { createDynamoDbClient, localEndpointConfig } from '../../adapters/aws-clients.ts';
+import { statesEntered } from '../../engine/history.ts';
+import { VirtualClock } from '../../engine/virtual-clock.ts';
+import { recordingAutoScaling, steadyDemandCloudWatch, type SteadyDemand } from '../support/steady-demand.ts';
+
+const TABLE = 'orders';
+
+let dynamo: LocalDynamoDb;
+let dynamodb: DynamoDBClient;
+let sentToDynamoDb: { command: string; input: unknown }[] = [];
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamoDb();
+  dynamodb = createDynamoDbClient(localEndpointConfig({ dynamodb: dynamo.endpoint }));
+  dynamodb.middlewareStack.add(
+    (next, context) => async (args) => {
+      sentToDynamoDb.push({ command: context.commandName as string, input: args.input });
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordCommands' },
+  );
+});
+
+afterAll(async () => {
+  dynamodb.destroy();
+  await dynamo.close();
+});
+
+beforeEach(async () => {
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      ProvisionedThroughput: { ReadCapacityUnits: 300, WriteCapacityUnits: 100 },
+    }),
+  );
+  sentToDynamoDb = [];
+});
+
+afterEach(async () => {
+  await dynamodb.send(new DeleteTableCommand({ TableName: TABLE }));
+});
+
+interface Setup {
+  demand: SteadyDemand;
+  scalableTargets?: ScalableTarget[];
+}
+
+async function hotShardEngine({ demand, scalableTargets = [] }: Setup) {
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+  const cloudwatch = steadyDemandCloudWatch(dynamodb, TABLE, demand);
+  const autoScaling = recordingAutoScaling(dynamodb, scalableTargets);
+  const ports = {
+    dynamodb,
+    cloudwatch: cloudwatch.port,
+    autoScaling: autoScaling.port,
+    now: () => clock.now(),
+  };
+  const engine = new LocalEngine({ clock, functions: localFunctionTable(ports), dynamodb });
+  await loadRunbooks(engine);
+  return { engine, clock, cloudwatch, autoScaling };
+}
+
+async function capacity() {
+  const table = (await dynamodb.send(new DescribeTableCommand({ TableName: TABLE }))).Table;
+  return {
+    read: table?.ProvisionedThroughput?.ReadCapacityUnits,
+    write: table?.ProvisionedThroughput?.WriteCapacityUnits,
+    billingMode: table?.BillingModeSummary?.BillingMode ?? 'PROVISIONED',
+  };
+}
+
+const updates = () => sentToDynamoDb.filter((c) => c.command === 'UpdateTableCommand');
+const output = (run: ExecutionRecord) => run.output as Record<string, unknown>;
+
+describe('the hot-shard runbook', () => {
+  it('raises write capacity to the demand plus headroom, waits for ACTIVE and verifies it healed', async () => {
+    const { engine } = await hotShardEngine({ demand: { read: 100, write: 500 } });
+    const run = await engine.run('hot-shard', { tableName: TABLE });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(output(run)).toMatchObject({ outcome: 'healed', tableName: TABLE, rounds: 1 });
+    expect(await capacity()).toMatchObject({ read: 300, write: 650 }); // 500/s x 1.3 headroom
+    expect(updates()).toHaveLength(1);
+    expect(output(run).actions).toEqual([
+      expect.objectContaining({
+        kind: 'raise-capacity',
+        changes: [{ dimension: 'write', via: 'update-table', before: 100, after: 650 }],
+      }),
+    ]);
+    expect(statesEntered(run.history)).toEqual([
+      'Check the request',
+      'Diagnose the table',
+      'Plan the capacity change',
+      'What does the plan say?',
+      'Is this a dry run?',
+      'Apply the capacity change',
+      'Keep the record of actions',
+      'Give the table time to update',
+      'Check whether the table is active',
+      'Is the table active again?',
+      'Let the new capacity settle',
+      'Verify throttling has stopped',
+      'Has the table healed?',
+      'Report the table healed',
+    ]);
+    // 20 s for the status check and the 180 s verification window, in virtual time.
+    expect(run.stopDate!.getTime() - run.startDate.getTime()).toBe(200_000);
+  });
+
+  it('in dry-run, reports the plan and changes nothing', async () => {
+    const { engine } = await hotShardEngine({ demand: { read: 100, write: 500 } });
+    const run = await engine.run('hot-shard', { tableName: TABLE, dryRun: true });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(output(run)).toMatchObject({
+      outcome: 'dry-run',
+      plan: { kind: 'raise-capacity', changes: [{ dimension: 'write', from: 100, to: 650 }] },
+      actions: [],
+    });
+    expect(updates()).toEqual([]);
+    expect(await capacity()).toMatchObject({ read: 300, write: 100 });
+  });
+
+  it('on a table auto scaling manages, raises the scalable range instead of calling UpdateTable', async () => {
+    const targets: ScalableTarget[] = [
+      {
+        ServiceNamespace: 'dynamodb',
+        ResourceId: `table/${TABLE}`,
+        ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+        MinCapacity: 50,
+        MaxCapacity: 400,
+        RoleARN: 'arn:aws:iam::000000000000:role/aas',
+        CreationTime: new Date(0),
+      },
+    ];
+    const { engine, autoScaling } = await hotShardEngine({
+      demand: { read: 100, write: 500 },
+      scalableTargets: targets,
+    });
+    const run = await engine.run('hot-shard', { tableName: TABLE });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(output(run)).toMatchObject({ outcome: 'healed' });
+    expect(autoScaling.registered).toEqual([
+      {
+        ServiceNamespace: 'dynamodb',
+        ResourceId: `table/${TABLE}`,
+        ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+        MinCapacity: 650,
+        MaxCapacity: 650,
+      },
+    ]);
+    // The only UpdateTable is auto scaling's own, scaling out to the new minimum.
+    expect(updates()).toHaveLength(1);
+    expect(await capacity()).toMatchObject({ write: 650 });
+  });
+
+  it('with the cap reached and on-demand allowed, switches the table to on-demand', async () => {
+    const { engine } = await hotShardEngine({ demand: { read: 100, write: 5000 } });
+    const run = await engine.run('hot-shard', {
+      tableName: TABLE,
+      policy: { maxWriteCapacityUnits: 1000, allowOnDemand: true },
+    });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(output(run)).toMatchObject({
+      outcome: 'healed',
+      actions: [
+        expect.objectContaining({
+          kind: 'switch-to-on-demand',
+          billingMode: { before: 'PROVISIONED', after: 'PAY_PER_REQUEST' },
+        }),
+      ],
+    });
+    expect((await capacity()).billingMode).toBe('PAY_PER_REQUEST');
+  });
+
+  it('with the cap reached and on-demand not allowed, raises to the cap, then stops for a person', async () => {
+    const { engine } = await hotShardEngine({ demand: { read: 100, write: 5000 } });
+    const run = await engine.run('hot-shard', { tableName: TABLE, policy: { maxWriteCapacityUnits: 1000 } });
+
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('CapacityCapReached');
+    expect(await capacity()).toMatchObject({ write: 1000, billingMode: 'PROVISIONED' });
+    expect(updates()).toHaveLength(1);
+    expect(statesEntered(run.history).filter((s) => s === 'Diagnose the table')).toHaveLength(2);
+  });
+
+  it('retries a throttled CloudWatch read with backoff, then succeeds', async () => {
+    const { engine, cloudwatch } = await hotShardEngine({ demand: { read: 100, write: 500 } });
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    cloudwatch.failWith(throttled);
+    const run = await engine.run('hot-shard', { tableName: TABLE });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(output(run)).toMatchObject({ outcome: 'healed' });
+    const failures = run.history
+      .filter((e) => e.type === 'TaskFailed')
+      .map((e) => e.taskFailedEventDetails?.error);
+    expect(failures).toEqual(['AwsThrottledError']);
+  });
+
+  it('rejects bad input with InvalidRequestError, reading and changing nothing', async () => {
+    const { engine, cloudwatch } = await hotShardEngine({ demand: { read: 100, write: 500 } });
+    const run = await engine.run('hot-shard', { tableName: 'x', dryRun: 'yes' });
+
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('InvalidRequestError');
+    expect(JSON.parse(run.cause!).errorMessage).toMatch(/tableName: Too small.*dryRun: Invalid input/);
+    expect(statesEntered(run.history)).toEqual(['Check the request', 'Reject the invalid request']);
+    expect(cloudwatch.calls).toEqual([]);
+    expect(sentToDynamoDb).toEqual([]);
+  });
+
+  it('reports a hot key, and does not feed it capacity it cannot use', async () => {
+    const { engine } = await hotShardEngine({
+      demand: {
+        read: 100,
+        write: 60,
+        hotKeyThrottlesPerSecond: 40,
+        hotKeys: [{ key: 'customer#42', count: 2900 }],
+      },
+    });
+    const run = await engine.run('hot-shard', { tableName: TABLE });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(output(run)).toMatchObject({
+      outcome: 'hot-key',
+      hotKeys: [{ partitionKey: 'customer#42', throttledRequests: 2900 }],
+    });
+    expect(updates()).toEqual([]);
+  });
+
+  it('fails with the named error of a table that does not exist, changing nothing', async () => {
+    const { engine } = await hotShardEngine({ demand: { read: 1, write: 1 } });
+    const run = await engine.run('hot-shard', { tableName: 'no-such-table' });
+
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('ResourceNotFoundError');
+    expect(updates()).toEqual([]);
+  });
+});
