@@ -1,0 +1,310 @@
+/**
+ * One second of a DynamoDB table under load, as pure arithmetic: what the table serves, what it
+ * throttles and why. Key limits (per partition-key value and per partition) apply first, then the
+ * table's limit (provisioned plus burst, or on-demand's allowance), as DynamoDB checks them.
+ *
+ * Simplifications, beside those noted in place:
+ * - Throttled requests are dropped, not retried: the client model has no SDK retries, so demand
+ *   does not grow with throttling (real clients would add retry traffic and latency).
+ * - Every request is a single-item GetItem or PutItem, so a throttled request is one throttle
+ *   event; ThrottledRequests therefore equals read plus write throttle events.
+ * - Capacity is granted per whole second (no sub-second smoothing); per-second demand is whole
+ *   requests, and partially affordable requests are throttled.
+ * - The account-level limits (AccountLimit throttles) and GSIs are not modelled.
+ */
+import type { SecondDemand } from './workload.ts';
+import { fairShare, type Claimant } from './fair-share.ts';
+import { nextPartitionCount, partitionOf, PARTITION_MAX_RCU, PARTITION_MAX_WCU } from './partitions.ts';
+
+export type BillingMode = 'PROVISIONED' | 'PAY_PER_REQUEST';
+
+/** Unused capacity DynamoDB retains for bursts, in seconds of provisioned capacity (aws-facts.md). */
+export const BURST_SECONDS = 300;
+/** Default per-table on-demand quota (account-adjustable in AWS). */
+export const ON_DEMAND_TABLE_QUOTA_RCU = 40_000;
+export const ON_DEMAND_TABLE_QUOTA_WCU = 40_000;
+/** A new on-demand table sustains 12,000 reads and 4,000 writes per second: double these peaks. */
+export const ON_DEMAND_INITIAL_PEAK_RCU = 6_000;
+export const ON_DEMAND_INITIAL_PEAK_WCU = 2_000;
+/**
+ * DynamoDB may throttle traffic that exceeds double the previous peak within 30 minutes. Modelled
+ * as a previous peak that follows served traffic upward but at most doubles per 30 minutes
+ * (compounded per second), so a surge past double the peak throttles for minutes, not forever.
+ */
+export const ON_DEMAND_PEAK_GROWTH_PER_SECOND = 2 ** (1 / 1800);
+
+export interface CapacityState {
+  billingMode: BillingMode;
+  provisionedRcu: number;
+  provisionedWcu: number;
+  partitions: number;
+  /** Banked unused provisioned capacity, in units, at most BURST_SECONDS worth. */
+  readBurst: number;
+  writeBurst: number;
+  /** On-demand previous peak, units per second: up to double it is served instantly. */
+  onDemandPeakRcu: number;
+  onDemandPeakWcu: number;
+}
+
+export interface TableSettings {
+  billingMode: BillingMode;
+  provisionedRcu: number;
+  provisionedWcu: number;
+  /** Stored data; only its partition count matters here. */
+  sizeGb: number;
+}
+
+export interface ThrottleSplit {
+  keyRange: number;
+  provisioned: number;
+  onDemandMax: number;
+}
+
+export interface DirectionOutcome {
+  demandRequests: number;
+  servedRequests: number;
+  consumedUnits: number;
+  /** Requests throttled in this second, by cause. */
+  throttled: ThrottleSplit;
+}
+
+export interface KeyGroupOutcome {
+  servedReads: number;
+  servedWrites: number;
+  throttledReads: number;
+  throttledWrites: number;
+}
+
+export interface StepResult {
+  state: CapacityState;
+  read: DirectionOutcome;
+  write: DirectionOutcome;
+  /** In the order of `demand.hotKeys`. */
+  hotKeys: (KeyGroupOutcome & { key: string })[];
+  uniform: KeyGroupOutcome & { keyCount: number };
+}
+
+/**
+ * A table as it starts a simulation. The burst bank starts full, as for a table that ran below
+ * its provisioned capacity for the five minutes before.
+ */
+export function initialCapacityState(settings: TableSettings): CapacityState {
+  const state: CapacityState = {
+    billingMode: settings.billingMode,
+    provisionedRcu: settings.provisionedRcu,
+    provisionedWcu: settings.provisionedWcu,
+    partitions: 1,
+    readBurst: settings.provisionedRcu * BURST_SECONDS,
+    writeBurst: settings.provisionedWcu * BURST_SECONDS,
+    onDemandPeakRcu: ON_DEMAND_INITIAL_PEAK_RCU,
+    onDemandPeakWcu: ON_DEMAND_INITIAL_PEAK_WCU,
+  };
+  return { ...state, partitions: nextPartitionCount(1, sizingOf(state, settings.sizeGb)) };
+}
+
+/** The table after a settings change took effect (UpdateTable reached ACTIVE). */
+export function applyTableSettings(state: CapacityState, settings: TableSettings): CapacityState {
+  const next: CapacityState = {
+    ...state,
+    billingMode: settings.billingMode,
+    provisionedRcu: settings.provisionedRcu,
+    provisionedWcu: settings.provisionedWcu,
+  };
+  if (state.billingMode === 'PROVISIONED' && settings.billingMode === 'PAY_PER_REQUEST') {
+    // A table switched to on-demand keeps at least the throughput it had provisioned (its previous
+    // peak counts as half of it). Simplification: AWS uses the highest capacity ever provisioned;
+    // this model only knows the current one.
+    next.onDemandPeakRcu = Math.max(state.onDemandPeakRcu, state.provisionedRcu / 2);
+    next.onDemandPeakWcu = Math.max(state.onDemandPeakWcu, state.provisionedWcu / 2);
+  }
+  if (state.billingMode === 'PAY_PER_REQUEST' && settings.billingMode === 'PROVISIONED') {
+    // Burst is banked from unused *provisioned* capacity: a table just back from on-demand has none.
+    next.readBurst = 0;
+    next.writeBurst = 0;
+  }
+  next.readBurst = Math.min(next.readBurst, next.provisionedRcu * BURST_SECONDS);
+  next.writeBurst = Math.min(next.writeBurst, next.provisionedWcu * BURST_SECONDS);
+  next.partitions = nextPartitionCount(state.partitions, sizingOf(next, settings.sizeGb));
+  return next;
+}
+
+/** Serves one second of demand. Pure: the returned state is a new object. */
+export function stepSecond(state: CapacityState, demand: SecondDemand): StepResult {
+  const next: CapacityState = { ...state };
+  const read = serveDirection({
+    hot: demand.hotKeys.map((hot) => ({ key: hot.key, requests: hot.readRequests })),
+    uniform: { keyCount: demand.uniform.keyCount, requests: demand.uniform.readRequests },
+    unitsPerRequest: demand.readUnitsPerRequest,
+    partitions: state.partitions,
+    partitionMax: PARTITION_MAX_RCU,
+    table:
+      state.billingMode === 'PROVISIONED'
+        ? { mode: 'PROVISIONED', provisioned: state.provisionedRcu, burst: state.readBurst }
+        : { mode: 'PAY_PER_REQUEST', peak: state.onDemandPeakRcu, quota: ON_DEMAND_TABLE_QUOTA_RCU },
+  });
+  const write = serveDirection({
+    hot: demand.hotKeys.map((hot) => ({ key: hot.key, requests: hot.writeRequests })),
+    uniform: { keyCount: demand.uniform.keyCount, requests: demand.uniform.writeRequests },
+    unitsPerRequest: demand.writeUnitsPerRequest,
+    partitions: state.partitions,
+    partitionMax: PARTITION_MAX_WCU,
+    table:
+      state.billingMode === 'PROVISIONED'
+        ? { mode: 'PROVISIONED', provisioned: state.provisionedWcu, burst: state.writeBurst }
+        : { mode: 'PAY_PER_REQUEST', peak: state.onDemandPeakWcu, quota: ON_DEMAND_TABLE_QUOTA_WCU },
+  });
+  if (state.billingMode === 'PROVISIONED') {
+    next.readBurst = read.bank;
+    next.writeBurst = write.bank;
+  } else {
+    next.onDemandPeakRcu = read.bank;
+    next.onDemandPeakWcu = write.bank;
+  }
+
+  return {
+    state: next,
+    read: read.outcome,
+    write: write.outcome,
+    hotKeys: demand.hotKeys.map((hot, i) => ({
+      key: hot.key,
+      servedReads: read.hot[i]?.served ?? 0,
+      servedWrites: write.hot[i]?.served ?? 0,
+      throttledReads: read.hot[i]?.throttled ?? 0,
+      throttledWrites: write.hot[i]?.throttled ?? 0,
+    })),
+    uniform: {
+      keyCount: demand.uniform.keyCount,
+      servedReads: read.uniform.served,
+      servedWrites: write.uniform.served,
+      throttledReads: read.uniform.throttled,
+      throttledWrites: write.uniform.throttled,
+    },
+  };
+}
+
+type TableLimit =
+  | { mode: 'PROVISIONED'; provisioned: number; burst: number }
+  | { mode: 'PAY_PER_REQUEST'; peak: number; quota: number };
+
+interface DirectionInput {
+  hot: { key: string; requests: number }[];
+  uniform: { keyCount: number; requests: number };
+  unitsPerRequest: number;
+  partitions: number;
+  partitionMax: number;
+  table: TableLimit;
+}
+
+interface GroupResult {
+  served: number;
+  throttled: number;
+}
+
+interface DirectionResult {
+  outcome: DirectionOutcome;
+  hot: GroupResult[];
+  uniform: GroupResult;
+  /** Burst bank (provisioned) or previous peak (on-demand) after this second. */
+  bank: number;
+}
+
+function serveDirection(input: DirectionInput): DirectionResult {
+  const upr = input.unitsPerRequest;
+  const afterKeys = applyKeyLimits(input);
+  const keyLimited = [...afterKeys.hot, afterKeys.uniform];
+  const demandRequests = input.hot.reduce((sum, g) => sum + g.requests, 0) + input.uniform.requests;
+  const keyRange = demandRequests - keyLimited.reduce((sum, served) => sum + served, 0);
+
+  const wanted = keyLimited.reduce((sum, served) => sum + served * upr, 0);
+  const { limit, bankAfter } = tableLimit(input.table);
+  // The table limit throttles across all keys alike: requests beyond it are as likely to come
+  // from any key, so each group keeps the same fraction of what passed the key limits.
+  const ratio = wanted > limit ? limit / wanted : 1;
+  const served = keyLimited.map((requests) => (ratio < 1 ? Math.floor(requests * ratio) : requests));
+  const tableThrottled = keyLimited.reduce((sum, requests, i) => sum + requests - (served[i] ?? 0), 0);
+  const servedRequests = served.reduce((sum, requests) => sum + requests, 0);
+  const consumedUnits = servedRequests * upr;
+
+  const groupDemand = [...input.hot.map((g) => g.requests), input.uniform.requests];
+  const groups = served.map((requests, i) => ({
+    served: requests,
+    throttled: (groupDemand[i] ?? 0) - requests,
+  }));
+  return {
+    outcome: {
+      demandRequests,
+      servedRequests,
+      consumedUnits,
+      throttled: {
+        keyRange,
+        provisioned: input.table.mode === 'PROVISIONED' ? tableThrottled : 0,
+        onDemandMax: input.table.mode === 'PAY_PER_REQUEST' ? tableThrottled : 0,
+      },
+    },
+    hot: groups.slice(0, input.hot.length),
+    uniform: groups[input.hot.length] ?? { served: 0, throttled: 0 },
+    bank: bankAfter(consumedUnits),
+  };
+}
+
+/** Requests of each group that pass the partition limits: `hot` in input order, then uniform. */
+function applyKeyLimits(input: DirectionInput): { hot: number[]; uniform: number } {
+  const { partitions, partitionMax, unitsPerRequest: upr } = input;
+  // Uniform keys hash evenly over all partitions; each hot key lives in exactly one.
+  const slice: Claimant = {
+    demand: (input.uniform.requests * upr) / partitions,
+    keyCount: input.uniform.keyCount / partitions,
+  };
+  const byPartition = new Map<number, number[]>();
+  input.hot.forEach((group, i) => {
+    const p = partitionOf(group.key, partitions);
+    byPartition.set(p, [...(byPartition.get(p) ?? []), i]);
+  });
+
+  const hotServed = new Array<number>(input.hot.length).fill(0);
+  let uniformUnits = Math.min(slice.demand, partitionMax) * (partitions - byPartition.size);
+  for (const members of byPartition.values()) {
+    const claimants = members.map((i) => ({ demand: (input.hot[i]?.requests ?? 0) * upr, keyCount: 1 }));
+    const grants = fairShare([...claimants, slice], partitionMax);
+    members.forEach((hotIndex, j) => {
+      hotServed[hotIndex] = wholeRequests(grants[j] ?? 0, upr, input.hot[hotIndex]?.requests ?? 0);
+    });
+    uniformUnits += grants[members.length] ?? 0;
+  }
+  return { hot: hotServed, uniform: wholeRequests(uniformUnits, upr, input.uniform.requests) };
+}
+
+function tableLimit(table: TableLimit): { limit: number; bankAfter: (consumed: number) => number } {
+  if (table.mode === 'PROVISIONED') {
+    const { provisioned, burst } = table;
+    return {
+      limit: provisioned + burst,
+      // Unused capacity is banked up to BURST_SECONDS worth; capacity above provisioned comes from it.
+      bankAfter: (consumed) =>
+        Math.min(provisioned * BURST_SECONDS, Math.max(0, burst + provisioned - consumed)),
+    };
+  }
+  const { peak, quota } = table;
+  return {
+    limit: Math.min(2 * peak, quota),
+    bankAfter: (consumed) =>
+      consumed > peak ? Math.min(consumed, peak * ON_DEMAND_PEAK_GROWTH_PER_SECOND, quota) : peak,
+  };
+}
+
+function wholeRequests(units: number, unitsPerRequest: number, cap: number): number {
+  // The epsilon keeps 2999.9999999 units (float sums) from losing a whole request.
+  return Math.min(cap, Math.floor(units / unitsPerRequest + 1e-9));
+}
+
+function sizingOf(state: CapacityState, sizeGb: number) {
+  // Simplification: an on-demand table is sized for what it serves instantly (double its
+  // previous peak); AWS does not publish how on-demand tables are partitioned.
+  return state.billingMode === 'PROVISIONED'
+    ? { rcu: state.provisionedRcu, wcu: state.provisionedWcu, sizeGb }
+    : {
+        rcu: Math.min(2 * state.onDemandPeakRcu, ON_DEMAND_TABLE_QUOTA_RCU),
+        wcu: Math.min(2 * state.onDemandPeakWcu, ON_DEMAND_TABLE_QUOTA_WCU),
+        sizeGb,
+      };
+}
