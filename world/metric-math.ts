@@ -139,7 +139,8 @@ class Parser {
         const filler = this.parseExpression();
         this.#expect(')');
         if (argument.kind !== 'series') this.#fail('FILL takes a time series first');
-        if (filler.kind !== 'scalar') this.#fail('FILL supports a constant value only (not REPEAT or LINEAR)');
+        if (filler.kind !== 'scalar')
+          this.#fail('FILL supports a constant value only (not REPEAT or LINEAR)');
         return { kind: 'series', series: fillSeries(argument.series, filler.value, this.#context.periods()) };
       }
       if (this.#peek()?.text === '(') this.#fail(`function ${token.text} is not supported`);
