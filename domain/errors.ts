@@ -81,12 +81,19 @@ export function classifyAwsError(error: unknown, what: string): SelfHealError {
   if (NOT_FOUND.has(name)) return new ResourceNotFoundError(message, { cause: error });
   if (name === 'ResourceInUseException') return new ResourceBusyError(message, { cause: error });
   if (name === 'LimitExceededException') return new ChangeRejectedError(message, { cause: error });
-  if (TRANSIENT.has(name) || fault.$fault === 'server' || isNetworkError(name)) {
+  if (TRANSIENT.has(name) || fault.$fault === 'server' || isNetworkError(error)) {
     return new AwsTransientError(message, { cause: error });
   }
   return new UnexpectedAwsError(`${message} (${name})`, { cause: error });
 }
 
-function isNetworkError(name: string): boolean {
-  return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'NetworkingError'].includes(name);
+const NETWORK_FAILURES = ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'NetworkingError'];
+
+/** Node puts socket failures in `code` (name 'Error'); the SDK renames only some of them. */
+function isNetworkError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    NETWORK_FAILURES.includes(error.name) || (typeof code === 'string' && NETWORK_FAILURES.includes(code))
+  );
 }

@@ -55,6 +55,7 @@ export async function applyCapacityPlan(ports: CapacityPorts, plan: ActionablePl
   };
   const applied: AppliedChange[] = [];
   const direct: Partial<Record<Dimension, number>> = {};
+  const ranges: DimensionChange[] = [];
   for (const change of plan.changes) {
     const base = { dimension: change.dimension, via: change.via, before: current[change.dimension] };
     // Someone (auto scaling, an operator) may have raised it since the diagnosis: never lower it.
@@ -66,20 +67,25 @@ export async function applyCapacityPlan(ports: CapacityPorts, plan: ActionablePl
       });
       continue;
     }
-    if (change.via === 'scalable-target' && change.scalableTarget) {
-      await registerRange(ports, plan.tableName, change.dimension, change.scalableTarget);
-    } else {
-      direct[change.dimension] = change.to;
-    }
+    if (change.via === 'scalable-target' && change.scalableTarget) ranges.push(change);
+    else direct[change.dimension] = change.to;
     applied.push({ ...base, after: change.to });
   }
   if (direct.read !== undefined || direct.write !== undefined) {
+    // One UpdateTable carries every raise, the managed dimension's too: registering its range first
+    // would let auto scaling raise it, and this call, built from the earlier read, would lower it.
+    for (const change of ranges) direct[change.dimension] = change.to;
     await update(ports, plan.tableName, {
       ProvisionedThroughput: {
         ReadCapacityUnits: direct.read ?? current.read,
         WriteCapacityUnits: direct.write ?? current.write,
       },
     });
+  }
+  // The raised minimum keeps auto scaling from scaling the table back in below the fix.
+  for (const change of ranges) {
+    if (change.scalableTarget)
+      await registerRange(ports, plan.tableName, change.dimension, change.scalableTarget);
   }
   return { kind: plan.kind, tableName: plan.tableName, at, changes: applied };
 }

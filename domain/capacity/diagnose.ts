@@ -152,7 +152,11 @@ export function judgeCause(
       l.throttleEvents,
       l.keyRangeThrottleEvents + l.provisionedThrottleEvents + l.onDemandThrottleEvents,
     );
-    if (l.throttleEvents > 0) utilisation = Math.max(utilisation, l.peakUtilisation);
+    if (
+      l.throttleEvents + l.keyRangeThrottleEvents + l.provisionedThrottleEvents + l.onDemandThrottleEvents >
+      0
+    )
+      utilisation = Math.max(utilisation, l.peakUtilisation);
     evidence.push(
       `${dimension}: ${l.throttleEvents} throttle events (key range ${l.keyRangeThrottleEvents}, ` +
         `provisioned ${l.provisionedThrottleEvents}, on-demand max ${l.onDemandThrottleEvents}); ` +

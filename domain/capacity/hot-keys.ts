@@ -22,10 +22,14 @@ export async function readMostThrottledKeys(
   window: { start: Date; end: Date },
   maxKeys = 5,
 ): Promise<HotKeyEvidence> {
-  const prefix = `DynamoDBContributorInsights-PKT-${tableName}-`;
+  // Table names may contain '-', so the creation timestamp must follow the name, or the rule of
+  // `orders-archive` would pass for the rule of `orders`.
+  const ruleName = new RegExp(`^DynamoDBContributorInsights-PKT-${escapeRegExp(tableName)}-\\d+$`);
   try {
     const rules = await cloudwatch.describeInsightRules({});
-    const rule = (rules.InsightRules ?? []).find((r) => r.Name?.startsWith(prefix) && r.State !== 'DISABLED');
+    const rule = (rules.InsightRules ?? []).find(
+      (r) => ruleName.test(r.Name ?? '') && r.State !== 'DISABLED',
+    );
     if (!rule?.Name) return { ruleName: null, keys: [] };
     const report = await cloudwatch.getInsightRuleReport({
       RuleName: rule.Name,
@@ -43,4 +47,8 @@ export async function readMostThrottledKeys(
   } catch (error) {
     throw classifyAwsError(error, `Reading Contributor Insights for table ${tableName}`);
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -75,7 +75,8 @@ export function planCapacity(diagnosis: TableDiagnosis, policy: CapacityPolicy):
   for (const dimension of ['read', 'write'] as const) {
     const load = diagnosis.load[dimension];
     if (!isThrottled(load)) continue;
-    const needed = Math.ceil(load.demandPerSecond * (1 + policy.headroomPercent / 100));
+    // The epsilon keeps a binary-fraction error (100 x 1.1 = 110.00000000000001) from costing a unit.
+    const needed = Math.ceil(load.demandPerSecond * (1 + policy.headroomPercent / 100) - 1e-9);
     const cap = policy[CAP[dimension]] as number;
     const to = Math.min(needed, cap);
     if (needed > cap) {

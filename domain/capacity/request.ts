@@ -48,6 +48,7 @@ export const capacityRequestSchema = z
         alarmName: z.string().optional(),
         reason: z.string().optional(),
       })
+      .strict()
       .optional(),
   })
   .strict();
