@@ -12,6 +12,8 @@ export class VirtualClock {
   #nowMs: number;
   #listeners: AdvanceListener[] = [];
   #queue: Promise<void> = Promise.resolve();
+  /** End of the advance in progress, if one is. */
+  #advancingToMs: number | undefined;
 
   constructor(startMs: number = Date.UTC(2026, 0, 1, 0, 0, 0)) {
     this.startMs = startMs;
@@ -43,13 +45,30 @@ export class VirtualClock {
     const run = async (): Promise<void> => {
       const from = this.#nowMs;
       const to = from + Math.round(seconds * 1000);
-      for (const listener of this.#listeners) await listener(from, to);
+      this.#advancingToMs = to;
+      try {
+        for (const listener of this.#listeners) await listener(from, to);
+      } finally {
+        this.#advancingToMs = undefined;
+      }
       this.#nowMs = to;
     };
     const next = this.#queue.then(run);
     // A failed listener must not wedge every later advance: the failure goes to this caller only.
     this.#queue = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Called by a listener that simulates an advance step by step: moves `now()` to the moment it
+   * has reached, so what it triggers there (an alarm starting a run) is stamped with that moment,
+   * not with the start of the interval. Time never goes back nor past the advance's end.
+   */
+  reach(ms: number): void {
+    if (this.#advancingToMs === undefined) {
+      throw new RangeError('the clock can only be reached forward from inside an advance');
+    }
+    this.#nowMs = Math.min(Math.max(this.#nowMs, ms), this.#advancingToMs);
   }
 
   /** Resolves when every advance requested so far has completed. */

@@ -18,8 +18,19 @@ import { nextPartitionCount, partitionOf, PARTITION_MAX_RCU, PARTITION_MAX_WCU }
 
 export type BillingMode = 'PROVISIONED' | 'PAY_PER_REQUEST';
 
-/** Unused capacity DynamoDB retains for bursts, in seconds of provisioned capacity (aws-facts.md). */
+/** DynamoDB retains the unused capacity of the last 300 seconds for bursts (aws-facts.md). */
 export const BURST_SECONDS = 300;
+
+/**
+ * Unused provisioned capacity of the last BURST_SECONDS seconds, one entry a second, oldest
+ * first. A window, not a bank: capacity left unused longer ago is gone, so a table that idles for
+ * an hour has no more burst than one that idled for five minutes.
+ */
+export type BurstWindow = readonly number[];
+
+export function burstUnits(window: BurstWindow): number {
+  return window.reduce((sum, units) => sum + units, 0);
+}
 /** Default per-table on-demand quota (account-adjustable in AWS). */
 export const ON_DEMAND_TABLE_QUOTA_RCU = 40_000;
 export const ON_DEMAND_TABLE_QUOTA_WCU = 40_000;
@@ -38,9 +49,8 @@ export interface CapacityState {
   provisionedRcu: number;
   provisionedWcu: number;
   partitions: number;
-  /** Banked unused provisioned capacity, in units, at most BURST_SECONDS worth. */
-  readBurst: number;
-  writeBurst: number;
+  readBurst: BurstWindow;
+  writeBurst: BurstWindow;
   /** On-demand previous peak, units per second: up to double it is served instantly. */
   onDemandPeakRcu: number;
   onDemandPeakWcu: number;
@@ -85,8 +95,8 @@ export interface StepResult {
 }
 
 /**
- * A table as it starts a simulation. The burst bank starts full, as for a table that ran below
- * its provisioned capacity for the five minutes before.
+ * A table as it starts a simulation. The burst window starts full, as for a table that sat idle
+ * for the five minutes before; a scenario's baseline traffic then replaces it second by second.
  */
 export function initialCapacityState(settings: TableSettings): CapacityState {
   const state: CapacityState = {
@@ -94,8 +104,8 @@ export function initialCapacityState(settings: TableSettings): CapacityState {
     provisionedRcu: settings.provisionedRcu,
     provisionedWcu: settings.provisionedWcu,
     partitions: 1,
-    readBurst: settings.provisionedRcu * BURST_SECONDS,
-    writeBurst: settings.provisionedWcu * BURST_SECONDS,
+    readBurst: new Array<number>(BURST_SECONDS).fill(settings.provisionedRcu),
+    writeBurst: new Array<number>(BURST_SECONDS).fill(settings.provisionedWcu),
     onDemandPeakRcu: ON_DEMAND_INITIAL_PEAK_RCU,
     onDemandPeakWcu: ON_DEMAND_INITIAL_PEAK_WCU,
   };
@@ -119,11 +129,12 @@ export function applyTableSettings(state: CapacityState, settings: TableSettings
   }
   if (state.billingMode === 'PAY_PER_REQUEST' && settings.billingMode === 'PROVISIONED') {
     // Burst is banked from unused *provisioned* capacity: a table just back from on-demand has none.
-    next.readBurst = 0;
-    next.writeBurst = 0;
+    next.readBurst = [];
+    next.writeBurst = [];
   }
-  next.readBurst = Math.min(next.readBurst, next.provisionedRcu * BURST_SECONDS);
-  next.writeBurst = Math.min(next.writeBurst, next.provisionedWcu * BURST_SECONDS);
+  // Burst is counted in seconds of the capacity now provisioned: lowering it shrinks the window.
+  next.readBurst = next.readBurst.map((units) => Math.min(units, next.provisionedRcu));
+  next.writeBurst = next.writeBurst.map((units) => Math.min(units, next.provisionedWcu));
   next.partitions = nextPartitionCount(state.partitions, sizingOf(next, settings.sizeGb));
   return next;
 }
@@ -153,13 +164,10 @@ export function stepSecond(state: CapacityState, demand: SecondDemand): StepResu
         ? { mode: 'PROVISIONED', provisioned: state.provisionedWcu, burst: state.writeBurst }
         : { mode: 'PAY_PER_REQUEST', peak: state.onDemandPeakWcu, quota: ON_DEMAND_TABLE_QUOTA_WCU },
   });
-  if (state.billingMode === 'PROVISIONED') {
-    next.readBurst = read.bank;
-    next.writeBurst = write.bank;
-  } else {
-    next.onDemandPeakRcu = read.bank;
-    next.onDemandPeakWcu = write.bank;
-  }
+  if (typeof read.bank === 'number') next.onDemandPeakRcu = read.bank;
+  else next.readBurst = read.bank;
+  if (typeof write.bank === 'number') next.onDemandPeakWcu = write.bank;
+  else next.writeBurst = write.bank;
 
   return {
     state: next,
@@ -183,7 +191,7 @@ export function stepSecond(state: CapacityState, demand: SecondDemand): StepResu
 }
 
 type TableLimit =
-  | { mode: 'PROVISIONED'; provisioned: number; burst: number }
+  | { mode: 'PROVISIONED'; provisioned: number; burst: BurstWindow }
   | { mode: 'PAY_PER_REQUEST'; peak: number; quota: number };
 
 interface DirectionInput {
@@ -204,8 +212,8 @@ interface DirectionResult {
   outcome: DirectionOutcome;
   hot: GroupResult[];
   uniform: GroupResult;
-  /** Burst bank (provisioned) or previous peak (on-demand) after this second. */
-  bank: number;
+  /** Burst window (provisioned) or previous peak (on-demand) after this second. */
+  bank: BurstWindow | number;
 }
 
 function serveDirection(input: DirectionInput): DirectionResult {
@@ -274,14 +282,15 @@ function applyKeyLimits(input: DirectionInput): { hot: number[]; uniform: number
   return { hot: hotServed, uniform: wholeRequests(uniformUnits, upr, input.uniform.requests) };
 }
 
-function tableLimit(table: TableLimit): { limit: number; bankAfter: (consumed: number) => number } {
+function tableLimit(table: TableLimit): {
+  limit: number;
+  bankAfter: (consumed: number) => BurstWindow | number;
+} {
   if (table.mode === 'PROVISIONED') {
     const { provisioned, burst } = table;
     return {
-      limit: provisioned + burst,
-      // Unused capacity is banked up to BURST_SECONDS worth; capacity above provisioned comes from it.
-      bankAfter: (consumed) =>
-        Math.min(provisioned * BURST_SECONDS, Math.max(0, burst + provisioned - consumed)),
+      limit: provisioned + burstUnits(burst),
+      bankAfter: (consumed) => slideBurstWindow(burst, provisioned - consumed),
     };
   }
   const { peak, quota } = table;
@@ -307,4 +316,20 @@ function sizingOf(state: CapacityState, sizeGb: number) {
         wcu: Math.min(2 * state.onDemandPeakWcu, ON_DEMAND_TABLE_QUOTA_WCU),
         sizeGb,
       };
+}
+
+/**
+ * One second of the burst window: an overrun spends the oldest savings first (they expire first),
+ * spare capacity is saved, and the second that fell out of the window takes its savings with it.
+ */
+function slideBurstWindow(window: BurstWindow, spare: number): BurstWindow {
+  const next = [...window];
+  let overrun = Math.max(0, -spare);
+  for (let i = 0; i < next.length && overrun > 0; i++) {
+    const spent = Math.min(next[i] ?? 0, overrun);
+    next[i] = (next[i] ?? 0) - spent;
+    overrun -= spent;
+  }
+  next.push(Math.max(0, spare));
+  return next.length > BURST_SECONDS ? next.slice(next.length - BURST_SECONDS) : next;
 }

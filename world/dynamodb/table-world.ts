@@ -86,9 +86,9 @@ export interface MinuteContext {
 }
 
 /**
- * Runs at each minute boundary, in registration order. Hooks run inside the clock's advance, where
- * `clock.now()` still reads the start of the interval being simulated: use `nowMs`. A hook must
- * not advance the clock itself (advances are serialised, so it would wait on itself).
+ * Runs at each minute boundary, in registration order, with `clock.now()` (and `nowMs`) at that
+ * boundary. A hook must not advance the clock itself (advances are serialised, so it would wait on
+ * itself).
  */
 export type MinuteHook = (context: MinuteContext) => Promise<void> | void;
 
@@ -198,6 +198,7 @@ export class TableWorld {
     this.#state = state;
     await this.refresh();
     const nowMs = minuteStartMs + MINUTE_MS;
+    this.#options.clock.reach(nowMs);
     for (const hook of [...this.#hooks]) await hook({ entry, nowMs, world: this });
   }
 

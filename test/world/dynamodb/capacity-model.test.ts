@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyTableSettings,
   BURST_SECONDS,
+  burstUnits,
   initialCapacityState,
   stepSecond,
   type CapacityState,
@@ -76,7 +77,7 @@ describe('capacity model', () => {
   });
 
   it('throttles a table-wide surge by provisioned capacity once burst is spent', () => {
-    const state = provisioned(1000, 1000, { partitions: 4, writeBurst: 0 });
+    const state = provisioned(1000, 1000, { partitions: 4, writeBurst: [] });
     const result = stepSecond(state, writes(2000));
     expect(result.write.servedRequests).toBe(1000);
     expect(result.write.throttled).toEqual({ keyRange: 0, provisioned: 1000, onDemandMax: 0 });
@@ -84,7 +85,7 @@ describe('capacity model', () => {
   });
 
   it('applies key limits before the table limit and counts each request under one cause', () => {
-    const state = provisioned(1000, 1000, { partitions: 4, writeBurst: 0 });
+    const state = provisioned(1000, 1000, { partitions: 4, writeBurst: [] });
     const result = stepSecond(state, writes(1000, { 'tenant#hot': 1500 }));
     const { keyRange, provisioned: table } = result.write.throttled;
     expect(keyRange).toBeGreaterThanOrEqual(500);
@@ -93,26 +94,35 @@ describe('capacity model', () => {
     expect(result.write.consumedUnits).toBeLessThanOrEqual(1000);
   });
 
-  it('absorbs a short spike from burst capacity, then runs out after 300 seconds of savings', () => {
+  it('absorbs a spike from the last 300 seconds of unused capacity, then throttles', () => {
     let state = provisioned(1000, 1000, { partitions: 4 });
-    expect(state.writeBurst).toBe(1000 * BURST_SECONDS);
+    expect(burstUnits(state.writeBurst)).toBe(1000 * BURST_SECONDS);
     let firstThrottledSecond: number | undefined;
     for (let second = 0; second < 700 && firstThrottledSecond === undefined; second++) {
       const result = stepSecond(state, writes(1500));
       if (result.write.throttled.provisioned > 0) firstThrottledSecond = second;
       state = result.state;
     }
-    // 300,000 banked units cover a 500 WCU/s overrun for 600 seconds.
-    expect(firstThrottledSecond).toBe(600);
-    expect(state.writeBurst).toBe(0);
+    // Each second spends 500 units of the oldest saving and the rest of it expires with it: five
+    // minutes of idling buy five minutes of a 50 % overrun, not ten.
+    expect(firstThrottledSecond).toBe(BURST_SECONDS);
+    expect(burstUnits(state.writeBurst)).toBe(0);
   });
 
-  it('banks unused capacity, at most 300 seconds of it', () => {
-    let state = provisioned(1000, 1000, { partitions: 4, writeBurst: 0 });
+  it('saves unused capacity, and forgets what was unused more than 300 seconds ago', () => {
+    let state = provisioned(1000, 1000, { partitions: 4, writeBurst: [] });
     state = stepSecond(state, writes(400)).state;
-    expect(state.writeBurst).toBe(600);
-    for (let i = 0; i < 1000; i++) state = stepSecond(state, writes(0)).state;
-    expect(state.writeBurst).toBe(1000 * BURST_SECONDS);
+    expect(burstUnits(state.writeBurst)).toBe(600);
+    for (let i = 0; i < BURST_SECONDS - 1; i++) state = stepSecond(state, writes(1000)).state;
+    expect(burstUnits(state.writeBurst)).toBe(600);
+    state = stepSecond(state, writes(1000)).state;
+    expect(burstUnits(state.writeBurst)).toBe(0);
+  });
+
+  it('at 70 % utilisation holds 90 seconds of capacity, however long it ran', () => {
+    let state = provisioned(1000, 1000, { partitions: 4 });
+    for (let i = 0; i < 3 * BURST_SECONDS; i++) state = stepSecond(state, writes(700)).state;
+    expect(burstUnits(state.writeBurst)).toBe(300 * BURST_SECONDS);
   });
 
   it('keeps its partitions when capacity is lowered', () => {
@@ -125,7 +135,7 @@ describe('capacity model', () => {
       sizeGb: 1,
     });
     expect(lowered.partitions).toBe(20);
-    expect(lowered.writeBurst).toBe(100 * BURST_SECONDS);
+    expect(burstUnits(lowered.writeBurst)).toBe(100 * BURST_SECONDS);
   });
 
   describe('on demand', () => {

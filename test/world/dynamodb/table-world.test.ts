@@ -180,14 +180,18 @@ describe('TableWorld', () => {
 
   it('runs minute hooks after each minute, with the minute’s timeline entry', async () => {
     const { clock, world } = await simulatedTable(harness, { rcu: 10, wcu: 10, workload: steadyWrites(5) });
-    const seen: { minute: number; nowMs: number }[] = [];
+    const seen: { minute: number; nowMs: number; clockMs: number }[] = [];
     world.onMinute(({ entry, nowMs }) => {
-      seen.push({ minute: entry.minute, nowMs });
+      seen.push({ minute: entry.minute, nowMs, clockMs: clock.now() });
     });
     await clock.advance(90);
     await clock.advance(150);
+    // The clock reads the boundary too, so a run an alarm starts there is stamped with it.
     expect(seen).toEqual(
-      [0, 1, 2, 3].map((minute) => ({ minute, nowMs: clock.startMs + (minute + 1) * 60_000 })),
+      [0, 1, 2, 3].map((minute) => {
+        const boundary = clock.startMs + (minute + 1) * 60_000;
+        return { minute, nowMs: boundary, clockMs: boundary };
+      }),
     );
   });
 

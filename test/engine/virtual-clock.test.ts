@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../engine/virtual-clock.ts';
+
+describe('VirtualClock', () => {
+  it('shows every listener each interval once, in order, and ends at the interval end', async () => {
+    const clock = new VirtualClock(0);
+    const seen: [number, number][] = [];
+    clock.onAdvance((from, to) => {
+      seen.push([from, to]);
+    });
+    await Promise.all([clock.advance(60), clock.advance(30)]);
+    expect(seen).toEqual([
+      [0, 60_000],
+      [60_000, 90_000],
+    ]);
+    expect(clock.elapsedSeconds()).toBe(90);
+  });
+
+  it('lets a listener move now() forward within the advance, never back nor past its end', async () => {
+    const clock = new VirtualClock(0);
+    const readings: number[] = [];
+    clock.onAdvance(() => {
+      clock.reach(20_000);
+      readings.push(clock.now());
+      clock.reach(10_000);
+      readings.push(clock.now());
+      clock.reach(500_000);
+      readings.push(clock.now());
+    });
+    await clock.advance(60);
+    expect(readings).toEqual([20_000, 20_000, 60_000]);
+    expect(clock.now()).toBe(60_000);
+  });
+
+  it('refuses to be reached outside an advance', () => {
+    expect(() => new VirtualClock(0).reach(1000)).toThrow(RangeError);
+  });
+
+  it('rejects a negative advance and keeps working after a listener fails', async () => {
+    const clock = new VirtualClock(0);
+    await expect(clock.advance(-1)).rejects.toThrow(RangeError);
+    const stop = clock.onAdvance(() => {
+      throw new Error('boom');
+    });
+    await expect(clock.advance(10)).rejects.toThrow('boom');
+    stop();
+    await clock.advance(10);
+    expect(clock.now()).toBe(10_000);
+  });
+});
