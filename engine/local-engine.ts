@@ -241,13 +241,12 @@ export class LocalEngine {
     registered: RegisteredMachine,
     history: HistoryRecorder,
   ): Promise<void> {
-    const advances: Promise<void>[] = [];
     for await (const event of events) {
       recordEvent(event, history, this.#roleArn());
+      // Awaited, so the events after a pause (the Wait's exit, the next state) carry its end time.
       const seconds = this.#pauseOf(event, registered);
-      if (seconds > 0) advances.push(this.clock.advance(seconds));
+      if (seconds > 0) await this.clock.advance(seconds);
     }
-    await Promise.all(advances);
   }
 
   /** Virtual seconds an event stands for: a Wait state's duration, or a retry's backoff. */

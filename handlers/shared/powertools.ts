@@ -12,5 +12,7 @@ export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({
   serviceName,
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'selfheal',
+  // Its own warnings (an invocation with no metrics) go through the logger, at the logger's level.
+  logger,
 });
 export const tracer = new Tracer({ serviceName });

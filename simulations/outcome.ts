@@ -1,0 +1,65 @@
+/**
+ * What a scenario run comes to, in the figures operators compare: when the problem was detected,
+ * whether and when it healed, what it cost (throttled requests, actions, state transitions).
+ */
+import type { TimelineEntry } from '../world/dynamodb/table-world.ts';
+
+export interface ScenarioAction {
+  atSeconds: number;
+  by: 'selfheal' | 'auto-scaling';
+  what: string;
+}
+
+export interface RunSummary {
+  executionArn: string;
+  status: string;
+  outcome: string;
+  startedAtSeconds: number;
+  stoppedAtSeconds: number | null;
+  states: { name: string; atSeconds: number }[];
+}
+
+export interface Healing {
+  healed: boolean;
+  healedAtSeconds: number | null;
+}
+
+export interface VariantResult extends Healing {
+  scenario: string;
+  variant: string;
+  seed: number;
+  detectedAtSeconds: number | null;
+  throttledRequests: number;
+  actions: ScenarioAction[];
+  stateTransitions: number;
+  runs: RunSummary[];
+  timeline: TimelineEntry[];
+}
+
+/**
+ * Healed means throttling stopped while the incident was still going on, and stayed stopped until
+ * it ended, for at least the verification window. Throttling that stops only because demand fell
+ * away is not healing.
+ */
+export function judgeHealing(
+  timeline: readonly TimelineEntry[],
+  detectedAtSeconds: number | null,
+  incidentEndSeconds: number,
+  verificationMinutes: number,
+): Healing {
+  const during = timeline.filter((m) => m.minute * 60 < incidentEndSeconds);
+  if (detectedAtSeconds === null) {
+    const quiet = during.every((m) => m.throttledRequests.total === 0);
+    return { healed: quiet, healedAtSeconds: null };
+  }
+  let healedFrom: number | null = null;
+  for (let i = during.length - 1; i >= 0; i--) {
+    const minute = during[i] as TimelineEntry;
+    if (minute.throttledRequests.total > 0 || minute.minute * 60 < detectedAtSeconds) break;
+    healedFrom = minute.minute * 60;
+  }
+  if (healedFrom === null || incidentEndSeconds - healedFrom < verificationMinutes * 60) {
+    return { healed: false, healedAtSeconds: null };
+  }
+  return { healed: true, healedAtSeconds: healedFrom };
+}

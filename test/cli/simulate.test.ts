@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../cli/main.ts';
+import { EXIT } from '../../cli/exit-codes.ts';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void out.push(args.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void err.push(args.join(' ')));
+  return { out, err };
+}
+
+describe('selfheal simulate', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('prints the JSON summary and exits 0 when the incident healed', async () => {
+    const { out } = capture();
+    expect(await main(['simulate', 'hot-shard', '--seed', '3', '--json'])).toBe(EXIT.ok);
+    const summary = JSON.parse(out.join('\n')) as Record<string, unknown>;
+    expect(summary).toMatchObject({ scenario: 'hot-shard', seed: 3, healed: true });
+    for (const field of ['detectedAtSeconds', 'healedAtSeconds', 'throttledRequests', 'stateTransitions']) {
+      expect(typeof summary[field]).toBe('number');
+    }
+    expect(Array.isArray(summary.actions)).toBe(true);
+    expect(Object.keys(summary.baselines as object)).toEqual(['auto-scaling', 'none']);
+    expect((summary.throttledRatio as Record<string, number>)['auto-scaling']).toBeLessThan(1);
+  }, 60_000);
+
+  it('prints the timeline with the alarm, the runbook states and the three variants side by side', async () => {
+    const { out } = capture();
+    expect(await main(['simulate', 'hot-shard'])).toBe(EXIT.ok);
+    const report = out.join('\n');
+    expect(report).toMatch(/alarm selfheal-orders-capacity-throttling -> ALARM/);
+    expect(report).toMatch(/> Apply the capacity change/);
+    expect(report).toMatch(/> Report the table healed/);
+    expect(report).toMatch(/^\s+selfheal\s+auto-scaling\s+none$/m);
+    expect(report).toMatch(/^healed\s+yes\s+yes\s+no$/m);
+  }, 60_000);
+
+  it.each([
+    [['simulate'], /needs a scenario: hot-shard/],
+    [['simulate', 'cold-shard'], /unknown scenario "cold-shard"/],
+    [['simulate', 'hot-shard', '--seed', 'x'], /--seed must be a whole number/],
+    [['simulate', 'hot-shard', '--fast'], /Unknown option '--fast'/],
+    [['simulte'], /unknown command "simulte"/],
+  ])('rejects %j with a usage error (exit 2) and runs nothing', async (argv, message) => {
+    const { out, err } = capture();
+    expect(await main(argv)).toBe(EXIT.usage);
+    expect(err.join('\n')).toMatch(message);
+    expect(out).toEqual([]);
+  });
+});
