@@ -14,7 +14,9 @@ export const applyCapacityPlanTask =
   async (event: unknown): Promise<CapacityAction[]> => {
     const { plan, actions } = parseOrThrow(applyInputSchema, event, 'The apply-capacity-plan input');
     const action = await applyCapacityPlan(ports(), plan as ActionablePlan);
-    metrics.addMetric('CapacityChangesApplied', MetricUnit.Count, 1);
+    const changed =
+      action.kind === 'switch-to-on-demand' || action.changes.some((c) => c.skipped === undefined);
+    if (changed) metrics.addMetric('CapacityChangesApplied', MetricUnit.Count, 1);
     return [...actions, action];
   };
 

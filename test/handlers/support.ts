@@ -1,0 +1,335 @@
+/**
+ * Shared setup for the handler tests: the handlers are invoked as Lambda invokes them (a JSON
+ * event built from the hot-shard runbook's own Parameters, a Lambda context object, a JSON result)
+ * against tables in an in-process dynalite.
+ */
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  InternalServerError,
+  ResourceInUseException,
+  ThrottlingException,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { CloudWatchServiceException, InternalServiceFault } from '@aws-sdk/client-cloudwatch';
+import {
+  ApplicationAutoScalingServiceException,
+  ConcurrentUpdateException,
+  type ScalableTarget,
+} from '@aws-sdk/client-application-auto-scaling';
+import type { Context } from 'aws-lambda';
+import { join } from 'node:path';
+import type { AutoScalingPort, CapacityPorts, CloudWatchPort } from '../../domain/ports.ts';
+import { startLocalDynamoDb, type LocalDynamoDb, type LocalDynamoDbOptions } from '../../engine/dynalite.ts';
+import { createDynamoDbClient, localEndpointConfig } from '../../adapters/aws-clients.ts';
+import { findState, loadDefinitionFile } from '../../engine/asl.ts';
+import { STATEMACHINES_DIR } from '../../engine/runbooks.ts';
+import { isJsonObject, toJson, type JsonValue } from '../../engine/json.ts';
+import { lambdaArn } from '../../engine/arns.ts';
+import { functionName } from '../../handlers/registry.ts';
+import { steadyDemandCloudWatch, type SteadyDemand } from '../support/steady-demand.ts';
+
+export const TABLE = 'orders';
+export const MISSING_TABLE = 'no-such-table';
+/** 12:03:20.250: mid-minute, so every metric window ends at 12:03:00. */
+export const NOW = Date.UTC(2026, 0, 1, 12, 3, 20, 250);
+
+// ---------------------------------------------------------------------------------------------
+// Invoking a handler the way Lambda does.
+
+/** The context object Lambda passes (the fields Powertools reads, and the callbacks). */
+export function lambdaContext(taskId: string): Context {
+  const name = functionName(taskId);
+  return {
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: lambdaArn(name),
+    memoryLimitInMB: '1024',
+    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: '2026/01/01/[$LATEST]0123456789abcdef',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+type LambdaHandler<Result> = (event: unknown, context: Context) => Promise<Result>;
+
+/** Invokes a handler: the event and the result both cross a JSON boundary, as in Lambda. */
+export async function invoke<Result>(
+  handler: LambdaHandler<Result>,
+  taskId: string,
+  event: unknown,
+): Promise<Result> {
+  const result = await handler(toJson(event), lambdaContext(taskId));
+  return toJson(result) as Result;
+}
+
+/** The rejection of an invocation, for assertions on its name and fields. */
+export async function invocationError(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof Error) return error as Error & Record<string, unknown>;
+    throw new Error(`the handler threw a non-Error: ${String(error)}`, { cause: error });
+  }
+  throw new Error('the handler was expected to fail, and succeeded');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hot-shard runbook: what its Task states send, and which errors they retry.
+
+const hotShard = await loadDefinitionFile(join(STATEMACHINES_DIR, 'hot-shard.asl.json'));
+
+interface LambdaTaskState {
+  Parameters?: { [key: string]: JsonValue };
+  Retry?: { ErrorEquals: string[] }[];
+  Catch?: { ErrorEquals: string[]; Next: string }[];
+}
+
+function taskState(stateName: string): LambdaTaskState {
+  const state = findState(hotShard, stateName);
+  if (state?.Type !== 'Task') throw new Error(`hot-shard has no Task state "${stateName}"`);
+  return state as LambdaTaskState;
+}
+
+/** `$` or `$.a.b`: the only paths the hot-shard Parameters use. */
+function select(path: string, input: JsonValue): JsonValue {
+  if (path === '$') return input;
+  if (!path.startsWith('$.')) throw new Error(`unsupported path ${path}`);
+  return path
+    .slice(2)
+    .split('.')
+    .reduce<JsonValue>((value, key) => {
+      if (!isJsonObject(value) || !(key in value)) throw new Error(`${path} selects nothing`);
+      return value[key] as JsonValue;
+    }, input);
+}
+
+function fill(template: { [key: string]: JsonValue }, input: JsonValue): { [key: string]: JsonValue } {
+  return Object.fromEntries(
+    Object.entries(template).map(([key, value]) => {
+      if (key.endsWith('.$')) return [key.slice(0, -2), select(value as string, input)];
+      return [key, isJsonObject(value) ? fill(value, input) : value];
+    }),
+  );
+}
+
+/** The Lambda event a Task state sends, given the state's input (its Parameters' `Payload`). */
+export function payloadOf(stateName: string, stateInput: unknown): JsonValue {
+  const parameters = taskState(stateName).Parameters ?? {};
+  return fill(parameters, toJson(stateInput)).Payload ?? null;
+}
+
+/** Every error name a Task state's Retry blocks match. */
+export function retriedBy(stateName: string): string[] {
+  return (taskState(stateName).Retry ?? []).flatMap((retry) => retry.ErrorEquals);
+}
+
+/** The state a Task state's Catch sends an error of this name to (the first matching Catch). */
+export function caughtBy(stateName: string, errorName: string): string | undefined {
+  const matches = (equals: string[]) => equals.includes(errorName) || equals.includes('States.ALL');
+  return (taskState(stateName).Catch ?? []).find((c) => matches(c.ErrorEquals))?.Next;
+}
+
+// ---------------------------------------------------------------------------------------------
+// dynalite: tables to act on, and a record of what the handlers send.
+
+export interface TableState {
+  status: string | undefined;
+  billingMode: string;
+  read: number | undefined;
+  write: number | undefined;
+}
+
+export interface LocalTables {
+  /** The handlers' client: what is sent through it is recorded in `sent`. */
+  readonly dynamodb: DynamoDBClient;
+  /** The test's own client (creating, inspecting), recording nothing. */
+  readonly direct: DynamoDBClient;
+  /** Names of the commands sent through `dynamodb` in this test. */
+  readonly sent: string[];
+  create(options?: { name?: string; read?: number; write?: number; onDemand?: boolean }): Promise<void>;
+  state(name?: string): Promise<TableState>;
+  /** Makes the next `commandName` (e.g. 'UpdateTableCommand') fail with `error`, before it is sent. */
+  failNext(commandName: string, error: Error): void;
+}
+
+/**
+ * One dynalite for the file (or describe block), every table dropped after each test. The
+ * returned object is usable from `beforeEach` and the tests on.
+ */
+export function useLocalTables(options: LocalDynamoDbOptions = {}): LocalTables {
+  let server: LocalDynamoDb | undefined;
+  let client: DynamoDBClient | undefined;
+  let direct: DynamoDBClient | undefined;
+  const created: string[] = [];
+  const sent: string[] = [];
+  const failures = new Map<string, Error>();
+
+  beforeAll(async () => {
+    server = await startLocalDynamoDb(options);
+    client = createDynamoDbClient(localEndpointConfig({ dynamodb: server.endpoint }));
+    direct = createDynamoDbClient(localEndpointConfig({ dynamodb: server.endpoint }));
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName as string;
+        sent.push(command);
+        const failure = failures.get(command);
+        if (failure) {
+          failures.delete(command);
+          throw failure;
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordAndFailCommands' },
+    );
+  });
+
+  afterEach(async () => {
+    failures.clear();
+    sent.length = 0;
+    for (const name of created.splice(0)) {
+      await tables.direct.send(new DeleteTableCommand({ TableName: name }));
+    }
+  });
+
+  afterAll(async () => {
+    client?.destroy();
+    direct?.destroy();
+    await server?.close();
+  });
+
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined)
+      throw new Error('dynalite is not started yet (use it from beforeEach or a test)');
+    return value;
+  };
+  const tables: LocalTables = {
+    get dynamodb() {
+      return started(client);
+    },
+    get direct() {
+      return started(direct);
+    },
+    sent,
+    async create({ name = TABLE, read = 300, write = 100, onDemand = false } = {}) {
+      await tables.direct.send(
+        new CreateTableCommand({
+          TableName: name,
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          ...(onDemand
+            ? { BillingMode: 'PAY_PER_REQUEST' }
+            : { ProvisionedThroughput: { ReadCapacityUnits: read, WriteCapacityUnits: write } }),
+        }),
+      );
+      created.push(name);
+    },
+    async state(name = TABLE) {
+      const table = (await tables.direct.send(new DescribeTableCommand({ TableName: name }))).Table;
+      return {
+        status: table?.TableStatus,
+        billingMode: table?.BillingModeSummary?.BillingMode ?? 'PROVISIONED',
+        read: table?.ProvisionedThroughput?.ReadCapacityUnits,
+        write: table?.ProvisionedThroughput?.WriteCapacityUnits,
+      };
+    },
+    failNext(commandName, error) {
+      failures.set(commandName, error);
+    },
+  };
+  return tables;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ports around a dynalite table.
+
+/** CloudWatch for a table that has no metrics (a table that does not exist, for one). */
+export const noMetrics: CloudWatchPort = {
+  getMetricData: async (input) => ({
+    MetricDataResults: (input.MetricDataQueries ?? []).map((q) => ({
+      Id: q.Id,
+      StatusCode: 'Complete',
+      Timestamps: [],
+      Values: [],
+    })),
+  }),
+  describeInsightRules: async () => ({ InsightRules: [] }),
+  getInsightRuleReport: () => Promise.reject(new Error('there is no Contributor Insights rule to read')),
+};
+
+/** Application Auto Scaling that manages no table, and refuses to be changed. */
+export const noAutoScaling: AutoScalingPort = {
+  describeScalableTargets: async () => ({ ScalableTargets: [] }),
+  registerScalableTarget: () => Promise.reject(new Error('no scalable target was expected to change')),
+};
+
+/** Ports for a handler: the table's demand as CloudWatch sees it, no auto scaling, time at NOW. */
+export function capacityPorts(
+  tables: LocalTables,
+  demand: SteadyDemand = { read: 100, write: 500 },
+  overrides: Partial<CapacityPorts> = {},
+): () => CapacityPorts {
+  const ports: CapacityPorts = {
+    dynamodb: tables.dynamodb,
+    cloudwatch: steadyDemandCloudWatch(tables.direct, TABLE, demand).port,
+    autoScaling: noAutoScaling,
+    now: () => NOW,
+    ...overrides,
+  };
+  return () => ports;
+}
+
+/** The auto scaling target of the table's write capacity, as Application Auto Scaling lists it. */
+export const writeScalableTarget = (minCapacity: number, maxCapacity: number): ScalableTarget => ({
+  ServiceNamespace: 'dynamodb',
+  ResourceId: `table/${TABLE}`,
+  ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+  MinCapacity: minCapacity,
+  MaxCapacity: maxCapacity,
+  RoleARN: 'arn:aws:iam::123456789012:role/aas',
+  CreationTime: new Date(0),
+});
+
+/** A port whose one method fails with `error` (the other methods as `base`). */
+export function failing<Port extends object>(base: Port, method: keyof Port, error: Error): Port {
+  return { ...base, [method]: () => Promise.reject(error) };
+}
+
+/** Errors as the AWS SDK v3 clients throw them (after their own retries gave up). */
+export const awsErrors = {
+  dynamoDbThrottling: () =>
+    new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput.', $metadata: {} }),
+  dynamoDbInternalError: () => new InternalServerError({ message: 'Internal server error', $metadata: {} }),
+  dynamoDbTableInUse: () =>
+    new ResourceInUseException({
+      message: 'Attempt to change a resource which is still in use',
+      $metadata: {},
+    }),
+  cloudWatchThrottling: () =>
+    new CloudWatchServiceException({
+      name: 'Throttling',
+      $fault: 'client',
+      $metadata: {},
+      message: 'Rate exceeded',
+    }),
+  cloudWatchInternalFault: () =>
+    new InternalServiceFault({ message: 'Internal service error', $metadata: {} }),
+  autoScalingThrottling: () =>
+    new ApplicationAutoScalingServiceException({
+      name: 'ThrottlingException',
+      $fault: 'client',
+      $metadata: {},
+      message: 'Rate exceeded',
+    }),
+  autoScalingConcurrentUpdate: () =>
+    new ConcurrentUpdateException({ message: 'Concurrent update to the scalable target', $metadata: {} }),
+  /** A socket reset as Node reports it: name 'Error', the cause in `code`. */
+  connectionReset: () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+};

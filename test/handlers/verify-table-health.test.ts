@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { makeHandler } from '../../handlers/verify-table-health.ts';
+import { parseCapacityRequest } from '../../domain/capacity/request.ts';
+import type { Verification } from '../../domain/capacity/verify.ts';
+import type { CloudWatchPort } from '../../domain/ports.ts';
+import { steadyDemandCloudWatch, type SteadyDemand } from '../support/steady-demand.ts';
+import {
+  TABLE,
+  awsErrors,
+  capacityPorts,
+  failing,
+  invocationError,
+  invoke,
+  payloadOf,
+  retriedBy,
+  useLocalTables,
+} from './support.ts';
+
+const STATE = 'Verify throttling has stopped';
+
+const tables = useLocalTables();
+
+/** The table's metrics under this demand, at its capacity in dynalite when they are read. */
+const metricsUnder = (demand: SteadyDemand) => steadyDemandCloudWatch(tables.direct, TABLE, demand);
+
+/** The state's input after the change has settled: the request carries the verification window. */
+const settled = (policy: Record<string, unknown> = {}) => ({
+  request: parseCapacityRequest({ tableName: TABLE, policy }),
+  round: 1,
+  actions: [],
+});
+
+function verify(cloudwatch: CloudWatchPort, stateInput: unknown = settled()) {
+  return invoke<Verification>(
+    makeHandler(capacityPorts(tables, undefined, { cloudwatch })),
+    'verify-table-health',
+    payloadOf(STATE, stateInput),
+  );
+}
+
+async function raiseWriteCapacity(to: number) {
+  await tables.direct.send(
+    new UpdateTableCommand({
+      TableName: TABLE,
+      ProvisionedThroughput: { ReadCapacityUnits: 300, WriteCapacityUnits: to },
+    }),
+  );
+}
+
+describe('the verify-table-health handler', () => {
+  it('finds a table that still throttles not healed, counting its throttle events over the window', async () => {
+    await tables.create({ read: 300, write: 100 });
+
+    const verification = await verify(metricsUnder({ read: 100, write: 500 }).port);
+
+    // The default 180 s window, less its first minute: 12:01 to 12:03, 24,000 throttled writes a minute.
+    expect(verification).toEqual({
+      healed: false,
+      checkedFrom: '2026-01-01T12:01:00.000Z',
+      checkedTo: '2026-01-01T12:03:00.000Z',
+      throttleEvents: { read: 0, write: 48_000 },
+    });
+  });
+
+  it('finds the table healed once its capacity covers the demand', async () => {
+    await tables.create({ read: 300, write: 100 });
+    await raiseWriteCapacity(650);
+
+    const verification = await verify(metricsUnder({ read: 100, write: 500 }).port);
+
+    expect(verification).toMatchObject({ healed: true, throttleEvents: { read: 0, write: 0 } });
+  });
+
+  it('is not healed by throttling on a hot key, however much capacity the table has', async () => {
+    await tables.create({ read: 300, write: 100 });
+    await raiseWriteCapacity(650);
+
+    const verification = await verify(
+      metricsUnder({ read: 100, write: 500, hotKeyThrottlesPerSecond: 5 }).port,
+    );
+
+    expect(verification).toMatchObject({ healed: false, throttleEvents: { read: 0, write: 600 } });
+  });
+
+  it("reads the policy's verification window, less its first minute", async () => {
+    await tables.create();
+    const cloudwatch = metricsUnder({ read: 100, write: 50 });
+
+    const verification = await verify(cloudwatch.port, settled({ verificationWindowSeconds: 600 }));
+
+    expect(verification).toMatchObject({
+      healed: true,
+      checkedFrom: '2026-01-01T11:54:00.000Z',
+      checkedTo: '2026-01-01T12:03:00.000Z',
+    });
+    expect(cloudwatch.calls).toHaveLength(1);
+  });
+
+  describe('given an input the runbook does not accept', () => {
+    it.each([
+      ['no table name', { verificationWindowSeconds: 180 }],
+      ['a window shorter than a minute', { tableName: TABLE, verificationWindowSeconds: 30 }],
+      ['a window that is not a number', { tableName: TABLE, verificationWindowSeconds: '180' }],
+    ])('fails with InvalidRequestError on %s, before reading any metric', async (_what, event) => {
+      await tables.create();
+      const cloudwatch = metricsUnder({ read: 100, write: 500 });
+
+      const error = await invocationError(
+        invoke(
+          makeHandler(capacityPorts(tables, undefined, { cloudwatch: cloudwatch.port })),
+          'verify-table-health',
+          event,
+        ),
+      );
+
+      expect(error).toMatchObject({ name: 'InvalidRequestError', retryable: false });
+      expect(error.message).toMatch(/^The verify-table-health input is invalid: /);
+      expect(cloudwatch.calls).toEqual([]);
+      expect(tables.sent).toEqual([]);
+    });
+  });
+
+  describe('when CloudWatch throttles it or fails transiently', () => {
+    it.each([
+      ['GetMetricData throttled', awsErrors.cloudWatchThrottling, 'AwsThrottledError'],
+      ['GetMetricData internal fault', awsErrors.cloudWatchInternalFault, 'AwsTransientError'],
+      ['GetMetricData connection reset', awsErrors.connectionReset, 'AwsTransientError'],
+    ])('surfaces %s as %s, which the runbook retries', async (_what, error, name) => {
+      await tables.create();
+      const cloudwatch = failing(metricsUnder({ read: 100, write: 500 }).port, 'getMetricData', error());
+
+      const thrown = await invocationError(verify(cloudwatch));
+
+      expect(thrown).toMatchObject({ name, retryable: true });
+      expect(retriedBy(STATE)).toContain(name);
+    });
+  });
+});
