@@ -24,6 +24,17 @@ export class InvalidRequestError extends SelfHealError {
   }
 }
 
+/** A signal (an EventBridge event, an operator's request) that selfheal cannot read. Nothing starts. */
+export class InvalidSignalError extends SelfHealError {
+  readonly retryable = false;
+  readonly issues: string[];
+
+  constructor(what: string, issues: string[]) {
+    super(`${what}: ${issues.join('; ')}`);
+    this.issues = issues;
+  }
+}
+
 /** The resource a remediation names does not exist (deleted, or a wrong name in an alarm). */
 export class ResourceNotFoundError extends SelfHealError {
   readonly retryable = false;

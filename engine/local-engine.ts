@@ -8,6 +8,8 @@
  * - `states:startExecution.sync:2` -> a nested local execution.
  * Wait states and retry pauses advance the shared VirtualClock instead of sleeping.
  */
+import { LocalTopic } from './local-topic.ts';
+import { portService } from './bindings/aws-sdk.ts';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { RunOptions } from 'aws-local-stepfunctions';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -79,6 +81,8 @@ export interface ExecutionHandle {
 export class LocalEngine {
   readonly clock: VirtualClock;
   readonly tokens = new TaskTokens();
+  /** Where `sns:publish` tasks publish, unless the options bind `sns` elsewhere. */
+  readonly notifications = new LocalTopic();
   readonly #options: LocalEngineOptions;
   readonly #machines = new Map<string, RegisteredMachine>();
   readonly #executions = new Map<string, ExecutionRecord>();
@@ -105,7 +109,7 @@ export class LocalEngine {
       const binding = bindTask(state.Resource, state.Parameters as JsonValue | undefined, {
         functions: this.#options.functions,
         dynamodb: this.#options.dynamodb,
-        sdkServices: this.#options.sdkServices ?? {},
+        sdkServices: { sns: portService('SNS', this.notifications), ...this.#options.sdkServices },
         tokens: this.tokens,
         startNested: (reference, input, options) => this.#startNested(reference, input, options),
       });
@@ -152,7 +156,12 @@ export class LocalEngine {
         ),
       },
       context: {
-        Execution: { Id: arn, Name: name, RoleArn: this.#roleArn() },
+        Execution: {
+          Id: arn,
+          Name: name,
+          RoleArn: this.#roleArn(),
+          StartTime: record.startDate.toISOString(),
+        },
         StateMachine: { Id: registered.arn, Name: registered.name },
         Task: this.tokens.contextTask(),
       },

@@ -7,7 +7,8 @@ import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDefinitionFile, substitute, type AslDefinition } from './asl.ts';
-import { stateMachineArn } from './arns.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, stateMachineArn } from './arns.ts';
+import { DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import type { LocalEngine } from './local-engine.ts';
 import { localFunctionSubstitutions } from '../handlers/registry.ts';
 
@@ -27,9 +28,15 @@ export async function runbookFiles(dir: string = STATEMACHINES_DIR): Promise<Run
 export const stateMachineSubstitution = (name: string): string =>
   `${name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())}StateMachineArn`;
 
+/** Names and ARNs of the resources dispatch uses, as deployed locally. */
+export const LOCAL_NOTIFICATION_TOPIC_ARN = `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:selfheal-notifications`;
+
 export function localSubstitutions(runbooks: readonly RunbookFile[]): Record<string, string> {
   return {
     ...localFunctionSubstitutions(),
+    ControlTableName: DEFAULT_DISPATCH_TABLES.control,
+    LedgerTableName: DEFAULT_DISPATCH_TABLES.ledger,
+    NotificationTopicArn: LOCAL_NOTIFICATION_TOPIC_ARN,
     ...Object.fromEntries(runbooks.map((r) => [stateMachineSubstitution(r.name), stateMachineArn(r.name)])),
   };
 }

@@ -11,6 +11,11 @@ import * as diagnoseTable from './diagnose-table.ts';
 import * as planCapacity from './plan-capacity.ts';
 import * as applyCapacityPlan from './apply-capacity-plan.ts';
 import * as verifyTableHealth from './verify-table-health.ts';
+import * as normaliseSignal from './normalise-signal.ts';
+import * as checkGuardrails from './check-guardrails.ts';
+import * as summariseOutcome from './summarise-outcome.ts';
+import { DEFAULT_DISPATCH_TABLES, type DispatchTables } from '../domain/dispatch/tables.ts';
+import { DEFAULT_ROUTING, type Routing } from '../detectors/routing/routes.ts';
 
 export interface TaskFunction {
   id: string;
@@ -19,10 +24,21 @@ export interface TaskFunction {
   /** Handler module path from the repository root, for bundling. */
   entry: string;
   /** Builds the handler with its ports (the world's locally, AWS's in production). */
-  local(ports: CapacityPorts): LocalLambdaHandler;
+  local(ports: LocalPorts): LocalLambdaHandler;
 }
 
-const fixed = (ports: CapacityPorts) => () => ports;
+const fixed = (ports: LocalPorts) => () => ports;
+const dispatchPorts = (ports: LocalPorts) => () => ({
+  dynamodb: ports.dynamodb,
+  now: ports.now,
+  tables: ports.tables ?? DEFAULT_DISPATCH_TABLES,
+});
+
+/** What the local engine gives the tasks: the capacity ports, and dispatch's configuration. */
+export interface LocalPorts extends CapacityPorts {
+  routing?: Routing;
+  tables?: DispatchTables;
+}
 
 export const TASK_FUNCTIONS: readonly TaskFunction[] = [
   {
@@ -54,6 +70,24 @@ export const TASK_FUNCTIONS: readonly TaskFunction[] = [
     substitution: 'VerifyTableHealthFunctionArn',
     entry: 'handlers/verify-table-health.ts',
     local: (ports) => verifyTableHealth.makeHandler(fixed(ports)),
+  },
+  {
+    id: 'normalise-signal',
+    substitution: 'NormaliseSignalFunctionArn',
+    entry: 'handlers/normalise-signal.ts',
+    local: (ports) => normaliseSignal.makeHandler(() => ports.routing ?? DEFAULT_ROUTING),
+  },
+  {
+    id: 'check-guardrails',
+    substitution: 'CheckGuardrailsFunctionArn',
+    entry: 'handlers/check-guardrails.ts',
+    local: (ports) => checkGuardrails.makeHandler(dispatchPorts(ports)),
+  },
+  {
+    id: 'summarise-outcome',
+    substitution: 'SummariseOutcomeFunctionArn',
+    entry: 'handlers/summarise-outcome.ts',
+    local: (ports) => summariseOutcome.makeHandler(dispatchPorts(ports)),
   },
 ];
 

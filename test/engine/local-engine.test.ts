@@ -265,20 +265,49 @@ describe('the local engine', () => {
   it('refuses, before running, a resource it cannot run, naming the state', () => {
     const engine = new LocalEngine({ functions: functionTable({}) });
     const definition: AslDefinition = {
+      StartAt: 'Run the job',
+      States: {
+        'Run the job': {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::ecs:runTask.sync',
+          Parameters: { Cluster: 'jobs', TaskDefinition: 'job' },
+          End: true,
+        },
+      },
+    };
+    expect(() => engine.register('jobs', definition)).toThrow(UnsupportedResourceError);
+    expect(() => engine.register('jobs', definition)).toThrow(
+      /State "Run the job" of jobs uses arn:aws:states:::ecs:runTask.sync/,
+    );
+  });
+
+  it('publishes sns:publish tasks to its local topic, where the CLI and tests read them', async () => {
+    const engine = new LocalEngine({ functions: functionTable({}) });
+    engine.register('publisher', {
       StartAt: 'Publish',
       States: {
         Publish: {
           Type: 'Task',
           Resource: 'arn:aws:states:::sns:publish',
-          Parameters: { TopicArn: 'arn:aws:sns:us-east-1:000000000000:t', Message: 'hi' },
+          Parameters: {
+            TopicArn: 'arn:aws:sns:us-east-1:000000000000:t',
+            Subject: 'hello',
+            'Message.$': '$.text',
+          },
           End: true,
         },
       },
-    };
-    expect(() => engine.register('publisher', definition)).toThrow(UnsupportedResourceError);
-    expect(() => engine.register('publisher', definition)).toThrow(
-      /State "Publish" of publisher uses arn:aws:states:::sns:publish/,
-    );
+    });
+    const run = await engine.run('publisher', { text: 'hi' });
+    expect(run.output).toEqual({ MessageId: 'local-000001' });
+    expect(engine.notifications.messages).toEqual([
+      {
+        TopicArn: 'arn:aws:sns:us-east-1:000000000000:t',
+        Subject: 'hello',
+        Message: 'hi',
+        MessageId: 'local-000001',
+      },
+    ]);
   });
 
   it('refuses a Lambda task whose function has no local handler', () => {

@@ -1,0 +1,229 @@
+/**
+ * From any signal to a decision dispatch can act on: start a runbook for an incident, ignore a
+ * signal that needs no work (an alarm going back to OK, a closed insight), or record a signal
+ * nothing is configured to handle. A signal selfheal cannot read is an InvalidSignalError: it
+ * starts nothing. The same event always gives the same decision and the same incident id.
+ */
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { InvalidSignalError } from '../../domain/errors.ts';
+import { resourceKey, type Incident, type IncidentKind } from '../../domain/incidents/incident.ts';
+import {
+  ALARM_STATE_CHANGE_DETAIL_TYPE,
+  cloudWatchAlarmEventSchema,
+  type CloudWatchAlarmEvent,
+} from '../events/cloudwatch-alarm-event.ts';
+import {
+  DETECTOR_SOURCE,
+  envelopeSchema,
+  GREY_FAILURE_DETAIL_TYPE,
+  greyFailureDetailSchema,
+  OPERATOR_DETAIL_TYPE,
+  OPERATOR_SOURCE,
+  operatorRequestSchema,
+  XRAY_INSIGHT_DETAIL_TYPE,
+  xrayInsightDetailSchema,
+  xrayTimeToIso,
+  type EventEnvelope,
+} from './signal-events.ts';
+import { matchAlarm } from './match-alarm.ts';
+import { runbookFor, type Routing } from '../routing/routes.ts';
+
+/** What the ledger keeps of any signal, routed or not. */
+export interface SignalSummary {
+  /** Stable per signal; the incident id when there is an incident. */
+  id: string;
+  source: string;
+  detailType: string;
+  /** The alarm name, insight id or requester: what an operator would search for. */
+  name: string;
+  observedAt: string;
+  /** The ledger partition: the resource, or `unrouted` when none is known. */
+  resourceKey: string;
+}
+
+export type SignalDecision =
+  | { decision: 'start'; signal: SignalSummary; incident: Incident; runbook: string; reason: string }
+  | { decision: 'ignore' | 'unhandled'; signal: SignalSummary; incident: Incident | null; reason: string };
+
+export const UNROUTED = 'unrouted';
+
+export function normaliseSignal(raw: unknown, routing: Routing): SignalDecision {
+  const envelope = parse(envelopeSchema, raw, 'The event is not an EventBridge event');
+  const source = envelope.source;
+  const type = envelope['detail-type'];
+  if (source === 'aws.cloudwatch' && type === ALARM_STATE_CHANGE_DETAIL_TYPE) {
+    return fromAlarm(parse(cloudWatchAlarmEventSchema, raw, 'The alarm event is invalid'), routing);
+  }
+  if (source === 'aws.xray' && type === XRAY_INSIGHT_DETAIL_TYPE) return fromInsight(envelope, routing);
+  if (source === DETECTOR_SOURCE && type === GREY_FAILURE_DETAIL_TYPE) {
+    const incident = parse(greyFailureDetailSchema, envelope.detail, 'The detector incident is invalid');
+    return decide(
+      summaryOf(envelope, incident.id, incident.id, incident.observedAt, incident),
+      incident,
+      routing,
+    );
+  }
+  if (source === OPERATOR_SOURCE && type === OPERATOR_DETAIL_TYPE) return fromOperator(envelope, routing);
+  throw new InvalidSignalError('The event is not a signal selfheal reads', [
+    `source "${source}" with detail-type "${type}" is none of: aws.cloudwatch "${ALARM_STATE_CHANGE_DETAIL_TYPE}", ` +
+      `aws.xray "${XRAY_INSIGHT_DETAIL_TYPE}", ${DETECTOR_SOURCE} "${GREY_FAILURE_DETAIL_TYPE}", ` +
+      `${OPERATOR_SOURCE} "${OPERATOR_DETAIL_TYPE}"`,
+  ]);
+}
+
+function fromAlarm(event: CloudWatchAlarmEvent, routing: Routing): SignalDecision {
+  const { alarmName, state, previousState } = event.detail;
+  const observedAt = new Date(cloudWatchTime(state.timestamp)).toISOString();
+  const id = signalId('alarm', alarmName, observedAt);
+  const match = matchAlarm(event, routing.alarms);
+  const incident: Incident | null =
+    'resource' in match
+      ? {
+          id,
+          kind: match.route.kind,
+          resource: match.resource,
+          source: 'cloudwatch-alarm',
+          observedAt,
+          evidence: {
+            alarmName,
+            route: match.route.name,
+            state: state.value,
+            previousState: previousState.value,
+            reason: state.reason,
+            ...(match.metric ? { metric: match.metric } : {}),
+          },
+        }
+      : null;
+  const signal = summaryOf(event, id, alarmName, observedAt, incident);
+  if (state.value !== 'ALARM') {
+    return {
+      decision: 'ignore',
+      signal,
+      incident,
+      reason: `alarm ${alarmName} went to ${state.value}: nothing to do`,
+    };
+  }
+  if (!incident)
+    return { decision: 'unhandled', signal, incident: null, reason: (match as { reason: string }).reason };
+  return decide(signal, incident, routing);
+}
+
+function fromInsight(envelope: EventEnvelope, routing: Routing): SignalDecision {
+  const detail = parse(xrayInsightDetailSchema, envelope.detail, 'The X-Ray insight event is invalid');
+  const observedAt = xrayTimeToIso(detail.StartTime);
+  const id = signalId('insight', detail.InsightId, observedAt);
+  const cellGroup = routing.insightGroups?.[detail.GroupName];
+  const service = detail.RootCauseServiceId?.Name;
+  const incident: Incident | null =
+    cellGroup && service
+      ? {
+          id,
+          kind: cellGroup,
+          resource: { type: 'cell', name: service },
+          source: 'xray-insight',
+          observedAt,
+          evidence: {
+            insightId: detail.InsightId,
+            group: detail.GroupName,
+            state: detail.State,
+            summary: detail.Summary ?? null,
+            categories: (detail.Categories ?? []).join(','),
+            faultCount: detail.RootCauseServiceRequestImpactStatistics?.FaultCount ?? null,
+            totalCount: detail.RootCauseServiceRequestImpactStatistics?.TotalCount ?? null,
+          },
+        }
+      : null;
+  const signal = summaryOf(envelope, id, detail.InsightId, observedAt, incident);
+  if (detail.State === 'CLOSED') {
+    return {
+      decision: 'ignore',
+      signal,
+      incident,
+      reason: `insight ${detail.InsightId} closed: nothing to do`,
+    };
+  }
+  if (!incident) {
+    const reason = !cellGroup
+      ? `insights of X-Ray group ${detail.GroupName} are not routed`
+      : `insight ${detail.InsightId} names no root-cause service`;
+    return { decision: 'unhandled', signal, incident: null, reason };
+  }
+  return decide(signal, incident, routing);
+}
+
+function fromOperator(envelope: EventEnvelope, routing: Routing): SignalDecision {
+  const request = parse(operatorRequestSchema, envelope.detail, 'The operator request is invalid');
+  const observedAt = new Date(envelope.time).toISOString();
+  const incident: Incident = {
+    id: signalId('operator', envelope.id, observedAt),
+    kind: request.kind,
+    resource: request.resource,
+    source: 'operator',
+    observedAt,
+    evidence: { reason: request.reason, requestedBy: request.requestedBy },
+  };
+  return decide(
+    summaryOf(envelope, incident.id, request.requestedBy, observedAt, incident),
+    incident,
+    routing,
+  );
+}
+
+function decide(signal: SignalSummary, incident: Incident, routing: Routing): SignalDecision {
+  const runbook = runbookFor(routing, incident.kind);
+  if (!runbook) {
+    return {
+      decision: 'unhandled',
+      signal,
+      incident,
+      reason: `no runbook is configured for ${incident.kind} incidents`,
+    };
+  }
+  return {
+    decision: 'start',
+    signal,
+    incident,
+    runbook,
+    reason: `${incident.kind} on ${resourceKey(incident.resource)}: runbook ${runbook}`,
+  };
+}
+
+function summaryOf(
+  envelope: Pick<EventEnvelope, 'source' | 'detail-type'>,
+  id: string,
+  name: string,
+  observedAt: string,
+  incident: Incident | null,
+): SignalSummary {
+  return {
+    id,
+    source: envelope.source,
+    detailType: envelope['detail-type'],
+    name,
+    observedAt,
+    resourceKey: incident ? resourceKey(incident.resource) : UNROUTED,
+  };
+}
+
+/** Short, stable, and valid as a Step Functions execution name (no spaces, at most 80 chars). */
+function signalId(kind: string, name: string, observedAt: string): string {
+  const digest = createHash('sha256').update(`${kind}\n${name}\n${observedAt}`).digest('hex').slice(0, 24);
+  return `${kind}-${digest}`;
+}
+
+/** `2019-10-02T17:04:40.989+0000` -> a Date-parsable `…+00:00`. */
+function cloudWatchTime(timestamp: string): string {
+  return timestamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+}
+
+function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new InvalidSignalError(
+    what,
+    result.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`),
+  );
+}
+
+export type { IncidentKind };

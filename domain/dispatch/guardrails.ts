@@ -1,0 +1,151 @@
+/**
+ * Whether an incident may start its runbook now, and everything the dispatch state machine needs
+ * to enforce that with conditional writes: the lock's lease, the rate counters' keys and limits,
+ * the cooldown to set afterwards, and the ledger records for each way it can go.
+ *
+ * The check reads switches, the cooldown and the counters to give a clear reason early; the
+ * state machine's conditional writes (lock, counters) are what hold under concurrency.
+ */
+import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AwsThrottledError, classifyAwsError } from '../errors.ts';
+import { resourceKey, type Incident } from '../incidents/incident.ts';
+import { ledgerItem, type LedgerDecision, type LedgerItem } from './ledger.ts';
+import { switchesFrom, switchKeys } from './switches.ts';
+import type { DispatchTables } from './tables.ts';
+
+export interface GuardrailPorts {
+  dynamodb: DynamoDBClient;
+  now: () => number;
+  tables: DispatchTables;
+}
+
+export interface GuardrailSettings {
+  /** How long a lock holds if its run never releases it (a crashed or stopped execution). */
+  lockLeaseSeconds: number;
+}
+
+export const DEFAULT_GUARDRAIL_SETTINGS: GuardrailSettings = { lockLeaseSeconds: 3600 };
+
+/** DynamoDB number values travel as strings in the state machine's conditional writes. */
+type NumberText = string;
+
+export interface GuardrailVerdict {
+  verdict: 'proceed' | 'suppressed';
+  reason: string;
+  dryRun: boolean;
+  now: string;
+  lock: { pk: string; leaseExpiresAt: string; expiresAtEpoch: NumberText };
+  rate: {
+    runbookPk: string;
+    runbookLimit: NumberText;
+    globalPk: string;
+    globalLimit: NumberText;
+    expiresAtEpoch: NumberText;
+  };
+  cooldown: { pk: string; until: string; expiresAtEpoch: NumberText };
+  /** Ledger items, ready for putItem, for each way the dispatch can go from here. */
+  ledger: Record<'proceeding' | 'suppressed' | 'alreadyRemediating' | 'rateLimited', LedgerItem>;
+}
+
+export async function checkGuardrails(
+  ports: GuardrailPorts,
+  incident: Incident,
+  runbook: string,
+  settings: GuardrailSettings = DEFAULT_GUARDRAIL_SETTINGS,
+): Promise<GuardrailVerdict> {
+  const nowMs = ports.now();
+  const now = new Date(nowMs).toISOString();
+  const resource = resourceKey(incident.resource);
+  const hour = now.slice(0, 13);
+  const rate = {
+    runbookPk: `rate#runbook#${runbook}#${hour}`,
+    globalPk: `rate#global#${hour}`,
+    expiresAtEpoch: epoch(nowMs + 2 * 3600_000),
+  };
+  const state = await readControlItems(ports, [
+    ...switchKeys(runbook),
+    `cooldown#${resource}`,
+    rate.runbookPk,
+    rate.globalPk,
+  ]);
+  const switches = switchesFrom(state, runbook);
+  const limits = {
+    runbookLimit: String(switches.runbook.actionsPerHour),
+    globalLimit: String(switches.global.actionsPerHour),
+  };
+  const cooldownUntil = state.get(`cooldown#${resource}`)?.until?.S;
+  const runbookActions = Number(state.get(rate.runbookPk)?.actions?.N ?? 0);
+  const globalActions = Number(state.get(rate.globalPk)?.actions?.N ?? 0);
+  const dryRun = !switches.runbook.live;
+
+  let suppressedBecause: string | undefined;
+  if (!switches.global.enabled) suppressedBecause = 'the global kill switch is on: selfheal changes nothing';
+  else if (!switches.runbook.enabled) suppressedBecause = `runbook ${runbook} is switched off`;
+  else if (cooldownUntil && cooldownUntil > now)
+    suppressedBecause = `${resource} is cooling down until ${cooldownUntil}`;
+  else if (!dryRun && runbookActions >= switches.runbook.actionsPerHour) {
+    suppressedBecause = `runbook ${runbook} reached its limit of ${switches.runbook.actionsPerHour} actions this hour`;
+  } else if (!dryRun && globalActions >= switches.global.actionsPerHour) {
+    suppressedBecause = `selfheal reached its global limit of ${switches.global.actionsPerHour} actions this hour`;
+  }
+
+  const record = (decision: LedgerDecision, reason: string): LedgerItem =>
+    ledgerItem({
+      resource,
+      at: now,
+      incidentId: incident.id,
+      decision,
+      reason,
+      kind: incident.kind,
+      runbook,
+      source: incident.source,
+    });
+  const proceeding = dryRun
+    ? `dry run of ${runbook} (the runbook is not live)`
+    : `${runbook} started for ${incident.kind} on ${resource}`;
+  return {
+    verdict: suppressedBecause ? 'suppressed' : 'proceed',
+    reason: suppressedBecause ?? proceeding,
+    dryRun,
+    now,
+    lock: {
+      pk: `lock#${resource}`,
+      leaseExpiresAt: new Date(nowMs + settings.lockLeaseSeconds * 1000).toISOString(),
+      expiresAtEpoch: epoch(nowMs + settings.lockLeaseSeconds * 1000),
+    },
+    rate: { ...rate, ...limits },
+    cooldown: {
+      pk: `cooldown#${resource}`,
+      until: new Date(nowMs + switches.runbook.cooldownSeconds * 1000).toISOString(),
+      expiresAtEpoch: epoch(nowMs + switches.runbook.cooldownSeconds * 1000),
+    },
+    ledger: {
+      proceeding: record(dryRun ? 'dry-run' : 'started', proceeding),
+      suppressed: record('suppressed', suppressedBecause ?? ''),
+      alreadyRemediating: record('suppressed', `already remediating ${resource}: another run holds its lock`),
+      rateLimited: record('suppressed', `rate limit reached for ${runbook} or selfheal this hour`),
+    },
+  };
+}
+
+async function readControlItems(
+  ports: GuardrailPorts,
+  keys: string[],
+): Promise<Map<string, Record<string, AttributeValue>>> {
+  const table = ports.tables.control;
+  try {
+    const output = await ports.dynamodb.send(
+      new BatchGetItemCommand({
+        RequestItems: { [table]: { Keys: keys.map((pk) => ({ pk: { S: pk } })), ConsistentRead: true } },
+      }),
+    );
+    if (Object.keys(output.UnprocessedKeys ?? {}).length > 0) {
+      throw new AwsThrottledError(`Reading ${table}: DynamoDB left keys unprocessed`);
+    }
+    return new Map((output.Responses?.[table] ?? []).map((item) => [item.pk?.S ?? '', item]));
+  } catch (error) {
+    throw classifyAwsError(error, `Reading switches, cooldowns and rate counters in ${table}`);
+  }
+}
+
+const epoch = (ms: number): string => String(Math.floor(ms / 1000));

@@ -1,0 +1,24 @@
+/** Task "Check the guardrails": kill switches, cooldown, rate limits, dry-run; lease and records. */
+import { z } from 'zod';
+import {
+  checkGuardrails,
+  type GuardrailPorts,
+  type GuardrailVerdict,
+} from '../domain/dispatch/guardrails.ts';
+import { incidentSchema } from '../domain/incidents/incident.ts';
+import { parseOrThrow } from '../domain/validation.ts';
+import { productionDispatchPorts } from './shared/dispatch-ports.ts';
+import { taskHandler } from './shared/task-handler.ts';
+
+const inputSchema = z.object({ incident: incidentSchema, runbook: z.string().min(1) }).strict();
+
+export const checkGuardrailsTask =
+  (ports: () => GuardrailPorts) =>
+  async (input: unknown): Promise<GuardrailVerdict> => {
+    const { incident, runbook } = parseOrThrow(inputSchema, input, 'The check-guardrails input');
+    return checkGuardrails(ports(), incident, runbook);
+  };
+
+export const makeHandler = (ports: () => GuardrailPorts = productionDispatchPorts) =>
+  taskHandler('check-guardrails', checkGuardrailsTask(ports));
+export const handler = makeHandler();
