@@ -6,6 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { XRayClient } from '@aws-sdk/client-xray';
 
 export interface EndpointConfig {
   region?: string;
@@ -35,6 +36,14 @@ export function createCloudWatchClient(config: EndpointConfig = {}): CloudWatchC
 
 export function createAutoScalingClient(config: EndpointConfig = {}): ApplicationAutoScalingClient {
   return new ApplicationAutoScalingClient(clientConfig(config, config.endpoints?.applicationAutoScaling));
+}
+
+/**
+ * X-Ray has no local server: the simulated fleet implements XRayPort itself, so this client is
+ * only ever built for AWS and takes no endpoint override.
+ */
+export function createXRayClient(config: EndpointConfig = {}): XRayClient {
+  return new XRayClient(clientConfig(config, undefined));
 }
 
 /** Local servers: a fixed region and static credentials, so nothing reaches for AWS config. */

@@ -75,6 +75,8 @@ const THROTTLING = new Set([
   'RequestLimitExceeded',
   'ProvisionedThroughputExceededException',
   'ConcurrentUpdateException',
+  // X-Ray's name for it.
+  'ThrottledException',
 ]);
 const TRANSIENT = new Set(['InternalServerError', 'InternalFailure', 'ServiceUnavailable', 'TimeoutError']);
 const NOT_FOUND = new Set(['ResourceNotFoundException', 'ObjectNotFoundException']);

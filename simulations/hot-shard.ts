@@ -16,16 +16,9 @@ import { LocalEngine, type ExecutionHandle, type ExecutionRecord } from '../engi
 import { loadRunbooks } from '../engine/runbooks.ts';
 import { localFunctionTable } from '../engine/local-functions.ts';
 import { billedStateTransitions } from '../engine/history.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../engine/arns.ts';
-import { VirtualClock } from '../engine/virtual-clock.ts';
-import { MetricStore } from '../world/metric-store.ts';
-import { seededRandom } from '../world/random.ts';
-import { AlarmEvaluator } from '../world/cloudwatch-alarms.ts';
-import { createTable, TableWorld } from '../world/dynamodb/table-world.ts';
-import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
-import { dynamoDbThrottlingAlarms } from '../detectors/alarms/dynamodb-throttling.ts';
 import type { CloudWatchAlarmEvent } from '../detectors/events/cloudwatch-alarm-event.ts';
 import { capacityRequestFromAlarm } from '../detectors/events/capacity-request-from-alarm.ts';
+import { buildHotShardWorld, HOT_SHARD_START_MS } from './hot-shard-world.ts';
 import { HOT_SHARD_INCIDENT, incidentEndSeconds, type HotShardIncident } from './hot-shard-incident.ts';
 import { judgeHealing, type RunSummary, type ScenarioAction, type VariantResult } from './outcome.ts';
 
@@ -40,8 +33,6 @@ export interface HotShardOptions {
   /** Called with every alarm event the simulated CloudWatch emits (for the CLI's timeline). */
   onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
 }
-
-const START_MS = Date.UTC(2026, 10, 23, 9, 0, 0);
 
 export async function runHotShard(options: HotShardOptions): Promise<VariantResult> {
   const incident = options.incident ?? HOT_SHARD_INCIDENT;
@@ -60,38 +51,12 @@ async function simulate(
   incident: HotShardIncident,
   options: HotShardOptions,
 ): Promise<VariantResult> {
-  const { tableName } = incident;
-  const clock = new VirtualClock(START_MS);
-  const seconds = (ms: number): number => Math.round((ms - START_MS) / 1000);
-  await createTable(dynamodb, {
-    tableName,
-    readCapacityUnits: incident.readCapacityUnits,
-    writeCapacityUnits: incident.writeCapacityUnits,
+  const { clock, world, autoScaling, alarms, ports } = await buildHotShardWorld(dynamodb, {
+    seed: options.seed,
+    incident,
+    autoScaling: options.variant !== 'none',
   });
-  const metrics = new MetricStore();
-  const world = new TableWorld({
-    clock,
-    dynamodb,
-    tableName,
-    workload: incident.workload,
-    metrics,
-    random: seededRandom(options.seed),
-  });
-
-  const autoScaling = new SimulatedAutoScaling({ dynamodb, cloudwatch: metrics, now: () => clock.now() });
-  if (options.variant !== 'none') await enableAutoScaling(autoScaling, incident);
-  autoScaling.attach(world);
-
-  const alarms = new AlarmEvaluator({
-    alarms: dynamoDbThrottlingAlarms({ tableName }),
-    cloudwatch: metrics,
-    accountId: LOCAL_ACCOUNT,
-    region: LOCAL_REGION,
-    createdAtMs: START_MS,
-  });
-  world.onMinute(({ nowMs }) => alarms.evaluate(nowMs).then(() => undefined));
-
-  const ports = { dynamodb, cloudwatch: metrics, autoScaling, now: () => clock.now() };
+  const seconds = (ms: number): number => Math.round((ms - HOT_SHARD_START_MS) / 1000);
   const engine = new LocalEngine({
     clock,
     functions: localFunctionTable(ports),
@@ -153,45 +118,6 @@ async function simulate(
     runs: runs.map((run) => summariseRun(run, seconds)),
     timeline,
   };
-}
-
-async function enableAutoScaling(
-  autoScaling: SimulatedAutoScaling,
-  incident: HotShardIncident,
-): Promise<void> {
-  const dimensions = [
-    {
-      dimension: 'dynamodb:table:ReadCapacityUnits',
-      min: incident.readCapacityUnits,
-      metric: 'DynamoDBReadCapacityUtilization',
-    },
-    {
-      dimension: 'dynamodb:table:WriteCapacityUnits',
-      min: incident.writeCapacityUnits,
-      metric: 'DynamoDBWriteCapacityUtilization',
-    },
-  ] as const;
-  for (const { dimension, min, metric } of dimensions) {
-    const target = {
-      ServiceNamespace: 'dynamodb',
-      ResourceId: `table/${incident.tableName}`,
-      ScalableDimension: dimension,
-    } as const;
-    await autoScaling.registerScalableTarget({
-      ...target,
-      MinCapacity: min,
-      MaxCapacity: incident.autoScalingMaxCapacity,
-    });
-    await autoScaling.putScalingPolicy({
-      ...target,
-      PolicyName: `${incident.tableName}-${metric}`,
-      PolicyType: 'TargetTrackingScaling',
-      TargetTrackingScalingPolicyConfiguration: {
-        TargetValue: incident.autoScalingTargetPercent,
-        PredefinedMetricSpecification: { PredefinedMetricType: metric },
-      },
-    });
-  }
 }
 
 interface RunbookOutput {

@@ -14,7 +14,13 @@ export const alarmStateValueSchema = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']
 /** CloudWatch's own timestamp style, e.g. `2019-10-02T17:04:40.989+0000`. */
 const cloudWatchTimestampSchema = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?([+-]\d{4}|Z)$/, 'not a CloudWatch timestamp');
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?([+-]\d{4}|Z)$/, 'not a CloudWatch timestamp')
+  .refine((timestamp) => Number.isFinite(Date.parse(toIsoOffset(timestamp))), 'not a real date and time');
+
+/** `2019-10-02T17:04:40.989+0000` -> `…+00:00`, which Date.parse reads. */
+export function toIsoOffset(timestamp: string): string {
+  return timestamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+}
 
 export const alarmStateSchema = z.object({
   value: alarmStateValueSchema,

@@ -11,6 +11,7 @@ import { resourceKey, type Incident, type IncidentKind } from '../../domain/inci
 import {
   ALARM_STATE_CHANGE_DETAIL_TYPE,
   cloudWatchAlarmEventSchema,
+  toIsoOffset,
   type CloudWatchAlarmEvent,
 } from '../events/cloudwatch-alarm-event.ts';
 import {
@@ -57,9 +58,11 @@ export function normaliseSignal(raw: unknown, routing: Routing): SignalDecision 
   }
   if (source === 'aws.xray' && type === XRAY_INSIGHT_DETAIL_TYPE) return fromInsight(envelope, routing);
   if (source === DETECTOR_SOURCE && type === GREY_FAILURE_DETAIL_TYPE) {
-    const incident = parse(greyFailureDetailSchema, envelope.detail, 'The detector incident is invalid');
+    const published = parse(greyFailureDetailSchema, envelope.detail, 'The detector incident is invalid');
+    // The detector's id may hold any character; dispatch's must be a valid execution name.
+    const incident = { ...published, id: signalId('detector', published.id, published.observedAt) };
     return decide(
-      summaryOf(envelope, incident.id, incident.id, incident.observedAt, incident),
+      summaryOf(envelope, incident.id, published.id, incident.observedAt, incident),
       incident,
       routing,
     );
@@ -74,7 +77,7 @@ export function normaliseSignal(raw: unknown, routing: Routing): SignalDecision 
 
 function fromAlarm(event: CloudWatchAlarmEvent, routing: Routing): SignalDecision {
   const { alarmName, state, previousState } = event.detail;
-  const observedAt = new Date(cloudWatchTime(state.timestamp)).toISOString();
+  const observedAt = new Date(toIsoOffset(state.timestamp)).toISOString();
   const id = signalId('alarm', alarmName, observedAt);
   const match = matchAlarm(event, routing.alarms);
   const incident: Incident | null =
@@ -113,7 +116,9 @@ function fromInsight(envelope: EventEnvelope, routing: Routing): SignalDecision 
   const detail = parse(xrayInsightDetailSchema, envelope.detail, 'The X-Ray insight event is invalid');
   const observedAt = xrayTimeToIso(detail.StartTime);
   const id = signalId('insight', detail.InsightId, observedAt);
-  const cellGroup = routing.insightGroups?.[detail.GroupName];
+  // An own key only: a group named `constructor` must not find Object.prototype's.
+  const groups = routing.insightGroups ?? {};
+  const cellGroup = Object.hasOwn(groups, detail.GroupName) ? groups[detail.GroupName] : undefined;
   const service = detail.RootCauseServiceId?.Name;
   const incident: Incident | null =
     cellGroup && service
@@ -210,11 +215,6 @@ function summaryOf(
 function signalId(kind: string, name: string, observedAt: string): string {
   const digest = createHash('sha256').update(`${kind}\n${name}\n${observedAt}`).digest('hex').slice(0, 24);
   return `${kind}-${digest}`;
-}
-
-/** `2019-10-02T17:04:40.989+0000` -> a Date-parsable `…+00:00`. */
-function cloudWatchTime(timestamp: string): string {
-  return timestamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
 }
 
 function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {

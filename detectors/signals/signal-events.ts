@@ -38,8 +38,11 @@ const serviceIdSchema = z.object({
   Type: z.string().optional(),
 });
 
+/** Epoch milliseconds of 9999-12-31T23:59:59.999Z: later times have no ISO 8601 form. */
+const LAST_ISO_MS = 253_402_300_799_999;
+
 /** X-Ray sends times as epoch milliseconds; older examples show ISO strings. */
-const xrayTimeSchema = z.union([z.number().nonnegative(), z.iso.datetime()]);
+const xrayTimeSchema = z.union([z.number().nonnegative().max(LAST_ISO_MS), z.iso.datetime()]);
 
 export const xrayInsightDetailSchema = z.object({
   InsightId: z.string().min(1),
@@ -71,5 +74,5 @@ export const operatorRequestSchema = z
 export type OperatorRequest = z.infer<typeof operatorRequestSchema>;
 
 export function xrayTimeToIso(time: number | string): string {
-  return typeof time === 'number' ? new Date(time).toISOString() : new Date(time).toISOString();
+  return new Date(time).toISOString();
 }

@@ -1,0 +1,112 @@
+/**
+ * The hot-shard incident's world: the table in dynalite, its simulated load and metrics, auto
+ * scaling as AWS documents it (or none), and the throttling alarms. `simulate hot-shard` runs it
+ * to the end; `dispatch --scenario hot-shard` runs it up to the alarm and hands over an event.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../engine/arns.ts';
+import { VirtualClock } from '../engine/virtual-clock.ts';
+import { MetricStore } from '../world/metric-store.ts';
+import { seededRandom } from '../world/random.ts';
+import { AlarmEvaluator } from '../world/cloudwatch-alarms.ts';
+import { createTable, TableWorld } from '../world/dynamodb/table-world.ts';
+import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
+import { dynamoDbThrottlingAlarms } from '../detectors/alarms/dynamodb-throttling.ts';
+import type { CapacityPorts } from '../domain/ports.ts';
+import type { HotShardIncident } from './hot-shard-incident.ts';
+
+export const HOT_SHARD_START_MS = Date.UTC(2026, 10, 23, 9, 0, 0);
+
+export interface HotShardWorld {
+  clock: VirtualClock;
+  world: TableWorld;
+  metrics: MetricStore;
+  autoScaling: SimulatedAutoScaling;
+  alarms: AlarmEvaluator;
+  /** What the tasks see: this world's DynamoDB, CloudWatch and auto scaling. */
+  ports: CapacityPorts;
+}
+
+export interface HotShardWorldOptions {
+  seed: number;
+  incident: HotShardIncident;
+  /** Target tracking on both dimensions, as most production tables have. */
+  autoScaling: boolean;
+}
+
+export async function buildHotShardWorld(
+  dynamodb: DynamoDBClient,
+  options: HotShardWorldOptions,
+): Promise<HotShardWorld> {
+  const { incident } = options;
+  const { tableName } = incident;
+  const clock = new VirtualClock(HOT_SHARD_START_MS);
+  await createTable(dynamodb, {
+    tableName,
+    readCapacityUnits: incident.readCapacityUnits,
+    writeCapacityUnits: incident.writeCapacityUnits,
+  });
+  const metrics = new MetricStore();
+  const world = new TableWorld({
+    clock,
+    dynamodb,
+    tableName,
+    workload: incident.workload,
+    metrics,
+    random: seededRandom(options.seed),
+  });
+  const autoScaling = new SimulatedAutoScaling({ dynamodb, cloudwatch: metrics, now: () => clock.now() });
+  if (options.autoScaling) await enableAutoScaling(autoScaling, incident);
+  autoScaling.attach(world);
+
+  const alarms = new AlarmEvaluator({
+    alarms: dynamoDbThrottlingAlarms({ tableName }),
+    cloudwatch: metrics,
+    accountId: LOCAL_ACCOUNT,
+    region: LOCAL_REGION,
+    createdAtMs: HOT_SHARD_START_MS,
+  });
+  world.onMinute(({ nowMs }) => alarms.evaluate(nowMs).then(() => undefined));
+
+  const ports = { dynamodb, cloudwatch: metrics, autoScaling, now: () => clock.now() };
+  return { clock, world, metrics, autoScaling, alarms, ports };
+}
+
+async function enableAutoScaling(
+  autoScaling: SimulatedAutoScaling,
+  incident: HotShardIncident,
+): Promise<void> {
+  const dimensions = [
+    {
+      dimension: 'dynamodb:table:ReadCapacityUnits',
+      min: incident.readCapacityUnits,
+      metric: 'DynamoDBReadCapacityUtilization',
+    },
+    {
+      dimension: 'dynamodb:table:WriteCapacityUnits',
+      min: incident.writeCapacityUnits,
+      metric: 'DynamoDBWriteCapacityUtilization',
+    },
+  ] as const;
+  for (const { dimension, min, metric } of dimensions) {
+    const target = {
+      ServiceNamespace: 'dynamodb',
+      ResourceId: `table/${incident.tableName}`,
+      ScalableDimension: dimension,
+    } as const;
+    await autoScaling.registerScalableTarget({
+      ...target,
+      MinCapacity: min,
+      MaxCapacity: incident.autoScalingMaxCapacity,
+    });
+    await autoScaling.putScalingPolicy({
+      ...target,
+      PolicyName: `${incident.tableName}-${metric}`,
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: incident.autoScalingTargetPercent,
+        PredefinedMetricSpecification: { PredefinedMetricType: metric },
+      },
+    });
+  }
+}

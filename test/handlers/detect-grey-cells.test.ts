@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { ThrottledException } from '@aws-sdk/client-xray';
+import { makeHandler } from '../../handlers/detect-grey-cells.ts';
+import type { GreyCellDetection } from '../../domain/cells/detect.ts';
+import type { XRayPort } from '../../domain/cells/ports.ts';
+import { incidentSchema } from '../../domain/incidents/incident.ts';
+import { seededRandom } from '../../world/random.ts';
+import { createCellFleet, uniformCells, type FleetFault } from '../../world/cells/cell-fleet.ts';
+import { simulatedXRay } from '../../world/cells/xray.ts';
+import { invocationError, invoke } from './support.ts';
+
+const TASK = 'detect-grey-cells';
+const START = Date.UTC(2026, 0, 1, 12, 0);
+const cells = uniformCells('checkout', 5, { requestsPerSecond: 20, faultRate: 0.001, p50Ms: 60, p99Ms: 250 });
+const ENV = { CELL_NAMES: cells.map((c) => c.name).join(',') };
+
+/** The event an EventBridge schedule rule sends (the "Scheduled Event" example's shape). */
+const scheduledEvent = (time = '2026-01-01T12:20:00Z') => ({
+  version: '0',
+  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time,
+  region: 'us-east-1',
+  resources: ['arn:aws:events:us-east-1:123456789012:rule/selfheal-detect-grey-cells'],
+  detail: {},
+});
+
+/** The simulated fleet's X-Ray, half an hour in, counting the requests it answers. */
+function worldXRay(faults: FleetFault[] = []): XRayPort & { calls: number } {
+  const clock = { startMs: START, now: () => START + 30 * 60_000 };
+  const xray = simulatedXRay(createCellFleet({ clock, cells, faults, random: seededRandom(1) }));
+  const recorded = {
+    calls: 0,
+    getTimeSeriesServiceStatistics: (input: Parameters<XRayPort['getTimeSeriesServiceStatistics']>[0]) => {
+      recorded.calls++;
+      return xray.getTimeSeriesServiceStatistics(input);
+    },
+    getInsightSummaries: (input: Parameters<XRayPort['getInsightSummaries']>[0]) => {
+      recorded.calls++;
+      return xray.getInsightSummaries(input);
+    },
+  };
+  return recorded;
+}
+
+function detect(xray: XRayPort, event: unknown = scheduledEvent(), env: Record<string, string> = ENV) {
+  const handler = makeHandler(
+    () => ({ xray }),
+    () => env,
+  );
+  return invoke<GreyCellDetection>(handler, TASK, event);
+}
+
+describe('the detect-grey-cells handler', () => {
+  it('returns a cell-grey-failure incident for the one grey cell, judged over the schedule’s window', async () => {
+    const xray = worldXRay([{ kind: 'grey-cell', cell: 'checkout-cell-2', fromMinute: 5, latencyFactor: 4 }]);
+
+    const detection = await detect(xray);
+
+    expect(detection).toMatchObject({
+      windowStart: '2026-01-01T12:15:00.000Z',
+      windowEnd: '2026-01-01T12:20:00.000Z',
+      verdict: 'grey-cells',
+      peers: 5,
+    });
+    expect(detection.incidents).toHaveLength(1);
+    expect(incidentSchema.parse(detection.incidents[0])).toMatchObject({
+      id: 'cell-grey-failure/checkout-cell-2/2026-01-01T12:20:00.000Z',
+      kind: 'cell-grey-failure',
+      resource: { type: 'cell', name: 'checkout-cell-2' },
+      source: 'xray-grey-failure-detector',
+      observedAt: '2026-01-01T12:20:00.000Z',
+      evidence: { greyBy: 'p99-latency', activeInsights: 0 },
+    });
+  });
+
+  it('returns no incident when every cell slows down together', async () => {
+    const xray = worldXRay([{ kind: 'fleet-slowdown', fromMinute: 5, latencyFactor: 6 }]);
+
+    const detection = await detect(xray);
+
+    expect(detection.verdict).toBe('no-outliers');
+    expect(detection.incidents).toEqual([]);
+  });
+
+  it('takes its fleet and thresholds from the environment', async () => {
+    const xray = worldXRay([{ kind: 'grey-cell', cell: 'checkout-cell-2', fromMinute: 5, latencyFactor: 4 }]);
+
+    const detection = await detect(xray, scheduledEvent(), {
+      CELL_NAMES: ' checkout-cell-1, checkout-cell-2 ,checkout-cell-3,',
+      WINDOW_MINUTES: '10',
+      MIN_P99_RATIO: '5',
+    });
+
+    expect(detection.cells.map((c) => c.cell)).toEqual([
+      'checkout-cell-1',
+      'checkout-cell-2',
+      'checkout-cell-3',
+    ]);
+    expect(detection.windowStart).toBe('2026-01-01T12:10:00.000Z');
+    // Four times slower is not five times: under this deployment's ratio, nothing is grey.
+    expect(detection.incidents).toEqual([]);
+  });
+
+  describe('given an event that is not a schedule’s', () => {
+    it.each([
+      [
+        'an alarm event',
+        { ...scheduledEvent(), 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch' },
+      ],
+      ['a scheduled event without a time', { ...scheduledEvent(), time: undefined }],
+      ['a time that is not ISO 8601', scheduledEvent('01/01/2026 12:20')],
+      ['nothing', null],
+    ])('fails with InvalidRequestError on %s, before reading X-Ray', async (_what, event) => {
+      const xray = worldXRay();
+
+      const error = await invocationError(detect(xray, event));
+
+      expect(error).toMatchObject({ name: 'InvalidRequestError', retryable: false });
+      expect(error.message).toMatch(/^The scheduled event is invalid: /);
+      expect(xray.calls).toBe(0);
+    });
+  });
+
+  describe('given a deployment with a bad environment', () => {
+    it.each([
+      ['no CELL_NAMES', {}, /CELL_NAMES/],
+      ['two cells', { CELL_NAMES: 'checkout-cell-1,checkout-cell-2' }, /CELL_NAMES: at least 3 cells/],
+      ['a window that is not a number', { ...ENV, WINDOW_MINUTES: 'five' }, /WINDOW_MINUTES: not a number/],
+      ['a fault-rate floor over 1', { ...ENV, MIN_FAULT_RATE_INCREASE: '2' }, /MIN_FAULT_RATE_INCREASE/],
+      ['a fractional request floor', { ...ENV, MIN_REQUESTS_PER_CELL: '10.5' }, /MIN_REQUESTS_PER_CELL/],
+    ])('fails with InvalidRequestError naming the variable on %s', async (_what, env, message) => {
+      const xray = worldXRay();
+
+      const error = await invocationError(detect(xray, scheduledEvent(), env));
+
+      expect(error.name).toBe('InvalidRequestError');
+      expect(error.message).toMatch(/^The grey-cell detector's environment is invalid: /);
+      expect(error.message).toMatch(message);
+      expect(xray.calls).toBe(0);
+    });
+  });
+
+  it('fails with AwsThrottledError, which a later run retries, when X-Ray throttles it', async () => {
+    const throttled: XRayPort = {
+      getTimeSeriesServiceStatistics: () =>
+        Promise.reject(new ThrottledException({ message: 'Rate exceeded', $metadata: {} })),
+      getInsightSummaries: () => Promise.reject(new Error('not expected')),
+    };
+
+    const error = await invocationError(detect(throttled));
+
+    expect(error).toMatchObject({ name: 'AwsThrottledError', retryable: true });
+  });
+});
