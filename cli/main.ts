@@ -4,6 +4,9 @@
  */
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import { simulateCommand } from './commands/simulate.ts';
+import { dispatchCommand } from './commands/dispatch.ts';
+import { ledgerCommand } from './commands/ledger.ts';
+import { switchCommand } from './commands/switch.ts';
 
 export interface Command {
   name: string;
@@ -12,7 +15,7 @@ export interface Command {
   run(args: string[]): Promise<ExitCode>;
 }
 
-const COMMANDS: readonly Command[] = [simulateCommand];
+const COMMANDS: readonly Command[] = [simulateCommand, dispatchCommand, ledgerCommand, switchCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -32,6 +32,8 @@ export interface HotShardWorldOptions {
   incident: HotShardIncident;
   /** Target tracking on both dimensions, as most production tables have. */
   autoScaling: boolean;
+  /** Virtual time the incident starts at (default HOT_SHARD_START_MS). */
+  startMs?: number;
 }
 
 export async function buildHotShardWorld(
@@ -40,7 +42,8 @@ export async function buildHotShardWorld(
 ): Promise<HotShardWorld> {
   const { incident } = options;
   const { tableName } = incident;
-  const clock = new VirtualClock(HOT_SHARD_START_MS);
+  const startMs = options.startMs ?? HOT_SHARD_START_MS;
+  const clock = new VirtualClock(startMs);
   await createTable(dynamodb, {
     tableName,
     readCapacityUnits: incident.readCapacityUnits,
@@ -64,7 +67,7 @@ export async function buildHotShardWorld(
     cloudwatch: metrics,
     accountId: LOCAL_ACCOUNT,
     region: LOCAL_REGION,
-    createdAtMs: HOT_SHARD_START_MS,
+    createdAtMs: startMs,
   });
   world.onMinute(({ nowMs }) => alarms.evaluate(nowMs).then(() => undefined));
 

@@ -71,6 +71,11 @@ export function ledgerItem(record: LedgerRecord): LedgerItem {
   return item;
 }
 
+/** Oldest first, and within an instant in an incident's order (decision before outcome). */
+export function byLedgerOrder(a: LedgerItem, b: LedgerItem): number {
+  return (a.at?.S ?? '').localeCompare(b.at?.S ?? '');
+}
+
 export function recordOf(item: LedgerItem): LedgerRecord {
   const text = (key: string): string | undefined => item[key]?.S;
   return {

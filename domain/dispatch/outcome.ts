@@ -29,8 +29,15 @@ export interface DispatchOutcome {
 
 interface RunbookReport {
   outcome?: string;
-  summary?: string;
   actions?: unknown[];
+  plan?: { kind?: string; changes?: { dimension?: string; from?: number; to?: number }[] };
+}
+
+/** `plan: raise-capacity, write 101 -> 987`: what a dry run would have done. */
+function planText(plan: RunbookReport['plan']): string {
+  if (!plan?.kind) return '';
+  const changes = (plan.changes ?? []).map((c) => `${c.dimension} ${c.from} -> ${c.to}`);
+  return ` (plan: ${[plan.kind, ...changes].join(', ')})`;
 }
 
 export function summariseOutcome(input: OutcomeInput, nowMs: number): DispatchOutcome {
@@ -38,7 +45,9 @@ export function summariseOutcome(input: OutcomeInput, nowMs: number): DispatchOu
   const resource = resourceKey(incident.resource);
   const failed = 'Error' in run;
   const report = (failed ? {} : (run.output ?? {})) as RunbookReport;
-  const outcome = failed ? `failed with ${run.Error}` : (report.outcome ?? run.status.toLowerCase());
+  const outcome = failed
+    ? `failed with ${run.Error}`
+    : `${report.outcome ?? run.status.toLowerCase()}${dryRun ? planText(report.plan) : ''}`;
   const summary =
     `${dryRun ? 'Dry run of ' : ''}${runbook} on ${resource}: ${outcome}` +
     (failed && run.Cause ? ` (${firstLine(run.Cause)})` : '');

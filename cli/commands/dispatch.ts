@@ -1,0 +1,144 @@
+/**
+ * `selfheal dispatch --event FILE`: feeds a raw EventBridge event to the dispatch state machine on
+ * the local engine, in a simulated world, and prints the decision, the runbook's outcome, the
+ * notification and the ledger records it added. Exit 0 when dispatch succeeded (including a
+ * signal it ignored or suppressed), 1 when it failed (a rejected event, a failed runbook).
+ */
+import { readFile } from 'node:fs/promises';
+import { EXIT, UsageError } from '../exit-codes.ts';
+import { integerOption, parseOptions } from '../options.ts';
+import type { Command } from '../main.ts';
+import { openLocalDeployment, WORLDS, type WorldName } from '../local-deployment.ts';
+import { scanAll, stateFilePath } from '../../engine/local-state.ts';
+import { statesEntered } from '../../engine/history.ts';
+import type { ExecutionRecord } from '../../engine/local-engine.ts';
+import type { JsonValue } from '../../engine/json.ts';
+import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
+import { byLedgerOrder, recordOf, type LedgerRecord } from '../../domain/dispatch/ledger.ts';
+import { renderLedger } from '../render/ledger-table.ts';
+
+const USAGE = `Usage: selfheal dispatch --event FILE [--scenario WORLD] [--seed N] [--state FILE] [--json]
+
+Feeds an EventBridge event (JSON file: a CloudWatch alarm state change, an X-Ray insight, a
+grey-failure incident, an operator request) to the dispatch state machine on the local engine, and
+prints the decision, the runbook's outcome and the ledger records.
+
+Options:
+  --event FILE      the raw event, as EventBridge delivers it
+  --scenario WORLD  the simulated world the runbook acts on: ${WORLDS.join(', ')} (default hot-shard:
+                    table orders mid-surge, when its throttling alarm fires)
+  --seed N          seed of the world's noise (default 1)
+  --state FILE      where the local deployment keeps switches, locks, cooldowns and the ledger
+                    (default .selfheal/local-state.json, or $SELFHEAL_STATE_FILE)
+  --json            print the result as JSON
+
+Runbooks run as dry runs until turned live (selfheal switch --runbook NAME --live).
+Exit codes: 0 dispatch succeeded (started, ignored or suppressed), 1 it failed, 2 usage error.`;
+
+export const dispatchCommand: Command = {
+  name: 'dispatch',
+  summary: 'feed an EventBridge event to dispatch on the local engine and show what it decided',
+  usage: USAGE,
+  async run(args) {
+    const { values, positionals } = parseOptions(args, {
+      event: { type: 'string' },
+      scenario: { type: 'string' },
+      seed: { type: 'string' },
+      state: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    if (!values.event) throw new UsageError('dispatch needs --event FILE');
+    const world = (values.scenario ?? 'hot-shard') as WorldName;
+    if (!WORLDS.includes(world))
+      throw new UsageError(`unknown scenario "${world}"; try: ${WORLDS.join(', ')}`);
+    const event = await readEvent(values.event);
+
+    const deployment = await openLocalDeployment({
+      world,
+      seed: integerOption('seed', values.seed, 1),
+      stateFile: stateFilePath(values.state),
+    });
+    try {
+      const before = new Set((await ledgerRecords(deployment.dynamodb)).map(key));
+      const run = await deployment.engine.run('dispatch', event);
+      const added = (await ledgerRecords(deployment.dynamodb)).filter((r) => !before.has(key(r)));
+      await deployment.save();
+      const runbooks = deployment.engine
+        .executions()
+        .filter((e) => e.parentExecutionArn === run.executionArn);
+      const notifications = deployment.engine.notifications.messages;
+      if (values.json) {
+        console.log(
+          JSON.stringify(
+            {
+              world: deployment.worldSummary,
+              dispatch: summary(run),
+              runbooks: runbooks.map(summary),
+              ledger: added,
+              notifications,
+            },
+            null,
+            2,
+          ),
+        );
+      } else {
+        console.log(`World: ${deployment.worldSummary}\n`);
+        console.log(describe('Dispatch', run));
+        for (const runbook of runbooks)
+          console.log(`\n${describe(`Runbook ${runbook.stateMachineArn.split(':').at(-1)}`, runbook)}`);
+        for (const message of notifications)
+          console.log(`\nNotification: ${message.Subject ?? ''}\n${indent(message.Message)}`);
+        console.log(`\nLedger records added:\n${added.length > 0 ? renderLedger(added) : '  (none)'}`);
+      }
+      return run.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
+    } finally {
+      await deployment.close();
+    }
+  },
+};
+
+async function readEvent(path: string): Promise<JsonValue> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --event ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch (error) {
+    throw new UsageError(`--event ${path} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+async function ledgerRecords(dynamodb: Parameters<typeof scanAll>[0]): Promise<LedgerRecord[]> {
+  return (await scanAll(dynamodb, DEFAULT_DISPATCH_TABLES.ledger)).sort(byLedgerOrder).map(recordOf);
+}
+
+const key = (r: LedgerRecord): string => `${r.resource}|${r.at}|${r.incidentId}|${r.decision}`;
+
+function summary(run: ExecutionRecord) {
+  return {
+    executionArn: run.executionArn,
+    status: run.status,
+    ...(run.error ? { error: run.error, cause: run.cause } : {}),
+    states: statesEntered(run.history),
+    output: run.output ?? null,
+  };
+}
+
+function describe(title: string, run: ExecutionRecord): string {
+  const status = run.error ? `${run.status} (${run.error})` : run.status;
+  return [
+    `${title}: ${status}`,
+    `  ${run.executionArn}`,
+    ...statesEntered(run.history).map((s) => `  > ${s}`),
+  ].join('\n');
+}
+
+const indent = (text: string): string =>
+  text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');

@@ -1,0 +1,112 @@
+/**
+ * selfheal deployed on the embedded default, for one CLI command: dynalite with dispatch's tables
+ * (restored from the local state file), every runbook on the local engine, and a simulated world
+ * for the tasks to act on. `save()` keeps the tables for the next command.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient, localEndpointConfig } from '../adapters/aws-clients.ts';
+import { startLocalDynamoDb } from '../engine/dynalite.ts';
+import { LocalEngine } from '../engine/local-engine.ts';
+import { loadRunbooks } from '../engine/runbooks.ts';
+import { localFunctionTable } from '../engine/local-functions.ts';
+import { restoreTables, saveTables } from '../engine/local-state.ts';
+import { VirtualClock } from '../engine/virtual-clock.ts';
+import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
+import type { CapacityPorts } from '../domain/ports.ts';
+import { MetricStore } from '../world/metric-store.ts';
+import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
+import { buildHotShardWorld } from '../simulations/hot-shard-world.ts';
+import { HOT_SHARD_INCIDENT } from '../simulations/hot-shard-incident.ts';
+
+export const WORLDS = ['hot-shard', 'empty'] as const;
+export type WorldName = (typeof WORLDS)[number];
+
+export interface LocalDeployment {
+  engine: LocalEngine;
+  dynamodb: DynamoDBClient;
+  clock: VirtualClock;
+  /** What the world looked like when the signal arrived, in one line. */
+  worldSummary: string;
+  save(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LocalDeploymentOptions {
+  world: WorldName;
+  seed: number;
+  stateFile: string;
+}
+
+export async function openLocalDeployment(options: LocalDeploymentOptions): Promise<LocalDeployment> {
+  const local = await startLocalDynamoDb();
+  const dynamodb = createDynamoDbClient(localEndpointConfig({ dynamodb: local.endpoint }));
+  const close = async (): Promise<void> => {
+    dynamodb.destroy();
+    await local.close();
+  };
+  try {
+    await createDispatchTables(dynamodb, DEFAULT_DISPATCH_TABLES);
+    const restored = await restoreTables(dynamodb, options.stateFile);
+    // Each command goes on from where the last one left virtual time, at a whole minute, so
+    // cooldowns and hourly limits count across commands as they would in AWS.
+    const startMs =
+      restored.clockMs === undefined ? undefined : Math.ceil(restored.clockMs / 60_000) * 60_000;
+    const { clock, ports, worldSummary } = await buildWorld(dynamodb, options, startMs);
+    const engine = new LocalEngine({
+      clock,
+      functions: localFunctionTable(ports),
+      dynamodb,
+      seed: options.seed,
+    });
+    await loadRunbooks(engine);
+    const tables = [DEFAULT_DISPATCH_TABLES.control, DEFAULT_DISPATCH_TABLES.ledger];
+    return {
+      engine,
+      dynamodb,
+      clock,
+      worldSummary,
+      save: () => saveTables(dynamodb, tables, options.stateFile, clock.now()),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function buildWorld(
+  dynamodb: DynamoDBClient,
+  options: LocalDeploymentOptions,
+  startMs: number | undefined,
+): Promise<{ clock: VirtualClock; ports: CapacityPorts; worldSummary: string }> {
+  if (options.world === 'empty') {
+    const clock = new VirtualClock(startMs);
+    const metrics = new MetricStore();
+    const autoScaling = new SimulatedAutoScaling({ dynamodb, cloudwatch: metrics, now: () => clock.now() });
+    return {
+      clock,
+      ports: { dynamodb, cloudwatch: metrics, autoScaling, now: () => clock.now() },
+      worldSummary: 'no tables',
+    };
+  }
+  // The hot-shard incident, run until its capacity alarm fires: the signal arrives mid-surge.
+  const world = await buildHotShardWorld(dynamodb, {
+    seed: options.seed,
+    incident: HOT_SHARD_INCIDENT,
+    autoScaling: true,
+    ...(startMs === undefined ? {} : { startMs }),
+  });
+  let alarmed = false;
+  world.alarms.onStateChange((event) => {
+    if (event.detail.state.value === 'ALARM') alarmed = true;
+  });
+  while (!alarmed && world.clock.elapsedSeconds() < HOT_SHARD_INCIDENT.simulatedSeconds)
+    await world.clock.advance(60);
+  const minute = world.world.timeline.at(-1);
+  const worldSummary = minute
+    ? `table ${HOT_SHARD_INCIDENT.tableName} at minute ${minute.minute + 1} of the surge scenario: ` +
+      `${Math.round(minute.demandWcuPerSecond)} writes/s asked, ${minute.provisionedWcu} WCU provisioned, ` +
+      `${minute.throttledRequests.total} requests throttled in the last minute`
+    : `table ${HOT_SHARD_INCIDENT.tableName}`;
+  return { clock: world.clock, ports: world.ports, worldSummary };
+}

@@ -1,0 +1,119 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../cli/main.ts';
+import { EXIT } from '../../cli/exit-codes.ts';
+
+const ALARM = fileURLToPath(new URL('../fixtures/events/cloudwatch-alarm-metric.json', import.meta.url));
+
+let dir: string;
+let state: string;
+let out: string[];
+let err: string[];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'selfheal-cli-'));
+  state = join(dir, 'state.json');
+  out = [];
+  err = [];
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void out.push(args.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void err.push(args.join(' ')));
+});
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const json = <T>(): T => JSON.parse(out.join('\n')) as T;
+const take = <T>(): T => {
+  const value = json<T>();
+  out.length = 0;
+  return value;
+};
+
+interface DispatchResult {
+  dispatch: { status: string; error?: string; states: string[] };
+  runbooks: { status: string; output: { outcome: string } }[];
+  ledger: { decision: string; reason: string }[];
+  notifications: { Subject: string }[];
+}
+
+describe('selfheal dispatch, switch and ledger on the local deployment', () => {
+  it('dry-runs by default, acts once the runbook is live, then holds the cooldown, and the ledger keeps it all', async () => {
+    const dispatch = ['dispatch', '--event', ALARM, '--state', state, '--json'];
+
+    expect(await main(dispatch)).toBe(EXIT.ok);
+    const dryRun = take<DispatchResult>();
+    expect(dryRun.runbooks[0]?.output.outcome).toBe('dry-run');
+    expect(dryRun.ledger.map((r) => r.decision)).toEqual(['dry-run', 'succeeded']);
+    expect(dryRun.ledger[1]?.reason).toMatch(
+      /^Dry run of hot-shard on dynamodb-table\/orders: dry-run \(plan: raise-capacity, write \d+ -> \d+\)$/,
+    );
+    expect(dryRun.notifications[0]?.Subject).toMatch(/^selfheal: Dry run of hot-shard/);
+
+    expect(await main(['switch', '--runbook', 'hot-shard', '--live', '--state', state])).toBe(EXIT.ok);
+    out.length = 0;
+    expect(await main(dispatch)).toBe(EXIT.ok);
+    const healed = take<DispatchResult>();
+    expect(healed.runbooks[0]?.output.outcome).toBe('healed');
+    expect(healed.ledger.map((r) => r.decision)).toEqual(['started', 'succeeded']);
+
+    expect(await main(dispatch)).toBe(EXIT.ok);
+    const cooled = take<DispatchResult>();
+    expect(cooled.runbooks).toEqual([]);
+    expect(cooled.ledger).toEqual([
+      expect.objectContaining({ decision: 'suppressed', reason: expect.stringMatching(/cooling down/) }),
+    ]);
+
+    expect(await main(['ledger', '--resource', 'dynamodb-table/orders', '--state', state, '--json'])).toBe(
+      EXIT.ok,
+    );
+    expect(take<{ decision: string }[]>().map((r) => r.decision)).toEqual([
+      'dry-run',
+      'succeeded',
+      'started',
+      'succeeded',
+      'suppressed',
+    ]);
+  }, 60_000);
+
+  it('stops everything with the global kill switch', async () => {
+    expect(await main(['switch', '--global', '--off', '--state', state])).toBe(EXIT.ok);
+    out.length = 0;
+    expect(await main(['dispatch', '--event', ALARM, '--state', state, '--json'])).toBe(EXIT.ok);
+    const result = take<DispatchResult>();
+    expect(result.runbooks).toEqual([]);
+    expect(result.ledger).toEqual([
+      expect.objectContaining({
+        decision: 'suppressed',
+        reason: 'the global kill switch is on: selfheal changes nothing',
+      }),
+    ]);
+  }, 30_000);
+
+  it('fails (exit 1) on an event it cannot read, and records the rejection', async () => {
+    const event = join(dir, 'bad.json');
+    await writeFile(event, JSON.stringify({ source: 'aws.cloudwatch', detail: {} }));
+    expect(
+      await main(['dispatch', '--event', event, '--scenario', 'empty', '--state', state, '--json']),
+    ).toBe(EXIT.failed);
+    expect(take<DispatchResult>().dispatch).toMatchObject({ status: 'FAILED', error: 'InvalidSignalError' });
+    expect(await main(['ledger', '--resource', 'unrouted', '--state', state])).toBe(EXIT.ok);
+    expect(out.join('\n')).toMatch(/unrouted\s+rejected/);
+  }, 30_000);
+
+  it.each([
+    [['dispatch'], /dispatch needs --event FILE/],
+    [['dispatch', '--event', '/no/such/file.json'], /cannot read --event/],
+    [['dispatch', '--event', ALARM, '--scenario', 'moon'], /unknown scenario "moon"/],
+    [['ledger', '--day', 'yesterday'], /--day must be YYYY-MM-DD/],
+    [['switch', '--runbook', 'hot-shard', '--live', '--dry-run'], /contradict/],
+    [['switch'], /name one of --global or --runbook NAME/],
+  ])('rejects %j as a usage error (exit 2)', async (argv, message) => {
+    expect(await main([...argv, '--state', state])).toBe(EXIT.usage);
+    expect(err.join('\n')).toMatch(message);
+  });
+});
