@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { XRayClient } from '@aws-sdk/client-xray';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 
 export interface EndpointConfig {
   region?: string;
@@ -44,6 +45,14 @@ export function createAutoScalingClient(config: EndpointConfig = {}): Applicatio
  */
 export function createXRayClient(config: EndpointConfig = {}): XRayClient {
   return new XRayClient(clientConfig(config, undefined));
+}
+
+/**
+ * EventBridge has no local server either: the local world records what is published
+ * (`world/cells/events.ts`), so this client is only ever built for AWS and takes no endpoint override.
+ */
+export function createEventBridgeClient(config: EndpointConfig = {}): EventBridgeClient {
+  return new EventBridgeClient(clientConfig(config, undefined));
 }
 
 /** Local servers: a fixed region and static credentials, so nothing reaches for AWS config. */

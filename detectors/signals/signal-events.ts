@@ -20,10 +20,12 @@ export const envelopeSchema = z.object({
 export type EventEnvelope = z.infer<typeof envelopeSchema>;
 
 export const XRAY_INSIGHT_DETAIL_TYPE = 'AWS X-Ray Insight Update';
-export const DETECTOR_SOURCE = 'selfheal.detectors';
-export const GREY_FAILURE_DETAIL_TYPE = 'Cell Grey Failure Detected';
-export const OPERATOR_SOURCE = 'selfheal.operator';
-export const OPERATOR_DETAIL_TYPE = 'Remediation Requested';
+export {
+  DETECTOR_SOURCE,
+  GREY_FAILURE_DETAIL_TYPE,
+  OPERATOR_DETAIL_TYPE,
+  OPERATOR_SOURCE,
+} from '../../domain/incidents/event-types.ts';
 
 const impactSchema = z.object({
   FaultCount: z.number().nonnegative().optional(),

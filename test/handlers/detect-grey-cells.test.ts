@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ThrottledException } from '@aws-sdk/client-xray';
-import { makeHandler } from '../../handlers/detect-grey-cells.ts';
-import type { GreyCellDetection } from '../../domain/cells/detect.ts';
+import { makeHandler, type GreyCellRun } from '../../handlers/detect-grey-cells.ts';
 import type { XRayPort } from '../../domain/cells/ports.ts';
+import { incidentEntries } from '../../domain/cells/publish.ts';
 import { incidentSchema } from '../../domain/incidents/incident.ts';
+import { normaliseSignal } from '../../detectors/signals/normalise.ts';
+import { DEFAULT_ROUTING } from '../../detectors/routing/routes.ts';
 import { seededRandom } from '../../world/random.ts';
 import { createCellFleet, uniformCells, type FleetFault } from '../../world/cells/cell-fleet.ts';
 import { simulatedXRay } from '../../world/cells/xray.ts';
+import { simulatedEventBus, type SimulatedEventBus } from '../../world/cells/events.ts';
 import { invocationError, invoke } from './support.ts';
 
 const TASK = 'detect-grey-cells';
@@ -45,17 +48,24 @@ function worldXRay(faults: FleetFault[] = []): XRayPort & { calls: number } {
   return recorded;
 }
 
-function detect(xray: XRayPort, event: unknown = scheduledEvent(), env: Record<string, string> = ENV) {
+const greyCell2: FleetFault = { kind: 'grey-cell', cell: 'checkout-cell-2', fromMinute: 5, latencyFactor: 4 };
+
+function detect(
+  xray: XRayPort,
+  event: unknown = scheduledEvent(),
+  env: Record<string, string> = ENV,
+  events: SimulatedEventBus = simulatedEventBus(),
+) {
   const handler = makeHandler(
-    () => ({ xray }),
+    () => ({ xray, events }),
     () => env,
   );
-  return invoke<GreyCellDetection>(handler, TASK, event);
+  return invoke<GreyCellRun>(handler, TASK, event);
 }
 
 describe('the detect-grey-cells handler', () => {
   it('returns a cell-grey-failure incident for the one grey cell, judged over the schedule’s window', async () => {
-    const xray = worldXRay([{ kind: 'grey-cell', cell: 'checkout-cell-2', fromMinute: 5, latencyFactor: 4 }]);
+    const xray = worldXRay([greyCell2]);
 
     const detection = await detect(xray);
 
@@ -76,6 +86,46 @@ describe('the detect-grey-cells handler', () => {
     });
   });
 
+  it('publishes the incident to the default bus, as the event dispatch starts a runbook for', async () => {
+    const events = simulatedEventBus();
+
+    const run = await detect(worldXRay([greyCell2]), scheduledEvent(), ENV, events);
+
+    expect(run).toMatchObject({ eventBusName: 'default', published: 1 });
+    expect(events.requests).toStrictEqual([{ Entries: incidentEntries('default', run.incidents) }]);
+    expect(events.requests[0]?.Entries?.[0]).toMatchObject({
+      Source: 'selfheal.detectors',
+      DetailType: 'Cell Grey Failure Detected',
+      EventBusName: 'default',
+      Resources: [],
+      Time: new Date('2026-01-01T12:20:00.000Z'),
+    });
+    const routing = { ...DEFAULT_ROUTING, runbooks: { 'cell-grey-failure': 'cell-evacuation' } };
+    const decisions = events.delivered.map(({ event }) => normaliseSignal(event, routing));
+    expect(decisions).toMatchObject([
+      {
+        decision: 'start',
+        runbook: 'cell-evacuation',
+        incident: { kind: 'cell-grey-failure', resource: { type: 'cell', name: 'checkout-cell-2' } },
+      },
+    ]);
+  });
+
+  it('publishes to the bus EVENT_BUS_NAME names', async () => {
+    const events = simulatedEventBus();
+    const bus = 'arn:aws:events:us-east-1:123456789012:event-bus/selfheal';
+
+    const run = await detect(
+      worldXRay([greyCell2]),
+      scheduledEvent(),
+      { ...ENV, EVENT_BUS_NAME: bus },
+      events,
+    );
+
+    expect(run).toMatchObject({ eventBusName: bus, published: 1 });
+    expect(events.delivered.map((delivered) => delivered.busName)).toStrictEqual([bus]);
+  });
+
   it('returns no incident when every cell slows down together', async () => {
     const xray = worldXRay([{ kind: 'fleet-slowdown', fromMinute: 5, latencyFactor: 6 }]);
 
@@ -83,6 +133,15 @@ describe('the detect-grey-cells handler', () => {
 
     expect(detection.verdict).toBe('no-outliers');
     expect(detection.incidents).toEqual([]);
+  });
+
+  it('publishes nothing when it finds nothing', async () => {
+    const events = simulatedEventBus();
+
+    const run = await detect(worldXRay(), scheduledEvent(), ENV, events);
+
+    expect(run).toMatchObject({ verdict: 'no-outliers', incidents: [], published: 0 });
+    expect(events.requests).toStrictEqual([]);
   });
 
   it('takes its fleet and thresholds from the environment', async () => {
@@ -115,12 +174,14 @@ describe('the detect-grey-cells handler', () => {
       ['nothing', null],
     ])('fails with InvalidRequestError on %s, before reading X-Ray', async (_what, event) => {
       const xray = worldXRay();
+      const events = simulatedEventBus();
 
-      const error = await invocationError(detect(xray, event));
+      const error = await invocationError(detect(xray, event, ENV, events));
 
       expect(error).toMatchObject({ name: 'InvalidRequestError', retryable: false });
       expect(error.message).toMatch(/^The scheduled event is invalid: /);
       expect(xray.calls).toBe(0);
+      expect(events.requests).toStrictEqual([]);
     });
   });
 
@@ -131,6 +192,12 @@ describe('the detect-grey-cells handler', () => {
       ['a window that is not a number', { ...ENV, WINDOW_MINUTES: 'five' }, /WINDOW_MINUTES: not a number/],
       ['a fault-rate floor over 1', { ...ENV, MIN_FAULT_RATE_INCREASE: '2' }, /MIN_FAULT_RATE_INCREASE/],
       ['a fractional request floor', { ...ENV, MIN_REQUESTS_PER_CELL: '10.5' }, /MIN_REQUESTS_PER_CELL/],
+      [
+        'a bus name with a space',
+        { ...ENV, EVENT_BUS_NAME: 'self heal' },
+        /EVENT_BUS_NAME: not an event bus/,
+      ],
+      ['an empty bus name', { ...ENV, EVENT_BUS_NAME: '' }, /EVENT_BUS_NAME/],
     ])('fails with InvalidRequestError naming the variable on %s', async (_what, env, message) => {
       const xray = worldXRay();
 
@@ -153,5 +220,20 @@ describe('the detect-grey-cells handler', () => {
     const error = await invocationError(detect(throttled));
 
     expect(error).toMatchObject({ name: 'AwsThrottledError', retryable: true });
+  });
+
+  it.each([
+    ['ThrottlingException', 'AwsThrottledError', true],
+    ['InternalFailure', 'AwsTransientError', true],
+    ['AccessDeniedException', 'UnexpectedAwsError', false],
+  ])('fails by name when EventBridge fails the entry with %s', async (code, name, retryable) => {
+    const events = simulatedEventBus();
+    events.failNext(code);
+
+    const error = await invocationError(detect(worldXRay([greyCell2]), scheduledEvent(), ENV, events));
+
+    expect(error).toMatchObject({ name, retryable });
+    expect(error.message).toContain(`cell-grey-failure/checkout-cell-2/2026-01-01T12:20:00.000Z (${code}`);
+    expect(events.delivered).toStrictEqual([]);
   });
 });
