@@ -6,10 +6,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbClient, localEndpointConfig } from '../adapters/aws-clients.ts';
 import { startLocalDynamoDb } from '../engine/dynalite.ts';
-import { LocalEngine } from '../engine/local-engine.ts';
-import { loadRunbooks } from '../engine/runbooks.ts';
-import { localFunctionTable } from '../engine/local-functions.ts';
-import { restoreTables, saveTables } from '../engine/local-state.ts';
+import type { LocalEngine } from '../engine/local-engine.ts';
+import { startRunbookEngine } from '../engine/runbooks.ts';
+import { restoreTables, saveTables, type RestoredState } from '../engine/local-state.ts';
 import { VirtualClock } from '../engine/virtual-clock.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import type { CapacityPorts } from '../domain/ports.ts';
@@ -27,8 +26,6 @@ export interface LocalDeployment {
   clock: VirtualClock;
   /** What the world looked like when the signal arrived, in one line. */
   worldSummary: string;
-  save(): Promise<void>;
-  close(): Promise<void>;
 }
 
 export interface LocalDeploymentOptions {
@@ -37,41 +34,40 @@ export interface LocalDeploymentOptions {
   stateFile: string;
 }
 
-export async function openLocalDeployment(options: LocalDeploymentOptions): Promise<LocalDeployment> {
+/** dynalite with dispatch's tables as the state file left them; closed when `use` ends. */
+export async function withLocalTables<T>(
+  stateFile: string,
+  use: (dynamodb: DynamoDBClient, restored: RestoredState) => Promise<T>,
+): Promise<T> {
   const local = await startLocalDynamoDb();
   const dynamodb = createDynamoDbClient(localEndpointConfig({ dynamodb: local.endpoint }));
-  const close = async (): Promise<void> => {
-    dynamodb.destroy();
-    await local.close();
-  };
   try {
     await createDispatchTables(dynamodb, DEFAULT_DISPATCH_TABLES);
-    const restored = await restoreTables(dynamodb, options.stateFile);
+    return await use(dynamodb, await restoreTables(dynamodb, stateFile));
+  } finally {
+    dynamodb.destroy();
+    await local.close();
+  }
+}
+
+export const DISPATCH_TABLE_NAMES = [DEFAULT_DISPATCH_TABLES.control, DEFAULT_DISPATCH_TABLES.ledger];
+
+/** Runs `use` on a deployment of every runbook over a simulated world, then saves the tables. */
+export async function withLocalDeployment<T>(
+  options: LocalDeploymentOptions,
+  use: (deployment: LocalDeployment) => Promise<T>,
+): Promise<T> {
+  return withLocalTables(options.stateFile, async (dynamodb, restored) => {
     // Each command goes on from where the last one left virtual time, at a whole minute, so
     // cooldowns and hourly limits count across commands as they would in AWS.
     const startMs =
       restored.clockMs === undefined ? undefined : Math.ceil(restored.clockMs / 60_000) * 60_000;
     const { clock, ports, worldSummary } = await buildWorld(dynamodb, options, startMs);
-    const engine = new LocalEngine({
-      clock,
-      functions: localFunctionTable(ports),
-      dynamodb,
-      seed: options.seed,
-    });
-    await loadRunbooks(engine);
-    const tables = [DEFAULT_DISPATCH_TABLES.control, DEFAULT_DISPATCH_TABLES.ledger];
-    return {
-      engine,
-      dynamodb,
-      clock,
-      worldSummary,
-      save: () => saveTables(dynamodb, tables, options.stateFile, clock.now()),
-      close,
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+    const engine = await startRunbookEngine({ clock, ports, dynamodb, seed: options.seed });
+    const result = await use({ engine, dynamodb, clock, worldSummary });
+    await saveTables(dynamodb, DISPATCH_TABLE_NAMES, options.stateFile, clock.now());
+    return result;
+  });
 }
 
 async function buildWorld(

@@ -9,7 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { loadDefinitionFile, substitute, type AslDefinition } from './asl.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, stateMachineArn } from './arns.ts';
 import { DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
-import type { LocalEngine } from './local-engine.ts';
+import { LocalEngine } from './local-engine.ts';
+import type { VirtualClock } from './virtual-clock.ts';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localFunctionTable } from './local-functions.ts';
+import type { LocalPorts } from '../handlers/registry.ts';
 import { localFunctionSubstitutions } from '../handlers/registry.ts';
 
 export const STATEMACHINES_DIR = fileURLToPath(new URL('../statemachines/', import.meta.url));
@@ -54,4 +58,21 @@ export async function loadRunbooks(
     loaded[runbook.name] = definition;
   }
   return loaded;
+}
+
+/** A local engine with every runbook loaded, its tasks bound to `ports` (a simulated world). */
+export async function startRunbookEngine(options: {
+  clock: VirtualClock;
+  ports: LocalPorts;
+  dynamodb: DynamoDBClient;
+  seed: number;
+}): Promise<LocalEngine> {
+  const engine = new LocalEngine({
+    clock: options.clock,
+    functions: localFunctionTable(options.ports),
+    dynamodb: options.dynamodb,
+    seed: options.seed,
+  });
+  await loadRunbooks(engine);
+  return engine;
 }

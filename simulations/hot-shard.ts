@@ -12,9 +12,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbClient, localEndpointConfig } from '../adapters/aws-clients.ts';
 import { startLocalDynamoDb } from '../engine/dynalite.ts';
-import { LocalEngine, type ExecutionHandle, type ExecutionRecord } from '../engine/local-engine.ts';
-import { loadRunbooks } from '../engine/runbooks.ts';
-import { localFunctionTable } from '../engine/local-functions.ts';
+import type { ExecutionHandle, ExecutionRecord } from '../engine/local-engine.ts';
+import { startRunbookEngine } from '../engine/runbooks.ts';
 import { billedStateTransitions } from '../engine/history.ts';
 import type { CloudWatchAlarmEvent } from '../detectors/events/cloudwatch-alarm-event.ts';
 import { capacityRequestFromAlarm } from '../detectors/events/capacity-request-from-alarm.ts';
@@ -57,13 +56,7 @@ async function simulate(
     autoScaling: options.variant !== 'none',
   });
   const seconds = (ms: number): number => Math.round((ms - HOT_SHARD_START_MS) / 1000);
-  const engine = new LocalEngine({
-    clock,
-    functions: localFunctionTable(ports),
-    dynamodb,
-    seed: options.seed,
-  });
-  await loadRunbooks(engine);
+  const engine = await startRunbookEngine({ clock, ports, dynamodb, seed: options.seed });
 
   let detectedAtSeconds: number | null = null;
   let running: ExecutionHandle | undefined;

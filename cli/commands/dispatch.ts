@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { integerOption, parseOptions } from '../options.ts';
 import type { Command } from '../main.ts';
-import { openLocalDeployment, WORLDS, type WorldName } from '../local-deployment.ts';
+import { withLocalDeployment, WORLDS, type WorldName } from '../local-deployment.ts';
 import { scanAll, stateFilePath } from '../../engine/local-state.ts';
 import { statesEntered } from '../../engine/history.ts';
 import type { ExecutionRecord } from '../../engine/local-engine.ts';
@@ -54,47 +54,40 @@ export const dispatchCommand: Command = {
       throw new UsageError(`unknown scenario "${world}"; try: ${WORLDS.join(', ')}`);
     const event = await readEvent(values.event);
 
-    const deployment = await openLocalDeployment({
+    const options = {
       world,
       seed: integerOption('seed', values.seed, 1),
       stateFile: stateFilePath(values.state),
+    };
+    const result = await withLocalDeployment(options, async ({ engine, dynamodb, worldSummary }) => {
+      const before = new Set((await ledgerRecords(dynamodb)).map(key));
+      const run = await engine.run('dispatch', event);
+      const added = (await ledgerRecords(dynamodb)).filter((r) => !before.has(key(r)));
+      const runbooks = engine.executions().filter((e) => e.parentExecutionArn === run.executionArn);
+      return { worldSummary, run, runbooks, added, notifications: engine.notifications.messages };
     });
-    try {
-      const before = new Set((await ledgerRecords(deployment.dynamodb)).map(key));
-      const run = await deployment.engine.run('dispatch', event);
-      const added = (await ledgerRecords(deployment.dynamodb)).filter((r) => !before.has(key(r)));
-      await deployment.save();
-      const runbooks = deployment.engine
-        .executions()
-        .filter((e) => e.parentExecutionArn === run.executionArn);
-      const notifications = deployment.engine.notifications.messages;
-      if (values.json) {
-        console.log(
-          JSON.stringify(
-            {
-              world: deployment.worldSummary,
-              dispatch: summary(run),
-              runbooks: runbooks.map(summary),
-              ledger: added,
-              notifications,
-            },
-            null,
-            2,
-          ),
-        );
-      } else {
-        console.log(`World: ${deployment.worldSummary}\n`);
-        console.log(describe('Dispatch', run));
-        for (const runbook of runbooks)
-          console.log(`\n${describe(`Runbook ${runbook.stateMachineArn.split(':').at(-1)}`, runbook)}`);
-        for (const message of notifications)
-          console.log(`\nNotification: ${message.Subject ?? ''}\n${indent(message.Message)}`);
-        console.log(`\nLedger records added:\n${added.length > 0 ? renderLedger(added) : '  (none)'}`);
+    const { worldSummary, run, runbooks, added, notifications } = result;
+    if (values.json) {
+      const report = {
+        world: worldSummary,
+        dispatch: summary(run),
+        runbooks: runbooks.map(summary),
+        ledger: added,
+        notifications,
+      };
+      console.log(JSON.stringify(report, null, 2));
+    } else {
+      console.log(`World: ${worldSummary}\n`);
+      console.log(describe('Dispatch', run));
+      for (const runbook of runbooks) {
+        console.log(`\n${describe(`Runbook ${runbook.stateMachineArn.split(':').at(-1)}`, runbook)}`);
       }
-      return run.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
-    } finally {
-      await deployment.close();
+      for (const message of notifications) {
+        console.log(`\nNotification: ${message.Subject ?? ''}\n${indent(message.Message)}`);
+      }
+      console.log(`\nLedger records added:\n${added.length > 0 ? renderLedger(added) : '  (none)'}`);
     }
+    return run.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
   },
 };
 

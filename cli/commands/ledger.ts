@@ -5,11 +5,10 @@
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { parseOptions } from '../options.ts';
 import type { Command } from '../main.ts';
-import { createDynamoDbClient, localEndpointConfig } from '../../adapters/aws-clients.ts';
-import { startLocalDynamoDb } from '../../engine/dynalite.ts';
-import { restoreTables, scanAll, stateFilePath } from '../../engine/local-state.ts';
-import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
-import { byLedgerOrder, queryLedger, recordOf, type LedgerRecord } from '../../domain/dispatch/ledger.ts';
+import { scanAll, stateFilePath } from '../../engine/local-state.ts';
+import { withLocalTables } from '../local-deployment.ts';
+import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
+import { byLedgerOrder, queryLedger, recordOf } from '../../domain/dispatch/ledger.ts';
 import { renderLedger } from '../render/ledger-table.ts';
 
 const USAGE = `Usage: selfheal ledger [--resource R] [--day YYYY-MM-DD] [--state FILE] [--json]
@@ -37,30 +36,16 @@ export const ledgerCommand: Command = {
     if (values.day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.day)) {
       throw new UsageError(`--day must be YYYY-MM-DD, got "${values.day}"`);
     }
-    const local = await startLocalDynamoDb();
-    const dynamodb = createDynamoDbClient(localEndpointConfig({ dynamodb: local.endpoint }));
-    try {
-      await createDispatchTables(dynamodb, DEFAULT_DISPATCH_TABLES);
-      await restoreTables(dynamodb, stateFilePath(values.state));
-      const table = DEFAULT_DISPATCH_TABLES.ledger;
-      const records: LedgerRecord[] =
-        values.resource !== undefined || values.day !== undefined
-          ? await queryLedger(dynamodb, table, {
-              ...(values.resource !== undefined
-                ? { resource: values.resource }
-                : { day: values.day as string }),
-            })
-          : (await scanAll(dynamodb, table)).sort(byLedgerOrder).map(recordOf);
-      const shown =
-        values.day && values.resource
-          ? records.filter((r) => r.at.startsWith(values.day as string))
-          : records;
-      if (values.json) console.log(JSON.stringify(shown, null, 2));
-      else console.log(shown.length > 0 ? renderLedger(shown) : '(no records)');
-      return EXIT.ok;
-    } finally {
-      dynamodb.destroy();
-      await local.close();
-    }
+    const table = DEFAULT_DISPATCH_TABLES.ledger;
+    const records = await withLocalTables(stateFilePath(values.state), async (dynamodb) => {
+      if (values.resource !== undefined) return queryLedger(dynamodb, table, { resource: values.resource });
+      if (values.day !== undefined) return queryLedger(dynamodb, table, { day: values.day });
+      return (await scanAll(dynamodb, table)).sort(byLedgerOrder).map(recordOf);
+    });
+    const shown =
+      values.day && values.resource ? records.filter((r) => r.at.startsWith(values.day as string)) : records;
+    if (values.json) console.log(JSON.stringify(shown, null, 2));
+    else console.log(shown.length > 0 ? renderLedger(shown) : '(no records)');
+    return EXIT.ok;
   },
 };

@@ -5,10 +5,9 @@
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { integerOption, parseOptions } from '../options.ts';
 import type { Command } from '../main.ts';
-import { createDynamoDbClient, localEndpointConfig } from '../../adapters/aws-clients.ts';
-import { startLocalDynamoDb } from '../../engine/dynalite.ts';
-import { restoreTables, saveTables, stateFilePath } from '../../engine/local-state.ts';
-import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
+import { saveTables, scanAll, stateFilePath } from '../../engine/local-state.ts';
+import { DISPATCH_TABLE_NAMES, withLocalTables } from '../local-deployment.ts';
+import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import {
   GLOBAL_SWITCH_KEY,
   runbookSwitchKey,
@@ -16,7 +15,6 @@ import {
   writeGlobalSwitch,
   writeRunbookSwitch,
 } from '../../domain/dispatch/switches.ts';
-import { scanAll } from '../../engine/local-state.ts';
 
 const USAGE = `Usage: selfheal switch (--global | --runbook NAME) [--on | --off] [--live | --dry-run]
                        [--cooldown SECONDS] [--per-hour N] [--state FILE]
@@ -65,19 +63,11 @@ export const switchCommand: Command = {
     const live = values.live ? true : values['dry-run'] ? false : undefined;
 
     const path = stateFilePath(values.state);
-    const local = await startLocalDynamoDb();
-    const dynamodb = createDynamoDbClient(localEndpointConfig({ dynamodb: local.endpoint }));
     const table = DEFAULT_DISPATCH_TABLES.control;
-    try {
-      await createDispatchTables(dynamodb, DEFAULT_DISPATCH_TABLES);
-      await restoreTables(dynamodb, path);
+    return withLocalTables(path, async (dynamodb) => {
       const runbook = values.runbook ?? '';
-      const current = switchesFrom(
-        new Map((await scanAll(dynamodb, table)).map((item) => [item.pk?.S ?? '', item])),
-        runbook,
-      );
-      const defined = <T extends object>(change: T) =>
-        Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as Partial<T>;
+      const items = new Map((await scanAll(dynamodb, table)).map((item) => [item.pk?.S ?? '', item]));
+      const current = switchesFrom(items, runbook);
       const changed = [enabled, live, cooldownSeconds, actionsPerHour].some((v) => v !== undefined);
       if (values.global) {
         const next = { ...current.global, ...defined({ enabled, actionsPerHour }) };
@@ -88,11 +78,13 @@ export const switchCommand: Command = {
         if (changed) await writeRunbookSwitch(dynamodb, table, runbook, next);
         console.log(`${runbookSwitchKey(runbook)}: ${JSON.stringify(next)}`);
       }
-      if (changed) await saveTables(dynamodb, [table, DEFAULT_DISPATCH_TABLES.ledger], path);
+      if (changed) await saveTables(dynamodb, DISPATCH_TABLE_NAMES, path);
       return EXIT.ok;
-    } finally {
-      dynamodb.destroy();
-      await local.close();
-    }
+    });
   },
 };
+
+/** The fields of `change` that are set. */
+function defined<T extends object>(change: T): Partial<T> {
+  return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
