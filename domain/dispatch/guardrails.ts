@@ -44,7 +44,10 @@ export interface GuardrailVerdict {
   };
   cooldown: { pk: string; until: string; expiresAtEpoch: NumberText };
   /** Ledger items, ready for putItem, for each way the dispatch can go from here. */
-  ledger: Record<'proceeding' | 'suppressed' | 'alreadyRemediating' | 'rateLimited', LedgerItem>;
+  ledger: Record<
+    'proceeding' | 'suppressed' | 'alreadyRemediating' | 'coolingDown' | 'rateLimited' | 'lockLost',
+    LedgerItem
+  >;
 }
 
 export async function checkGuardrails(
@@ -123,7 +126,15 @@ export async function checkGuardrails(
       proceeding: record(dryRun ? 'dry-run' : 'started', proceeding),
       suppressed: record('suppressed', suppressedBecause ?? ''),
       alreadyRemediating: record('suppressed', `already remediating ${resource}: another run holds its lock`),
+      coolingDown: record(
+        'suppressed',
+        `${resource} began a cooldown while this incident waited for its lock`,
+      ),
       rateLimited: record('suppressed', `rate limit reached for ${runbook} or selfheal this hour`),
+      lockLost: record(
+        'lock-lost',
+        `the lock's lease ran out before ${runbook} ended and another run took it: both may have acted on ${resource}`,
+      ),
     },
   };
 }

@@ -16,6 +16,8 @@ export const LEDGER_DECISIONS = [
   'dry-run',
   'succeeded',
   'failed',
+  /** The lease ran out and another run took the lock before this one released it. */
+  'lock-lost',
 ] as const;
 export type LedgerDecision = (typeof LEDGER_DECISIONS)[number];
 
@@ -47,6 +49,7 @@ const STAGE: Record<LedgerDecision, number> = {
   'dry-run': 1,
   succeeded: 2,
   failed: 2,
+  'lock-lost': 3,
 };
 
 /** `<time>#<incident>#<stage>-<decision>`: by time (queries by time), unique per record. */

@@ -6,11 +6,20 @@ import { z } from 'zod';
 import { incidentSchema, resourceKey, type Incident } from '../incidents/incident.ts';
 import { ledgerItem, type LedgerItem } from './ledger.ts';
 
-/** The `.sync:2` result on success, or the Catch's error object on failure. */
+const changeSchema = z.object({ dimension: z.string(), from: z.number(), to: z.number() }).partial();
+
+/** What the dispatch keeps of a `.sync:2` success (its runbook's report), or the Catch's error. */
 export const runResultSchema = z.union([
-  z.object({ status: z.string(), executionArn: z.string(), output: z.unknown() }),
+  z.object({
+    status: z.string(),
+    executionArn: z.string(),
+    outcome: z.string().optional(),
+    actions: z.array(z.unknown()).optional(),
+    plan: z.object({ kind: z.string().optional(), changes: z.array(changeSchema).optional() }).nullish(),
+  }),
   z.object({ Error: z.string(), Cause: z.string().optional() }),
 ]);
+type RunResult = z.infer<typeof runResultSchema>;
 
 export const outcomeInputSchema = z.object({
   incident: incidentSchema,
@@ -27,11 +36,7 @@ export interface DispatchOutcome {
   notification: { subject: string; message: string };
 }
 
-interface RunbookReport {
-  outcome?: string;
-  actions?: unknown[];
-  plan?: { kind?: string; changes?: { dimension?: string; from?: number; to?: number }[] };
-}
+type RunbookReport = Extract<RunResult, { status: string }>;
 
 /** `plan: raise-capacity, write 101 -> 987`: what a dry run would have done. */
 function planText(plan: RunbookReport['plan']): string {
@@ -44,15 +49,16 @@ export function summariseOutcome(input: OutcomeInput, nowMs: number): DispatchOu
   const { incident, runbook, dryRun, run } = input;
   const resource = resourceKey(incident.resource);
   const failed = 'Error' in run;
-  const report = (failed ? {} : (run.output ?? {})) as RunbookReport;
-  const outcome = failed
-    ? `failed with ${run.Error}`
-    : `${report.outcome ?? run.status.toLowerCase()}${dryRun ? planText(report.plan) : ''}`;
-  const summary =
-    `${dryRun ? 'Dry run of ' : ''}${runbook} on ${resource}: ${outcome}` +
-    (failed && run.Cause ? ` (${firstLine(run.Cause)})` : '');
-  const actions =
-    Array.isArray(report.actions) && report.actions.length > 0 ? JSON.stringify(report.actions) : undefined;
+  let outcome: string;
+  let actions: string | undefined;
+  if ('Error' in run) {
+    const failure = childFailure(run);
+    outcome = `failed with ${failure.error}${failure.cause ? ` (${firstLine(failure.cause)})` : ''}`;
+  } else {
+    outcome = `${run.outcome ?? run.status.toLowerCase()}${dryRun ? planText(run.plan) : ''}`;
+    actions = run.actions && run.actions.length > 0 ? JSON.stringify(run.actions) : undefined;
+  }
+  const summary = `${dryRun ? 'Dry run of ' : ''}${runbook} on ${resource}: ${outcome}`;
   return {
     succeeded: !failed,
     summary,
@@ -65,7 +71,7 @@ export function summariseOutcome(input: OutcomeInput, nowMs: number): DispatchOu
       kind: incident.kind,
       runbook,
       source: incident.source,
-      ...(failed ? {} : { executionArn: run.executionArn }),
+      ...('executionArn' in run ? { executionArn: run.executionArn } : {}),
       ...(actions ? { actions } : {}),
     }),
     notification: { subject: subjectOf(summary), message: messageOf(incident, summary, actions) },
@@ -86,6 +92,24 @@ function messageOf(incident: Incident, summary: string, actions: string | undefi
 function subjectOf(summary: string): string {
   const line = `selfheal: ${summary}`.replace(/[^\x20-\x7e]/g, ' ');
   return line.length <= 100 ? line : `${line.slice(0, 97)}...`;
+}
+
+/**
+ * A failed `.sync:2` task reports `States.TaskFailed` with the child execution's description as
+ * its Cause: the child's own Error and Cause are what an operator needs to read.
+ */
+function childFailure(run: { Error: string; Cause?: string | undefined }): { error: string; cause?: string } {
+  if (run.Error === 'States.TaskFailed' && run.Cause) {
+    try {
+      const child = JSON.parse(run.Cause) as { Error?: unknown; Cause?: unknown };
+      if (typeof child.Error === 'string') {
+        return { error: child.Error, ...(typeof child.Cause === 'string' ? { cause: child.Cause } : {}) };
+      }
+    } catch {
+      // Not a child description: report the task's own error.
+    }
+  }
+  return { error: run.Error, ...(run.Cause ? { cause: run.Cause } : {}) };
 }
 
 function firstLine(text: string): string {

@@ -91,6 +91,8 @@ function settings<T extends GlobalSwitch | RunbookSwitch>(
   defaults: T,
 ): T {
   const result: Record<string, unknown> = { ...defaults };
+  // A switch an operator wrote but that cannot be read fails closed: a kill switch must hold.
+  if (Object.keys(item).length > 0 && item.enabled?.BOOL === undefined) result.enabled = false;
   for (const [key, fallback] of Object.entries(defaults)) {
     const value = item[key];
     if (typeof fallback === 'boolean' && value?.BOOL !== undefined) result[key] = value.BOOL;

@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalEngine } from '../../engine/local-engine.ts';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../engine/dynalite.ts';
-import { createDynamoDbClient, localEndpointConfig } from '../../adapters/aws-clients.ts';
 import { UnsupportedResourceError } from '../../engine/errors.ts';
 import { billedStateTransitions, statesEntered } from '../../engine/history.ts';
 import type { AslDefinition } from '../../engine/asl.ts';
 import type { LocalLambdaHandler } from '../../engine/bindings/lambda-invoke.ts';
 import { VirtualClock } from '../../engine/virtual-clock.ts';
+import { createOnDemandTable, useLocalDynamoDb } from '../support/local-dynamodb.ts';
 
 function functionTable(handlers: Record<string, LocalLambdaHandler>) {
   return { get: (name: string) => handlers[name], names: () => Object.keys(handlers) };
@@ -22,25 +20,10 @@ const invoke = (fn: string, next: string | undefined, extra: object = {}) => ({
   ...extra,
 });
 
-let dynamo: LocalDynamoDb;
-let client: DynamoDBClient;
+const client = useLocalDynamoDb();
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamoDb();
-  client = createDynamoDbClient(localEndpointConfig({ dynamodb: dynamo.endpoint }));
-  await client.send(
-    new CreateTableCommand({
-      TableName: 'engine-test',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-});
-
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
+  await createOnDemandTable(client(), 'engine-test');
 });
 
 describe('the local engine', () => {
@@ -163,7 +146,7 @@ describe('the local engine', () => {
   });
 
   it('calls DynamoDB for aws-sdk and optimized integrations, naming errors as Step Functions does', async () => {
-    const engine = new LocalEngine({ functions: functionTable({}), dynamodb: client });
+    const engine = new LocalEngine({ functions: functionTable({}), dynamodb: client() });
     engine.register('dynamo', {
       StartAt: 'Put the item',
       States: {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../handlers/check-capacity-request.ts';
 import type { CapacityRequest } from '../../domain/capacity/request.ts';
+import { DEFAULT_POLICY } from '../support/capacity-request.ts';
 import { TABLE, caughtBy, invocationError, invoke, payloadOf, retriedBy } from './support.ts';
 
 const STATE = 'Check the request';
@@ -16,16 +17,7 @@ describe('the check-capacity-request handler', () => {
     expect(request).toEqual({
       tableName: TABLE,
       dryRun: false,
-      policy: {
-        maxReadCapacityUnits: 20_000,
-        maxWriteCapacityUnits: 10_000,
-        headroomPercent: 30,
-        allowOnDemand: false,
-        unitsPerThrottledRequest: 1,
-        lookbackMinutes: 5,
-        verificationWindowSeconds: 180,
-        maxRounds: 3,
-      },
+      policy: DEFAULT_POLICY,
     });
   });
 

@@ -3,9 +3,8 @@
  * event built from the hot-shard runbook's own Parameters, a Lambda context object, a JSON result)
  * against tables in an in-process dynalite.
  */
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterEach, beforeAll, expect } from 'vitest';
 import {
-  CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
   InternalServerError,
@@ -17,19 +16,23 @@ import { CloudWatchServiceException, InternalServiceFault } from '@aws-sdk/clien
 import {
   ApplicationAutoScalingServiceException,
   ConcurrentUpdateException,
-  type ScalableTarget,
 } from '@aws-sdk/client-application-auto-scaling';
 import type { Context } from 'aws-lambda';
 import { join } from 'node:path';
 import type { AutoScalingPort, CapacityPorts, CloudWatchPort } from '../../domain/ports.ts';
-import { startLocalDynamoDb, type LocalDynamoDb, type LocalDynamoDbOptions } from '../../engine/dynalite.ts';
-import { createDynamoDbClient, localEndpointConfig } from '../../adapters/aws-clients.ts';
+import type { LocalDynamoDbOptions } from '../../engine/dynalite.ts';
 import { findState, loadDefinitionFile } from '../../engine/asl.ts';
 import { STATEMACHINES_DIR } from '../../engine/runbooks.ts';
 import { isJsonObject, toJson, type JsonValue } from '../../engine/json.ts';
 import { lambdaArn } from '../../engine/arns.ts';
 import { functionName } from '../../handlers/registry.ts';
 import { steadyDemandCloudWatch, type SteadyDemand } from '../support/steady-demand.ts';
+import {
+  createOnDemandTable,
+  createProvisionedTable,
+  interceptCommands,
+  useLocalDynamoDbClients,
+} from '../support/local-dynamodb.ts';
 
 export const TABLE = 'orders';
 export const MISSING_TABLE = 'no-such-table';
@@ -80,6 +83,25 @@ export async function invocationError(promise: Promise<unknown>): Promise<Error 
   }
   throw new Error('the handler was expected to fail, and succeeded');
 }
+
+/**
+ * The rejection of an invocation of a Task state's handler, checked to be under `name`, retryable
+ * as `retried` says, and retried by the state's Retry blocks exactly when it is retryable.
+ */
+async function taskFailure(stateName: string, promise: Promise<unknown>, name: string, retried: boolean) {
+  const error = await invocationError(promise);
+  expect(error).toMatchObject({ name, retryable: retried });
+  expect(retriedBy(stateName).includes(name), `${stateName} retries ${name}`).toBe(retried);
+  return error;
+}
+
+/** {@link taskFailure} of an error the state retries. */
+export const retriedFailure = (stateName: string, promise: Promise<unknown>, name: string) =>
+  taskFailure(stateName, promise, name, true);
+
+/** {@link taskFailure} of an error the state does not retry. */
+export const unretriedFailure = (stateName: string, promise: Promise<unknown>, name: string) =>
+  taskFailure(stateName, promise, name, false);
 
 // ---------------------------------------------------------------------------------------------
 // The hot-shard runbook: what its Task states send, and which errors they retry.
@@ -165,30 +187,20 @@ export interface LocalTables {
  * returned object is usable from `beforeEach` and the tests on.
  */
 export function useLocalTables(options: LocalDynamoDbOptions = {}): LocalTables {
-  let server: LocalDynamoDb | undefined;
-  let client: DynamoDBClient | undefined;
-  let direct: DynamoDBClient | undefined;
+  const [client, direct] = useLocalDynamoDbClients(2, options);
   const created: string[] = [];
   const sent: string[] = [];
   const failures = new Map<string, Error>();
 
-  beforeAll(async () => {
-    server = await startLocalDynamoDb(options);
-    client = createDynamoDbClient(localEndpointConfig({ dynamodb: server.endpoint }));
-    direct = createDynamoDbClient(localEndpointConfig({ dynamodb: server.endpoint }));
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const command = context.commandName as string;
-        sent.push(command);
-        const failure = failures.get(command);
-        if (failure) {
-          failures.delete(command);
-          throw failure;
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'recordAndFailCommands' },
-    );
+  beforeAll(() => {
+    interceptCommands(client!(), ({ command }) => {
+      sent.push(command);
+      const failure = failures.get(command);
+      if (failure) {
+        failures.delete(command);
+        throw failure;
+      }
+    });
   });
 
   afterEach(async () => {
@@ -199,36 +211,17 @@ export function useLocalTables(options: LocalDynamoDbOptions = {}): LocalTables 
     }
   });
 
-  afterAll(async () => {
-    client?.destroy();
-    direct?.destroy();
-    await server?.close();
-  });
-
-  const started = <T>(value: T | undefined): T => {
-    if (value === undefined)
-      throw new Error('dynalite is not started yet (use it from beforeEach or a test)');
-    return value;
-  };
   const tables: LocalTables = {
     get dynamodb() {
-      return started(client);
+      return client!();
     },
     get direct() {
-      return started(direct);
+      return direct!();
     },
     sent,
     async create({ name = TABLE, read = 300, write = 100, onDemand = false } = {}) {
-      await tables.direct.send(
-        new CreateTableCommand({
-          TableName: name,
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          ...(onDemand
-            ? { BillingMode: 'PAY_PER_REQUEST' }
-            : { ProvisionedThroughput: { ReadCapacityUnits: read, WriteCapacityUnits: write } }),
-        }),
-      );
+      if (onDemand) await createOnDemandTable(tables.direct, name);
+      else await createProvisionedTable(tables.direct, name, read, write);
       created.push(name);
     },
     async state(name = TABLE) {
@@ -285,17 +278,6 @@ export function capacityPorts(
   };
   return () => ports;
 }
-
-/** The auto scaling target of the table's write capacity, as Application Auto Scaling lists it. */
-export const writeScalableTarget = (minCapacity: number, maxCapacity: number): ScalableTarget => ({
-  ServiceNamespace: 'dynamodb',
-  ResourceId: `table/${TABLE}`,
-  ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
-  MinCapacity: minCapacity,
-  MaxCapacity: maxCapacity,
-  RoleARN: 'arn:aws:iam::123456789012:role/aas',
-  CreationTime: new Date(0),
-});
 
 /** A port whose one method fails with `error` (the other methods as `base`). */
 export function failing<Port extends object>(base: Port, method: keyof Port, error: Error): Port {

@@ -13,7 +13,7 @@ import {
   invocationError,
   invoke,
   payloadOf,
-  retriedBy,
+  retriedFailure,
   useLocalTables,
 } from './support.ts';
 
@@ -130,10 +130,7 @@ describe('the verify-table-health handler', () => {
       await tables.create();
       const cloudwatch = failing(metricsUnder({ read: 100, write: 500 }).port, 'getMetricData', error());
 
-      const thrown = await invocationError(verify(cloudwatch));
-
-      expect(thrown).toMatchObject({ name, retryable: true });
-      expect(retriedBy(STATE)).toContain(name);
+      await retriedFailure(STATE, verify(cloudwatch), name);
     });
   });
 });

@@ -1,81 +1,37 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DescribeTableCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { ScalableTarget } from '@aws-sdk/client-application-auto-scaling';
-import { LocalEngine, type ExecutionRecord } from '../../engine/local-engine.ts';
-import { loadRunbooks } from '../../engine/runbooks.ts';
-import { localFunctionTable } from '../../engine/local-functions.ts';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../engine/dynalite.ts';
-import { createDynamoDbClient, localEndpointConfig } from '../../adapters/aws-clients.ts';
+import type { ExecutionRecord } from '../../engine/local-engine.ts';
 import { statesEntered } from '../../engine/history.ts';
-import { VirtualClock } from '../../engine/virtual-clock.ts';
-import { recordingAutoScaling, steadyDemandCloudWatch, type SteadyDemand } from '../support/steady-demand.ts';
+import { writeScalableTarget } from '../support/steady-demand.ts';
+import { steadyDemandEngine, type SteadyDemandEngineOptions } from '../support/runbook-engine.ts';
+import {
+  recordCommands,
+  useLocalDynamoDb,
+  useProvisionedTable,
+  type SentCommand,
+} from '../support/local-dynamodb.ts';
 
 const TABLE = 'orders';
 
-let dynamo: LocalDynamoDb;
-let dynamodb: DynamoDBClient;
-let sentToDynamoDb: { command: string; input: unknown }[] = [];
+const dynamodb = useLocalDynamoDb();
+let sentToDynamoDb: SentCommand[] = [];
 
-beforeAll(async () => {
-  dynamo = await startLocalDynamoDb();
-  dynamodb = createDynamoDbClient(localEndpointConfig({ dynamodb: dynamo.endpoint }));
-  dynamodb.middlewareStack.add(
-    (next, context) => async (args) => {
-      sentToDynamoDb.push({ command: context.commandName as string, input: args.input });
-      return next(args);
-    },
-    { step: 'initialize', name: 'recordCommands' },
-  );
+beforeAll(() => {
+  sentToDynamoDb = recordCommands(dynamodb());
 });
 
-afterAll(async () => {
-  dynamodb.destroy();
-  await dynamo.close();
+useProvisionedTable(dynamodb, TABLE);
+
+beforeEach(() => {
+  sentToDynamoDb.length = 0;
 });
 
-beforeEach(async () => {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      ProvisionedThroughput: { ReadCapacityUnits: 300, WriteCapacityUnits: 100 },
-    }),
-  );
-  sentToDynamoDb = [];
-});
-
-afterEach(async () => {
-  await dynamodb.send(new DeleteTableCommand({ TableName: TABLE }));
-});
-
-interface Setup {
-  demand: SteadyDemand;
-  scalableTargets?: ScalableTarget[];
-}
-
-async function hotShardEngine({ demand, scalableTargets = [] }: Setup) {
-  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
-  const cloudwatch = steadyDemandCloudWatch(dynamodb, TABLE, demand);
-  const autoScaling = recordingAutoScaling(dynamodb, scalableTargets);
-  const ports = {
-    dynamodb,
-    cloudwatch: cloudwatch.port,
-    autoScaling: autoScaling.port,
-    now: () => clock.now(),
-  };
-  const engine = new LocalEngine({ clock, functions: localFunctionTable(ports), dynamodb });
-  await loadRunbooks(engine);
-  return { engine, clock, cloudwatch, autoScaling };
-}
+const hotShardEngine = (setup: Omit<SteadyDemandEngineOptions, 'tableName'>) =>
+  steadyDemandEngine(dynamodb(), { tableName: TABLE, ...setup });
 
 async function capacity() {
-  const table = (await dynamodb.send(new DescribeTableCommand({ TableName: TABLE }))).Table;
+  const table = (await dynamodb().send(new DescribeTableCommand({ TableName: TABLE }))).Table;
   return {
     read: table?.ProvisionedThroughput?.ReadCapacityUnits,
     write: table?.ProvisionedThroughput?.WriteCapacityUnits,
@@ -136,17 +92,7 @@ describe('the hot-shard runbook', () => {
   });
 
   it('on a table auto scaling manages, raises the scalable range instead of calling UpdateTable', async () => {
-    const targets: ScalableTarget[] = [
-      {
-        ServiceNamespace: 'dynamodb',
-        ResourceId: `table/${TABLE}`,
-        ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
-        MinCapacity: 50,
-        MaxCapacity: 400,
-        RoleARN: 'arn:aws:iam::000000000000:role/aas',
-        CreationTime: new Date(0),
-      },
-    ];
+    const targets: ScalableTarget[] = [writeScalableTarget(50, 400, TABLE)];
     const { engine, autoScaling } = await hotShardEngine({
       demand: { read: 100, write: 500 },
       scalableTargets: targets,

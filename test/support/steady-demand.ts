@@ -171,3 +171,18 @@ export function recordingAutoScaling(dynamodb: DynamoDBClient, targets: Scalable
   };
   return { port, registered };
 }
+
+/** The auto scaling target of a table's write capacity, as Application Auto Scaling lists it. */
+export const writeScalableTarget = (
+  minCapacity: number,
+  maxCapacity: number,
+  tableName = 'orders',
+): ScalableTarget => ({
+  ServiceNamespace: 'dynamodb',
+  ResourceId: `table/${tableName}`,
+  ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+  MinCapacity: minCapacity,
+  MaxCapacity: maxCapacity,
+  RoleARN: 'arn:aws:iam::123456789012:role/aas',
+  CreationTime: new Date(0),
+});

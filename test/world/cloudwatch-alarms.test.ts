@@ -8,6 +8,7 @@ import type {
 } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchPort } from '../../domain/ports.ts';
 import type {
+  AlarmDefinition,
   SingleMetricAlarmDefinition,
   TreatMissingData,
 } from '../../detectors/alarms/alarm-definition.ts';
@@ -140,6 +141,19 @@ function recordEvents(evaluator: AlarmEvaluator): CloudWatchAlarmEvent[] {
   return events;
 }
 
+/** An evaluator of the alarms in the test account and region, reading fresh fake metrics. */
+function evaluatorOf(alarms: readonly AlarmDefinition[], options: { createdAtMs?: number } = {}) {
+  const metrics = new FakeMetrics();
+  const evaluator = new AlarmEvaluator({
+    alarms,
+    cloudwatch: metrics,
+    accountId: ACCOUNT,
+    region: REGION,
+    ...options,
+  });
+  return { metrics, evaluator };
+}
+
 const capacityAlarm = dynamoDbThrottlingAlarms({ tableName: 'orders' })[0];
 if (!capacityAlarm) throw new Error('no capacity alarm');
 const ordersDimensions = [{ Name: 'TableName', Value: 'orders' }];
@@ -195,13 +209,7 @@ describe('evaluateDatapoints replays the tables of "How alarm state is evaluated
 
 describe('AlarmEvaluator', () => {
   it('starts every alarm in INSUFFICIENT_DATA, "Unchecked: Initial alarm creation"', () => {
-    const evaluator = new AlarmEvaluator({
-      alarms: [capacityAlarm],
-      cloudwatch: new FakeMetrics(),
-      accountId: ACCOUNT,
-      region: REGION,
-      createdAtMs: T0,
-    });
+    const { evaluator } = evaluatorOf([capacityAlarm], { createdAtMs: T0 });
     expect(evaluator.stateOf(capacityAlarm.AlarmName)).toEqual({
       reason: 'Unchecked: Initial alarm creation',
       timestamp: '2026-01-01T00:00:00.000+0000',
@@ -213,14 +221,7 @@ describe('AlarmEvaluator', () => {
   });
 
   it('goes to ALARM after 2 breaching minutes out of 3, and back to OK once 2 of 3 are fine', async () => {
-    const metrics = new FakeMetrics();
-    const evaluator = new AlarmEvaluator({
-      alarms: [capacityAlarm],
-      cloudwatch: metrics,
-      accountId: ACCOUNT,
-      region: REGION,
-      createdAtMs: T0,
-    });
+    const { metrics, evaluator } = evaluatorOf([capacityAlarm], { createdAtMs: T0 });
     metrics.put(writeCapacityThrottles, 1, 40);
     metrics.put(readCapacityThrottles, 2, 8);
     metrics.put(writeCapacityThrottles, 2, 4);
@@ -253,13 +254,7 @@ describe('AlarmEvaluator', () => {
   });
 
   it('reads the evaluation range with the alarm’s own metric-math queries, as CloudWatch does', async () => {
-    const metrics = new FakeMetrics();
-    const evaluator = new AlarmEvaluator({
-      alarms: [capacityAlarm],
-      cloudwatch: metrics,
-      accountId: ACCOUNT,
-      region: REGION,
-    });
+    const { metrics, evaluator } = evaluatorOf([capacityAlarm]);
 
     await evaluator.evaluate(at(3) + 42_000);
 
@@ -275,14 +270,7 @@ describe('AlarmEvaluator', () => {
   });
 
   it('emits the documented metric-math event: same fields, values and wording', async () => {
-    const metrics = new FakeMetrics();
-    const evaluator = new AlarmEvaluator({
-      alarms: [capacityAlarm],
-      cloudwatch: metrics,
-      accountId: ACCOUNT,
-      region: REGION,
-      createdAtMs: T0,
-    });
+    const { metrics, evaluator } = evaluatorOf([capacityAlarm], { createdAtMs: T0 });
     const events = recordEvents(evaluator);
     metrics.put(readCapacityThrottles, 3, 31);
     metrics.put(writeCapacityThrottles, 4, 50);
@@ -316,14 +304,7 @@ describe('AlarmEvaluator', () => {
       Threshold: 10,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     };
-    const metrics = new FakeMetrics();
-    const evaluator = new AlarmEvaluator({
-      alarms: [alarm],
-      cloudwatch: metrics,
-      accountId: ACCOUNT,
-      region: REGION,
-      createdAtMs: at(-10),
-    });
+    const { metrics, evaluator } = evaluatorOf([alarm], { createdAtMs: at(-10) });
     const events = recordEvents(evaluator);
     metrics.put(writeThrottles, -10, 0);
     metrics.put(writeThrottles, 4, 42);
@@ -355,14 +336,7 @@ describe('AlarmEvaluator', () => {
     });
 
     async function alarmThenSilence(alarm: SingleMetricAlarmDefinition) {
-      const metrics = new FakeMetrics();
-      const evaluator = new AlarmEvaluator({
-        alarms: [alarm],
-        cloudwatch: metrics,
-        accountId: ACCOUNT,
-        region: REGION,
-        createdAtMs: T0,
-      });
+      const { metrics, evaluator } = evaluatorOf([alarm], { createdAtMs: T0 });
       for (const minute of [0, 1, 2]) metrics.put({ ...metric, namespace: alarm.Namespace }, minute, 5);
       const before = await evaluator.evaluate(at(3));
       const after = await evaluator.evaluate(at(10));
@@ -394,7 +368,6 @@ describe('AlarmEvaluator', () => {
   });
 
   it('leaves a new alarm without data in INSUFFICIENT_DATA unless missing data counts one way', async () => {
-    const metrics = new FakeMetrics();
     const alarm = (treatment: TreatMissingData): SingleMetricAlarmDefinition => ({
       AlarmName: `quiet-${treatment}`,
       Namespace: 'Selfheal/Test',
@@ -406,12 +379,9 @@ describe('AlarmEvaluator', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: treatment,
     });
-    const evaluator = new AlarmEvaluator({
-      alarms: (['missing', 'ignore', 'breaching', 'notBreaching'] as const).map(alarm),
-      cloudwatch: metrics,
-      accountId: ACCOUNT,
-      region: REGION,
-    });
+    const { evaluator } = evaluatorOf(
+      (['missing', 'ignore', 'breaching', 'notBreaching'] as const).map(alarm),
+    );
 
     const changes = await evaluator.evaluate(at(5));
 
@@ -423,16 +393,9 @@ describe('AlarmEvaluator', () => {
 
   it('gives each event a deterministic id, the same on every run', async () => {
     const run = async () => {
-      const metrics = new FakeMetrics();
+      const { metrics, evaluator } = evaluatorOf([capacityAlarm], { createdAtMs: T0 });
       metrics.put(writeCapacityThrottles, 1, 40);
       metrics.put(writeCapacityThrottles, 2, 40);
-      const evaluator = new AlarmEvaluator({
-        alarms: [capacityAlarm],
-        cloudwatch: metrics,
-        accountId: ACCOUNT,
-        region: REGION,
-        createdAtMs: T0,
-      });
       return (await evaluator.evaluateInterval(T0, at(6))).map((c) => c.event.id);
     };
 
@@ -447,14 +410,7 @@ describe('AlarmEvaluator', () => {
   });
 
   it('tells listeners of each change before evaluate resolves, until they unsubscribe', async () => {
-    const metrics = new FakeMetrics();
-    const evaluator = new AlarmEvaluator({
-      alarms: [capacityAlarm],
-      cloudwatch: metrics,
-      accountId: ACCOUNT,
-      region: REGION,
-      createdAtMs: T0,
-    });
+    const { metrics, evaluator } = evaluatorOf([capacityAlarm], { createdAtMs: T0 });
     const seen: string[] = [];
     const unsubscribe = evaluator.onStateChange(async (event) => {
       await Promise.resolve();

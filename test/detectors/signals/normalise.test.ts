@@ -16,7 +16,9 @@ import {
   FIXTURE_NAMES,
   FULL_ROUTING,
   insightFixture,
+  type AlarmJson,
   type Json,
+  type MetricJson,
 } from './fixtures.ts';
 
 /** Routing for the composite alarm, which names alarms, not metrics: by its exact name. */
@@ -37,6 +39,49 @@ function expectStart(decision: SignalDecision): Extract<SignalDecision, { decisi
   return decision as Extract<SignalDecision, { decision: 'start' }>;
 }
 
+/**
+ * Asserts the decision starts `runbook` for the incident (its id the signal's), an Incident as
+ * the schema has it, and returns it.
+ */
+function expectStartedIncident(
+  decision: SignalDecision,
+  expected: { runbook: string; reason: string; incident: Omit<Incident, 'id'> },
+): Extract<SignalDecision, { decision: 'start' }> {
+  const result = expectStart(decision);
+  expect(result.runbook).toBe(expected.runbook);
+  expect(result.reason).toBe(expected.reason);
+  expect(result.incident).toEqual({ id: result.signal.id, ...expected.incident });
+  expect(incidentSchema.parse(result.incident)).toEqual(result.incident);
+  return result;
+}
+
+/** Asserts the decision starts hot-shard on a table-capacity incident for the orders table. */
+function expectOrdersCapacityStart(decision: SignalDecision, incident: Record<string, unknown>) {
+  const result = expectStart(decision);
+  expect(result.runbook).toBe('hot-shard');
+  expect(result.incident).toMatchObject({
+    kind: 'table-capacity',
+    resource: { type: 'dynamodb-table', name: 'orders' },
+    ...incident,
+  });
+  return result;
+}
+
+/** Asserts the decision leaves the signal unhandled, with no incident, and returns it. */
+function expectUnhandled(decision: SignalDecision): SignalDecision {
+  expect(decision.decision, decision.reason).toBe('unhandled');
+  expect(decision.incident).toBeNull();
+  return decision;
+}
+
+/** The single-metric alarm fixture, its metric changed by `change`. */
+function metricAlarm(change: (metric: NonNullable<MetricJson['metricStat']>['metric']) => void): AlarmJson {
+  const raw = alarmFixture('cloudwatch-alarm-metric');
+  const stat = raw.detail.configuration.metrics?.[0]?.metricStat;
+  if (stat) change(stat.metric);
+  return raw;
+}
+
 /** Normalising must throw an InvalidSignalError (by name, as Step Functions matches it). */
 function invalidSignal(raw: unknown, routing: Routing = FULL_ROUTING): InvalidSignalError {
   const error = captureError(() => normaliseSignal(raw, routing));
@@ -50,27 +95,28 @@ function invalidSignal(raw: unknown, routing: Routing = FULL_ROUTING): InvalidSi
 
 describe('normaliseSignal: CloudWatch alarms', () => {
   it('starts the hot-shard runbook for dynamodb-table/orders when a throttling metric alarm goes to ALARM', () => {
-    const result = expectStart(normaliseSignal(alarmFixture('cloudwatch-alarm-metric'), DEFAULT_ROUTING));
-
-    expect(result.runbook).toBe('hot-shard');
-    expect(result.reason).toBe('table-capacity on dynamodb-table/orders: runbook hot-shard');
-    expect(result.incident).toEqual({
-      id: result.signal.id,
-      kind: 'table-capacity',
-      resource: { type: 'dynamodb-table', name: 'orders' },
-      source: 'cloudwatch-alarm',
-      // The alarm's own transition time, not the envelope's delivery time (00:05:40Z).
-      observedAt: '2026-01-01T00:05:40.989Z',
-      evidence: {
-        alarmName: 'orders-write-throttle-events',
-        route: 'dynamodb-table-out-of-capacity',
-        state: 'ALARM',
-        previousState: 'OK',
-        reason: expect.stringMatching(/^Threshold Crossed: 1 out of the last 1 datapoints \[42\.0/),
-        metric: 'AWS/DynamoDB/WriteThrottleEvents',
+    const result = expectStartedIncident(
+      normaliseSignal(alarmFixture('cloudwatch-alarm-metric'), DEFAULT_ROUTING),
+      {
+        runbook: 'hot-shard',
+        reason: 'table-capacity on dynamodb-table/orders: runbook hot-shard',
+        incident: {
+          kind: 'table-capacity',
+          resource: { type: 'dynamodb-table', name: 'orders' },
+          source: 'cloudwatch-alarm',
+          // The alarm's own transition time, not the envelope's delivery time (00:05:40Z).
+          observedAt: '2026-01-01T00:05:40.989Z',
+          evidence: {
+            alarmName: 'orders-write-throttle-events',
+            route: 'dynamodb-table-out-of-capacity',
+            state: 'ALARM',
+            previousState: 'OK',
+            reason: expect.stringMatching(/^Threshold Crossed: 1 out of the last 1 datapoints \[42\.0/),
+            metric: 'AWS/DynamoDB/WriteThrottleEvents',
+          },
+        },
       },
-    });
-    expect(incidentSchema.parse(result.incident)).toEqual(result.incident);
+    );
     expect(result.signal).toEqual({
       id: result.incident.id,
       source: 'aws.cloudwatch',
@@ -82,30 +128,26 @@ describe('normaliseSignal: CloudWatch alarms', () => {
   });
 
   it('routes a metric-math alarm by the metrics its expression reads (its metricStat entries)', () => {
-    const result = expectStart(
+    expectOrdersCapacityStart(
       normaliseSignal(alarmFixture('cloudwatch-alarm-metric-math'), DEFAULT_ROUTING),
-    );
-
-    expect(result.runbook).toBe('hot-shard');
-    expect(result.incident).toMatchObject({
-      kind: 'table-capacity',
-      resource: { type: 'dynamodb-table', name: 'orders' },
-      observedAt: '2026-01-01T00:05:00.554Z',
-      evidence: {
-        alarmName: 'selfheal-orders-capacity-throttling',
-        state: 'ALARM',
-        previousState: 'INSUFFICIENT_DATA',
-        metric: 'AWS/DynamoDB/ReadProvisionedThroughputThrottleEvents',
+      {
+        observedAt: '2026-01-01T00:05:00.554Z',
+        evidence: {
+          alarmName: 'selfheal-orders-capacity-throttling',
+          state: 'ALARM',
+          previousState: 'INSUFFICIENT_DATA',
+          metric: 'AWS/DynamoDB/ReadProvisionedThroughputThrottleEvents',
+        },
       },
-    });
+    );
   });
 
   it.each(['WriteKeyRangeThroughputThrottleEvents', 'ReadKeyRangeThroughputThrottleEvents'])(
     'calls throttling on %s a hot key, handled by the hot-shard runbook',
     (metricName) => {
-      const raw = alarmFixture('cloudwatch-alarm-metric');
-      const stat = raw.detail.configuration.metrics?.[0]?.metricStat;
-      if (stat) stat.metric.name = metricName;
+      const raw = metricAlarm((metric) => {
+        metric.name = metricName;
+      });
 
       const result = expectStart(normaliseSignal(raw, DEFAULT_ROUTING));
 
@@ -120,27 +162,23 @@ describe('normaliseSignal: CloudWatch alarms', () => {
   );
 
   it('leaves a composite alarm unhandled by default: it names alarms, not metrics', () => {
-    const result = normaliseSignal(alarmFixture('cloudwatch-alarm-composite'), DEFAULT_ROUTING);
+    const result = expectUnhandled(
+      normaliseSignal(alarmFixture('cloudwatch-alarm-composite'), DEFAULT_ROUTING),
+    );
 
-    expect(result.decision).toBe('unhandled');
-    expect(result.incident).toBeNull();
     expect(result.reason).toContain('selfheal-orders-throttling');
     expect(result.reason).toContain('no metrics');
     expect(result.signal).toMatchObject({ name: 'selfheal-orders-throttling', resourceKey: UNROUTED });
   });
 
   it('starts for a composite alarm that a route names, on the resource the route names', () => {
-    const result = expectStart(
+    const result = expectOrdersCapacityStart(
       normaliseSignal(alarmFixture('cloudwatch-alarm-composite'), withCompositeRoute),
+      {
+        observedAt: '2026-01-01T00:05:00.594Z',
+        evidence: { alarmName: 'selfheal-orders-throttling', route: 'orders-throttling-composite' },
+      },
     );
-
-    expect(result.runbook).toBe('hot-shard');
-    expect(result.incident).toMatchObject({
-      kind: 'table-capacity',
-      resource: { type: 'dynamodb-table', name: 'orders' },
-      observedAt: '2026-01-01T00:05:00.594Z',
-      evidence: { alarmName: 'selfheal-orders-throttling', route: 'orders-throttling-composite' },
-    });
     // A composite alarm watches no metric of its own.
     expect(result.incident.evidence).not.toHaveProperty('metric');
   });
@@ -209,14 +247,12 @@ describe('normaliseSignal: CloudWatch alarms', () => {
   });
 
   it('leaves an alarm on a metric no route watches unhandled, naming the alarm and its metric', () => {
-    const raw = alarmFixture('cloudwatch-alarm-metric');
-    const stat = raw.detail.configuration.metrics?.[0]?.metricStat;
-    if (stat) stat.metric.name = 'SuccessfulRequestLatency';
+    const raw = metricAlarm((metric) => {
+      metric.name = 'SuccessfulRequestLatency';
+    });
 
-    const result = normaliseSignal(raw, DEFAULT_ROUTING);
+    const result = expectUnhandled(normaliseSignal(raw, DEFAULT_ROUTING));
 
-    expect(result.decision).toBe('unhandled');
-    expect(result.incident).toBeNull();
     expect(result.reason).toBe(
       'no route matches alarm orders-write-throttle-events (AWS/DynamoDB SuccessfulRequestLatency)',
     );
@@ -224,13 +260,12 @@ describe('normaliseSignal: CloudWatch alarms', () => {
   });
 
   it('does not take a metric of the same name in another namespace for DynamoDB’s', () => {
-    const raw = alarmFixture('cloudwatch-alarm-metric');
-    const stat = raw.detail.configuration.metrics?.[0]?.metricStat;
-    if (stat) stat.metric.namespace = 'Custom/Orders';
+    const raw = metricAlarm((metric) => {
+      metric.namespace = 'Custom/Orders';
+    });
 
-    const result = normaliseSignal(raw, DEFAULT_ROUTING);
+    const result = expectUnhandled(normaliseSignal(raw, DEFAULT_ROUTING));
 
-    expect(result.decision).toBe('unhandled');
     expect(result.reason).toContain('orders-write-throttle-events');
   });
 
@@ -239,22 +274,19 @@ describe('normaliseSignal: CloudWatch alarms', () => {
     const second = raw.detail.configuration.metrics?.[2]?.metricStat;
     if (second) second.metric.dimensions = { TableName: 'payments' };
 
-    const result = normaliseSignal(raw, DEFAULT_ROUTING);
+    const result = expectUnhandled(normaliseSignal(raw, DEFAULT_ROUTING));
 
-    expect(result.decision).toBe('unhandled');
-    expect(result.incident).toBeNull();
     expect(result.reason).toContain('selfheal-orders-capacity-throttling');
     expect(result.reason).toContain('2 TableName values');
   });
 
   it('leaves an alarm whose metric has no TableName dimension unhandled', () => {
-    const raw = alarmFixture('cloudwatch-alarm-metric');
-    const stat = raw.detail.configuration.metrics?.[0]?.metricStat;
-    if (stat) delete stat.metric.dimensions;
+    const raw = metricAlarm((metric) => {
+      delete metric.dimensions;
+    });
 
-    const result = normaliseSignal(raw, DEFAULT_ROUTING);
+    const result = expectUnhandled(normaliseSignal(raw, DEFAULT_ROUTING));
 
-    expect(result.decision).toBe('unhandled');
     expect(result.reason).toContain('0 TableName values');
   });
 
@@ -283,28 +315,29 @@ describe('normaliseSignal: CloudWatch alarms', () => {
 
 describe('normaliseSignal: X-Ray insights', () => {
   it('makes an ACTIVE insight of a routed group an incident on its root-cause cell', () => {
-    const result = expectStart(normaliseSignal(insightFixture('xray-insight-active'), FULL_ROUTING));
-
-    expect(result.runbook).toBe('cell-evacuation');
-    expect(result.reason).toBe('cell-grey-failure on cell/checkout-cell-2: runbook cell-evacuation');
-    expect(result.incident).toEqual({
-      id: result.signal.id,
-      kind: 'cell-grey-failure',
-      resource: { type: 'cell', name: 'checkout-cell-2' },
-      source: 'xray-insight',
-      // StartTime, epoch milliseconds.
-      observedAt: '2026-01-01T00:03:00.000Z',
-      evidence: {
-        insightId: '7a1c5e9f-3b2d-4e8a-9c6f-2d4b8e1a7c30',
-        group: 'cells',
-        state: 'ACTIVE',
-        summary: 'Fault rate of checkout-cell-2 is higher than expected: 389 of 2,400 requests faulted',
-        categories: 'FAULT',
-        faultCount: 389,
-        totalCount: 2400,
+    const result = expectStartedIncident(
+      normaliseSignal(insightFixture('xray-insight-active'), FULL_ROUTING),
+      {
+        runbook: 'cell-evacuation',
+        reason: 'cell-grey-failure on cell/checkout-cell-2: runbook cell-evacuation',
+        incident: {
+          kind: 'cell-grey-failure',
+          resource: { type: 'cell', name: 'checkout-cell-2' },
+          source: 'xray-insight',
+          // StartTime, epoch milliseconds.
+          observedAt: '2026-01-01T00:03:00.000Z',
+          evidence: {
+            insightId: '7a1c5e9f-3b2d-4e8a-9c6f-2d4b8e1a7c30',
+            group: 'cells',
+            state: 'ACTIVE',
+            summary: 'Fault rate of checkout-cell-2 is higher than expected: 389 of 2,400 requests faulted',
+            categories: 'FAULT',
+            faultCount: 389,
+            totalCount: 2400,
+          },
+        },
       },
-    });
-    expect(incidentSchema.parse(result.incident)).toEqual(result.incident);
+    );
     expect(result.signal).toMatchObject({
       source: 'aws.xray',
       detailType: 'AWS X-Ray Insight Update',
@@ -324,10 +357,8 @@ describe('normaliseSignal: X-Ray insights', () => {
   });
 
   it('leaves insights of a group no route names unhandled', () => {
-    const result = normaliseSignal(insightFixture('xray-insight-active'), DEFAULT_ROUTING);
+    const result = expectUnhandled(normaliseSignal(insightFixture('xray-insight-active'), DEFAULT_ROUTING));
 
-    expect(result.decision).toBe('unhandled');
-    expect(result.incident).toBeNull();
     expect(result.reason).toBe('insights of X-Ray group cells are not routed');
     expect(result.signal.resourceKey).toBe(UNROUTED);
   });
@@ -346,10 +377,8 @@ describe('normaliseSignal: X-Ray insights', () => {
     const raw = insightFixture('xray-insight-active');
     delete raw.detail.RootCauseServiceId;
 
-    const result = normaliseSignal(raw, FULL_ROUTING);
+    const result = expectUnhandled(normaliseSignal(raw, FULL_ROUTING));
 
-    expect(result.decision).toBe('unhandled');
-    expect(result.incident).toBeNull();
     expect(result.reason).toBe('insight 7a1c5e9f-3b2d-4e8a-9c6f-2d4b8e1a7c30 names no root-cause service');
   });
 
@@ -367,10 +396,8 @@ describe('normaliseSignal: X-Ray insights', () => {
       const raw = insightFixture('xray-insight-active');
       raw.detail.GroupName = group;
 
-      const result = normaliseSignal(raw, FULL_ROUTING);
+      const result = expectUnhandled(normaliseSignal(raw, FULL_ROUTING));
 
-      expect(result.decision).toBe('unhandled');
-      expect(result.incident).toBeNull();
       expect(result.reason).toBe(`insights of X-Ray group ${group} are not routed`);
     }
   });
@@ -439,18 +466,18 @@ describe('normaliseSignal: the grey-failure detector’s incidents', () => {
 
 describe('normaliseSignal: operator requests', () => {
   it('starts the runbook for the kind and resource an operator asks for', () => {
-    const result = expectStart(normaliseSignal(fixture('operator-request'), DEFAULT_ROUTING));
-
-    expect(result.runbook).toBe('hot-shard');
-    expect(result.incident).toEqual({
-      id: result.signal.id,
-      kind: 'table-capacity',
-      resource: { type: 'dynamodb-table', name: 'orders' },
-      source: 'operator',
-      observedAt: '2026-01-01T08:30:00.000Z',
-      evidence: {
-        reason: 'Sale starts at 09:00: raise orders capacity ahead of the launch surge',
-        requestedBy: 'alice@example.com',
+    const result = expectStartedIncident(normaliseSignal(fixture('operator-request'), DEFAULT_ROUTING), {
+      runbook: 'hot-shard',
+      reason: 'table-capacity on dynamodb-table/orders: runbook hot-shard',
+      incident: {
+        kind: 'table-capacity',
+        resource: { type: 'dynamodb-table', name: 'orders' },
+        source: 'operator',
+        observedAt: '2026-01-01T08:30:00.000Z',
+        evidence: {
+          reason: 'Sale starts at 09:00: raise orders capacity ahead of the launch surge',
+          requestedBy: 'alice@example.com',
+        },
       },
     });
     expect(result.signal).toMatchObject({ name: 'alice@example.com', resourceKey: 'dynamodb-table/orders' });

@@ -1,55 +1,20 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DescribeTableCommand,
-  UpdateTableCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DeleteTableCommand, DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { RegisterScalableTargetRequest, ScalableTarget } from '@aws-sdk/client-application-auto-scaling';
 import { applyCapacityPlan, type ActionablePlan } from '../../../domain/capacity/apply.ts';
 import type { DimensionChange } from '../../../domain/capacity/plan.ts';
 import type { AutoScalingPort, CapacityPorts, CloudWatchPort } from '../../../domain/ports.ts';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../../engine/dynalite.ts';
-import { createDynamoDbClient, localEndpointConfig } from '../../../adapters/aws-clients.ts';
-import { recordingAutoScaling } from '../../support/steady-demand.ts';
+import { recordingAutoScaling, writeScalableTarget } from '../../support/steady-demand.ts';
+import {
+  createOnDemandTable,
+  createProvisionedTable,
+  recordCommands,
+  useLocalDynamoDb,
+  type SentCommand,
+} from '../../support/local-dynamodb.ts';
 
 const TABLE = 'orders';
 const NOW = Date.UTC(2026, 0, 1, 12, 3, 0);
-
-interface SentCommand {
-  command: string;
-  input: unknown;
-}
-
-function localClient(server: LocalDynamoDb) {
-  const client = createDynamoDbClient(localEndpointConfig({ dynamodb: server.endpoint }));
-  const sent: SentCommand[] = [];
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      sent.push({ command: context.commandName as string, input: args.input });
-      return next(args);
-    },
-    { step: 'initialize', name: 'recordCommands' },
-  );
-  return { client, sent };
-}
-
-async function createTable(
-  client: DynamoDBClient,
-  billing: 'PROVISIONED' | 'PAY_PER_REQUEST' = 'PROVISIONED',
-) {
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      ...(billing === 'PAY_PER_REQUEST'
-        ? { BillingMode: 'PAY_PER_REQUEST' }
-        : { ProvisionedThroughput: { ReadCapacityUnits: 300, WriteCapacityUnits: 100 } }),
-    }),
-  );
-}
 
 /** Applying reads no metrics: any CloudWatch call is a test failure. */
 const noCloudWatch: CloudWatchPort = {
@@ -97,43 +62,42 @@ const switchToOnDemand: ActionablePlan = {
 };
 
 describe('applyCapacityPlan', () => {
-  let dynamo: LocalDynamoDb;
-  let dynamodb: DynamoDBClient;
+  const dynamodb = useLocalDynamoDb();
   let sent: SentCommand[];
   let autoScaling: ReturnType<typeof registeringOnly>;
 
   const ports = (overrides: Partial<CapacityPorts> = {}): CapacityPorts => ({
-    dynamodb,
+    dynamodb: dynamodb(),
     cloudwatch: noCloudWatch,
     autoScaling: autoScaling.port,
     now: () => NOW,
     ...overrides,
   });
   const updates = () => sent.filter((c) => c.command === 'UpdateTableCommand').map((c) => c.input);
-  const table = async () => (await dynamodb.send(new DescribeTableCommand({ TableName: TABLE }))).Table;
+  const table = async () => (await dynamodb().send(new DescribeTableCommand({ TableName: TABLE }))).Table;
 
-  beforeAll(async () => {
-    dynamo = await startLocalDynamoDb();
-    ({ client: dynamodb, sent } = localClient(dynamo));
+  beforeAll(() => {
+    sent = recordCommands(dynamodb());
   });
 
-  afterAll(async () => {
-    dynamodb.destroy();
-    await dynamo.close();
-  });
+  /** Creates the table (300 RCU and 100 WCU unless on-demand), then forgets what that sent. */
+  async function createTable(billing: 'PROVISIONED' | 'PAY_PER_REQUEST' = 'PROVISIONED') {
+    if (billing === 'PAY_PER_REQUEST') await createOnDemandTable(dynamodb(), TABLE);
+    else await createProvisionedTable(dynamodb(), TABLE);
+    sent.length = 0;
+  }
 
   beforeEach(() => {
     autoScaling = registeringOnly();
   });
 
   afterEach(async () => {
-    await dynamodb.send(new DeleteTableCommand({ TableName: TABLE }));
+    await dynamodb().send(new DeleteTableCommand({ TableName: TABLE }));
   });
 
   describe('raising provisioned capacity', () => {
     beforeEach(async () => {
-      await createTable(dynamodb);
-      sent.length = 0;
+      await createTable();
     });
 
     it('sends one UpdateTable with both dimensions, keeping the unchanged one at its value', async () => {
@@ -176,7 +140,7 @@ describe('applyCapacityPlan', () => {
     });
 
     it('skips a change whose target someone already met, and sends nothing', async () => {
-      await dynamodb.send(
+      await dynamodb().send(
         new UpdateTableCommand({
           TableName: TABLE,
           ProvisionedThroughput: { ReadCapacityUnits: 300, WriteCapacityUnits: 700 },
@@ -244,8 +208,7 @@ describe('applyCapacityPlan', () => {
     });
 
     beforeEach(async () => {
-      await createTable(dynamodb);
-      sent.length = 0;
+      await createTable();
     });
 
     it('registers the new range with the exact request, and does not call UpdateTable itself', async () => {
@@ -299,18 +262,8 @@ describe('applyCapacityPlan', () => {
     });
 
     it('does not undo the scale-out of a managed dimension when it also updates the other one', async () => {
-      const targets: ScalableTarget[] = [
-        {
-          ServiceNamespace: 'dynamodb',
-          ResourceId: `table/${TABLE}`,
-          ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
-          MinCapacity: 50,
-          MaxCapacity: 400,
-          RoleARN: 'arn:aws:iam::123456789012:role/aas',
-          CreationTime: new Date(0),
-        },
-      ];
-      const scalingOut = recordingAutoScaling(dynamodb, targets);
+      const targets: ScalableTarget[] = [writeScalableTarget(50, 400, TABLE)];
+      const scalingOut = recordingAutoScaling(dynamodb(), targets);
 
       await applyCapacityPlan(
         ports({ autoScaling: scalingOut.port }),
@@ -326,8 +279,7 @@ describe('applyCapacityPlan', () => {
 
   describe('switching to on-demand', () => {
     it('sets the billing mode to PAY_PER_REQUEST', async () => {
-      await createTable(dynamodb);
-      sent.length = 0;
+      await createTable();
 
       const action = await applyCapacityPlan(ports(), switchToOnDemand);
 
@@ -343,8 +295,7 @@ describe('applyCapacityPlan', () => {
     });
 
     it('sends nothing when the table is already on-demand', async () => {
-      await createTable(dynamodb, 'PAY_PER_REQUEST');
-      sent.length = 0;
+      await createTable('PAY_PER_REQUEST');
 
       const action = await applyCapacityPlan(ports(), switchToOnDemand);
 
@@ -355,23 +306,16 @@ describe('applyCapacityPlan', () => {
 });
 
 describe('applyCapacityPlan on a table that is still UPDATING', () => {
-  let slow: LocalDynamoDb;
-  let client: DynamoDBClient;
+  const client = useLocalDynamoDb({ updateTableMs: 2000 });
   let sent: SentCommand[];
 
   beforeAll(async () => {
-    slow = await startLocalDynamoDb({ updateTableMs: 2000 });
-    ({ client, sent } = localClient(slow));
-    await createTable(client);
-  });
-
-  afterAll(async () => {
-    client.destroy();
-    await slow.close();
+    sent = recordCommands(client());
+    await createProvisionedTable(client(), TABLE);
   });
 
   it('throws a retryable ResourceBusyError and sends no UpdateTable', async () => {
-    await client.send(
+    await client().send(
       new UpdateTableCommand({
         TableName: TABLE,
         ProvisionedThroughput: { ReadCapacityUnits: 300, WriteCapacityUnits: 200 },
@@ -381,7 +325,7 @@ describe('applyCapacityPlan on a table that is still UPDATING', () => {
     const { port } = registeringOnly();
 
     const applying = applyCapacityPlan(
-      { dynamodb: client, cloudwatch: noCloudWatch, autoScaling: port, now: () => NOW },
+      { dynamodb: client(), cloudwatch: noCloudWatch, autoScaling: port, now: () => NOW },
       raise(change('write', 100, 650)),
     );
 

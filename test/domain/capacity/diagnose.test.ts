@@ -1,10 +1,5 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  type CreateTableCommandInput,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type {
   DescribeScalableTargetsRequest,
   ScalableTarget,
@@ -18,13 +13,13 @@ import {
   type DimensionLoad,
 } from '../../../domain/capacity/diagnose.ts';
 import type { AutoScalingPort, CapacityPorts, CloudWatchPort } from '../../../domain/ports.ts';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../../engine/dynalite.ts';
-import { createDynamoDbClient, localEndpointConfig } from '../../../adapters/aws-clients.ts';
 import {
   recordingAutoScaling,
   steadyDemandCloudWatch,
+  writeScalableTarget,
   type SteadyDemand,
 } from '../../support/steady-demand.ts';
+import { createOnDemandTable, useLocalDynamoDb, useProvisionedTable } from '../../support/local-dynamodb.ts';
 
 const TABLE = 'orders';
 
@@ -187,45 +182,12 @@ describe('diagnoseTable', () => {
   const NOW = Date.UTC(2026, 0, 1, 12, 0, 30, 500);
   const POLICY = { lookbackMinutes: 5, unitsPerThrottledRequest: 1 };
 
-  let dynamo: LocalDynamoDb;
-  let dynamodb: DynamoDBClient;
-  const tables: string[] = [];
-
-  async function createTable(input: Partial<CreateTableCommandInput> & { TableName: string }) {
-    await dynamodb.send(
-      new CreateTableCommand({
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        ...(input.BillingMode === 'PAY_PER_REQUEST'
-          ? {}
-          : { ProvisionedThroughput: { ReadCapacityUnits: 300, WriteCapacityUnits: 100 } }),
-        ...input,
-      }),
-    );
-    tables.push(input.TableName);
-  }
-
-  beforeAll(async () => {
-    dynamo = await startLocalDynamoDb();
-    dynamodb = createDynamoDbClient(localEndpointConfig({ dynamodb: dynamo.endpoint }));
-  });
-
-  afterAll(async () => {
-    dynamodb.destroy();
-    await dynamo.close();
-  });
-
-  beforeEach(async () => {
-    await createTable({ TableName: TABLE });
-  });
-
-  afterEach(async () => {
-    for (const name of tables.splice(0)) await dynamodb.send(new DeleteTableCommand({ TableName: name }));
-  });
+  const dynamodb = useLocalDynamoDb();
+  useProvisionedTable(dynamodb, TABLE);
 
   function setup(demand: SteadyDemand, options: { targets?: ScalableTarget[]; tableName?: string } = {}) {
-    const cloudwatch = steadyDemandCloudWatch(dynamodb, options.tableName ?? TABLE, demand);
-    const autoScaling = recordingAutoScaling(dynamodb, options.targets ?? []);
+    const cloudwatch = steadyDemandCloudWatch(dynamodb(), options.tableName ?? TABLE, demand);
+    const autoScaling = recordingAutoScaling(dynamodb(), options.targets ?? []);
     const described: DescribeScalableTargetsRequest[] = [];
     const autoScalingPort: AutoScalingPort = {
       ...autoScaling.port,
@@ -235,7 +197,7 @@ describe('diagnoseTable', () => {
       },
     };
     const ports: CapacityPorts = {
-      dynamodb,
+      dynamodb: dynamodb(),
       cloudwatch: cloudwatch.port,
       autoScaling: autoScalingPort,
       now: () => NOW,
@@ -337,17 +299,7 @@ describe('diagnoseTable', () => {
   });
 
   it('reads the scalable targets of this table and reports the auto scaling range per dimension', async () => {
-    const targets: ScalableTarget[] = [
-      {
-        ServiceNamespace: 'dynamodb',
-        ResourceId: `table/${TABLE}`,
-        ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
-        MinCapacity: 50,
-        MaxCapacity: 400,
-        RoleARN: 'arn:aws:iam::123456789012:role/aas',
-        CreationTime: new Date(0),
-      },
-    ];
+    const targets: ScalableTarget[] = [writeScalableTarget(50, 400, TABLE)];
     const { ports, described } = setup({ read: 100, write: 500 }, { targets });
     const diagnosis = await diagnoseTable(ports, TABLE, POLICY);
 
@@ -450,7 +402,10 @@ describe('diagnoseTable', () => {
   });
 
   it('diagnoses an on-demand table as PAY_PER_REQUEST with no provisioned capacity', async () => {
-    await createTable({ TableName: 'sessions', BillingMode: 'PAY_PER_REQUEST' });
+    await createOnDemandTable(dynamodb(), 'sessions');
+    onTestFinished(async () => {
+      await dynamodb().send(new DeleteTableCommand({ TableName: 'sessions' }));
+    });
     const { ports } = setup({ read: 10, write: 10 }, { tableName: 'sessions' });
     const diagnosis = await diagnoseTable(ports, 'sessions', POLICY);
 

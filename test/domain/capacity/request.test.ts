@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCapacityRequest } from '../../../domain/capacity/request.ts';
 import { InvalidRequestError } from '../../../domain/errors.ts';
+import { DEFAULT_POLICY } from '../../support/capacity-request.ts';
 
 /** The issues parseCapacityRequest reports for an input, or [] when it accepts it. */
 function issuesOf(input: unknown): string[] {
@@ -14,17 +15,6 @@ function issuesOf(input: unknown): string[] {
 }
 
 const withPolicy = (policy: Record<string, unknown>) => ({ tableName: 'orders', policy });
-
-const DEFAULT_POLICY = {
-  maxReadCapacityUnits: 20_000,
-  maxWriteCapacityUnits: 10_000,
-  headroomPercent: 30,
-  allowOnDemand: false,
-  unitsPerThrottledRequest: 1,
-  lookbackMinutes: 5,
-  verificationWindowSeconds: 180,
-  maxRounds: 3,
-};
 
 describe('parseCapacityRequest', () => {
   describe('defaults', () => {
@@ -49,8 +39,7 @@ describe('parseCapacityRequest', () => {
     });
 
     it('keeps dryRun, the cost limit and the trigger as given', () => {
-      const request = parseCapacityRequest({
-        tableName: 'orders',
+      const given = {
         dryRun: true,
         policy: { maxHourlyCostIncreaseUsd: 2.5 },
         trigger: {
@@ -58,17 +47,9 @@ describe('parseCapacityRequest', () => {
           alarmName: 'orders-write-throttles',
           reason: 'Threshold Crossed',
         },
-      });
+      };
 
-      expect(request).toMatchObject({
-        dryRun: true,
-        policy: { maxHourlyCostIncreaseUsd: 2.5 },
-        trigger: {
-          source: 'aws.cloudwatch',
-          alarmName: 'orders-write-throttles',
-          reason: 'Threshold Crossed',
-        },
-      });
+      expect(parseCapacityRequest({ tableName: 'orders', ...given })).toMatchObject(given);
     });
 
     it('does not share one default policy object between requests', () => {

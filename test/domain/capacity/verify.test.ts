@@ -1,16 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  UpdateTableCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { GetMetricDataInput, MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { verifyThrottlingStopped } from '../../../domain/capacity/verify.ts';
 import type { CloudWatchPort } from '../../../domain/ports.ts';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../../engine/dynalite.ts';
-import { createDynamoDbClient, localEndpointConfig } from '../../../adapters/aws-clients.ts';
 import { steadyDemandCloudWatch } from '../../support/steady-demand.ts';
+import { useLocalDynamoDb, useProvisionedTable } from '../../support/local-dynamodb.ts';
 
 const TABLE = 'orders';
 // 12:03:20.250: the change became active at about 12:00:20, 180 s ago.
@@ -175,36 +169,11 @@ describe('verifyThrottlingStopped', () => {
   });
 
   describe('against a table in dynalite under a steady demand', () => {
-    let dynamo: LocalDynamoDb;
-    let dynamodb: DynamoDBClient;
-
-    beforeAll(async () => {
-      dynamo = await startLocalDynamoDb();
-      dynamodb = createDynamoDbClient(localEndpointConfig({ dynamodb: dynamo.endpoint }));
-    });
-
-    afterAll(async () => {
-      dynamodb.destroy();
-      await dynamo.close();
-    });
-
-    beforeEach(async () => {
-      await dynamodb.send(
-        new CreateTableCommand({
-          TableName: TABLE,
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          ProvisionedThroughput: { ReadCapacityUnits: 300, WriteCapacityUnits: 100 },
-        }),
-      );
-    });
-
-    afterEach(async () => {
-      await dynamodb.send(new DeleteTableCommand({ TableName: TABLE }));
-    });
+    const dynamodb = useLocalDynamoDb();
+    useProvisionedTable(dynamodb, TABLE);
 
     it('is not healed while the capacity is below the demand', async () => {
-      const cloudwatch = steadyDemandCloudWatch(dynamodb, TABLE, { read: 100, write: 500 });
+      const cloudwatch = steadyDemandCloudWatch(dynamodb(), TABLE, { read: 100, write: 500 });
       const verification = await verifyThrottlingStopped(cloudwatch.port, TABLE, NOW, 180);
 
       // 400/s throttled over two minutes
@@ -212,13 +181,13 @@ describe('verifyThrottlingStopped', () => {
     });
 
     it('is healed once the capacity covers the demand', async () => {
-      await dynamodb.send(
+      await dynamodb().send(
         new UpdateTableCommand({
           TableName: TABLE,
           ProvisionedThroughput: { ReadCapacityUnits: 300, WriteCapacityUnits: 650 },
         }),
       );
-      const cloudwatch = steadyDemandCloudWatch(dynamodb, TABLE, { read: 100, write: 500 });
+      const cloudwatch = steadyDemandCloudWatch(dynamodb(), TABLE, { read: 100, write: 500 });
 
       expect(await verifyThrottlingStopped(cloudwatch.port, TABLE, NOW, 180)).toMatchObject({
         healed: true,

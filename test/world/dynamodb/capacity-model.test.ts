@@ -139,13 +139,14 @@ describe('capacity model', () => {
   });
 
   describe('on demand', () => {
+    const ON_DEMAND = {
+      billingMode: 'PAY_PER_REQUEST',
+      provisionedRcu: 0,
+      provisionedWcu: 0,
+      sizeGb: 1,
+    } as const;
     const onDemand = (peakRcu: number, peakWcu: number): CapacityState => ({
-      ...initialCapacityState({
-        billingMode: 'PAY_PER_REQUEST',
-        provisionedRcu: 0,
-        provisionedWcu: 0,
-        sizeGb: 1,
-      }),
+      ...initialCapacityState(ON_DEMAND),
       partitions: 20,
       onDemandPeakRcu: peakRcu,
       onDemandPeakWcu: peakWcu,
@@ -185,12 +186,7 @@ describe('capacity model', () => {
 
     it('switching from provisioned keeps at least half the provisioned capacity as previous peak', () => {
       const table = provisioned(1000, 10_000);
-      const switched = applyTableSettings(table, {
-        billingMode: 'PAY_PER_REQUEST',
-        provisionedRcu: 0,
-        provisionedWcu: 0,
-        sizeGb: 1,
-      });
+      const switched = applyTableSettings(table, ON_DEMAND);
       expect(switched.onDemandPeakWcu).toBe(5000);
       expect(switched.onDemandPeakRcu).toBe(6000);
     });

@@ -2,13 +2,12 @@
  * One dynalite per test file and a helper to put a simulated table on it.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbClient, localEndpointConfig } from '../../../adapters/aws-clients.ts';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../../engine/dynalite.ts';
 import { VirtualClock } from '../../../engine/virtual-clock.ts';
 import { MetricStore } from '../../../world/metric-store.ts';
 import { seededRandom } from '../../../world/random.ts';
 import { createTable, TableWorld } from '../../../world/dynamodb/table-world.ts';
 import type { WorkloadSpec } from '../../../world/dynamodb/workload.ts';
+import { connectLocalDynamoDb } from '../../support/local-dynamodb.ts';
 
 export interface Harness {
   dynamodb: DynamoDBClient;
@@ -16,15 +15,8 @@ export interface Harness {
 }
 
 export async function startHarness(): Promise<Harness> {
-  const local: LocalDynamoDb = await startLocalDynamoDb();
-  const dynamodb = createDynamoDbClient(localEndpointConfig({ dynamodb: local.endpoint }));
-  return {
-    dynamodb,
-    close: async () => {
-      dynamodb.destroy();
-      await local.close();
-    },
-  };
+  const { clients, close } = await connectLocalDynamoDb();
+  return { dynamodb: clients[0]!, close };
 }
 
 let tables = 0;

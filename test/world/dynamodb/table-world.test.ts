@@ -56,14 +56,13 @@ async function sumOf(
   return (MetricDataResults[0]?.Values ?? []).reduce((a, b) => a + b, 0);
 }
 
+/** A 50 GB table of 1000 WCU asked for 3000 writes a second. */
+const tableShortOfWrites = () =>
+  simulatedTable(harness, { rcu: 100, wcu: 1000, sizeGb: 50, workload: steadyWrites(3000) });
+
 describe('TableWorld', () => {
   it('ends provisioned throttling once an UpdateTable raising capacity is ACTIVE', async () => {
-    const { clock, world, metrics, tableName } = await simulatedTable(harness, {
-      rcu: 100,
-      wcu: 1000,
-      sizeGb: 50,
-      workload: steadyWrites(3000),
-    });
+    const { clock, world, metrics, tableName } = await tableShortOfWrites();
     await clock.advance(10 * 60);
     const before = world.timeline.at(-1) as TimelineEntry;
     expect(before.throttledRequests.provisioned).toBeGreaterThan(100_000);
@@ -91,12 +90,7 @@ describe('TableWorld', () => {
   });
 
   it('switches to on-demand: up to double the previous peak is served and provisioned metrics stop', async () => {
-    const { clock, world, metrics, tableName } = await simulatedTable(harness, {
-      rcu: 100,
-      wcu: 1000,
-      sizeGb: 50,
-      workload: steadyWrites(3000),
-    });
+    const { clock, world, metrics, tableName } = await tableShortOfWrites();
     await clock.advance(3 * 60);
     await harness.dynamodb.send(
       new UpdateTableCommand({ TableName: tableName, BillingMode: 'PAY_PER_REQUEST' }),
