@@ -28,6 +28,7 @@ import {
   registerContributorRules,
   type ContributorRuleNames,
 } from './table-metrics.ts';
+import { routeDemand, type ApplicationShardMap } from './application-routing.ts';
 import { createWorkload, uniformKeyName, type Workload, type WorkloadSpec } from './workload.ts';
 
 export { createTable, type CreateTableOptions } from './create-table.ts';
@@ -45,6 +46,8 @@ export interface TableWorldOptions {
   partitionKeyName?: string;
   /** Suffix of the Contributor Insights rule names; default the clock's time at construction. */
   insightsEnabledAtMs?: number;
+  /** The application's view of sharded keys (through the key router); none: keys as written. */
+  shardMap?: () => ApplicationShardMap;
 }
 
 export interface ThrottledByCause {
@@ -176,7 +179,8 @@ export class TableWorld {
     if (!this.#state) await this.refresh();
     while (this.#cursorMs + SECOND_MS <= toMs) {
       const second = (this.#cursorMs - this.#startMs) / SECOND_MS;
-      const demand = this.workload.demandAt(second);
+      const logical = this.workload.demandAt(second);
+      const demand = this.#options.shardMap ? routeDemand(logical, this.#options.shardMap()) : logical;
       const step = stepSecond(this.#state as CapacityState, demand);
       this.#tally.add(demand, step);
       const minuteStartMs = floorMinute(this.#cursorMs);
