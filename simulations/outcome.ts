@@ -6,7 +6,7 @@ import type { TimelineEntry } from '../world/dynamodb/table-world.ts';
 
 export interface ScenarioAction {
   atSeconds: number;
-  by: 'selfheal' | 'auto-scaling';
+  by: 'selfheal' | 'auto-scaling' | 'operator';
   what: string;
 }
 

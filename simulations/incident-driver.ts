@@ -1,0 +1,147 @@
+/**
+ * Drives a simulated incident to its end and sums it up: a discrete-time co-simulation. While no
+ * runbook runs, the world advances a minute at a time; while one runs, its Wait states drive the
+ * clock (its tasks take no virtual time), so the world keeps running exactly as long as the runbook
+ * waits. What happens when an alarm fires is the variant's choice (start a runbook, act as an
+ * operator would, or nothing).
+ */
+import type { ExecutionHandle, ExecutionRecord } from '../engine/local-engine.ts';
+import { billedStateTransitions } from '../engine/history.ts';
+import type { VirtualClock } from '../engine/virtual-clock.ts';
+import type { CloudWatchAlarmEvent } from '../detectors/events/cloudwatch-alarm-event.ts';
+import type { AlarmEvaluator } from '../world/cloudwatch-alarms.ts';
+import type { TableWorld } from '../world/dynamodb/table-world.ts';
+import type { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
+import { judgeHealing, type RunSummary, type ScenarioAction, type VariantResult } from './outcome.ts';
+
+export interface IncidentWorld {
+  clock: VirtualClock;
+  world: TableWorld;
+  autoScaling: SimulatedAutoScaling;
+  alarms: AlarmEvaluator;
+}
+
+export interface AlarmResponse {
+  /** A runbook the driver waits for before the world moves on by itself. */
+  run?: ExecutionHandle;
+  /** What was done outside any runbook (an operator's change), for the actions list. */
+  action?: string;
+}
+
+export interface DriveOptions {
+  scenario: string;
+  variant: string;
+  seed: number;
+  world: IncidentWorld;
+  simulatedSeconds: number;
+  incidentEndSeconds: number;
+  verificationMinutes: number;
+  /** Called on the first ALARM while nothing runs; may start a runbook. */
+  onAlarm(event: CloudWatchAlarmEvent): Promise<AlarmResponse> | AlarmResponse;
+  /** Every alarm transition, with its time in seconds since the start (for timelines). */
+  onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
+  /** How a runbook's reported action reads in the actions list. */
+  describeAction?: (action: RunbookAction) => string[];
+}
+
+export interface RunbookAction {
+  at: string;
+  kind: string;
+  changes?: { dimension: string; before: number; after: number; via: string }[];
+  [detail: string]: unknown;
+}
+
+export async function driveIncident(options: DriveOptions): Promise<VariantResult> {
+  const { clock, world, autoScaling, alarms } = options.world;
+  const seconds = (ms: number): number => Math.round((ms - clock.startMs) / 1000);
+  let detectedAtSeconds: number | null = null;
+  let running: ExecutionHandle | undefined;
+  let responding: Promise<void> | undefined;
+  const runs: ExecutionRecord[] = [];
+  const operatorActions: ScenarioAction[] = [];
+  alarms.onStateChange((event) => {
+    const atSeconds = seconds(Date.parse(event.detail.state.timestamp));
+    options.onAlarmEvent?.(event, atSeconds);
+    if (event.detail.state.value !== 'ALARM') return;
+    detectedAtSeconds ??= atSeconds;
+    // One response at a time: the runbook's own lock and dispatch's guardrails do this in AWS.
+    if (running || responding) return;
+    responding = Promise.resolve(options.onAlarm(event)).then((response) => {
+      running = response.run;
+      if (response.action) operatorActions.push({ atSeconds, by: 'operator', what: response.action });
+    });
+  });
+
+  while (clock.elapsedSeconds() < options.simulatedSeconds || running || responding) {
+    if (responding) {
+      await responding;
+      responding = undefined;
+      continue;
+    }
+    if (running) {
+      runs.push(await running.done);
+      running = undefined;
+      continue;
+    }
+    await clock.advance(60);
+  }
+  world.detach();
+
+  const describe = options.describeAction ?? describeCapacityAction;
+  const actions: ScenarioAction[] = [
+    ...runs.flatMap((run) =>
+      runbookActions(run).map((a) => ({ ...a, atSeconds: seconds(Date.parse(a.at)) })),
+    ),
+    ...operatorActions,
+    ...autoScaling.activities.map((a) => ({
+      atSeconds: seconds(a.timeMs),
+      by: 'auto-scaling' as const,
+      what: `${a.dimension.includes('Write') ? 'write' : 'read'} capacity ${a.from} -> ${a.to} (${a.cause})`,
+    })),
+  ].sort((a, b) => a.atSeconds - b.atSeconds);
+
+  function runbookActions(run: ExecutionRecord): (Omit<ScenarioAction, 'atSeconds'> & { at: string })[] {
+    const output = (run.output ?? {}) as { actions?: RunbookAction[] };
+    return (output.actions ?? []).flatMap((action) =>
+      describe(action).map((what) => ({ at: action.at, by: 'selfheal' as const, what })),
+    );
+  }
+
+  const timeline = world.timeline;
+  return {
+    scenario: options.scenario,
+    variant: options.variant,
+    seed: options.seed,
+    ...judgeHealing(timeline, detectedAtSeconds, options.incidentEndSeconds, options.verificationMinutes),
+    detectedAtSeconds,
+    throttledRequests: timeline.reduce((sum, minute) => sum + minute.throttledRequests.total, 0),
+    actions: actions.map(({ atSeconds, by, what }) => ({ atSeconds, by, what })),
+    stateTransitions: runs.reduce((sum, run) => sum + billedStateTransitions(run.history), 0),
+    runs: runs.map((run) => summariseRun(run, seconds)),
+    timeline,
+  };
+}
+
+export function describeCapacityAction(action: RunbookAction): string[] {
+  const changes = action.changes ?? [];
+  if (changes.length === 0) return [action.kind];
+  return changes.map(
+    (c) =>
+      `${c.dimension} capacity ${c.before} -> ${c.after} (${c.via === 'scalable-target' ? 'auto scaling range raised' : 'UpdateTable'})`,
+  );
+}
+
+function summariseRun(run: ExecutionRecord, seconds: (ms: number) => number): RunSummary {
+  return {
+    executionArn: run.executionArn,
+    status: run.status,
+    outcome: ((run.output ?? {}) as { outcome?: string }).outcome ?? run.error ?? 'unknown',
+    startedAtSeconds: seconds(run.startDate.getTime()),
+    stoppedAtSeconds: run.stopDate ? seconds(run.stopDate.getTime()) : null,
+    states: run.history.flatMap((e) =>
+      e.stateEnteredEventDetails
+        ? [{ name: e.stateEnteredEventDetails.name, atSeconds: seconds(e.timestamp.getTime()) }]
+        : [],
+    ),
+  };
+}
