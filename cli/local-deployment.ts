@@ -14,7 +14,7 @@ import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatc
 import type { CapacityPorts } from '../domain/ports.ts';
 import { MetricStore } from '../world/metric-store.ts';
 import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
-import { buildHotShardWorld } from '../simulations/hot-shard-world.ts';
+import { buildTableIncidentWorld } from '../simulations/table-incident-world.ts';
 import { HOT_SHARD_INCIDENT } from '../simulations/hot-shard-incident.ts';
 
 export const WORLDS = ['hot-shard', 'empty'] as const;
@@ -86,7 +86,7 @@ async function buildWorld(
     };
   }
   // The hot-shard incident, run until its capacity alarm fires: the signal arrives mid-surge.
-  const world = await buildHotShardWorld(dynamodb, {
+  const world = await buildTableIncidentWorld(dynamodb, {
     seed: options.seed,
     incident: HOT_SHARD_INCIDENT,
     autoScaling: true,

@@ -4,25 +4,12 @@
  * minutes: a sale, a backfill, a retry storm. Sized so that one partition can still serve the
  * surge (900 WCU < 1,000): the problem is the table's capacity, not a hot key.
  */
-import type { WorkloadSpec } from '../world/dynamodb/workload.ts';
+import { minutes, type TableIncident } from './table-incident.ts';
 import type { CapacityPolicy } from '../domain/capacity/request.ts';
 
-export interface HotShardIncident {
-  tableName: string;
-  readCapacityUnits: number;
-  writeCapacityUnits: number;
-  workload: WorkloadSpec;
-  /** The phase whose end closes the incident: healing must happen while it still lasts. */
-  incidentPhase: string;
-  simulatedSeconds: number;
-  autoScalingTargetPercent: number;
-  autoScalingMaxCapacity: number;
-  /** Throttle-free minutes that prove a table healed (the runbook's verification window). */
-  verificationMinutes: number;
+export interface HotShardIncident extends TableIncident {
   policy: Partial<CapacityPolicy>;
 }
-
-const minutes = (n: number): number => n * 60;
 
 export const HOT_SHARD_INCIDENT: HotShardIncident = {
   tableName: 'orders',
@@ -61,13 +48,4 @@ export const HOT_SHARD_INCIDENT: HotShardIncident = {
   },
 };
 
-/** Seconds from the start at which the incident phase ends. */
-export function incidentEndSeconds(incident: HotShardIncident): number {
-  let elapsed = 0;
-  let end = 0;
-  for (const phase of incident.workload.phases) {
-    elapsed += phase.durationSeconds;
-    if (phase.name === incident.incidentPhase) end = elapsed;
-  }
-  return end;
-}
+export { incidentEndSeconds } from './table-incident.ts';

@@ -11,7 +11,7 @@ import { startLocalDynamoDb } from '../engine/dynalite.ts';
 import { startRunbookEngine } from '../engine/runbooks.ts';
 import type { CloudWatchAlarmEvent } from '../detectors/events/cloudwatch-alarm-event.ts';
 import { capacityRequestFromAlarm } from '../detectors/events/capacity-request-from-alarm.ts';
-import { buildHotShardWorld } from './hot-shard-world.ts';
+import { buildTableIncidentWorld } from './table-incident-world.ts';
 import { driveIncident } from './incident-driver.ts';
 import { HOT_SHARD_INCIDENT, incidentEndSeconds, type HotShardIncident } from './hot-shard-incident.ts';
 import type { VariantResult } from './outcome.ts';
@@ -45,7 +45,7 @@ async function simulate(
   incident: HotShardIncident,
   options: HotShardOptions,
 ): Promise<VariantResult> {
-  const world = await buildHotShardWorld(dynamodb, {
+  const world = await buildTableIncidentWorld(dynamodb, {
     seed: options.seed,
     incident,
     autoScaling: options.variant !== 'none',

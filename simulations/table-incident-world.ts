@@ -1,7 +1,7 @@
 /**
- * The hot-shard incident's world: the table in dynalite, its simulated load and metrics, auto
- * scaling as AWS documents it (or none), and the throttling alarms. `simulate hot-shard` runs it
- * to the end; `dispatch --scenario hot-shard` runs it up to the alarm and hands over an event.
+ * A table incident's world: the table in dynalite, its simulated load and metrics, auto scaling as
+ * AWS documents it (or none), and the throttling alarms. `simulate` runs it to the end;
+ * `dispatch --scenario` runs it up to the alarm and hands over an event.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../engine/arns.ts';
@@ -10,14 +10,15 @@ import { MetricStore } from '../world/metric-store.ts';
 import { seededRandom } from '../world/random.ts';
 import { AlarmEvaluator } from '../world/cloudwatch-alarms.ts';
 import { createTable, TableWorld } from '../world/dynamodb/table-world.ts';
+import type { ApplicationShardMap } from '../world/dynamodb/application-routing.ts';
 import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
 import { dynamoDbThrottlingAlarms } from '../detectors/alarms/dynamodb-throttling.ts';
 import type { CapacityPorts } from '../domain/ports.ts';
-import type { HotShardIncident } from './hot-shard-incident.ts';
+import type { TableIncident } from './table-incident.ts';
 
-export const HOT_SHARD_START_MS = Date.UTC(2026, 10, 23, 9, 0, 0);
+export const INCIDENT_START_MS = Date.UTC(2026, 10, 23, 9, 0, 0);
 
-export interface HotShardWorld {
+export interface TableIncidentWorld {
   clock: VirtualClock;
   world: TableWorld;
   metrics: MetricStore;
@@ -27,22 +28,24 @@ export interface HotShardWorld {
   ports: CapacityPorts;
 }
 
-export interface HotShardWorldOptions {
+export interface TableIncidentWorldOptions {
   seed: number;
-  incident: HotShardIncident;
+  incident: TableIncident;
   /** Target tracking on both dimensions, as most production tables have. */
   autoScaling: boolean;
-  /** Virtual time the incident starts at (default HOT_SHARD_START_MS). */
+  /** Virtual time the incident starts at (default INCIDENT_START_MS). */
   startMs?: number;
+  /** The application's view of sharded keys (see world/dynamodb/application-routing.ts). */
+  shardMap?: () => ApplicationShardMap;
 }
 
-export async function buildHotShardWorld(
+export async function buildTableIncidentWorld(
   dynamodb: DynamoDBClient,
-  options: HotShardWorldOptions,
-): Promise<HotShardWorld> {
+  options: TableIncidentWorldOptions,
+): Promise<TableIncidentWorld> {
   const { incident } = options;
   const { tableName } = incident;
-  const startMs = options.startMs ?? HOT_SHARD_START_MS;
+  const startMs = options.startMs ?? INCIDENT_START_MS;
   const clock = new VirtualClock(startMs);
   await createTable(dynamodb, {
     tableName,
@@ -57,6 +60,7 @@ export async function buildHotShardWorld(
     workload: incident.workload,
     metrics,
     random: seededRandom(options.seed),
+    ...(options.shardMap ? { shardMap: options.shardMap } : {}),
   });
   const autoScaling = new SimulatedAutoScaling({ dynamodb, cloudwatch: metrics, now: () => clock.now() });
   if (options.autoScaling) await enableAutoScaling(autoScaling, incident);
@@ -75,10 +79,7 @@ export async function buildHotShardWorld(
   return { clock, world, metrics, autoScaling, alarms, ports };
 }
 
-async function enableAutoScaling(
-  autoScaling: SimulatedAutoScaling,
-  incident: HotShardIncident,
-): Promise<void> {
+async function enableAutoScaling(autoScaling: SimulatedAutoScaling, incident: TableIncident): Promise<void> {
   const dimensions = [
     {
       dimension: 'dynamodb:table:ReadCapacityUnits',
