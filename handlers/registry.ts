@@ -14,6 +14,7 @@ import * as verifyTableHealth from './verify-table-health.ts';
 import * as normaliseSignal from './normalise-signal.ts';
 import * as checkGuardrails from './check-guardrails.ts';
 import * as summariseOutcome from './summarise-outcome.ts';
+import * as reshuffle from './reshuffle-tasks.ts';
 import { DEFAULT_DISPATCH_TABLES, type DispatchTables } from '../domain/dispatch/tables.ts';
 import { DEFAULT_ROUTING, type Routing } from '../detectors/routing/routes.ts';
 
@@ -23,6 +24,8 @@ export interface TaskFunction {
   substitution: string;
   /** Handler module path from the repository root, for bundling. */
   entry: string;
+  /** The module's export Lambda calls; `handler` unless told. */
+  handlerName?: string;
   /** Builds the handler with its ports (the world's locally, AWS's in production). */
   local(ports: LocalPorts): LocalLambdaHandler;
 }
@@ -32,6 +35,13 @@ const dispatchPorts = (ports: LocalPorts) => () => ({
   dynamodb: ports.dynamodb,
   now: ports.now,
   tables: ports.tables ?? DEFAULT_DISPATCH_TABLES,
+});
+
+const reshufflePorts = (ports: LocalPorts) => () => ({
+  dynamodb: ports.dynamodb,
+  cloudwatch: ports.cloudwatch,
+  now: ports.now,
+  controlTable: (ports.tables ?? DEFAULT_DISPATCH_TABLES).control,
 });
 
 /** What the local engine gives the tasks: the capacity ports, and dispatch's configuration. */
@@ -88,6 +98,62 @@ export const TASK_FUNCTIONS: readonly TaskFunction[] = [
     substitution: 'SummariseOutcomeFunctionArn',
     entry: 'handlers/summarise-outcome.ts',
     local: (ports) => summariseOutcome.makeHandler(dispatchPorts(ports)),
+  },
+  {
+    id: 'plan-key-reshuffle',
+    substitution: 'PlanKeyReshuffleFunctionArn',
+    entry: 'handlers/reshuffle-tasks.ts',
+    handlerName: 'planHandler',
+    local: (ports) => reshuffle.makePlanHandler(reshufflePorts(ports)),
+  },
+  {
+    id: 'snapshot-key',
+    substitution: 'SnapshotKeyFunctionArn',
+    entry: 'handlers/reshuffle-tasks.ts',
+    handlerName: 'snapshotHandler',
+    local: (ports) => reshuffle.makeSnapshotHandler(reshufflePorts(ports)),
+  },
+  {
+    id: 'publish-shard-map',
+    substitution: 'PublishShardMapFunctionArn',
+    entry: 'handlers/reshuffle-tasks.ts',
+    handlerName: 'publishHandler',
+    local: (ports) => reshuffle.makePublishHandler(reshufflePorts(ports)),
+  },
+  {
+    id: 'advance-shard-map',
+    substitution: 'AdvanceShardMapFunctionArn',
+    entry: 'handlers/reshuffle-tasks.ts',
+    handlerName: 'advanceHandler',
+    local: (ports) => reshuffle.makeAdvanceHandler(reshufflePorts(ports)),
+  },
+  {
+    id: 'move-key-batch',
+    substitution: 'MoveKeyBatchFunctionArn',
+    entry: 'handlers/reshuffle-tasks.ts',
+    handlerName: 'moveHandler',
+    local: (ports) => reshuffle.makeMoveHandler(reshufflePorts(ports)),
+  },
+  {
+    id: 'merge-key-batch',
+    substitution: 'MergeKeyBatchFunctionArn',
+    entry: 'handlers/reshuffle-tasks.ts',
+    handlerName: 'mergeHandler',
+    local: (ports) => reshuffle.makeMergeHandler(reshufflePorts(ports)),
+  },
+  {
+    id: 'finish-key-merge',
+    substitution: 'FinishKeyMergeFunctionArn',
+    entry: 'handlers/reshuffle-tasks.ts',
+    handlerName: 'finishMergeHandler',
+    local: (ports) => reshuffle.makeFinishMergeHandler(reshufflePorts(ports)),
+  },
+  {
+    id: 'check-key-cool',
+    substitution: 'CheckKeyCoolFunctionArn',
+    entry: 'handlers/reshuffle-tasks.ts',
+    handlerName: 'checkCoolHandler',
+    local: (ports) => reshuffle.makeCheckCoolHandler(reshufflePorts(ports)),
   },
 ];
 

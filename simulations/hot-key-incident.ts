@@ -24,7 +24,7 @@ export const HOT_KEY_INCIDENT: HotKeyIncident = {
   readCapacityUnits: 1000,
   writeCapacityUnits: 4000,
   hotKey: HOT_KEY,
-  existingItems: 2000,
+  existingItems: 500,
   workload: {
     phases: [
       { name: 'baseline', durationSeconds: minutes(6), readsPerSecond: 300, writesPerSecond: 600 },

@@ -64,6 +64,7 @@ async function simulate(
     simulatedSeconds: incident.simulatedSeconds,
     incidentEndSeconds: incidentEndSeconds(incident),
     verificationMinutes: incident.verificationMinutes,
+    executions: () => engine.executions(),
     ...(options.onAlarmEvent ? { onAlarmEvent: options.onAlarmEvent } : {}),
     onAlarm: (event) =>
       options.variant === 'selfheal'

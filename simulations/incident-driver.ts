@@ -40,6 +40,8 @@ export interface DriveOptions {
   onAlarm(event: CloudWatchAlarmEvent): Promise<AlarmResponse> | AlarmResponse;
   /** Every alarm transition, with its time in seconds since the start (for timelines). */
   onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
+  /** Every execution the engine ran (runbooks a runbook started too): what Step Functions bills. */
+  executions?: () => readonly ExecutionRecord[];
   /** How a runbook's reported action reads in the actions list. */
   describeAction?: (action: RunbookAction) => string[];
 }
@@ -116,7 +118,10 @@ export async function driveIncident(options: DriveOptions): Promise<VariantResul
     detectedAtSeconds,
     throttledRequests: timeline.reduce((sum, minute) => sum + minute.throttledRequests.total, 0),
     actions: actions.map(({ atSeconds, by, what }) => ({ atSeconds, by, what })),
-    stateTransitions: runs.reduce((sum, run) => sum + billedStateTransitions(run.history), 0),
+    stateTransitions: (options.executions?.() ?? runs).reduce(
+      (sum, run) => sum + billedStateTransitions(run.history),
+      0,
+    ),
     runs: runs.map((run) => summariseRun(run, seconds)),
     timeline,
   };

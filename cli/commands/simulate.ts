@@ -6,12 +6,12 @@
 import { EXIT, UsageError, type ExitCode } from '../exit-codes.ts';
 import { integerOption, parseOptions } from '../options.ts';
 import type { Command } from '../main.ts';
-import { HOT_SHARD_VARIANTS, runHotShard } from '../../simulations/hot-shard.ts';
+import { SCENARIOS } from '../../simulations/scenarios.ts';
 import { summarise } from '../../simulations/summary.ts';
 import type { VariantResult } from '../../simulations/outcome.ts';
 import { renderComparison, renderTimeline, type AlarmTransition } from '../render/scenario-report.ts';
 
-const SCENARIOS = ['hot-shard'] as const;
+const NAMES = SCENARIOS.map((s) => s.name);
 
 const USAGE = `Usage: selfheal simulate <scenario> [--seed N] [--json]
 
@@ -19,7 +19,7 @@ Runs a simulated incident on the local engine: with selfheal, then with each bas
 seed, and prints a timeline and the variants side by side.
 
 Scenarios:
-  hot-shard   a provisioned table meets a write surge 13x its baseline
+${SCENARIOS.map((s) => `  ${s.name.padEnd(10)}  ${s.summary}`).join('\n')}
 
 Options:
   --seed N    seed of the workload's noise (default 1); the same seed gives the same run
@@ -37,18 +37,17 @@ export const simulateCommand: Command = {
       json: { type: 'boolean', default: false },
     });
     const [scenario, ...extra] = positionals;
-    if (!scenario) throw new UsageError(`simulate needs a scenario: ${SCENARIOS.join(', ')}`);
-    if (!(SCENARIOS as readonly string[]).includes(scenario)) {
-      throw new UsageError(`unknown scenario "${scenario}"; try: ${SCENARIOS.join(', ')}`);
-    }
+    if (!scenario) throw new UsageError(`simulate needs a scenario: ${NAMES.join(', ')}`);
+    const chosen = SCENARIOS.find((s) => s.name === scenario);
+    if (!chosen) throw new UsageError(`unknown scenario "${scenario}"; try: ${NAMES.join(', ')}`);
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const seed = integerOption('seed', values.seed, 1);
 
     const alarms: AlarmTransition[] = [];
     const results: VariantResult[] = [];
-    for (const variant of HOT_SHARD_VARIANTS) {
+    for (const variant of chosen.variants) {
       results.push(
-        await runHotShard({
+        await chosen.run({
           seed,
           variant,
           onAlarmEvent:

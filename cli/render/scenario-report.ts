@@ -50,7 +50,7 @@ export function renderComparison(results: readonly VariantResult[]): string {
     ['detected at', (r) => (r.detectedAtSeconds === null ? '-' : clock(r.detectedAtSeconds))],
     ['healed at', (r) => (r.healedAtSeconds === null ? '-' : clock(r.healedAtSeconds))],
     ['throttled requests', (r) => r.throttledRequests.toLocaleString('en-US')],
-    ['capacity changes', (r) => String(r.actions.length)],
+    ['actions taken', (r) => String(r.actions.length)],
     ['state transitions', (r) => String(r.stateTransitions)],
   ];
   const width = 20;

@@ -8,4 +8,5 @@ export const DEFAULT_POLICY = {
   lookbackMinutes: 5,
   verificationWindowSeconds: 180,
   maxRounds: 3,
+  reshuffleHotKeys: true,
 };

@@ -1,0 +1,26 @@
+/** Planning a reshuffle: the key's demand, and the shard count that serves it within the cap. */
+import type { CloudWatchPort } from '../ports.ts';
+import { readKeyDemand, type KeyDemand } from './key-demand.ts';
+import { planShardCount, type ShardCountPlan } from './plan.ts';
+import { PARTITION_WRITE_LIMIT, type ReshuffleRequest } from './request.ts';
+
+export interface ReshufflePlan extends ShardCountPlan {
+  demand: KeyDemand;
+}
+
+export async function planReshuffle(
+  ports: { cloudwatch: CloudWatchPort; now: () => number },
+  request: ReshuffleRequest,
+): Promise<ReshufflePlan> {
+  const end = new Date(ports.now());
+  const start = new Date(end.getTime() - request.policy.demandWindowSeconds * 1000);
+  const demand = await readKeyDemand(ports.cloudwatch, request.tableName, request.logicalKey, { start, end });
+  // Each request counted as a whole write unit: the hot key is write-hot, and reads cost less.
+  const plan = planShardCount(
+    demand.requestsPerSecond,
+    PARTITION_WRITE_LIMIT,
+    request.policy.headroomPercent,
+    request.policy.maxShards,
+  );
+  return { ...plan, demand };
+}

@@ -1,0 +1,156 @@
+/**
+ * The key-reshuffle and key-merge runbooks' tasks. Each is a thin shell over one domain function
+ * (domain/reshuffle/): validate, call, return JSON. One module, one Lambda handler per export.
+ */
+import { z } from 'zod';
+import { parseOrThrow } from '../domain/validation.ts';
+import { reshuffleRequestSchema, parseReshuffleRequest } from '../domain/reshuffle/request.ts';
+import { planReshuffle } from '../domain/reshuffle/plan-reshuffle.ts';
+import { readKeyDemand } from '../domain/reshuffle/key-demand.ts';
+import { snapshotLogicalKey } from '../domain/reshuffle/verify.ts';
+import { advanceShardState, publishShardMap, readShardMap } from '../domain/reshuffle/shard-map-store.ts';
+import { moveBatch } from '../domain/reshuffle/move.ts';
+import { finishMerge, mergeBatch } from '../domain/reshuffle/merge.ts';
+import { shardMapEntrySchema } from '../domain/reshuffle/shard-map.ts';
+import { ShardMapStateError } from '../domain/reshuffle/errors.ts';
+import { PARTITION_WRITE_LIMIT } from '../domain/reshuffle/request.ts';
+import { productionReshufflePorts, type ReshufflePorts } from './shared/reshuffle-ports.ts';
+import { taskHandler } from './shared/task-handler.ts';
+
+type Ports = () => ReshufflePorts;
+
+const withRequest = <T extends z.ZodRawShape>(shape: T) =>
+  z.object({ request: reshuffleRequestSchema, ...shape }).strict();
+const checkpointSchema = z.record(z.string(), z.record(z.string(), z.string())).nullable();
+const entryInput = withRequest({ entry: shardMapEntrySchema });
+
+export const planKeyReshuffle = (ports: Ports) => async (input: unknown) => {
+  const request = parseReshuffleRequest(input);
+  return { request, plan: await planReshuffle(ports(), request) };
+};
+
+export const snapshotKey = (ports: Ports) => async (input: unknown) => {
+  const { request, shards } = parseOrThrow(
+    withRequest({ shards: z.number().int().min(0) }),
+    input,
+    'Snapshot input',
+  );
+  return snapshotLogicalKey(ports().dynamodb, {
+    tableName: request.tableName,
+    keys: request.keys,
+    logicalKey: request.logicalKey,
+    shards,
+  });
+};
+
+export const publishKeyShardMap = (ports: Ports) => async (input: unknown) => {
+  const { request, shards } = parseOrThrow(
+    withRequest({ shards: z.number().int().min(2) }),
+    input,
+    'Publish input',
+  );
+  const { dynamodb, controlTable, now } = ports();
+  return publishShardMap(
+    dynamodb,
+    controlTable,
+    { tableName: request.tableName, logicalKey: request.logicalKey, shards },
+    new Date(now()),
+  );
+};
+
+export const advanceKeyShardMap = (ports: Ports) => async (input: unknown) => {
+  const { entry } = parseOrThrow(entryInput, input, 'Advance input');
+  const { dynamodb, controlTable, now } = ports();
+  const { tableName, logicalKey, state, version } = entry;
+  return advanceShardState(
+    dynamodb,
+    controlTable,
+    { tableName, logicalKey, state, version },
+    new Date(now()),
+  );
+};
+
+export const moveKeyBatch = (ports: Ports) => async (input: unknown) => {
+  const { request, entry, checkpoint } = parseOrThrow(
+    withRequest({ entry: shardMapEntrySchema, checkpoint: checkpointSchema }),
+    input,
+    'Move batch input',
+  );
+  const { dynamodb, controlTable } = ports();
+  return moveBatch(dynamodb, {
+    entry,
+    controlTable,
+    keys: request.keys,
+    batchSize: request.policy.batchSize,
+    checkpoint: checkpoint as never,
+  });
+};
+
+export const mergeKeyBatch = (ports: Ports) => async (input: unknown) => {
+  const { request, entry, shard, checkpoint } = parseOrThrow(
+    withRequest({ entry: shardMapEntrySchema, shard: z.number().int().min(0), checkpoint: checkpointSchema }),
+    input,
+    'Merge batch input',
+  );
+  const { dynamodb, controlTable } = ports();
+  return mergeBatch(dynamodb, {
+    entry,
+    shard,
+    controlTable,
+    keys: request.keys,
+    batchSize: request.policy.batchSize,
+    checkpoint: checkpoint as never,
+  });
+};
+
+export const finishKeyMerge = (ports: Ports) => async (input: unknown) => {
+  const { request, entry } = parseOrThrow(entryInput, input, 'Finish merge input');
+  const { dynamodb, controlTable, now } = ports();
+  return finishMerge(dynamodb, { entry, controlTable, keys: request.keys }, new Date(now()));
+};
+
+/** Whether a sharded key has been cool long enough to merge: its demand fits one partition. */
+export const checkKeyCool = (ports: Ports) => async (input: unknown) => {
+  const request = parseReshuffleRequest(input);
+  const { dynamodb, controlTable, cloudwatch, now } = ports();
+  const entry = await readShardMap(dynamodb, controlTable, request);
+  if (!entry || entry.state !== 'active') {
+    throw new ShardMapStateError(
+      `${request.tableName} key ${request.logicalKey} is not sharded and active: nothing to merge`,
+    );
+  }
+  const end = new Date(now());
+  const start = new Date(end.getTime() - request.policy.coolSeconds * 1000);
+  // The shards' demand, summed: each shard is its own key in Contributor Insights.
+  let requestsPerSecond = 0;
+  for (let shard = -1; shard < entry.shards; shard++) {
+    const key = shard < 0 ? request.logicalKey : `${request.logicalKey}#shard-${shard}`;
+    requestsPerSecond += (await readKeyDemand(cloudwatch, request.tableName, key, { start, end }))
+      .requestsPerSecond;
+  }
+  const limit = PARTITION_WRITE_LIMIT / (1 + request.policy.headroomPercent / 100);
+  return { request, entry, requestsPerSecond, cool: requestsPerSecond <= limit };
+};
+
+const make =
+  (name: string, task: (ports: Ports) => (input: unknown) => Promise<unknown>) =>
+  (ports: Ports = productionReshufflePorts) =>
+    taskHandler(name, task(ports));
+
+export const makePlanHandler = make('plan-key-reshuffle', planKeyReshuffle);
+export const makeSnapshotHandler = make('snapshot-key', snapshotKey);
+export const makePublishHandler = make('publish-shard-map', publishKeyShardMap);
+export const makeAdvanceHandler = make('advance-shard-map', advanceKeyShardMap);
+export const makeMoveHandler = make('move-key-batch', moveKeyBatch);
+export const makeMergeHandler = make('merge-key-batch', mergeKeyBatch);
+export const makeFinishMergeHandler = make('finish-key-merge', finishKeyMerge);
+export const makeCheckCoolHandler = make('check-key-cool', checkKeyCool);
+
+export const planHandler = makePlanHandler();
+export const snapshotHandler = makeSnapshotHandler();
+export const publishHandler = makePublishHandler();
+export const advanceHandler = makeAdvanceHandler();
+export const moveHandler = makeMoveHandler();
+export const mergeHandler = makeMergeHandler();
+export const finishMergeHandler = makeFinishMergeHandler();
+export const checkCoolHandler = makeCheckCoolHandler();

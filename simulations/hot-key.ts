@@ -1,0 +1,132 @@
+/**
+ * The hot-key incident, simulated end to end: the `events` table in dynalite with the hot key's
+ * existing items, the simulated application writing through the key router, the key-range
+ * throttling alarm, and the runbooks on the local engine. The same incident runs three ways on the
+ * same seed: reshuffled by selfheal (hot-shard diagnoses the hot key and starts key-reshuffle), by
+ * auto scaling alone, and by a capacity raise (what an on-call engineer or a naive runbook does:
+ * double the table's write capacity when the alarm fires).
+ */
+import { BatchWriteItemCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient, localEndpointConfig } from '../adapters/aws-clients.ts';
+import { startLocalDynamoDb } from '../engine/dynalite.ts';
+import { startRunbookEngine } from '../engine/runbooks.ts';
+import type { CloudWatchAlarmEvent } from '../detectors/events/cloudwatch-alarm-event.ts';
+import { capacityRequestFromAlarm } from '../detectors/events/capacity-request-from-alarm.ts';
+import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
+import { ShardMapCache } from '../key-router/index.ts';
+import type { ApplicationShardMap } from '../world/dynamodb/application-routing.ts';
+import { buildTableIncidentWorld } from './table-incident-world.ts';
+import { describeCapacityAction, driveIncident, type RunbookAction } from './incident-driver.ts';
+import { HOT_KEY_INCIDENT, type HotKeyIncident } from './hot-key-incident.ts';
+import { incidentEndSeconds } from './table-incident.ts';
+import type { VariantResult } from './outcome.ts';
+
+export type HotKeyVariant = 'selfheal' | 'auto-scaling' | 'capacity-raise';
+
+export const HOT_KEY_VARIANTS: readonly HotKeyVariant[] = ['selfheal', 'auto-scaling', 'capacity-raise'];
+
+export interface HotKeyOptions {
+  seed: number;
+  variant: HotKeyVariant;
+  incident?: HotKeyIncident;
+  onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
+}
+
+export async function runHotKey(options: HotKeyOptions): Promise<VariantResult> {
+  const incident = options.incident ?? HOT_KEY_INCIDENT;
+  const local = await startLocalDynamoDb();
+  const dynamodb = createDynamoDbClient(localEndpointConfig({ dynamodb: local.endpoint }));
+  try {
+    return await simulate(dynamodb, incident, options);
+  } finally {
+    dynamodb.destroy();
+    await local.close();
+  }
+}
+
+async function simulate(
+  dynamodb: DynamoDBClient,
+  incident: HotKeyIncident,
+  options: HotKeyOptions,
+): Promise<VariantResult> {
+  await createDispatchTables(dynamodb, DEFAULT_DISPATCH_TABLES);
+  // The application's router: its cache refreshed at each minute, the world reading it each second.
+  let shardMap: ApplicationShardMap = new Map();
+  const world = await buildTableIncidentWorld(dynamodb, {
+    seed: options.seed,
+    incident,
+    autoScaling: true,
+    shardMap: () => shardMap,
+  });
+  await seedHotKeyItems(dynamodb, incident);
+  const routerCache = new ShardMapCache({
+    client: dynamodb,
+    controlTableName: DEFAULT_DISPATCH_TABLES.control,
+    now: () => world.clock.now(),
+  });
+  world.world.onMinute(async () => {
+    const entry = await routerCache.get(incident.tableName, incident.hotKey);
+    shardMap = entry ? new Map([[incident.hotKey, { shards: entry.shards, state: entry.state }]]) : new Map();
+  });
+
+  const engine = await startRunbookEngine({
+    clock: world.clock,
+    ports: world.ports,
+    dynamodb,
+    seed: options.seed,
+  });
+  const policy = { ...incident.policy, reshuffleHotKeys: true };
+  return driveIncident({
+    scenario: 'hot-key',
+    variant: options.variant,
+    seed: options.seed,
+    world,
+    simulatedSeconds: incident.simulatedSeconds,
+    incidentEndSeconds: incidentEndSeconds(incident),
+    verificationMinutes: incident.verificationMinutes,
+    executions: () => engine.executions(),
+    ...(options.onAlarmEvent ? { onAlarmEvent: options.onAlarmEvent } : {}),
+    describeAction,
+    onAlarm: async (event) => {
+      if (options.variant === 'selfheal') {
+        return { run: engine.start('hot-shard', { ...capacityRequestFromAlarm(event), policy }) };
+      }
+      if (options.variant === 'capacity-raise') {
+        const to = incident.writeCapacityUnits * 2;
+        await dynamodb.send(
+          new UpdateTableCommand({
+            TableName: incident.tableName,
+            ProvisionedThroughput: { ReadCapacityUnits: incident.readCapacityUnits, WriteCapacityUnits: to },
+          }),
+        );
+        return { action: `write capacity ${incident.writeCapacityUnits} -> ${to} (UpdateTable by hand)` };
+      }
+      return {};
+    },
+  });
+}
+
+function describeAction(action: RunbookAction): string[] {
+  if (action.kind === 'reshuffle-key') {
+    return [
+      `key ${String(action.logicalKey)} spread over ${String(action.shards)} shards, ${String(action.items)} items moved`,
+    ];
+  }
+  return describeCapacityAction(action);
+}
+
+/** The hot key's stored items: what the reshuffle must move without losing one. */
+async function seedHotKeyItems(dynamodb: DynamoDBClient, incident: HotKeyIncident): Promise<void> {
+  for (let i = 0; i < incident.existingItems; i += 25) {
+    const batch = Array.from({ length: Math.min(25, incident.existingItems - i) }, (_, j) => ({
+      PutRequest: {
+        Item: {
+          pk: { S: incident.hotKey },
+          sk: { S: `event#${String(i + j).padStart(6, '0')}` },
+          payload: { S: `checkout event ${i + j}` },
+        },
+      },
+    }));
+    await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [incident.tableName]: batch } }));
+  }
+}
