@@ -33,6 +33,8 @@ export const capacityPolicySchema = z
     verificationWindowSeconds: z.number().int().min(60).max(3600).default(180),
     /** Diagnose-act-verify rounds before giving up (demand may still be climbing). */
     maxRounds: z.number().int().min(1).max(10).default(3),
+    /** On a hot key, start the key-reshuffle runbook (else only report the keys). */
+    reshuffleHotKeys: z.boolean().default(true),
   })
   .strict();
 
