@@ -8,6 +8,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { XRayClient } from '@aws-sdk/client-xray';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 export interface EndpointConfig {
   region?: string;
@@ -53,6 +55,22 @@ export function createXRayClient(config: EndpointConfig = {}): XRayClient {
  */
 export function createEventBridgeClient(config: EndpointConfig = {}): EventBridgeClient {
   return new EventBridgeClient(clientConfig(config, undefined));
+}
+
+/**
+ * Lambda has no local server: the simulated queue world implements EventSourceMappingPort itself
+ * (`world/sqs/`), so this client is only ever built for AWS and takes no endpoint override.
+ */
+export function createLambdaClient(config: EndpointConfig = {}): LambdaClient {
+  return new LambdaClient(clientConfig(config, undefined));
+}
+
+/**
+ * SQS has no local server either: the simulated queue world implements QueuePort itself
+ * (`world/sqs/`), so this client is only ever built for AWS and takes no endpoint override.
+ */
+export function createSqsClient(config: EndpointConfig = {}): SQSClient {
+  return new SQSClient(clientConfig(config, undefined));
 }
 
 /** Local servers: a fixed region and static credentials, so nothing reaches for AWS config. */

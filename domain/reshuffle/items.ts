@@ -83,19 +83,17 @@ export function unchangedCondition(item: Item): ItemCondition {
     return placeholder;
   };
   const compare = (path: string, v: AttributeValue): void => {
-    if (v.M !== undefined || v.L !== undefined) {
-      const type = v.M !== undefined ? 'M' : 'L';
-      const size = v.M !== undefined ? Object.keys(v.M).length : v.L!.length;
-      terms.push(
-        `attribute_type(${path}, ${value({ S: type })})`,
-        `size(${path}) = ${value({ N: String(size) })}`,
-      );
-      if (v.M !== undefined)
-        for (const [key, entry] of Object.entries(v.M)) compare(`${path}.${name(key)}`, entry);
-      else v.L!.forEach((entry, i) => compare(`${path}[${i}]`, entry));
-      return;
+    if (v.M !== undefined) {
+      terms.push(`attribute_type(${path}, ${value({ S: 'M' })})`);
+      terms.push(`size(${path}) = ${value({ N: String(Object.keys(v.M).length) })}`);
+      for (const [key, entry] of Object.entries(v.M)) compare(`${path}.${name(key)}`, entry);
+    } else if (v.L !== undefined) {
+      terms.push(`attribute_type(${path}, ${value({ S: 'L' })})`);
+      terms.push(`size(${path}) = ${value({ N: String(v.L.length) })}`);
+      v.L.forEach((entry, i) => compare(`${path}[${i}]`, entry));
+    } else {
+      terms.push(`${path} = ${value(v)}`);
     }
-    terms.push(`${path} = ${value(v)}`);
   };
   for (const attribute of Object.keys(item).sort()) compare(name(attribute), item[attribute]!);
   const expression = terms.join(' AND ');

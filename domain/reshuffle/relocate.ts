@@ -28,6 +28,15 @@
  *
  * When both the original (in place, by a writer that does not route yet) and the copy (through the
  * router) changed, the copy wins: the router's layout is the authority once the key is sharding.
+ *
+ * What the rule asks of the application (the key router's side), and its one crash window:
+ * - writes routed to the target while the item may still be at the source are whole items (a
+ *   partial UpdateItem there creates a partial item, which wins as any routed write does);
+ * - a delete goes to every read key, or an item the mover has not reached yet comes back;
+ * - writers pick the map up before the move starts (the runbook waits out the router's cache): a
+ *   write to the source of an item already moved is not merged, the copy wins;
+ * - an attribute added to the original (nothing else changed) between the copy and the delete is
+ *   carried over just after the delete; a crash exactly there loses that attribute (only).
  */
 import {
   DeleteItemCommand,
@@ -38,6 +47,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
+import { TTL_ATTRIBUTE } from '../dispatch/tables.ts';
 import { classifyAwsError } from '../errors.ts';
 import { ReshuffleContentionError } from './errors.ts';
 import {
@@ -127,7 +137,8 @@ export async function relocateBatch(
   const page = await table.query(input.sourceKey, input.batchSize, input.checkpoint);
   const result = { sourceKey: input.sourceKey, read: page.items.length, outcomes };
 
-  if (page.items.length === 0 && !page.lastKey) {
+  if (page.items.length === 0) {
+    if (page.lastKey) return { ...result, checkpoint: checkpointFromKey(page.lastKey), done: false };
     if (input.checkpoint) return { ...result, checkpoint: null, done: false };
     await journal.clear();
     return { ...result, checkpoint: null, done: true };
@@ -205,11 +216,17 @@ async function placeCopy(table: ItemStore, journal: Journal, copy: Item): Promis
   return 'recopied';
 }
 
-/** Puts `item` in place of `expected` if that is still there unchanged; else leaves the newer write. */
-async function replace(table: ItemStore, item: Item, expected: Item): Promise<void> {
+/**
+ * Puts `item` in place of `expected` if that is still there unchanged; else leaves the newer write.
+ * If what it replaced had an attribute more (added since it was read), that was an application
+ * write: it is put back, conditional in turn on `item` being unchanged.
+ */
+async function replace(table: ItemStore, item: Item, expected: Item, depth = 0): Promise<void> {
   const write = await table.putIfUnchanged(item, expected);
   if (write.kind === 'written' && contentHash(write.old) !== contentHash(expected)) {
-    await replace(table, write.old, item);
+    if (depth >= 3)
+      throw new ReshuffleContentionError(`${table.describe(item)} keeps changing under the mover`);
+    await replace(table, write.old, item, depth + 1);
   }
 }
 
@@ -354,6 +371,13 @@ class ItemStore {
 }
 
 /**
+ * A journal outlives a crashed run long enough for an operator to re-run it; an abandoned one is
+ * swept by the control table's TTL.
+ */
+const JOURNAL_TTL_SECONDS = 14 * 24 * 3600;
+const expiresAt = (): number => Math.floor(Date.now() / 1000) + JOURNAL_TTL_SECONDS;
+
+/**
  * The content hashes of the copies the mover wrote (or was about to) from one source key, kept
  * in the control table until the items are through: after a crash, a copy at the target whose
  * hash is here is the mover's own, one whose hash is not is the application's.
@@ -413,8 +437,17 @@ class Journal {
         new UpdateItemCommand({
           TableName: this.controlTable,
           Key: { pk: { S: this.pk } },
-          UpdateExpression: `${action} copies :hashes`,
-          ExpressionAttributeValues: { ':hashes': { SS: hashes } },
+          UpdateExpression:
+            action === 'ADD' ? 'SET #expires = :expires ADD copies :hashes' : 'DELETE copies :hashes',
+          ...(action === 'ADD'
+            ? {
+                ExpressionAttributeNames: { '#expires': TTL_ATTRIBUTE },
+                ExpressionAttributeValues: {
+                  ':hashes': { SS: hashes },
+                  ':expires': { N: String(expiresAt()) },
+                },
+              }
+            : { ExpressionAttributeValues: { ':hashes': { SS: hashes } } }),
           ReturnValues: action === 'ADD' ? 'ALL_NEW' : 'NONE',
         }),
       );
