@@ -4,14 +4,9 @@
  * one run. The ratio, not the absolute rate, is the figure: it says what the safety of each move
  * (no item lost or duplicated, whatever crashes) costs against writing blindly.
  */
-import {
-  BatchWriteItemCommand,
-  CreateTableCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
-import { createDynamoDbClient, localEndpointConfig } from '../adapters/aws-clients.ts';
-import { startLocalDynamoDb } from '../engine/dynalite.ts';
+import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
+import { createTable } from '../world/dynamodb/create-table.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import { publishShardMap } from '../domain/reshuffle/shard-map-store.ts';
 import { moveAll } from '../domain/reshuffle/move.ts';
@@ -30,11 +25,9 @@ export interface ThroughputResult {
 }
 
 export async function measureReshuffleThroughput(items: number): Promise<ThroughputResult> {
-  const local = await startLocalDynamoDb();
-  const dynamodb = createDynamoDbClient(localEndpointConfig({ dynamodb: local.endpoint }));
-  try {
+  return withLocalDynamoDb(async (dynamodb) => {
     await createDispatchTables(dynamodb, DEFAULT_DISPATCH_TABLES);
-    await createTable(dynamodb);
+    await createTable(dynamodb, { tableName: TABLE, billingMode: 'PAY_PER_REQUEST' });
     const item = (i: number, pk: string): Item => ({
       pk: { S: pk },
       sk: { S: `event#${String(i).padStart(7, '0')}` },
@@ -68,10 +61,7 @@ export async function measureReshuffleThroughput(items: number): Promise<Through
       reshuffleItemsPerSecond: Math.round(reshuffleItemsPerSecond),
       ratio: Math.round((reshuffleItemsPerSecond / batchWriteItemsPerSecond) * 1000) / 1000,
     };
-  } finally {
-    dynamodb.destroy();
-    await local.close();
-  }
+  });
 }
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
@@ -88,21 +78,4 @@ async function batchWrite(dynamodb: DynamoDBClient, items: Item[]): Promise<void
       requests = (result.UnprocessedItems?.[TABLE] ?? []) as typeof requests;
     }
   }
-}
-
-async function createTable(dynamodb: DynamoDBClient): Promise<void> {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
 }

@@ -7,8 +7,7 @@
  * double the table's write capacity when the alarm fires).
  */
 import { BatchWriteItemCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbClient, localEndpointConfig } from '../adapters/aws-clients.ts';
-import { startLocalDynamoDb } from '../engine/dynalite.ts';
+import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
 import { startRunbookEngine } from '../engine/runbooks.ts';
 import type { CloudWatchAlarmEvent } from '../detectors/events/cloudwatch-alarm-event.ts';
 import { capacityRequestFromAlarm } from '../detectors/events/capacity-request-from-alarm.ts';
@@ -32,16 +31,8 @@ export interface HotKeyOptions {
   onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
 }
 
-export async function runHotKey(options: HotKeyOptions): Promise<VariantResult> {
-  const incident = options.incident ?? HOT_KEY_INCIDENT;
-  const local = await startLocalDynamoDb();
-  const dynamodb = createDynamoDbClient(localEndpointConfig({ dynamodb: local.endpoint }));
-  try {
-    return await simulate(dynamodb, incident, options);
-  } finally {
-    dynamodb.destroy();
-    await local.close();
-  }
+export function runHotKey(options: HotKeyOptions): Promise<VariantResult> {
+  return withLocalDynamoDb((dynamodb) => simulate(dynamodb, options.incident ?? HOT_KEY_INCIDENT, options));
 }
 
 async function simulate(

@@ -6,8 +6,7 @@
  * no remediation at all.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbClient, localEndpointConfig } from '../adapters/aws-clients.ts';
-import { startLocalDynamoDb } from '../engine/dynalite.ts';
+import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
 import { startRunbookEngine } from '../engine/runbooks.ts';
 import type { CloudWatchAlarmEvent } from '../detectors/events/cloudwatch-alarm-event.ts';
 import { capacityRequestFromAlarm } from '../detectors/events/capacity-request-from-alarm.ts';
@@ -28,16 +27,8 @@ export interface HotShardOptions {
   onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
 }
 
-export async function runHotShard(options: HotShardOptions): Promise<VariantResult> {
-  const incident = options.incident ?? HOT_SHARD_INCIDENT;
-  const local = await startLocalDynamoDb();
-  const dynamodb = createDynamoDbClient(localEndpointConfig({ dynamodb: local.endpoint }));
-  try {
-    return await simulate(dynamodb, incident, options);
-  } finally {
-    dynamodb.destroy();
-    await local.close();
-  }
+export function runHotShard(options: HotShardOptions): Promise<VariantResult> {
+  return withLocalDynamoDb((dynamodb) => simulate(dynamodb, options.incident ?? HOT_SHARD_INCIDENT, options));
 }
 
 async function simulate(
