@@ -4,8 +4,7 @@
  * for the tasks to act on. `save()` keeps the tables for the next command.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbClient, localEndpointConfig } from '../adapters/aws-clients.ts';
-import { startLocalDynamoDb } from '../engine/dynalite.ts';
+import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
 import type { LocalEngine } from '../engine/local-engine.ts';
 import { startRunbookEngine } from '../engine/runbooks.ts';
 import { restoreTables, saveTables, type RestoredState } from '../engine/local-state.ts';
@@ -35,19 +34,14 @@ export interface LocalDeploymentOptions {
 }
 
 /** dynalite with dispatch's tables as the state file left them; closed when `use` ends. */
-export async function withLocalTables<T>(
+export function withLocalTables<T>(
   stateFile: string,
   use: (dynamodb: DynamoDBClient, restored: RestoredState) => Promise<T>,
 ): Promise<T> {
-  const local = await startLocalDynamoDb();
-  const dynamodb = createDynamoDbClient(localEndpointConfig({ dynamodb: local.endpoint }));
-  try {
+  return withLocalDynamoDb(async (dynamodb) => {
     await createDispatchTables(dynamodb, DEFAULT_DISPATCH_TABLES);
-    return await use(dynamodb, await restoreTables(dynamodb, stateFile));
-  } finally {
-    dynamodb.destroy();
-    await local.close();
-  }
+    return use(dynamodb, await restoreTables(dynamodb, stateFile));
+  });
 }
 
 export const DISPATCH_TABLE_NAMES = [DEFAULT_DISPATCH_TABLES.control, DEFAULT_DISPATCH_TABLES.ledger];

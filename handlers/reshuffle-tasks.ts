@@ -11,7 +11,7 @@ import { snapshotLogicalKey } from '../domain/reshuffle/verify.ts';
 import { advanceShardState, publishShardMap, readShardMap } from '../domain/reshuffle/shard-map-store.ts';
 import { moveBatch } from '../domain/reshuffle/move.ts';
 import { finishMerge, mergeBatch } from '../domain/reshuffle/merge.ts';
-import { shardMapEntrySchema } from '../domain/reshuffle/shard-map.ts';
+import { readKeys, shardMapEntrySchema } from '../domain/reshuffle/shard-map.ts';
 import { ShardMapStateError } from '../domain/reshuffle/errors.ts';
 import { PARTITION_WRITE_LIMIT } from '../domain/reshuffle/request.ts';
 import { productionReshufflePorts, type ReshufflePorts } from './shared/reshuffle-ports.ts';
@@ -121,15 +121,17 @@ export const checkKeyCool = (ports: Ports) => async (input: unknown) => {
   }
   const end = new Date(now());
   const start = new Date(end.getTime() - request.policy.coolSeconds * 1000);
-  // The shards' demand, summed: each shard is its own key in Contributor Insights.
+  // The shards' demand, summed (each busiest minute: conservative): each shard is its own key in
+  // Contributor Insights. Without the rule nothing says the key is cool, so it is not.
   let requestsPerSecond = 0;
-  for (let shard = -1; shard < entry.shards; shard++) {
-    const key = shard < 0 ? request.logicalKey : `${request.logicalKey}#shard-${shard}`;
-    requestsPerSecond += (await readKeyDemand(cloudwatch, request.tableName, key, { start, end }))
-      .requestsPerSecond;
+  let measured = true;
+  for (const key of readKeys(entry)) {
+    const demand = await readKeyDemand(cloudwatch, request.tableName, key, { start, end });
+    measured &&= demand.ruleName !== null;
+    requestsPerSecond += demand.requestsPerSecond;
   }
   const limit = PARTITION_WRITE_LIMIT / (1 + request.policy.headroomPercent / 100);
-  return { request, entry, requestsPerSecond, cool: requestsPerSecond <= limit };
+  return { request, entry, requestsPerSecond, measured, cool: measured && requestsPerSecond <= limit };
 };
 
 const make =

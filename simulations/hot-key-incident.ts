@@ -14,7 +14,6 @@ export interface HotKeyIncident extends TableIncident {
   /** Items already stored under the hot key, which a reshuffle must move without losing one. */
   existingItems: number;
   policy: Partial<CapacityPolicy>;
-  reshuffle: { maxShards: number; headroomPercent: number; batchSize: number };
 }
 
 const HOT_KEY = 'events#checkout';
@@ -51,5 +50,4 @@ export const HOT_KEY_INCIDENT: HotKeyIncident = {
     verificationWindowSeconds: 180,
     maxRounds: 2,
   },
-  reshuffle: { maxShards: 16, headroomPercent: 30, batchSize: 100 },
 };

@@ -66,7 +66,6 @@ async function simulate(
     dynamodb,
     seed: options.seed,
   });
-  const policy = { ...incident.policy, reshuffleHotKeys: true };
   return driveIncident({
     scenario: 'hot-key',
     variant: options.variant,
@@ -80,7 +79,9 @@ async function simulate(
     describeAction,
     onAlarm: async (event) => {
       if (options.variant === 'selfheal') {
-        return { run: engine.start('hot-shard', { ...capacityRequestFromAlarm(event), policy }) };
+        return {
+          run: engine.start('hot-shard', { ...capacityRequestFromAlarm(event), policy: incident.policy }),
+        };
       }
       if (options.variant === 'capacity-raise') {
         const to = incident.writeCapacityUnits * 2;

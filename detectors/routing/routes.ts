@@ -70,7 +70,7 @@ export const DEFAULT_ROUTING: Routing = {
   ],
   runbooks: {
     'table-capacity': 'hot-shard',
-    // The hot-shard runbook diagnoses a hot key and reports it without raising capacity.
+    // The hot-shard runbook diagnoses a hot key and starts the key reshuffle instead of raising capacity.
     'hot-key': 'hot-shard',
   },
 };

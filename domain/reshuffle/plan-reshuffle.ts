@@ -1,5 +1,6 @@
 /** Planning a reshuffle: the key's demand, and the shard count that serves it within the cap. */
 import type { CloudWatchPort } from '../ports.ts';
+import { ChangeRejectedError } from '../errors.ts';
 import { readKeyDemand, type KeyDemand } from './key-demand.ts';
 import { planShardCount, type ShardCountPlan } from './plan.ts';
 import { PARTITION_WRITE_LIMIT, type ReshuffleRequest } from './request.ts';
@@ -15,6 +16,11 @@ export async function planReshuffle(
   const end = new Date(ports.now());
   const start = new Date(end.getTime() - request.policy.demandWindowSeconds * 1000);
   const demand = await readKeyDemand(ports.cloudwatch, request.tableName, request.logicalKey, { start, end });
+  if (demand.ruleName === null) {
+    throw new ChangeRejectedError(
+      `Table ${request.tableName} has no Contributor Insights rule for its most accessed keys: the key's demand, and so its shard count, is unknown`,
+    );
+  }
   // Each request counted as a whole write unit: the hot key is write-hot, and reads cost less.
   const plan = planShardCount(
     demand.requestsPerSecond,
