@@ -15,6 +15,8 @@ import * as normaliseSignal from './normalise-signal.ts';
 import * as checkGuardrails from './check-guardrails.ts';
 import * as summariseOutcome from './summarise-outcome.ts';
 import * as reshuffle from './reshuffle-tasks.ts';
+import * as backpressure from './backpressure-tasks.ts';
+import type { BackpressurePorts } from '../domain/backpressure/ports.ts';
 import { DEFAULT_DISPATCH_TABLES, type DispatchTables } from '../domain/dispatch/tables.ts';
 import { DEFAULT_ROUTING, type Routing } from '../detectors/routing/routes.ts';
 
@@ -48,7 +50,16 @@ const reshufflePorts = (ports: LocalPorts) => () => ({
 export interface LocalPorts extends CapacityPorts {
   routing?: Routing;
   tables?: DispatchTables;
+  /** The simulated queue world's ports (`QueueWorld.ports()`), for the SQS-backpressure runbook. */
+  backpressure?: BackpressurePorts;
 }
+
+const backpressurePorts = (ports: LocalPorts) => (): BackpressurePorts => {
+  if (!ports.backpressure) {
+    throw new Error('No queue world is bound: the local engine was started without backpressure ports');
+  }
+  return ports.backpressure;
+};
 
 export const TASK_FUNCTIONS: readonly TaskFunction[] = [
   {
@@ -154,6 +165,48 @@ export const TASK_FUNCTIONS: readonly TaskFunction[] = [
     entry: 'handlers/reshuffle-tasks.ts',
     handlerName: 'checkCoolHandler',
     local: (ports) => reshuffle.makeCheckCoolHandler(reshufflePorts(ports)),
+  },
+  {
+    id: 'inspect-backpressure',
+    substitution: 'InspectBackpressureFunctionArn',
+    entry: 'handlers/backpressure-tasks.ts',
+    handlerName: 'inspectHandler',
+    local: (ports) => backpressure.makeInspectHandler(backpressurePorts(ports)),
+  },
+  {
+    id: 'apply-backpressure',
+    substitution: 'ApplyBackpressureFunctionArn',
+    entry: 'handlers/backpressure-tasks.ts',
+    handlerName: 'applyHandler',
+    local: (ports) => backpressure.makeApplyHandler(backpressurePorts(ports)),
+  },
+  {
+    id: 'check-mapping-settled',
+    substitution: 'CheckMappingSettledFunctionArn',
+    entry: 'handlers/backpressure-tasks.ts',
+    handlerName: 'checkSettledHandler',
+    local: (ports) => backpressure.makeCheckSettledHandler(backpressurePorts(ports)),
+  },
+  {
+    id: 'probe-backpressure',
+    substitution: 'ProbeBackpressureFunctionArn',
+    entry: 'handlers/backpressure-tasks.ts',
+    handlerName: 'probeHandler',
+    local: (ports) => backpressure.makeProbeHandler(backpressurePorts(ports)),
+  },
+  {
+    id: 'restore-concurrency',
+    substitution: 'RestoreConcurrencyFunctionArn',
+    entry: 'handlers/backpressure-tasks.ts',
+    handlerName: 'restoreHandler',
+    local: (ports) => backpressure.makeRestoreHandler(backpressurePorts(ports)),
+  },
+  {
+    id: 'build-backpressure-ledger-item',
+    substitution: 'BuildBackpressureLedgerItemFunctionArn',
+    entry: 'handlers/backpressure-tasks.ts',
+    handlerName: 'ledgerItemHandler',
+    local: (ports) => backpressure.makeLedgerItemHandler(backpressurePorts(ports)),
   },
 ];
 

@@ -1,0 +1,158 @@
+/**
+ * What the backpressure runbook reads and changes, over its ports: the mapping
+ * (GetEventSourceMapping / UpdateEventSourceMapping), the queue's attributes, and CloudWatch
+ * (the queue's ApproximateAgeOfOldestMessage, the downstream's health metric). AWS errors become
+ * named selfheal errors (classifyAwsError): an unknown mapping is a ResourceNotFoundError.
+ */
+import type { CloudWatchPort } from '../ports.ts';
+import { classifyAwsError } from '../errors.ts';
+import type { BackpressurePorts, EventSourceMappingPort } from './ports.ts';
+import { queueNameOf, type BackpressureRequest } from './request.ts';
+import {
+  effectiveConcurrency,
+  judgeHealth,
+  retentionGuard,
+  type HealthJudgement,
+  type MappingLimit,
+  type RetentionGuard,
+} from './plan.ts';
+
+export interface MappingView extends MappingLimit {
+  state: string;
+  /** Effective concurrency (1,000 without MaximumConcurrency, 0 disabled). */
+  concurrency: number;
+}
+
+export async function readMapping(mappings: EventSourceMappingPort, uuid: string): Promise<MappingView> {
+  let answer;
+  try {
+    answer = await mappings.getEventSourceMapping({ UUID: uuid });
+  } catch (error) {
+    throw classifyAwsError(error, `GetEventSourceMapping ${uuid}`);
+  }
+  const state = answer.State ?? 'Enabled';
+  const limit: MappingLimit = {
+    maximumConcurrency: answer.ScalingConfig?.MaximumConcurrency ?? null,
+    enabled: !['Disabled', 'Disabling'].includes(state),
+  };
+  return { ...limit, state, concurrency: effectiveConcurrency(limit) };
+}
+
+export interface QueueView {
+  queueName: string;
+  visibilityTimeoutSeconds: number;
+  retentionSeconds: number;
+  redrivePolicy: { deadLetterTargetArn?: string; maxReceiveCount?: number } | null;
+  approximateNumberOfMessages: number;
+  approximateAgeOfOldestMessageSeconds: number;
+}
+
+export async function readQueue(ports: BackpressurePorts, queueUrl: string): Promise<QueueView> {
+  let attributes;
+  try {
+    ({ Attributes: attributes = {} } = await ports.queues.getQueueAttributes({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'VisibilityTimeout',
+        'MessageRetentionPeriod',
+        'RedrivePolicy',
+        'ApproximateNumberOfMessages',
+      ],
+    }));
+  } catch (error) {
+    throw classifyAwsError(error, `GetQueueAttributes ${queueUrl}`);
+  }
+  const queueName = queueNameOf(queueUrl);
+  // The age of the oldest message is a CloudWatch metric, not a queue attribute.
+  const age = await latestValue(
+    ports.cloudwatch,
+    {
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateAgeOfOldestMessage',
+      dimensions: { QueueName: queueName },
+      stat: 'Maximum',
+    },
+    ports.now(),
+    300,
+  );
+  return {
+    queueName,
+    visibilityTimeoutSeconds: Number(attributes.VisibilityTimeout ?? 30),
+    retentionSeconds: Number(attributes.MessageRetentionPeriod ?? 345_600),
+    redrivePolicy: attributes.RedrivePolicy
+      ? (JSON.parse(attributes.RedrivePolicy) as QueueView['redrivePolicy'])
+      : null,
+    approximateNumberOfMessages: Number(attributes.ApproximateNumberOfMessages ?? 0),
+    approximateAgeOfOldestMessageSeconds: age ?? 0,
+  };
+}
+
+export interface MetricQuery {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  stat: 'Average' | 'Maximum';
+}
+
+/** The latest one-minute datapoint within the last `lookbackSeconds`; null when there is none. */
+export async function latestValue(
+  cloudwatch: CloudWatchPort,
+  query: MetricQuery,
+  nowMs: number,
+  lookbackSeconds: number,
+): Promise<number | null> {
+  try {
+    const { MetricDataResults = [] } = await cloudwatch.getMetricData({
+      StartTime: new Date(nowMs - lookbackSeconds * 1000),
+      EndTime: new Date(nowMs),
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: [
+        {
+          Id: 'm',
+          MetricStat: {
+            Metric: {
+              Namespace: query.namespace,
+              MetricName: query.metricName,
+              Dimensions: Object.entries(query.dimensions).map(([Name, Value]) => ({ Name, Value })),
+            },
+            Period: 60,
+            Stat: query.stat,
+          },
+        },
+      ],
+    });
+    const values = MetricDataResults[0]?.Values ?? [];
+    return values[0] ?? null;
+  } catch (error) {
+    throw classifyAwsError(error, `GetMetricData ${query.namespace}/${query.metricName}`);
+  }
+}
+
+export async function readHealth(
+  ports: BackpressurePorts,
+  request: BackpressureRequest,
+): Promise<HealthJudgement> {
+  const { namespace, metricName, dimensions, thresholdPercent, lookbackSeconds } = request.health;
+  const latest = await latestValue(
+    ports.cloudwatch,
+    { namespace, metricName, dimensions, stat: 'Average' },
+    ports.now(),
+    lookbackSeconds,
+  );
+  return judgeHealth(latest, thresholdPercent);
+}
+
+export async function readGuard(
+  ports: BackpressurePorts,
+  request: BackpressureRequest,
+): Promise<{ queue: QueueView; guard: RetentionGuard }> {
+  const queue = await readQueue(ports, request.queueUrl);
+  return {
+    queue,
+    guard: retentionGuard(
+      queue.approximateAgeOfOldestMessageSeconds,
+      queue.retentionSeconds,
+      request.policy.retentionGuardPercent,
+    ),
+  };
+}

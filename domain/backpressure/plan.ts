@@ -1,0 +1,132 @@
+/**
+ * The pure decisions of the SQS-backpressure runbook: how far to lower or raise the mapping's
+ * MaximumConcurrency (AIMD: multiplicative decrease to a floor, additive increase back to the
+ * original), whether the downstream is healthy, and whether messages are about to expire.
+ *
+ * Concurrency here is the effective limit: a mapping without MaximumConcurrency counts as 1,000
+ * (Lambda's own cap for SQS), a disabled mapping as 0.
+ */
+import { MAX_MAXIMUM_CONCURRENCY, type BackpressurePolicy } from './request.ts';
+
+export interface MappingLimit {
+  /** ScalingConfig.MaximumConcurrency as configured; null: none. */
+  maximumConcurrency: number | null;
+  enabled: boolean;
+}
+
+/** The concurrency a mapping allows: its MaximumConcurrency, 1,000 without one, 0 disabled. */
+export function effectiveConcurrency(limit: MappingLimit): number {
+  if (!limit.enabled) return 0;
+  return limit.maximumConcurrency ?? MAX_MAXIMUM_CONCURRENCY;
+}
+
+/** Multiplicative decrease, never below the floor (nor above the current limit). */
+export function decreaseTarget(
+  current: number,
+  policy: Pick<BackpressurePolicy, 'decreaseFactor' | 'floor'>,
+) {
+  if (current <= 0) return 0;
+  return Math.min(current, Math.max(policy.floor, Math.floor(current * policy.decreaseFactor)));
+}
+
+/** Additive increase, from at least the floor, never beyond the original. */
+export function increaseTarget(
+  current: number,
+  original: number,
+  policy: Pick<BackpressurePolicy, 'increaseStep' | 'floor'>,
+): number {
+  return Math.min(original, Math.max(policy.floor, current + policy.increaseStep));
+}
+
+export interface HealthJudgement {
+  healthy: boolean;
+  /** The latest minute's value; null: no data (no requests: nothing failed). */
+  value: number | null;
+  thresholdPercent: number;
+}
+
+/** Healthy while the latest datapoint is at most the threshold; no data counts as healthy. */
+export function judgeHealth(latest: number | null, thresholdPercent: number): HealthJudgement {
+  return { healthy: latest === null || latest <= thresholdPercent, value: latest, thresholdPercent };
+}
+
+export interface RetentionGuard {
+  urgent: boolean;
+  oldestAgeSeconds: number;
+  retentionSeconds: number;
+  guardSeconds: number;
+}
+
+/** Urgent when the oldest message's age reaches the guard share of the retention period. */
+export function retentionGuard(
+  oldestAgeSeconds: number,
+  retentionSeconds: number,
+  guardPercent: number,
+): RetentionGuard {
+  const guardSeconds = Math.floor((retentionSeconds * guardPercent) / 100);
+  return { urgent: oldestAgeSeconds >= guardSeconds, oldestAgeSeconds, retentionSeconds, guardSeconds };
+}
+
+export type BackpressureDecision =
+  /** Lower the limit (or disable the mapping). */
+  | 'decrease'
+  /** Keep the limit: at the floor, or messages would expire if throttled further. */
+  | 'hold'
+  /** Messages are close to expiring: notify, and throttle no further. */
+  | 'urgent'
+  /** Healthy: raise the limit by a step. */
+  | 'increase'
+  /** Healthy and back at the original: done. */
+  | 'restored'
+  /** Out of probes: restore the original and stop. */
+  | 'give-up';
+
+export interface DecisionInput {
+  current: number;
+  original: number;
+  health: HealthJudgement;
+  guard: RetentionGuard;
+  /** The urgent notification has been sent in this run. */
+  notified: boolean;
+  probes: number;
+  policy: BackpressurePolicy;
+}
+
+export interface Decision {
+  decision: BackpressureDecision;
+  /** The concurrency to set next (0: disabled); the current one unless the decision changes it. */
+  target: number;
+  reason: string;
+}
+
+export function decide(input: DecisionInput): Decision {
+  const { current, original, health, guard, notified, probes, policy } = input;
+  if (probes >= policy.maxProbes) {
+    return { decision: 'give-up', target: original, reason: `still unhealthy after ${probes} probes` };
+  }
+  if (!health.healthy) {
+    if (guard.urgent) {
+      return {
+        decision: notified ? 'hold' : 'urgent',
+        target: current,
+        reason: `the oldest message is ${guard.oldestAgeSeconds} s old, retention ${guard.retentionSeconds} s: throttling further would let messages expire`,
+      };
+    }
+    const target = policy.mode === 'disable' ? 0 : decreaseTarget(current, policy);
+    if (target < current) {
+      return {
+        decision: 'decrease',
+        target,
+        reason: `unhealthy (${health.value ?? 'no data'} > ${health.thresholdPercent})`,
+      };
+    }
+    return {
+      decision: 'hold',
+      target: current,
+      reason: current === 0 ? 'the mapping is disabled' : 'at the floor',
+    };
+  }
+  if (current >= original)
+    return { decision: 'restored', target: original, reason: 'healthy at the original limit' };
+  return { decision: 'increase', target: increaseTarget(current, original, policy), reason: 'healthy' };
+}

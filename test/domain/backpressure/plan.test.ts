@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decide,
+  decreaseTarget,
+  effectiveConcurrency,
+  increaseTarget,
+  judgeHealth,
+  retentionGuard,
+  type DecisionInput,
+} from '../../../domain/backpressure/plan.ts';
+import { updateFor } from '../../../domain/backpressure/apply.ts';
+import {
+  backpressurePolicySchema,
+  parseBackpressureRequest,
+  queueNameOf,
+} from '../../../domain/backpressure/request.ts';
+import { InvalidRequestError } from '../../../domain/errors.ts';
+
+const policy = backpressurePolicySchema.parse({});
+const UUID = 'a1b2c3d4-5678-4abc-9def-111111111111';
+
+describe('effectiveConcurrency', () => {
+  it('counts a mapping without MaximumConcurrency as 1,000, and a disabled one as 0', () => {
+    expect(effectiveConcurrency({ maximumConcurrency: null, enabled: true })).toBe(1000);
+    expect(effectiveConcurrency({ maximumConcurrency: 40, enabled: true })).toBe(40);
+    expect(effectiveConcurrency({ maximumConcurrency: 40, enabled: false })).toBe(0);
+  });
+});
+
+describe('decreaseTarget', () => {
+  it('halves by default, down to the floor of 2 and no further', () => {
+    const steps = [1000];
+    while (decreaseTarget(steps.at(-1)!, policy) < steps.at(-1)!)
+      steps.push(decreaseTarget(steps.at(-1)!, policy));
+    expect(steps).toEqual([1000, 500, 250, 125, 62, 31, 15, 7, 3, 2]);
+  });
+
+  it('never raises a limit already below the floor', () => {
+    expect(decreaseTarget(3, { decreaseFactor: 0.5, floor: 10 })).toBe(3);
+    expect(decreaseTarget(0, policy)).toBe(0);
+  });
+});
+
+describe('increaseTarget', () => {
+  it('adds a step, from at least the floor, never beyond the original', () => {
+    expect(increaseTarget(2, 100, { increaseStep: 25, floor: 2 })).toBe(27);
+    expect(increaseTarget(90, 100, { increaseStep: 25, floor: 2 })).toBe(100);
+    expect(increaseTarget(0, 100, { increaseStep: 1, floor: 5 })).toBe(5);
+  });
+});
+
+describe('judgeHealth', () => {
+  it('is healthy at or below the threshold, and with no data (nothing was asked)', () => {
+    expect(judgeHealth(5, 5).healthy).toBe(true);
+    expect(judgeHealth(5.1, 5).healthy).toBe(false);
+    expect(judgeHealth(null, 5)).toEqual({ healthy: true, value: null, thresholdPercent: 5 });
+  });
+});
+
+describe('retentionGuard', () => {
+  it('is urgent once the oldest message reaches the guard share of the retention period', () => {
+    expect(retentionGuard(719, 900, 80)).toMatchObject({ urgent: false, guardSeconds: 720 });
+    expect(retentionGuard(720, 900, 80).urgent).toBe(true);
+  });
+});
+
+describe('decide', () => {
+  const input = (extra: Partial<DecisionInput> = {}): DecisionInput => ({
+    current: 100,
+    original: 100,
+    health: judgeHealth(30, 5),
+    guard: retentionGuard(10, 345_600, 80),
+    notified: false,
+    probes: 1,
+    policy,
+    ...extra,
+  });
+
+  it('decreases while unhealthy, holds at the floor', () => {
+    expect(decide(input())).toMatchObject({ decision: 'decrease', target: 50 });
+    expect(decide(input({ current: 2 }))).toMatchObject({ decision: 'hold', target: 2 });
+  });
+
+  it('disables the mapping in disable mode', () => {
+    expect(decide(input({ policy: { ...policy, mode: 'disable' } }))).toMatchObject({
+      decision: 'decrease',
+      target: 0,
+    });
+    expect(decide(input({ current: 0, policy: { ...policy, mode: 'disable' } }))).toMatchObject({
+      decision: 'hold',
+    });
+  });
+
+  it('notifies once instead of throttling further when messages would expire', () => {
+    const guard = retentionGuard(300_000, 345_600, 80);
+    expect(decide(input({ guard }))).toMatchObject({ decision: 'urgent', target: 100 });
+    expect(decide(input({ guard, notified: true }))).toMatchObject({ decision: 'hold', target: 100 });
+  });
+
+  it('increases while healthy, and is done back at the original', () => {
+    const healthy = judgeHealth(0, 5);
+    expect(decide(input({ current: 2, health: healthy }))).toMatchObject({
+      decision: 'increase',
+      target: 12,
+    });
+    expect(decide(input({ health: healthy }))).toMatchObject({ decision: 'restored', target: 100 });
+  });
+
+  it('gives up, restoring the original, once the probes are spent', () => {
+    expect(decide(input({ current: 2, probes: policy.maxProbes }))).toMatchObject({
+      decision: 'give-up',
+      target: 100,
+    });
+  });
+});
+
+describe('updateFor', () => {
+  const limited = { maximumConcurrency: 100, enabled: true };
+  const unlimited = { maximumConcurrency: null, enabled: true };
+
+  it('sets MaximumConcurrency, or nothing when already there', () => {
+    expect(updateFor(UUID, limited, 50, limited)).toEqual({
+      UUID,
+      ScalingConfig: { MaximumConcurrency: 50 },
+    });
+    expect(updateFor(UUID, limited, 100, limited)).toBeNull();
+  });
+
+  it('restores an original without a limit by removing it', () => {
+    expect(updateFor(UUID, { maximumConcurrency: 500, enabled: true }, 1000, unlimited)).toEqual({
+      UUID,
+      ScalingConfig: {},
+    });
+    expect(updateFor(UUID, unlimited, 1000, unlimited)).toBeNull();
+  });
+
+  it('disables for 0, and enables again on the way back', () => {
+    expect(updateFor(UUID, limited, 0, limited)).toEqual({ UUID, Enabled: false });
+    expect(updateFor(UUID, { maximumConcurrency: 100, enabled: false }, 0, limited)).toBeNull();
+    expect(updateFor(UUID, { maximumConcurrency: 100, enabled: false }, 10, limited)).toEqual({
+      UUID,
+      Enabled: true,
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+  });
+});
+
+describe('parseBackpressureRequest', () => {
+  const valid = {
+    mappingId: UUID,
+    queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders',
+    health: { namespace: 'Downstream', dimensions: { Service: 'payments' }, thresholdPercent: 5 },
+  };
+
+  it('fills the defaults', () => {
+    expect(parseBackpressureRequest(valid)).toMatchObject({
+      dryRun: false,
+      health: { metricName: 'ErrorRate', lookbackSeconds: 180 },
+      policy: { mode: 'throttle', decreaseFactor: 0.5, floor: 2 },
+    });
+  });
+
+  it('refuses a malformed mapping id or a floor below 2 by name', () => {
+    expect(() => parseBackpressureRequest({ ...valid, mappingId: 'nope' })).toThrow(InvalidRequestError);
+    expect(() => parseBackpressureRequest({ ...valid, policy: { floor: 1 } })).toThrow(/policy.floor/);
+  });
+
+  it('reads the queue name from its URL', () => {
+    expect(queueNameOf(valid.queueUrl)).toBe('orders');
+  });
+});

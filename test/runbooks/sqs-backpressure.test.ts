@@ -1,0 +1,271 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { VirtualClock } from '../../engine/virtual-clock.ts';
+import { LOCAL_NOTIFICATION_TOPIC_ARN, startRunbookEngine } from '../../engine/runbooks.ts';
+import { SimulatedAutoScaling } from '../../world/dynamodb/auto-scaling.ts';
+import { statesEntered } from '../../engine/history.ts';
+import type { BackpressurePorts } from '../../domain/backpressure/ports.ts';
+import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
+import { queryLedger } from '../../domain/dispatch/ledger.ts';
+import { MetricStore } from '../../world/metric-store.ts';
+import { seededRandom } from '../../world/random.ts';
+import { SimulatedServiceError } from '../../world/service-error.ts';
+import { QueueWorld, type QueueWorldOptions } from '../../world/sqs/queue-world.ts';
+import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
+
+const UUID = 'a1b2c3d4-5678-4abc-9def-111111111111';
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/orders';
+const LEDGER = DEFAULT_DISPATCH_TABLES.ledger;
+
+const dynamodb = useLocalDynamoDb();
+
+beforeEach(async () => {
+  await createDispatchTables(dynamodb(), DEFAULT_DISPATCH_TABLES);
+});
+
+afterEach(async () => {
+  for (const name of [DEFAULT_DISPATCH_TABLES.control, LEDGER]) {
+    await dynamodb()
+      .send(new DeleteTableCommand({ TableName: name }))
+      .catch(() => undefined);
+  }
+});
+
+type WorldOverrides = Partial<Omit<QueueWorldOptions, 'clock' | 'metrics' | 'random'>>;
+
+/**
+ * 200 messages a second into `orders`, drained by `orders-consumer` (MaximumConcurrency 100 unless
+ * told) calling `payments` (100 requests a second at 200 ms), a brownout to 5 requests a second
+ * from minute 2 for `brownoutMinutes`; the engine and the world share one virtual clock.
+ */
+async function setUp(
+  options: {
+    world?: WorldOverrides;
+    brownoutMinutes?: number;
+    wrap?: (ports: BackpressurePorts) => BackpressurePorts;
+  } = {},
+) {
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+  const metrics = new MetricStore();
+  const world = new QueueWorld({
+    clock,
+    metrics,
+    random: seededRandom(1),
+    arrivals: {
+      phases: [{ name: 'steady', durationSeconds: 4 * 3600, messagesPerSecond: 200 }],
+      noise: 0.05,
+    },
+    queue: { name: 'orders', visibilityTimeoutSeconds: 30, maxReceiveCount: 5 },
+    mapping: { uuid: UUID, maximumConcurrency: 100, transitionSeconds: 20 },
+    function: { name: 'orders-consumer' },
+    downstream: {
+      name: 'payments',
+      capacity: 100,
+      latencyMs: 200,
+      brownouts: [{ fromMinute: 2, durationMinutes: options.brownoutMinutes ?? 20, capacity: 5 }],
+    },
+    ...options.world,
+  });
+  const ports = options.wrap ? options.wrap(world.ports()) : world.ports();
+  const autoScaling = new SimulatedAutoScaling({
+    dynamodb: dynamodb(),
+    cloudwatch: ports.cloudwatch,
+    now: ports.now,
+  });
+  const engine = await startRunbookEngine({
+    clock,
+    ports: {
+      dynamodb: dynamodb(),
+      cloudwatch: ports.cloudwatch,
+      autoScaling,
+      now: ports.now,
+      backpressure: ports,
+    },
+    dynamodb: dynamodb(),
+    seed: 1,
+  });
+  // The alarm fires a few minutes into the brownout.
+  await clock.advance(5 * 60);
+  return { clock, world, engine };
+}
+
+const request = (extra: { policy?: object } & Record<string, unknown> = {}) => ({
+  mappingId: UUID,
+  queueUrl: QUEUE_URL,
+  incidentId: 'incident-1',
+  health: { namespace: 'Downstream', dimensions: { Service: 'payments' }, thresholdPercent: 5 },
+  ...extra,
+  policy: { probeSeconds: 120, increaseStep: 25, ...extra.policy },
+});
+
+const limits = (world: QueueWorld) =>
+  world.timeline.map((minute) => minute.maximumConcurrency).filter((v, i, all) => v !== all[i - 1]);
+
+async function mappingNow(world: QueueWorld) {
+  return world.getEventSourceMapping({ UUID });
+}
+
+describe('the sqs-backpressure runbook', () => {
+  it('lowers MaximumConcurrency to the floor during a brownout, then restores exactly the original', async () => {
+    const { world, engine } = await setUp();
+    const run = await engine.run('sqs-backpressure', request());
+
+    expect(run.cause ?? '').toBe('');
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toMatchObject({
+      outcome: 'restored',
+      original: { maximumConcurrency: 100, enabled: true, concurrency: 100 },
+      concurrency: 100,
+    });
+    // Multiplicative decrease to the floor, then additive increase back to the original.
+    const seen = limits(world);
+    expect(seen.slice(0, 7)).toEqual([100, 50, 25, 12, 6, 3, 2]);
+    expect(seen.at(-1)).toBe(100);
+    expect(Math.max(...seen.map(Number))).toBe(100);
+    expect(await mappingNow(world)).toMatchObject({
+      State: 'Enabled',
+      ScalingConfig: { MaximumConcurrency: 100 },
+    });
+    expect(statesEntered(run.history)).toContain('Record the original concurrency in the ledger');
+
+    const ledger = await queryLedger(dynamodb(), LEDGER, { resource: `event-source-mapping/${UUID}` });
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]).toMatchObject({
+      decision: 'started',
+      incidentId: 'incident-1',
+      runbook: 'sqs-backpressure',
+    });
+    expect(JSON.parse(ledger[0]?.actions ?? '{}')).toEqual({
+      original: { maximumConcurrency: 100, enabled: true, concurrency: 100 },
+    });
+  });
+
+  it('restores a mapping that had no MaximumConcurrency to none (counted as 1,000)', async () => {
+    const { world, engine } = await setUp({
+      world: { mapping: { uuid: UUID, transitionSeconds: 20 } },
+      brownoutMinutes: 8,
+    });
+    const run = await engine.run('sqs-backpressure', request({ policy: { increaseStep: 500 } }));
+
+    expect(run.cause ?? '').toBe('');
+    expect(run.output).toMatchObject({
+      outcome: 'restored',
+      original: { maximumConcurrency: null, concurrency: 1000 },
+    });
+    const mapping = await mappingNow(world);
+    expect(mapping.ScalingConfig).toBeUndefined();
+    expect(mapping.State).toBe('Enabled');
+  });
+
+  it('restores the original when a step fails part way', async () => {
+    let updates = 0;
+    const { world, engine } = await setUp({
+      wrap: (ports) => ({
+        ...ports,
+        mappings: {
+          getEventSourceMapping: (input) => ports.mappings.getEventSourceMapping(input),
+          updateEventSourceMapping: async (input) => {
+            updates += 1;
+            if (updates === 3)
+              throw new SimulatedServiceError('ServiceException', 'Lambda fell over', 'client');
+            return ports.mappings.updateEventSourceMapping(input);
+          },
+        },
+      }),
+    });
+    const run = await engine.run('sqs-backpressure', request());
+
+    expect(run).toMatchObject({ status: 'FAILED', error: 'UnexpectedAwsError' });
+    // Two decreases, the failing third update, then the restore.
+    expect(updates).toBe(4);
+    expect(limits(world)).toContain(25);
+    expect(run.cause).toContain('Lambda fell over');
+    expect(statesEntered(run.history)).toContain('Restore the original concurrency');
+    expect(await mappingNow(world)).toMatchObject({ ScalingConfig: { MaximumConcurrency: 100 } });
+  });
+
+  it('disables the mapping when so configured, and enables it again at the original', async () => {
+    const { world, engine } = await setUp({ brownoutMinutes: 8 });
+    const run = await engine.run(
+      'sqs-backpressure',
+      request({ policy: { mode: 'disable', increaseStep: 50 } }),
+    );
+
+    expect(run.cause ?? '').toBe('');
+    expect(run.output).toMatchObject({ outcome: 'restored', concurrency: 100 });
+    expect(world.timeline.some((minute) => minute.mappingState === 'Disabled')).toBe(true);
+    expect(await mappingNow(world)).toMatchObject({
+      State: 'Enabled',
+      ScalingConfig: { MaximumConcurrency: 100 },
+    });
+  });
+
+  it('holds a mapping already at the floor, changing nothing', async () => {
+    const { world, engine } = await setUp({
+      world: { mapping: { uuid: UUID, maximumConcurrency: 2, transitionSeconds: 20 } },
+      brownoutMinutes: 10,
+    });
+    const run = await engine.run('sqs-backpressure', request());
+
+    expect(run.cause ?? '').toBe('');
+    expect(run.output).toMatchObject({ outcome: 'restored', concurrency: 2, changes: 0 });
+    expect(limits(world)).toEqual([2]);
+  });
+
+  it('names an unknown mapping ResourceNotFoundError, and a malformed request InvalidRequestError', async () => {
+    const { world, engine } = await setUp();
+    const unknown = await engine.run(
+      'sqs-backpressure',
+      request({ mappingId: '00000000-0000-4000-8000-000000000000' }),
+    );
+    expect(unknown).toMatchObject({ status: 'FAILED', error: 'ResourceNotFoundError' });
+    expect(unknown.cause).toContain('GetEventSourceMapping');
+
+    const invalid = await engine.run('sqs-backpressure', request({ mappingId: 'not-a-mapping' }));
+    expect(invalid).toMatchObject({ status: 'FAILED', error: 'InvalidRequestError' });
+    expect(await mappingNow(world)).toMatchObject({ ScalingConfig: { MaximumConcurrency: 100 } });
+  });
+
+  it('in dry-run, reports the first step and changes nothing', async () => {
+    const { world, engine } = await setUp();
+    const run = await engine.run('sqs-backpressure', request({ dryRun: true }));
+
+    expect(run.output).toMatchObject({
+      outcome: 'dry-run',
+      original: { maximumConcurrency: 100 },
+      plan: { decision: 'decrease', target: 50 },
+      actions: [],
+    });
+    expect(await mappingNow(world)).toMatchObject({
+      State: 'Enabled',
+      ScalingConfig: { MaximumConcurrency: 100 },
+    });
+    expect(await queryLedger(dynamodb(), LEDGER, { resource: `event-source-mapping/${UUID}` })).toEqual([]);
+  });
+
+  it('notifies urgently instead of throttling further when messages near their retention period', async () => {
+    const { world, engine } = await setUp({
+      world: {
+        queue: {
+          name: 'orders',
+          visibilityTimeoutSeconds: 30,
+          maxReceiveCount: 5,
+          messageRetentionPeriodSeconds: 900,
+        },
+      },
+      brownoutMinutes: 20,
+    });
+    const run = await engine.run('sqs-backpressure', request({ policy: { retentionGuardPercent: 50 } }));
+
+    expect(run.cause ?? '').toBe('');
+    expect(run.output).toMatchObject({ outcome: 'restored', urgentNotified: true, concurrency: 100 });
+    expect(engine.notifications.messages).toHaveLength(1);
+    expect(engine.notifications.messages[0]).toMatchObject({
+      TopicArn: LOCAL_NOTIFICATION_TOPIC_ARN,
+      Subject: 'URGENT selfheal: SQS messages are about to expire',
+    });
+    expect(engine.notifications.messages[0]?.Message).toContain('retention period is 900 s');
+    // It stopped lowering once the guard tripped: the floor was never reached.
+    expect(Math.min(...limits(world).filter((v): v is number => v !== null))).toBeGreaterThan(2);
+  });
+});
