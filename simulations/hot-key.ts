@@ -9,13 +9,17 @@
 import { BatchWriteItemCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
 import { startRunbookEngine } from '../engine/runbooks.ts';
-import type { CloudWatchAlarmEvent } from '../detectors/events/cloudwatch-alarm-event.ts';
 import { capacityRequestFromAlarm } from '../detectors/events/capacity-request-from-alarm.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import { ShardMapCache } from '../key-router/index.ts';
 import type { ApplicationShardMap } from '../world/dynamodb/application-routing.ts';
 import { buildTableIncidentWorld } from './table-incident-world.ts';
-import { describeCapacityAction, driveIncident, type RunbookAction } from './incident-driver.ts';
+import {
+  describeCapacityAction,
+  driveIncident,
+  type RunbookAction,
+  type ScenarioRunOptions,
+} from './incident-driver.ts';
 import { HOT_KEY_INCIDENT, type HotKeyIncident } from './hot-key-incident.ts';
 import { incidentEndSeconds } from './table-incident.ts';
 import type { VariantResult } from './outcome.ts';
@@ -24,12 +28,7 @@ export type HotKeyVariant = 'selfheal' | 'auto-scaling' | 'capacity-raise';
 
 export const HOT_KEY_VARIANTS: readonly HotKeyVariant[] = ['selfheal', 'auto-scaling', 'capacity-raise'];
 
-export interface HotKeyOptions {
-  seed: number;
-  variant: HotKeyVariant;
-  incident?: HotKeyIncident;
-  onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
-}
+export type HotKeyOptions = ScenarioRunOptions<HotKeyVariant, HotKeyIncident>;
 
 export function runHotKey(options: HotKeyOptions): Promise<VariantResult> {
   return withLocalDynamoDb((dynamodb) => simulate(dynamodb, options.incident ?? HOT_KEY_INCIDENT, options));

@@ -8,10 +8,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
 import { startRunbookEngine } from '../engine/runbooks.ts';
-import type { CloudWatchAlarmEvent } from '../detectors/events/cloudwatch-alarm-event.ts';
 import { capacityRequestFromAlarm } from '../detectors/events/capacity-request-from-alarm.ts';
 import { buildTableIncidentWorld } from './table-incident-world.ts';
-import { driveIncident } from './incident-driver.ts';
+import { driveIncident, type ScenarioRunOptions } from './incident-driver.ts';
 import { HOT_SHARD_INCIDENT, incidentEndSeconds, type HotShardIncident } from './hot-shard-incident.ts';
 import type { VariantResult } from './outcome.ts';
 
@@ -19,13 +18,7 @@ export type HotShardVariant = 'selfheal' | 'auto-scaling' | 'none';
 
 export const HOT_SHARD_VARIANTS: readonly HotShardVariant[] = ['selfheal', 'auto-scaling', 'none'];
 
-export interface HotShardOptions {
-  seed: number;
-  variant: HotShardVariant;
-  incident?: HotShardIncident;
-  /** Called with every alarm event the simulated CloudWatch emits (for the CLI's timeline). */
-  onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
-}
+export type HotShardOptions = ScenarioRunOptions<HotShardVariant, HotShardIncident>;
 
 export function runHotShard(options: HotShardOptions): Promise<VariantResult> {
   return withLocalDynamoDb((dynamodb) => simulate(dynamodb, options.incident ?? HOT_SHARD_INCIDENT, options));

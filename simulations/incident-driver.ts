@@ -14,6 +14,15 @@ import type { TableWorld } from '../world/dynamodb/table-world.ts';
 import type { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
 import { judgeHealing, type RunSummary, type ScenarioAction, type VariantResult } from './outcome.ts';
 
+/** How a scenario is run: which variant, on which seed, and who hears its alarms. */
+export interface ScenarioRunOptions<Variant extends string, Incident> {
+  seed: number;
+  variant: Variant;
+  incident?: Incident;
+  /** Called with every alarm event the simulated CloudWatch emits (for the CLI's timeline). */
+  onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
+}
+
 export interface IncidentWorld {
   clock: VirtualClock;
   world: TableWorld;

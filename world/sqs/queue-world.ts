@@ -179,20 +179,11 @@ export interface QueueMinute {
   mappingState: MappingState;
 }
 
-export interface QueueTotals {
-  sent: number;
-  received: number;
-  deleted: number;
-  returned: number;
-  throttledMessages: number;
-  movedToDeadLetter: number;
-  expired: number;
-  deadLetterExpired: number;
-  invocations: number;
-  errors: number;
-  throttles: number;
-  downstreamRequests: number;
-  downstreamErrors: number;
+/** Everything counted so far (the minute tally's counters, summed), and the levels now. */
+export interface QueueTotals extends Omit<
+  MinuteTally,
+  'seconds' | 'downstreamCapacity' | 'concurrency' | 'latencyP99Ms' | 'durationMs'
+> {
   /** Levels now: sent = deleted + movedToDeadLetter + expired + visible + notVisible. */
   visible: number;
   notVisible: number;
