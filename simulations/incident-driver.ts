@@ -37,14 +37,11 @@ export interface AlarmResponse {
   action?: string;
 }
 
-export interface DriveOptions {
-  scenario: string;
-  variant: string;
-  seed: number;
-  world: IncidentWorld;
+/** What any simulated incident needs driven: a clock, its alarms, and what to do when one fires. */
+export interface AlarmDriveOptions {
+  clock: VirtualClock;
+  alarms: AlarmEvaluator;
   simulatedSeconds: number;
-  incidentEndSeconds: number;
-  verificationMinutes: number;
   /** Called on the first ALARM while nothing runs; may start a runbook. */
   onAlarm(event: CloudWatchAlarmEvent): Promise<AlarmResponse> | AlarmResponse;
   /** Every alarm transition, with its time in seconds since the start (for timelines). */
@@ -55,6 +52,15 @@ export interface DriveOptions {
   describeAction?: (action: RunbookAction) => string[];
 }
 
+export interface DriveOptions extends Omit<AlarmDriveOptions, 'clock' | 'alarms'> {
+  scenario: string;
+  variant: string;
+  seed: number;
+  world: IncidentWorld;
+  incidentEndSeconds: number;
+  verificationMinutes: number;
+}
+
 export interface RunbookAction {
   at: string;
   kind: string;
@@ -62,8 +68,20 @@ export interface RunbookAction {
   [detail: string]: unknown;
 }
 
-export async function driveIncident(options: DriveOptions): Promise<VariantResult> {
-  const { clock, world, autoScaling, alarms } = options.world;
+/** What driving the alarms came to, whatever the world. */
+export interface DrivenIncident {
+  detectedAtSeconds: number | null;
+  /** Runbook and operator actions, in time order. */
+  actions: ScenarioAction[];
+  stateTransitions: number;
+  runs: RunSummary[];
+  /** Virtual time as seconds since the start. */
+  seconds(ms: number): number;
+}
+
+/** Advances the clock to the end, starting responses to alarms and waiting for their runbooks. */
+export async function driveAlarms(options: AlarmDriveOptions): Promise<DrivenIncident> {
+  const { clock, alarms } = options;
   const seconds = (ms: number): number => Math.round((ms - clock.startMs) / 1000);
   let detectedAtSeconds: number | null = null;
   let running: ExecutionHandle | undefined;
@@ -96,44 +114,67 @@ export async function driveIncident(options: DriveOptions): Promise<VariantResul
     }
     await clock.advance(60);
   }
-  world.detach();
 
   const describe = options.describeAction ?? describeCapacityAction;
-  const actions: ScenarioAction[] = [
-    ...runs.flatMap((run) =>
-      runbookActions(run).map((a) => ({ ...a, atSeconds: seconds(Date.parse(a.at)) })),
-    ),
-    ...operatorActions,
-    ...autoScaling.activities.map((a) => ({
-      atSeconds: seconds(a.timeMs),
-      by: 'auto-scaling' as const,
-      what: `${a.dimension.includes('Write') ? 'write' : 'read'} capacity ${a.from} -> ${a.to} (${a.cause})`,
-    })),
-  ].sort((a, b) => a.atSeconds - b.atSeconds);
-
-  function runbookActions(run: ExecutionRecord): (Omit<ScenarioAction, 'atSeconds'> & { at: string })[] {
+  const runbookActions = runs.flatMap((run) => {
     const output = (run.output ?? {}) as { actions?: RunbookAction[] };
     return (output.actions ?? []).flatMap((action) =>
-      describe(action).map((what) => ({ at: action.at, by: 'selfheal' as const, what })),
+      describe(action).map((what) => ({
+        atSeconds: seconds(Date.parse(action.at)),
+        by: 'selfheal' as const,
+        what,
+      })),
     );
-  }
-
-  const timeline = world.timeline;
+  });
   return {
-    scenario: options.scenario,
-    variant: options.variant,
-    seed: options.seed,
-    ...judgeHealing(timeline, detectedAtSeconds, options.incidentEndSeconds, options.verificationMinutes),
     detectedAtSeconds,
-    throttledRequests: timeline.reduce((sum, minute) => sum + minute.throttledRequests.total, 0),
-    actions: actions.map(({ atSeconds, by, what }) => ({ atSeconds, by, what })),
+    actions: sortByTime([...runbookActions, ...operatorActions]),
     stateTransitions: (options.executions?.() ?? runs).reduce(
       (sum, run) => sum + billedStateTransitions(run.history),
       0,
     ),
     runs: runs.map((run) => summariseRun(run, seconds)),
+    seconds,
+  };
+}
+
+/** A table incident: drives its alarms, then judges healing by the table's throttling. */
+export async function driveIncident(options: DriveOptions): Promise<VariantResult> {
+  const { world, autoScaling, clock, alarms } = options.world;
+  const driven = await driveAlarms({ ...options, clock, alarms });
+  world.detach();
+  const actions = sortByTime([
+    ...driven.actions,
+    ...autoScaling.activities.map((a) => ({
+      atSeconds: driven.seconds(a.timeMs),
+      by: 'auto-scaling' as const,
+      what: `${a.dimension.includes('Write') ? 'write' : 'read'} capacity ${a.from} -> ${a.to} (${a.cause})`,
+    })),
+  ]);
+  const timeline = world.timeline;
+  return {
+    scenario: options.scenario,
+    variant: options.variant,
+    seed: options.seed,
+    ...judgeHealing(
+      timeline,
+      driven.detectedAtSeconds,
+      options.incidentEndSeconds,
+      options.verificationMinutes,
+    ),
+    detectedAtSeconds: driven.detectedAtSeconds,
+    throttledRequests: timeline.reduce((sum, minute) => sum + minute.throttledRequests.total, 0),
+    actions,
+    stateTransitions: driven.stateTransitions,
+    runs: driven.runs,
     timeline,
   };
+}
+
+function sortByTime(actions: ScenarioAction[]): ScenarioAction[] {
+  return actions
+    .map(({ atSeconds, by, what }) => ({ atSeconds, by, what }))
+    .sort((a, b) => a.atSeconds - b.atSeconds);
 }
 
 export function describeCapacityAction(action: RunbookAction): string[] {
@@ -154,7 +195,14 @@ function summariseRun(run: ExecutionRecord, seconds: (ms: number) => number): Ru
     stoppedAtSeconds: run.stopDate ? seconds(run.stopDate.getTime()) : null,
     states: run.history.flatMap((e) =>
       e.stateEnteredEventDetails
-        ? [{ name: e.stateEnteredEventDetails.name, atSeconds: seconds(e.timestamp.getTime()) }]
+        ? [
+            {
+              name: e.stateEnteredEventDetails.name,
+              // `TaskStateEntered` -> `Task`
+              type: e.type.replace(/StateEntered$/, ''),
+              atSeconds: seconds(e.timestamp.getTime()),
+            },
+          ]
         : [],
     ),
   };

@@ -16,7 +16,8 @@ export interface RunSummary {
   outcome: string;
   startedAtSeconds: number;
   stoppedAtSeconds: number | null;
-  states: { name: string; atSeconds: number }[];
+  /** Every state entered; `type` is the ASL state type (Task, Choice, Wait, …). */
+  states: { name: string; type: string; atSeconds: number }[];
 }
 
 export interface Healing {

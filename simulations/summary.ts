@@ -41,15 +41,12 @@ export function summarise(selfheal: VariantResult, baselines: readonly VariantRe
     runs: selfheal.runs,
     baselines: Object.fromEntries(baselines.map((b) => [b.variant, figuresOf(b)])),
     throttledRatio: Object.fromEntries(
-      baselines.map((b) => [
-        b.variant,
-        b.throttledRequests === 0 ? null : round(selfheal.throttledRequests / b.throttledRequests, 4),
-      ]),
+      baselines.map((b) => [b.variant, ratio(selfheal.throttledRequests, b.throttledRequests)]),
     ),
   };
 }
 
-function round(value: number, digits: number): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
+/** `part / whole` to four decimals; null when the whole is 0 (nothing to compare with). */
+export function ratio(part: number, whole: number): number | null {
+  return whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000;
 }

@@ -6,10 +6,8 @@
 import { EXIT, UsageError, type ExitCode } from '../exit-codes.ts';
 import { integerOption, parseOptions } from '../options.ts';
 import type { Command } from '../main.ts';
-import { SCENARIOS } from '../../simulations/scenarios.ts';
-import { summarise } from '../../simulations/summary.ts';
-import type { VariantResult } from '../../simulations/outcome.ts';
-import { renderComparison, renderTimeline, type AlarmTransition } from '../render/scenario-report.ts';
+import { SCENARIOS } from '../scenarios.ts';
+import type { AlarmTransition } from '../render/scenario-report.ts';
 
 const NAMES = SCENARIOS.map((s) => s.name);
 
@@ -19,7 +17,7 @@ Runs a simulated incident on the local engine: with selfheal, then with each bas
 seed, and prints a timeline and the variants side by side.
 
 Scenarios:
-${SCENARIOS.map((s) => `  ${s.name.padEnd(10)}  ${s.summary}`).join('\n')}
+${SCENARIOS.map((s) => `  ${s.name.padEnd(16)}  ${s.summary}`).join('\n')}
 
 Options:
   --seed N    seed of the workload's noise (default 1); the same seed gives the same run
@@ -44,33 +42,12 @@ export const simulateCommand: Command = {
     const seed = integerOption('seed', values.seed, 1);
 
     const alarms: AlarmTransition[] = [];
-    const results: VariantResult[] = [];
-    for (const variant of chosen.variants) {
-      results.push(
-        await chosen.run({
-          seed,
-          variant,
-          onAlarmEvent:
-            variant === 'selfheal'
-              ? (event, atSeconds) =>
-                  alarms.push({
-                    atSeconds,
-                    alarmName: event.detail.alarmName,
-                    state: event.detail.state.value,
-                  })
-              : undefined,
-        }),
-      );
-    }
-    const [selfheal, ...baselines] = results as [VariantResult, ...VariantResult[]];
-    if (values.json) {
-      console.log(JSON.stringify(summarise(selfheal, baselines), null, 2));
-    } else {
-      console.log(`Scenario ${scenario}, seed ${seed}: the selfheal run, minute by minute\n`);
-      console.log(renderTimeline(selfheal, alarms));
-      console.log(`\nThe same incident, three ways\n`);
-      console.log(renderComparison(results));
-    }
-    return selfheal.healed ? EXIT.ok : EXIT.failed;
+    const outcome = await chosen.simulate({
+      seed,
+      onSelfhealAlarm: (event, atSeconds) =>
+        alarms.push({ atSeconds, alarmName: event.detail.alarmName, state: event.detail.state.value }),
+    });
+    console.log(values.json ? JSON.stringify(outcome.summary, null, 2) : outcome.report(alarms));
+    return outcome.healed ? EXIT.ok : EXIT.failed;
   },
 } satisfies Command & { run(args: string[]): Promise<ExitCode> };

@@ -3,6 +3,7 @@
  * table, the alarms, the runbook's states, the actions), then every variant side by side.
  */
 import type { VariantResult } from '../../simulations/outcome.ts';
+import { clock, count, MinuteNotes, sideBySide, type ComparisonRow } from './format.ts';
 
 export interface AlarmTransition {
   atSeconds: number;
@@ -10,18 +11,35 @@ export interface AlarmTransition {
   state: string;
 }
 
-export function renderTimeline(result: VariantResult, alarms: readonly AlarmTransition[]): string {
-  const events = new Map<number, string[]>();
-  const note = (atSeconds: number, text: string): void => {
-    const minute = Math.floor(atSeconds / 60);
-    events.set(minute, [...(events.get(minute) ?? []), text]);
-  };
-  for (const alarm of alarms) note(alarm.atSeconds, `alarm ${alarm.alarmName} -> ${alarm.state}`);
+/** The alarms, the runbook's states and the actions of a run, by minute. */
+export function runNotes(
+  result: { runs: VariantResult['runs']; actions: VariantResult['actions'] },
+  alarms: readonly AlarmTransition[],
+): MinuteNotes {
+  const notes = new MinuteNotes();
+  for (const alarm of alarms) notes.add(alarm.atSeconds, `alarm ${alarm.alarmName} -> ${alarm.state}`);
   for (const run of result.runs) {
-    for (const state of run.states) note(state.atSeconds, `> ${state.name}`);
+    // Choices are the runbook's reasoning, not its steps; a loop's repeats in one minute read once.
+    const steps = run.states.filter((state) => state.type !== 'Choice');
+    const repeats = new Map<string, number>();
+    for (const state of steps) {
+      const key = `${Math.floor(state.atSeconds / 60)}|${state.name}`;
+      repeats.set(key, (repeats.get(key) ?? 0) + 1);
+    }
+    for (const state of steps) {
+      const key = `${Math.floor(state.atSeconds / 60)}|${state.name}`;
+      const times = repeats.get(key);
+      if (times === undefined) continue;
+      repeats.delete(key);
+      notes.add(state.atSeconds, `> ${state.name}${times > 1 ? ` (x${times})` : ''}`);
+    }
   }
-  for (const action of result.actions) note(action.atSeconds, `* ${action.by}: ${action.what}`);
+  for (const action of result.actions) notes.add(action.atSeconds, `* ${action.by}: ${action.what}`);
+  return notes;
+}
 
+export function renderTimeline(result: VariantResult, alarms: readonly AlarmTransition[]): string {
+  const notes = runNotes(result, alarms);
   const header = `${'time'.padEnd(6)}${'phase'.padEnd(11)}${'write used/prov (demand)'.padEnd(26)}${'read used/prov (demand)'.padEnd(26)}${'throttled'.padStart(9)}  events`;
   const lines = result.timeline.map((m) => {
     const write = capacity(
@@ -34,40 +52,24 @@ export function renderTimeline(result: VariantResult, alarms: readonly AlarmTran
       m.billingMode === 'PAY_PER_REQUEST' ? null : m.provisionedRcu,
       m.demandRcuPerSecond,
     );
-    const happened = events.get(m.minute) ?? [];
     const row = `${clock(m.minute * 60).padEnd(6)}${m.phase.padEnd(11)}${write.padEnd(26)}${read.padEnd(26)}${String(m.throttledRequests.total).padStart(9)}`;
-    return [
-      `${row}  ${happened[0] ?? ''}`.trimEnd(),
-      ...happened.slice(1).map((e) => `${''.padEnd(row.length)}  ${e}`),
-    ].join('\n');
+    return notes.lines(m.minute, row);
   });
   return [header, ...lines].join('\n');
 }
 
 export function renderComparison(results: readonly VariantResult[]): string {
-  const rows: [string, (r: VariantResult) => string][] = [
+  const rows: ComparisonRow<VariantResult>[] = [
     ['healed', (r) => (r.healed ? 'yes' : 'no')],
     ['detected at', (r) => (r.detectedAtSeconds === null ? '-' : clock(r.detectedAtSeconds))],
     ['healed at', (r) => (r.healedAtSeconds === null ? '-' : clock(r.healedAtSeconds))],
-    ['throttled requests', (r) => r.throttledRequests.toLocaleString('en-US')],
+    ['throttled requests', (r) => count(r.throttledRequests)],
     ['actions taken', (r) => String(r.actions.length)],
     ['state transitions', (r) => String(r.stateTransitions)],
   ];
-  const width = 20;
-  const header = `${''.padEnd(width)}${results.map((r) => r.variant.padStart(16)).join('')}`;
-  return [
-    header,
-    ...rows.map(
-      ([label, value]) => `${label.padEnd(width)}${results.map((r) => value(r).padStart(16)).join('')}`,
-    ),
-  ].join('\n');
+  return sideBySide(results, rows);
 }
 
 function capacity(consumed: number, provisioned: number | null, demand: number): string {
   return `${Math.round(consumed)}/${provisioned ?? 'on-demand'} (${Math.round(demand)})`;
-}
-
-/** Virtual time since the start, as mm:ss. */
-function clock(seconds: number): string {
-  return `${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
 }

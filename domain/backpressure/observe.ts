@@ -19,6 +19,8 @@ import {
 
 export interface MappingView extends MappingLimit {
   state: string;
+  /** The consumer function's name, from the mapping's FunctionArn (qualifier dropped). */
+  functionName: string | null;
   /** Effective concurrency (1,000 without MaximumConcurrency, 0 disabled). */
   concurrency: number;
 }
@@ -35,7 +37,18 @@ export async function readMapping(mappings: EventSourceMappingPort, uuid: string
     maximumConcurrency: answer.ScalingConfig?.MaximumConcurrency ?? null,
     enabled: !['Disabled', 'Disabling'].includes(state),
   };
-  return { ...limit, state, concurrency: effectiveConcurrency(limit) };
+  return {
+    ...limit,
+    state,
+    functionName: functionNameOf(answer.FunctionArn),
+    concurrency: effectiveConcurrency(limit),
+  };
+}
+
+/** `arn:aws:lambda:us-east-1:123456789012:function:orders-consumer[:live]` -> `orders-consumer`. */
+export function functionNameOf(functionArn: string | undefined): string | null {
+  const match = /^arn:[^:]+:lambda:[^:]*:\d*:function:([^:]+)(?::[^:]+)?$/.exec(functionArn ?? '');
+  return match?.[1] ?? null;
 }
 
 export interface QueueView {
@@ -140,6 +153,29 @@ export async function readHealth(
     lookbackSeconds,
   );
   return judgeHealth(latest, thresholdPercent);
+}
+
+/**
+ * How many invocations the consumer ran at once at most in the latest minute (AWS/Lambda
+ * ConcurrentExecutions, Maximum); null when unknown. A limit far above it is not what throttles.
+ */
+export async function readConcurrency(
+  ports: BackpressurePorts,
+  functionName: string | null,
+  lookbackSeconds: number,
+): Promise<number | null> {
+  if (functionName === null) return null;
+  return latestValue(
+    ports.cloudwatch,
+    {
+      namespace: 'AWS/Lambda',
+      metricName: 'ConcurrentExecutions',
+      dimensions: { FunctionName: functionName },
+      stat: 'Maximum',
+    },
+    ports.now(),
+    lookbackSeconds,
+  );
 }
 
 export async function readGuard(

@@ -20,13 +20,22 @@ export function effectiveConcurrency(limit: MappingLimit): number {
   return limit.maximumConcurrency ?? MAX_MAXIMUM_CONCURRENCY;
 }
 
-/** Multiplicative decrease, never below the floor (nor above the current limit). */
+/**
+ * Multiplicative decrease, never below the floor (nor above the current limit). The factor is the
+ * policy's, or the share of requests that still succeed when that is smaller: a downstream failing
+ * 90 % of requests serves about a tenth of them, so nine consumers in ten only add failures, and
+ * every failed batch brings its messages one receive closer to the DLQ.
+ */
 export function decreaseTarget(
   current: number,
   policy: Pick<BackpressurePolicy, 'decreaseFactor' | 'floor'>,
+  errorRatePercent: number | null = null,
 ) {
   if (current <= 0) return 0;
-  return Math.min(current, Math.max(policy.floor, Math.floor(current * policy.decreaseFactor)));
+  const succeeding = errorRatePercent === null ? 1 : Math.max(0, (100 - errorRatePercent) / 100);
+  const factor = Math.min(policy.decreaseFactor, succeeding);
+  // The epsilon keeps a product like 100 × 0.1 from flooring to 9 by rounding error.
+  return Math.min(current, Math.max(policy.floor, Math.floor(current * factor + 1e-9)));
 }
 
 /** Additive increase, from at least the floor, never beyond the original. */
@@ -83,6 +92,8 @@ export type BackpressureDecision =
 
 export interface DecisionInput {
   current: number;
+  /** Invocations the consumer actually ran at once lately; null when unknown. */
+  observedConcurrency?: number | null;
   original: number;
   health: HealthJudgement;
   guard: RetentionGuard;
@@ -112,7 +123,11 @@ export function decide(input: DecisionInput): Decision {
         reason: `the oldest message is ${guard.oldestAgeSeconds} s old, retention ${guard.retentionSeconds} s: throttling further would let messages expire`,
       };
     }
-    const target = policy.mode === 'disable' ? 0 : decreaseTarget(current, policy);
+    // Cut from what the consumer runs, not from a limit far above it: halving an unused limit of
+    // 100 to 50 throttles nothing while the consumer runs 20.
+    const observed = input.observedConcurrency ?? null;
+    const base = observed === null ? current : Math.min(current, Math.max(Math.ceil(observed), policy.floor));
+    const target = policy.mode === 'disable' ? 0 : decreaseTarget(base, policy, health.value);
     if (target < current) {
       return {
         decision: 'decrease',

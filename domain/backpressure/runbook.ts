@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ledgerItem, type LedgerItem } from '../dispatch/ledger.ts';
 import { MappingNotSettledError } from './errors.ts';
 import { applyConcurrency, isSettled } from './apply.ts';
-import { readGuard, readHealth, readMapping } from './observe.ts';
+import { readConcurrency, readGuard, readHealth, readMapping } from './observe.ts';
 import { decide, type BackpressureDecision } from './plan.ts';
 import type { BackpressurePorts } from './ports.ts';
 import { backpressureRequestSchema, ledgerResourceOf, type BackpressureRequest } from './request.ts';
@@ -32,6 +32,8 @@ export const controlSchema = z
     settled: z.boolean(),
     state: z.string(),
     changes: z.number().int().min(0),
+    /** The consumer function, whose ConcurrentExecutions the decreases start from. */
+    functionName: z.string().min(1).nullable().optional(),
   })
   .strict();
 export type Control = z.output<typeof controlSchema>;
@@ -50,6 +52,8 @@ export interface Assessment {
   reason: string;
   healthy: boolean;
   errorRate: number | null;
+  /** ConcurrentExecutions (Maximum) of the latest minute, read when unhealthy; null otherwise. */
+  observedConcurrency: number | null;
   thresholdPercent: number;
   oldestAgeSeconds: number;
   retentionSeconds: number;
@@ -88,8 +92,12 @@ async function assess(
 ): Promise<Assessment> {
   const health = await readHealth(ports, request);
   const { queue, guard } = await readGuard(ports, request);
+  const observedConcurrency = health.healthy
+    ? null
+    : await readConcurrency(ports, control.functionName ?? null, request.health.lookbackSeconds);
   const { decision, target, reason } = decide({
     current: control.current,
+    observedConcurrency,
     original: original.concurrency,
     health,
     guard,
@@ -103,6 +111,7 @@ async function assess(
     reason,
     healthy: health.healthy,
     errorRate: health.value,
+    observedConcurrency,
     thresholdPercent: health.thresholdPercent,
     oldestAgeSeconds: guard.oldestAgeSeconds,
     retentionSeconds: guard.retentionSeconds,
@@ -130,6 +139,7 @@ export async function inspect(
     settled: isSettled(mapping.state),
     state: mapping.state,
     changes: 0,
+    functionName: mapping.functionName,
   };
   return { request, original, control, assessment: await assess(ports, request, original, control) };
 }

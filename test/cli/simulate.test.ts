@@ -39,6 +39,37 @@ describe('selfheal simulate', () => {
     expect(report).toMatch(/^healed\s+yes\s+yes\s+no$/m);
   }, 60_000);
 
+  it('simulates the SQS backpressure incident: no message lost with selfheal, fewer downstream errors than both baselines', async () => {
+    const { out } = capture();
+    expect(await main(['simulate', 'sqs-backpressure', '--json'])).toBe(EXIT.ok);
+    const summary = JSON.parse(out.join('\n')) as {
+      deadLetterMessages: number;
+      expiredMessages: number;
+      downstreamErrors: number;
+      baselines: Record<string, { downstreamErrors: number; deadLetterMessages: number }>;
+      downstreamErrorRatio: Record<string, number>;
+    };
+    expect(summary).toMatchObject({ scenario: 'sqs-backpressure', seed: 1, healed: true });
+    expect(summary.deadLetterMessages).toBe(0);
+    expect(summary.expiredMessages).toBe(0);
+    expect(Object.keys(summary.baselines)).toEqual(['circuit-breaker', 'none']);
+    for (const baseline of Object.values(summary.baselines)) {
+      expect(summary.downstreamErrors).toBeLessThan(baseline.downstreamErrors);
+    }
+    expect(summary.downstreamErrorRatio.none).toBeLessThan(1);
+  }, 60_000);
+
+  it('reports the queue incident minute by minute and the three variants side by side', async () => {
+    const { out } = capture();
+    expect(await main(['simulate', 'sqs-backpressure'])).toBe(EXIT.ok);
+    const report = out.join('\n');
+    expect(report).toMatch(/alarm selfheal-payments-error-rate -> ALARM/);
+    expect(report).toMatch(/> Record the original concurrency in the ledger/);
+    expect(report).toMatch(/\* selfheal: MaximumConcurrency 100 -> \d+/);
+    expect(report).toMatch(/^\s+selfheal\s+circuit-breaker\s+none$/m);
+    expect(report).toMatch(/^no message lost\s+yes\s+no\s+no$/m);
+  }, 60_000);
+
   it.each([
     [['simulate'], /needs a scenario: hot-shard/],
     [['simulate', 'cold-shard'], /unknown scenario "cold-shard"/],

@@ -117,9 +117,15 @@ describe('the sqs-backpressure runbook', () => {
       original: { maximumConcurrency: 100, enabled: true, concurrency: 100 },
       concurrency: 100,
     });
-    // Multiplicative decrease to the floor, then additive increase back to the original.
+    // Multiplicative decrease to the floor (each step at least halves: deeper while most requests
+    // fail), then additive increase back to the original.
     const seen = limits(world);
-    expect(seen.slice(0, 7)).toEqual([100, 50, 25, 12, 6, 3, 2]);
+    const down = seen.slice(0, seen.indexOf(2) + 1);
+    expect(down[0]).toBe(100);
+    expect(down.length).toBeGreaterThan(2);
+    down
+      .slice(1)
+      .forEach((limit, i) => expect(limit).toBeLessThanOrEqual(Math.max(2, Math.floor(down[i]! / 2))));
     expect(seen.at(-1)).toBe(100);
     expect(Math.max(...seen.map(Number))).toBe(100);
     expect(await mappingNow(world)).toMatchObject({
@@ -178,7 +184,7 @@ describe('the sqs-backpressure runbook', () => {
     expect(run).toMatchObject({ status: 'FAILED', error: 'UnexpectedAwsError' });
     // Two decreases, the failing third update, then the restore.
     expect(updates).toBe(4);
-    expect(limits(world)).toContain(25);
+    expect(limits(world).slice(0, 3)).toEqual([100, 10, 3]);
     expect(run.cause).toContain('Lambda fell over');
     expect(statesEntered(run.history)).toContain('Restore the original concurrency');
     expect(await mappingNow(world)).toMatchObject({ ScalingConfig: { MaximumConcurrency: 100 } });
@@ -233,7 +239,8 @@ describe('the sqs-backpressure runbook', () => {
     expect(run.output).toMatchObject({
       outcome: 'dry-run',
       original: { maximumConcurrency: 100 },
-      plan: { decision: 'decrease', target: 50 },
+      // A tenth of the requests succeed: from 100, to 10.
+      plan: { decision: 'decrease', target: 10, observedConcurrency: expect.closeTo(100, 6) },
       actions: [],
     });
     expect(await mappingNow(world)).toMatchObject({
@@ -243,7 +250,7 @@ describe('the sqs-backpressure runbook', () => {
     expect(await queryLedger(dynamodb(), LEDGER, { resource: `event-source-mapping/${UUID}` })).toEqual([]);
   });
 
-  it('notifies urgently instead of throttling further when messages near their retention period', async () => {
+  it('notifies urgently and holds the limit when messages near their retention period mid-run', async () => {
     const { world, engine } = await setUp({
       world: {
         queue: {
@@ -255,17 +262,41 @@ describe('the sqs-backpressure runbook', () => {
       },
       brownoutMinutes: 20,
     });
-    const run = await engine.run('sqs-backpressure', request({ policy: { retentionGuardPercent: 50 } }));
+    const run = await engine.run('sqs-backpressure', request({ policy: { retentionGuardPercent: 30 } }));
 
     expect(run.cause ?? '').toBe('');
     expect(run.output).toMatchObject({ outcome: 'restored', urgentNotified: true, concurrency: 100 });
     expect(engine.notifications.messages).toHaveLength(1);
-    expect(engine.notifications.messages[0]).toMatchObject({
+    const [notification] = engine.notifications.messages;
+    expect(notification).toMatchObject({
       TopicArn: LOCAL_NOTIFICATION_TOPIC_ARN,
       Subject: 'URGENT selfheal: SQS messages are about to expire',
     });
-    expect(engine.notifications.messages[0]?.Message).toContain('retention period is 900 s');
-    // It stopped lowering once the guard tripped: the floor was never reached.
-    expect(Math.min(...limits(world).filter((v): v is number => v !== null))).toBeGreaterThan(2);
+    expect(notification?.Message).toContain('retention period is 900 s');
+    // It held the limit it had when the guard tripped, after lowering it once at least.
+    const held = Number(/holds MaximumConcurrency at (\d+)/.exec(notification?.Message ?? '')?.[1]);
+    expect(held).toBeLessThan(100);
+    expect(Math.min(...limits(world).filter((v): v is number => v !== null))).toBe(held);
+  });
+
+  it('notifies urgently and changes nothing when messages are near their retention period at the first look', async () => {
+    const { world, engine } = await setUp({
+      world: {
+        queue: {
+          name: 'orders',
+          visibilityTimeoutSeconds: 30,
+          maxReceiveCount: 5,
+          messageRetentionPeriodSeconds: 600,
+        },
+      },
+    });
+    const run = await engine.run('sqs-backpressure', request({ policy: { retentionGuardPercent: 20 } }));
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toMatchObject({ outcome: 'urgent', assessment: { decision: 'urgent', urgent: true } });
+    expect(engine.notifications.messages).toHaveLength(1);
+    expect(world.mappingChanges).toEqual([]);
+    expect(statesEntered(run.history)).not.toContain('Record the original concurrency in the ledger');
+    expect(await queryLedger(dynamodb(), LEDGER, { resource: `event-source-mapping/${UUID}` })).toEqual([]);
   });
 });

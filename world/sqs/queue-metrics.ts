@@ -40,6 +40,8 @@ export interface MinuteTally {
   throttles: number;
   downstreamRequests: number;
   downstreamErrors: number;
+  /** Of the errors, requests a circuit breaker in front of the downstream answered 429 at once. */
+  shedRequests: number;
   /** Lowest downstream capacity of the minute. */
   downstreamCapacity: number;
   /** Worst p99 of the seconds with requests, ms; 0 if none. */
@@ -64,6 +66,7 @@ export function emptyTally(): MinuteTally {
     throttles: 0,
     downstreamRequests: 0,
     downstreamErrors: 0,
+    shedRequests: 0,
     downstreamCapacity: Infinity,
     latencyP99Ms: 0,
     concurrency: { sum: 0, sampleCount: 0, minimum: Infinity, maximum: -Infinity },

@@ -26,6 +26,10 @@
  *      pollers from receiving at all: messages wait in the queue, receive counts unchanged.
  *    - A receive that meets a message already received maxReceiveCount times moves it to the DLQ
  *      (the redrive policy), so messages reach the DLQ only while something polls.
+ *    - With a circuit breaker in front of the downstream (`circuit-breaker.ts`), calls made while
+ *      it is open are answered 429 in a few milliseconds: they count as downstream requests and
+ *      errors (the consumer got an error response) but put no load on the service, and their
+ *      invocations fail, so their batches return to the queue as any failed batch does.
  * 5. Invocations due to end now end (deletes and returns).
  *
  * Simplifications, beside those in the modules it uses (`message-store.ts`, `downstream.ts`,
@@ -78,6 +82,7 @@ import {
   type Brownout,
   type DownstreamSpec,
 } from './downstream.ts';
+import { CircuitBreaker, type CircuitBreakerSpec } from './circuit-breaker.ts';
 import { EventSourceMapping, nextPollers, pollerCap, type MappingState } from './event-source-mapping.ts';
 import { MessageStore, type Cohort } from './message-store.ts';
 import { addSamples, emptyTally, publishMinute, type MinuteTally } from './queue-metrics.ts';
@@ -85,6 +90,7 @@ import { createArrivals, type ArrivalSpec, type Arrivals } from './workload.ts';
 
 export type { ArrivalSpec, ArrivalPhase } from './workload.ts';
 export type { Brownout, DownstreamSpec } from './downstream.ts';
+export type { CircuitBreakerSpec } from './circuit-breaker.ts';
 
 export interface QueueSpec {
   name: string;
@@ -132,6 +138,8 @@ export interface QueueWorldOptions {
   mapping?: MappingSpec;
   function: FunctionSpec;
   downstream: DownstreamSpec;
+  /** A circuit breaker in front of the downstream (`circuit-breaker.ts`); absent: none. */
+  circuitBreaker?: CircuitBreakerSpec;
   /** Default us-east-1. */
   region?: string;
   /** Default 123456789012. */
@@ -167,6 +175,8 @@ export interface QueueMinute {
   throttles: number;
   downstreamRequests: number;
   downstreamErrors: number;
+  /** Of the downstream errors, calls a circuit breaker answered 429 without serving them. */
+  shedRequests: number;
   /** Lowest capacity of the minute (a brownout shows here). */
   downstreamCapacity: number;
   downstreamLatencyP99Ms: number;
@@ -188,6 +198,14 @@ export interface QueueTotals extends Omit<
   visible: number;
   notVisible: number;
   deadLetter: number;
+}
+
+/** An UpdateEventSourceMapping the world accepted, as the mapping's requested settings moved. */
+export interface MappingChange {
+  /** Seconds since the world started. */
+  second: number;
+  before: { maximumConcurrency: number | null; enabled: boolean };
+  after: { maximumConcurrency: number | null; enabled: boolean };
 }
 
 export interface QueueSnapshot {
@@ -231,6 +249,7 @@ const COUNTERS = [
   'throttles',
   'downstreamRequests',
   'downstreamErrors',
+  'shedRequests',
 ] as const satisfies readonly (keyof QueueTotals & keyof MinuteTally)[];
 type Counter = (typeof COUNTERS)[number];
 
@@ -266,6 +285,8 @@ const KNOWN_ATTRIBUTES = new Set<string>([
 
 export class QueueWorld implements EventSourceMappingPort, QueuePort {
   readonly timeline: QueueMinute[] = [];
+  /** Every accepted UpdateEventSourceMapping, oldest first. */
+  readonly mappingChanges: MappingChange[] = [];
   readonly queueName: string;
   readonly deadLetterQueueName: string;
   readonly queueUrl: string;
@@ -289,6 +310,7 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
   #invocationCarry = 0;
   #smoothedLoad = 0;
   #downstreamRandom: Random;
+  #breaker: CircuitBreaker | undefined;
   #tally: MinuteTally = emptyTally();
   #totals = Object.fromEntries(COUNTERS.map((key) => [key, 0])) as Record<Counter, number>;
   #hooks: QueueMinuteHook[] = [];
@@ -349,6 +371,8 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
     this.#brownouts = [...(downstream.brownouts ?? [])];
     this.arrivals = createArrivals(options.arrivals, options.random.fork(`arrivals:${this.queueName}`));
     this.#downstreamRandom = options.random.fork(`downstream:${downstream.name}`);
+    const breaker = options.circuitBreaker;
+    this.#breaker = breaker ? new CircuitBreaker(breaker) : undefined;
     this.#unsubscribe = options.clock.onAdvance((_fromMs, toMs) => this.#advanceTo(toMs));
   }
 
@@ -415,7 +439,10 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
     // a MaximumConcurrency lowered below the running pollers then stops new receives beyond it
     // while the invocations already running finish.
     this.#mapping.tick(this.#second());
-    return this.#mapping.update(input, this.#second(), this.#clock.now());
+    const before = limitOf(this.#mapping.describe());
+    const answer = this.#mapping.update(input, this.#second(), this.#clock.now());
+    this.mappingChanges.push({ second: this.#second(), before, after: limitOf(answer) });
+    return answer;
   }
 
   async getQueueAttributes(input: GetQueueAttributesRequest): Promise<GetQueueAttributesResult> {
@@ -502,12 +529,17 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
 
     const capacity = capacityAt(this.#options.downstream, this.#brownouts, second);
     const now = conditions(this.#options.downstream, capacity, this.#smoothedLoad);
-    const timedOut = now.latencySeconds > this.#functionTimeout;
-    const duration = Math.min(now.latencySeconds, this.#functionTimeout);
+    // An open breaker answers every call 429 at once, and the service behind it sees none.
+    const shortCircuited = this.#breaker ? !this.#breaker.allows(second) : false;
+    const timedOut = !shortCircuited && now.latencySeconds > this.#functionTimeout;
+    const duration = shortCircuited
+      ? (this.#breaker?.settings.fastFailMs ?? 0) / 1000
+      : Math.min(now.latencySeconds, this.#functionTimeout);
     const random = this.#downstreamRandom.fork(`second:${second}`);
 
     // Invocations the free slots can run this second.
     let invocations = 0;
+    let downstreamCalls = 0;
     if (slots > 0) {
       const possible = slots / duration + this.#invocationCarry;
       const whole = Math.floor(possible);
@@ -516,11 +548,17 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
       const received = receive.count;
       invocations = Math.ceil(received / batchSize);
       this.#invocationCarry = received >= whole * batchSize ? possible - whole : 0;
-      const downstreamErrors = stochasticRound(
-        invocations * errorShare(this.#options.downstream, capacity, invocations),
+      const shed = shortCircuited ? invocations : 0;
+      const served = invocations - shed;
+      const servedErrors = stochasticRound(
+        served * errorShare(this.#options.downstream, capacity, served),
         random.next(),
       );
+      const downstreamErrors = shed + servedErrors;
       const failed = timedOut ? invocations : downstreamErrors;
+      this.#breaker?.record(second, served, timedOut ? served : servedErrors);
+      downstreamCalls = served;
+      tally.shedRequests += shed;
       const failedMessages = invocations > 0 ? Math.round((received * failed) / invocations) : 0;
       const { taken: returned, left: deleted } = takeProportionally(receive.received, failedMessages);
       const completesAt = second + Math.round(duration);
@@ -537,7 +575,7 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
       tally.downstreamRequests += invocations;
       tally.downstreamErrors += downstreamErrors;
       addSamples(tally.durationMs, duration * 1000, invocations);
-      if (invocations > 0) tally.latencyP99Ms = Math.max(tally.latencyP99Ms, now.p99LatencySeconds * 1000);
+      if (served > 0) tally.latencyP99Ms = Math.max(tally.latencyP99Ms, now.p99LatencySeconds * 1000);
     } else {
       this.#invocationCarry = 0;
     }
@@ -557,7 +595,7 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
     tally.deleted += completed.deleted;
     tally.returned += completed.returned;
 
-    this.#smoothedLoad = smoothLoad(this.#smoothedLoad, invocations);
+    this.#smoothedLoad = smoothLoad(this.#smoothedLoad, downstreamCalls);
     tally.downstreamCapacity = Math.min(tally.downstreamCapacity, capacity);
     // Little's law; the fraction carried over can overshoot the slots for a second, never on average.
     const busySlots = Math.min(slots, invocations * duration);
@@ -613,6 +651,7 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
       throttles: tally.throttles,
       downstreamRequests: tally.downstreamRequests,
       downstreamErrors: tally.downstreamErrors,
+      shedRequests: tally.shedRequests,
       downstreamCapacity: Number.isFinite(tally.downstreamCapacity) ? tally.downstreamCapacity : 0,
       downstreamLatencyP99Ms: Math.round(tally.latencyP99Ms),
       concurrency: tally.concurrency.sampleCount > 0 ? round2(tally.concurrency.maximum) : 0,
@@ -692,6 +731,13 @@ function uuidFrom(random: Random): string {
   hex[16] = (8 + random.int(0, 3)).toString(16);
   const s = hex.join('');
   return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+}
+
+function limitOf(mapping: EventSourceMappingConfiguration): MappingChange['before'] {
+  return {
+    maximumConcurrency: mapping.ScalingConfig?.MaximumConcurrency ?? null,
+    enabled: !['Disabled', 'Disabling'].includes(mapping.State ?? 'Enabled'),
+  };
 }
 
 function floorMinute(ms: number): number {

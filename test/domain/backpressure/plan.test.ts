@@ -9,6 +9,7 @@ import {
   type DecisionInput,
 } from '../../../domain/backpressure/plan.ts';
 import { updateFor } from '../../../domain/backpressure/apply.ts';
+import { functionNameOf } from '../../../domain/backpressure/observe.ts';
 import {
   backpressurePolicySchema,
   parseBackpressureRequest,
@@ -33,6 +34,13 @@ describe('decreaseTarget', () => {
     while (decreaseTarget(steps.at(-1)!, policy) < steps.at(-1)!)
       steps.push(decreaseTarget(steps.at(-1)!, policy));
     expect(steps).toEqual([1000, 500, 250, 125, 62, 31, 15, 7, 3, 2]);
+  });
+
+  it('cuts deeper when fewer requests succeed than the factor keeps: to the share that succeeds', () => {
+    expect(decreaseTarget(100, policy, 90)).toBe(10);
+    expect(decreaseTarget(100, policy, 99.5)).toBe(2);
+    expect(decreaseTarget(100, policy, 20)).toBe(50);
+    expect(decreaseTarget(100, policy, null)).toBe(50);
   });
 
   it('never raises a limit already below the floor', () => {
@@ -79,6 +87,16 @@ describe('decide', () => {
   it('decreases while unhealthy, holds at the floor', () => {
     expect(decide(input())).toMatchObject({ decision: 'decrease', target: 50 });
     expect(decide(input({ current: 2 }))).toMatchObject({ decision: 'hold', target: 2 });
+  });
+
+  it('cuts from the concurrency the consumer actually runs, not from an unused limit above it', () => {
+    // Limit 100, running 22, 30 % failing: halve what runs.
+    expect(decide(input({ observedConcurrency: 21.6 }))).toMatchObject({ decision: 'decrease', target: 11 });
+    // Running more than the limit allows (a change still settling): the limit is the base.
+    expect(decide(input({ current: 40, observedConcurrency: 100 }))).toMatchObject({ target: 20 });
+    // Running below the floor: the floor, and no change when already there.
+    expect(decide(input({ observedConcurrency: 1 }))).toMatchObject({ decision: 'decrease', target: 2 });
+    expect(decide(input({ current: 2, observedConcurrency: 1 }))).toMatchObject({ decision: 'hold' });
   });
 
   it('disables the mapping in disable mode', () => {
@@ -167,5 +185,16 @@ describe('parseBackpressureRequest', () => {
 
   it('reads the queue name from its URL', () => {
     expect(queueNameOf(valid.queueUrl)).toBe('orders');
+  });
+});
+
+describe('functionNameOf', () => {
+  it('takes the function name from the mapping FunctionArn, with or without a qualifier', () => {
+    const arn = 'arn:aws:lambda:eu-west-1:123456789012:function:orders-consumer';
+    expect(functionNameOf(arn)).toBe('orders-consumer');
+    expect(functionNameOf(`${arn}:live`)).toBe('orders-consumer');
+    expect(functionNameOf('arn:aws-cn:lambda:cn-north-1:123456789012:function:f')).toBe('f');
+    expect(functionNameOf(undefined)).toBeNull();
+    expect(functionNameOf('orders-consumer')).toBeNull();
   });
 });

@@ -1,0 +1,112 @@
+/**
+ * The simulated incidents `selfheal simulate` knows: how to run each variant on a seed (selfheal
+ * first, then its baselines), what `--json` prints, and how the text report reads. A scenario's
+ * result type stays inside its entry; the command sees only the outcome.
+ */
+import type { CloudWatchAlarmEvent } from '../detectors/events/cloudwatch-alarm-event.ts';
+import { HOT_SHARD_VARIANTS, runHotShard } from '../simulations/hot-shard.ts';
+import { HOT_KEY_VARIANTS, runHotKey } from '../simulations/hot-key.ts';
+import { QUEUE_VARIANTS, runSqsBackpressure } from '../simulations/sqs-backpressure.ts';
+import { summarise } from '../simulations/summary.ts';
+import { summariseQueue } from '../simulations/queue-summary.ts';
+import { renderComparison, renderTimeline, type AlarmTransition } from './render/scenario-report.ts';
+import { renderQueueComparison, renderQueueTimeline } from './render/queue-report.ts';
+
+export interface ScenarioOutcome {
+  /** Whether selfheal healed the incident: the command's exit code. */
+  healed: boolean;
+  /** What `--json` prints. */
+  summary: object;
+  /** The selfheal run minute by minute, then the variants side by side. */
+  report(alarms: readonly AlarmTransition[]): string;
+}
+
+export interface Scenario {
+  name: string;
+  summary: string;
+  /** `selfheal` first, then the baselines. */
+  variants: readonly string[];
+  /** Runs every variant on the seed; `onSelfhealAlarm` hears the selfheal run's alarms. */
+  simulate(options: {
+    seed: number;
+    onSelfhealAlarm?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
+  }): Promise<ScenarioOutcome>;
+}
+
+interface ScenarioSpec<Variant extends string, Result extends { variant: string; healed: boolean }> {
+  name: string;
+  summary: string;
+  variants: readonly Variant[];
+  run(options: {
+    seed: number;
+    variant: Variant;
+    onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
+  }): Promise<Result>;
+  summarise(selfheal: Result, baselines: readonly Result[]): object;
+  timeline(selfheal: Result, alarms: readonly AlarmTransition[]): string;
+  comparison(results: readonly Result[]): string;
+}
+
+function scenario<Variant extends string, Result extends { variant: string; healed: boolean }>(
+  spec: ScenarioSpec<Variant, Result>,
+): Scenario {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    variants: spec.variants,
+    async simulate({ seed, onSelfhealAlarm }) {
+      const results: Result[] = [];
+      for (const variant of spec.variants) {
+        const hears = variant === 'selfheal' && onSelfhealAlarm ? { onAlarmEvent: onSelfhealAlarm } : {};
+        results.push(await spec.run({ seed, variant, ...hears }));
+      }
+      const [selfheal, ...baselines] = results as [Result, ...Result[]];
+      return {
+        healed: selfheal.healed,
+        summary: spec.summarise(selfheal, baselines),
+        report: (alarms) =>
+          [
+            `Scenario ${spec.name}, seed ${seed}: the selfheal run, minute by minute`,
+            '',
+            spec.timeline(selfheal, alarms),
+            '',
+            `The same incident, ${results.length} ways`,
+            '',
+            spec.comparison(results),
+          ].join('\n'),
+      };
+    },
+  };
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  scenario({
+    name: 'hot-shard',
+    summary: 'a provisioned table meets a write surge 13x its baseline (vs auto scaling alone, and nothing)',
+    variants: HOT_SHARD_VARIANTS,
+    run: runHotShard,
+    summarise,
+    timeline: renderTimeline,
+    comparison: renderComparison,
+  }),
+  scenario({
+    name: 'hot-key',
+    summary:
+      'one partition key asks more than a partition serves (vs auto scaling alone, and a capacity raise)',
+    variants: HOT_KEY_VARIANTS,
+    run: runHotKey,
+    summarise,
+    timeline: renderTimeline,
+    comparison: renderComparison,
+  }),
+  scenario({
+    name: 'sqs-backpressure',
+    summary:
+      "a queue consumer's downstream browns out for 20 minutes (vs a circuit breaker's 429s, and nothing)",
+    variants: QUEUE_VARIANTS,
+    run: runSqsBackpressure,
+    summarise: summariseQueue,
+    timeline: renderQueueTimeline,
+    comparison: renderQueueComparison,
+  }),
+];

@@ -1,0 +1,43 @@
+/**
+ * The summary `selfheal simulate sqs-backpressure --json` prints: the selfheal run's figures at
+ * the top level, the same incident's baselines beside it, and how the downstream errors compare.
+ */
+import type { QueueFigures, QueueVariantResult } from './sqs-backpressure.ts';
+import { ratio } from './summary.ts';
+
+export interface QueueScenarioSummary extends QueueFigures {
+  scenario: string;
+  seed: number;
+  runs: QueueVariantResult['runs'];
+  baselines: Record<string, QueueFigures>;
+  /** Downstream errors of the selfheal run per downstream error of each baseline (lower is better). */
+  downstreamErrorRatio: Record<string, number | null>;
+}
+
+export function queueFiguresOf(result: QueueVariantResult): QueueFigures {
+  const {
+    scenario: _scenario,
+    variant: _variant,
+    seed: _seed,
+    runs: _runs,
+    timeline: _timeline,
+    ...figures
+  } = result;
+  return figures;
+}
+
+export function summariseQueue(
+  selfheal: QueueVariantResult,
+  baselines: readonly QueueVariantResult[],
+): QueueScenarioSummary {
+  return {
+    scenario: selfheal.scenario,
+    seed: selfheal.seed,
+    ...queueFiguresOf(selfheal),
+    runs: selfheal.runs,
+    baselines: Object.fromEntries(baselines.map((b) => [b.variant, queueFiguresOf(b)])),
+    downstreamErrorRatio: Object.fromEntries(
+      baselines.map((b) => [b.variant, ratio(selfheal.downstreamErrors, b.downstreamErrors)]),
+    ),
+  };
+}

@@ -1,0 +1,207 @@
+/**
+ * The SQS-backpressure incident, simulated end to end on the embedded default: the queue world
+ * (queue, DLQ, event-source mapping, consumer, downstream), the downstream-health alarm emitting
+ * EventBridge events, and the sqs-backpressure runbook on the local engine with its ledger in
+ * dynalite. The same brownout runs three ways on the same seed: selfheal lowering the mapping's
+ * MaximumConcurrency, a circuit breaker in front of the downstream (its 429s send the batches back
+ * to the queue), and no remediation at all.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../engine/arns.ts';
+import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
+import { startRunbookEngine } from '../engine/runbooks.ts';
+import { VirtualClock } from '../engine/virtual-clock.ts';
+import { downstreamHealthAlarms } from '../detectors/alarms/downstream-health.ts';
+import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
+import { AlarmEvaluator } from '../world/cloudwatch-alarms.ts';
+import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
+import { MetricStore } from '../world/metric-store.ts';
+import { seededRandom } from '../world/random.ts';
+import { QueueWorld, type MappingChange, type QueueMinute } from '../world/sqs/queue-world.ts';
+import { driveAlarms, type ScenarioRunOptions } from './incident-driver.ts';
+import type { RunSummary, ScenarioAction } from './outcome.ts';
+import {
+  recoverySeconds,
+  SQS_BACKPRESSURE_INCIDENT,
+  type QueueIncident,
+} from './sqs-backpressure-incident.ts';
+
+export type QueueVariant = 'selfheal' | 'circuit-breaker' | 'none';
+
+export const QUEUE_VARIANTS: readonly QueueVariant[] = ['selfheal', 'circuit-breaker', 'none'];
+
+export type QueueOptions = ScenarioRunOptions<QueueVariant, QueueIncident>;
+
+/** A backlog is drained once no message has waited longer than this. */
+export const DRAINED_AGE_SECONDS = 60;
+
+export interface QueueFigures {
+  /** No message lost (none in the DLQ, none expired) and the backlog drained after recovery. */
+  healed: boolean;
+  detectedAtSeconds: number | null;
+  /** When the downstream had its capacity back. */
+  recoveredAtSeconds: number;
+  /** When no message had waited over a minute again, after recovery; null: not within the run. */
+  drainedAtSeconds: number | null;
+  /** Time to drain the backlog after recovery. */
+  drainSeconds: number | null;
+  downstreamRequests: number;
+  /** Error responses the consumer got, the breaker's 429s included. */
+  downstreamErrors: number;
+  /** Of those, calls a circuit breaker answered 429 without serving them. */
+  shedRequests: number;
+  /** Failed invocations of the consumer: downstream errors, timeouts, short-circuited calls. */
+  functionErrors: number;
+  /** Messages moved to the DLQ (not processed: an operator must redrive them). */
+  deadLetterMessages: number;
+  /** Messages deleted by the retention period, unprocessed: lost. */
+  expiredMessages: number;
+  maxBacklog: number;
+  maxOldestAgeSeconds: number;
+  actions: ScenarioAction[];
+  stateTransitions: number;
+}
+
+export interface QueueVariantResult extends QueueFigures {
+  scenario: 'sqs-backpressure';
+  variant: QueueVariant;
+  seed: number;
+  runs: RunSummary[];
+  timeline: QueueMinute[];
+}
+
+export function runSqsBackpressure(options: QueueOptions): Promise<QueueVariantResult> {
+  return withLocalDynamoDb((dynamodb) =>
+    simulate(dynamodb, options.incident ?? SQS_BACKPRESSURE_INCIDENT, options),
+  );
+}
+
+async function simulate(
+  dynamodb: DynamoDBClient,
+  incident: QueueIncident,
+  options: QueueOptions,
+): Promise<QueueVariantResult> {
+  await createDispatchTables(dynamodb, DEFAULT_DISPATCH_TABLES);
+  const clock = new VirtualClock(incident.startMs);
+  const metrics = new MetricStore();
+  const world = new QueueWorld({
+    clock,
+    metrics,
+    random: seededRandom(options.seed),
+    arrivals: incident.arrivals,
+    queue: incident.queue,
+    mapping: incident.mapping,
+    function: incident.function,
+    downstream: { ...incident.downstream, brownouts: [incident.brownout] },
+    ...(options.variant === 'circuit-breaker' ? { circuitBreaker: incident.circuitBreaker } : {}),
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT,
+  });
+  const alarms = new AlarmEvaluator({
+    alarms: downstreamHealthAlarms({
+      service: incident.downstream.name,
+      errorRateThresholdPercent: incident.errorRateThresholdPercent,
+    }),
+    cloudwatch: metrics,
+    accountId: LOCAL_ACCOUNT,
+    region: LOCAL_REGION,
+    createdAtMs: incident.startMs,
+  });
+  world.onMinute(({ nowMs }) => alarms.evaluate(nowMs).then(() => undefined));
+
+  const backpressure = world.ports();
+  const engine = await startRunbookEngine({
+    clock,
+    ports: {
+      dynamodb,
+      cloudwatch: metrics,
+      // The capacity runbooks' port; nothing here scales a table.
+      autoScaling: new SimulatedAutoScaling({ dynamodb, cloudwatch: metrics, now: backpressure.now }),
+      now: backpressure.now,
+      backpressure,
+    },
+    dynamodb,
+    seed: options.seed,
+  });
+
+  const driven = await driveAlarms({
+    clock,
+    alarms,
+    simulatedSeconds: incident.simulatedSeconds,
+    executions: () => engine.executions(),
+    ...(options.onAlarmEvent ? { onAlarmEvent: options.onAlarmEvent } : {}),
+    onAlarm: (event) =>
+      options.variant === 'selfheal'
+        ? { run: engine.start('sqs-backpressure', backpressureRequest(incident, world, event.id)) }
+        : {},
+  });
+  world.detach();
+
+  const actions = [...driven.actions, ...world.mappingChanges.map(describeChange)].sort(
+    (a, b) => a.atSeconds - b.atSeconds,
+  );
+  return {
+    scenario: 'sqs-backpressure',
+    variant: options.variant,
+    seed: options.seed,
+    ...queueFigures(world, incident, driven.detectedAtSeconds),
+    actions,
+    stateTransitions: driven.stateTransitions,
+    runs: driven.runs,
+    timeline: world.timeline,
+  };
+}
+
+/** What dispatch hands the runbook for this mapping (its queue, the health it judges, the policy). */
+function backpressureRequest(incident: QueueIncident, world: QueueWorld, incidentId: string) {
+  return {
+    mappingId: incident.mapping.uuid,
+    queueUrl: world.queueUrl,
+    incidentId,
+    health: {
+      namespace: 'Downstream',
+      dimensions: { Service: incident.downstream.name },
+      thresholdPercent: incident.errorRateThresholdPercent,
+    },
+    policy: incident.policy,
+  };
+}
+
+function describeChange(change: MappingChange): ScenarioAction {
+  const limit = (l: MappingChange['before']) =>
+    !l.enabled ? 'disabled' : l.maximumConcurrency === null ? 'none' : String(l.maximumConcurrency);
+  return {
+    atSeconds: change.second,
+    by: 'selfheal',
+    what: `MaximumConcurrency ${limit(change.before)} -> ${limit(change.after)}`,
+  };
+}
+
+function queueFigures(
+  world: QueueWorld,
+  incident: QueueIncident,
+  detectedAtSeconds: number | null,
+): Omit<QueueFigures, 'actions' | 'stateTransitions'> {
+  const totals = world.totals;
+  const recoveredAtSeconds = recoverySeconds(incident);
+  const drained = world.timeline.find(
+    (m) => m.minute * 60 >= recoveredAtSeconds && m.oldestAgeSeconds <= DRAINED_AGE_SECONDS,
+  );
+  const drainedAtSeconds = drained ? (drained.minute + 1) * 60 : null;
+  const lost = totals.movedToDeadLetter + totals.expired;
+  return {
+    healed: lost === 0 && drainedAtSeconds !== null,
+    detectedAtSeconds,
+    recoveredAtSeconds,
+    drainedAtSeconds,
+    drainSeconds: drainedAtSeconds === null ? null : drainedAtSeconds - recoveredAtSeconds,
+    downstreamRequests: totals.downstreamRequests,
+    downstreamErrors: totals.downstreamErrors,
+    shedRequests: totals.shedRequests,
+    functionErrors: totals.errors,
+    deadLetterMessages: totals.movedToDeadLetter,
+    expiredMessages: totals.expired,
+    maxBacklog: Math.max(0, ...world.timeline.map((m) => m.visible + m.notVisible)),
+    maxOldestAgeSeconds: Math.max(0, ...world.timeline.map((m) => m.oldestAgeSeconds)),
+  };
+}
