@@ -77,9 +77,12 @@ const THROTTLING = new Set([
   'ConcurrentUpdateException',
   // X-Ray's name for it.
   'ThrottledException',
+  // SQS's name for it.
+  'RequestThrottled',
 ]);
 const TRANSIENT = new Set(['InternalServerError', 'InternalFailure', 'ServiceUnavailable', 'TimeoutError']);
-const NOT_FOUND = new Set(['ResourceNotFoundException', 'ObjectNotFoundException']);
+// SQS names a missing queue QueueDoesNotExist.
+const NOT_FOUND = new Set(['ResourceNotFoundException', 'ObjectNotFoundException', 'QueueDoesNotExist']);
 
 /**
  * Maps an AWS SDK error to a named selfheal error. `what` says which call failed, so the message

@@ -49,7 +49,14 @@ export const SQS_BACKPRESSURE_INCIDENT: QueueIncident = {
   brownout: { fromMinute: 10, durationMinutes: 20, capacity: 10 },
   circuitBreaker: { errorThresholdPercent: 50, windowSeconds: 10, minimumRequests: 20, openSeconds: 30 },
   errorRateThresholdPercent: 5,
-  policy: { decreaseFactor: 0.5, floor: 2, increaseStep: 10, probeSeconds: 60, settleSeconds: 5 },
+  policy: {
+    decreaseFactor: 0.5,
+    floor: 2,
+    increaseStep: 10,
+    probeSeconds: 60,
+    maxProbes: 45,
+    settleSeconds: 5,
+  },
 };
 
 /** Seconds since the start at which the downstream has its capacity back. */

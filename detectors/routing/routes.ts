@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { incidentKindSchema, RESOURCE_TYPES, type IncidentKind } from '../../domain/incidents/incident.ts';
 import { parseOrThrow } from '../../domain/validation.ts';
+import { backpressurePolicySchema, backpressureRequestSchema } from '../../domain/backpressure/request.ts';
 
 const resourceFromAlarm = z.union([
   z.object({ type: z.enum(RESOURCE_TYPES), dimension: z.string().min(1) }).strict(),
@@ -26,6 +27,33 @@ const alarmRouteSchema = z
   })
   .strict();
 
+const DEFAULT_POLICY = backpressurePolicySchema.parse({});
+/** A backpressure run's probing fits in dispatch's 50-minute wait, with time to settle and restore. */
+const MAX_PROBING_SECONDS = 2700;
+
+/**
+ * What the SQS-backpressure runbook needs besides the mapping: its queue, the downstream's health
+ * metric and threshold, and the throttling policy. An alarm says none of it (only which metric
+ * breached), so it is configuration, per mapping.
+ */
+const backpressureTargetSchema = z
+  .object({
+    queueUrl: backpressureRequestSchema.shape.queueUrl,
+    health: backpressureRequestSchema.shape.health,
+    policy: backpressurePolicySchema.partial().optional(),
+  })
+  .strict()
+  .refine(
+    ({ policy }) =>
+      (policy?.maxProbes ?? DEFAULT_POLICY.maxProbes) *
+        (policy?.probeSeconds ?? DEFAULT_POLICY.probeSeconds) <=
+      MAX_PROBING_SECONDS,
+    {
+      message: `maxProbes x probeSeconds must be at most ${MAX_PROBING_SECONDS} s: dispatch waits 50 minutes for a run, inside the lock's one-hour lease`,
+      path: ['policy'],
+    },
+  );
+
 export const routingSchema = z
   .object({
     alarms: z.array(alarmRouteSchema),
@@ -33,10 +61,13 @@ export const routingSchema = z
     runbooks: z.partialRecord(incidentKindSchema, z.string().min(1)),
     /** X-Ray groups whose insights are incidents, and of which kind (the root-cause service is the cell). */
     insightGroups: z.record(z.string().min(1), incidentKindSchema).optional(),
+    /** The event-source mappings selfheal may throttle, by mapping UUID. */
+    mappings: z.record(z.string().min(1), backpressureTargetSchema).optional(),
   })
   .strict();
 
 export type AlarmRoute = z.infer<typeof alarmRouteSchema>;
+export type BackpressureTarget = z.input<typeof backpressureTargetSchema>;
 export type Routing = z.infer<typeof routingSchema>;
 
 const DYNAMODB_TABLE = { type: 'dynamodb-table', dimension: 'TableName' } as const;
@@ -72,6 +103,8 @@ export const DEFAULT_ROUTING: Routing = {
     'table-capacity': 'hot-shard',
     // The hot-shard runbook diagnoses a hot key and starts the key reshuffle instead of raising capacity.
     'hot-key': 'hot-shard',
+    // Needs the mapping in `mappings`: its queue and downstream health are configuration.
+    'queue-backpressure': 'sqs-backpressure',
   },
 };
 

@@ -29,6 +29,8 @@ import {
 } from './signal-events.ts';
 import { matchAlarm } from './match-alarm.ts';
 import { runbookFor, type Routing } from '../routing/routes.ts';
+import { runbookInputFor } from '../routing/runbook-input.ts';
+import type { JsonObject } from '../../engine/json.ts';
 
 /** What the ledger keeps of any signal, routed or not. */
 export interface SignalSummary {
@@ -44,7 +46,15 @@ export interface SignalSummary {
 }
 
 export type SignalDecision =
-  | { decision: 'start'; signal: SignalSummary; incident: Incident; runbook: string; reason: string }
+  | {
+      decision: 'start';
+      signal: SignalSummary;
+      incident: Incident;
+      runbook: string;
+      /** The runbook's request, but for the dry-run flag the guardrails decide. */
+      runbookInput: JsonObject;
+      reason: string;
+    }
   | { decision: 'ignore' | 'unhandled'; signal: SignalSummary; incident: Incident | null; reason: string };
 
 export const UNROUTED = 'unrouted';
@@ -185,11 +195,14 @@ function decide(signal: SignalSummary, incident: Incident, routing: Routing): Si
       reason: `no runbook is configured for ${incident.kind} incidents`,
     };
   }
+  const prepared = runbookInputFor(incident, routing);
+  if ('reason' in prepared) return { decision: 'unhandled', signal, incident, reason: prepared.reason };
   return {
     decision: 'start',
     signal,
     incident,
     runbook,
+    runbookInput: prepared.input,
     reason: `${incident.kind} on ${resourceKey(incident.resource)}: runbook ${runbook}`,
   };
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ledgerItem, type LedgerItem } from '../dispatch/ledger.ts';
 import { MappingNotSettledError } from './errors.ts';
+import { InvalidRequestError } from '../errors.ts';
 import { applyConcurrency, isSettled } from './apply.ts';
 import { readConcurrency, readGuard, readHealth, readMapping } from './observe.ts';
 import { decide, type BackpressureDecision } from './plan.ts';
@@ -150,6 +151,13 @@ export async function applyStep(
   state: BackpressureState,
 ): Promise<BackpressureState> {
   const { request, original, control, assessment } = state;
+  // The state machine reports a dry run before this step; refusing here too means no wiring
+  // mistake can turn a dry run into a change.
+  if (request.dryRun) {
+    throw new InvalidRequestError('A dry run', [
+      'it reached a step that changes the mapping; nothing was changed',
+    ]);
+  }
   const { changed, mapping } = await applyConcurrency(
     ports.mappings,
     request.mappingId,
@@ -227,7 +235,7 @@ export function originalLedgerItem(
     resource: ledgerResourceOf(request),
     at: at.toISOString(),
     incidentId: request.incidentId ?? executionName,
-    decision: 'started',
+    decision: 'recorded',
     reason: `original MaximumConcurrency ${limit}${original.enabled ? '' : ', mapping disabled'}, recorded before the first change`,
     kind: 'sqs-backpressure',
     runbook: 'sqs-backpressure',

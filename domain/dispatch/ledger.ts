@@ -14,6 +14,8 @@ export const LEDGER_DECISIONS = [
   'suppressed',
   'started',
   'dry-run',
+  /** A runbook kept what it will restore (an original setting) before its first change. */
+  'recorded',
   'succeeded',
   'failed',
   /** The lease ran out and another run took the lock before this one released it. */
@@ -47,9 +49,10 @@ const STAGE: Record<LedgerDecision, number> = {
   suppressed: 1,
   started: 1,
   'dry-run': 1,
-  succeeded: 2,
-  failed: 2,
-  'lock-lost': 3,
+  recorded: 2,
+  succeeded: 3,
+  failed: 3,
+  'lock-lost': 4,
 };
 
 /** `<time>#<incident>#<stage>-<decision>`: by time (queries by time), unique per record. */

@@ -29,6 +29,7 @@ describe('classifyAwsError', () => {
     ['ProvisionedThroughputExceededException', 'The level of configured provisioned throughput was exceeded'],
     ['TooManyRequestsException', 'Too many requests'],
     ['RequestLimitExceeded', 'Throughput exceeds the current throughput limit for your account'],
+    ['RequestThrottled', 'Request is throttled'],
   ])('maps %s to a retryable AwsThrottledError', (name, message) => {
     const error = classifyAwsError(awsError(name, message), WHAT);
 
@@ -51,6 +52,19 @@ describe('classifyAwsError', () => {
   it("maps Application Auto Scaling's ObjectNotFoundException to ResourceNotFoundError", () => {
     expect(classifyAwsError(awsError('ObjectNotFoundException', 'No scalable target'), WHAT)).toBeInstanceOf(
       ResourceNotFoundError,
+    );
+  });
+
+  it("maps SQS's QueueDoesNotExist to ResourceNotFoundError, not retryable", () => {
+    const error = classifyAwsError(
+      awsError('QueueDoesNotExist', 'The specified queue does not exist.'),
+      'GetQueueAttributes https://sqs.us-east-1.amazonaws.com/123456789012/orders',
+    );
+
+    expect(error).toBeInstanceOf(ResourceNotFoundError);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toBe(
+      'GetQueueAttributes https://sqs.us-east-1.amazonaws.com/123456789012/orders: The specified queue does not exist.',
     );
   });
 

@@ -137,7 +137,7 @@ describe('the sqs-backpressure runbook', () => {
     const ledger = await queryLedger(dynamodb(), LEDGER, { resource: `event-source-mapping/${UUID}` });
     expect(ledger).toHaveLength(1);
     expect(ledger[0]).toMatchObject({
-      decision: 'started',
+      decision: 'recorded',
       incidentId: 'incident-1',
       runbook: 'sqs-backpressure',
     });

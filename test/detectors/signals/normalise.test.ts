@@ -719,3 +719,57 @@ describe('routingFromEnvironment', () => {
 function withCompositeRouteAndCells(): Routing {
   return { ...FULL_ROUTING, alarms: [...FULL_ROUTING.alarms, COMPOSITE_ROUTE] };
 }
+
+describe('normaliseSignal: queue backpressure', () => {
+  const UUID = '6c1d8a4e-3b2f-4e7a-9c51-0d2e7f4a8b13';
+  const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/orders';
+  const operatorRequest = (mapping: string) => {
+    const raw = fixture('operator-request');
+    (raw as { detail: Record<string, unknown> }).detail = {
+      ...(raw as { detail: Record<string, unknown> }).detail,
+      kind: 'queue-backpressure',
+      resource: { type: 'event-source-mapping', name: mapping },
+    };
+    return raw;
+  };
+  const routing = routingSchema.parse({
+    ...DEFAULT_ROUTING,
+    mappings: {
+      [UUID]: {
+        queueUrl: QUEUE_URL,
+        health: { namespace: 'Downstream', dimensions: { Service: 'payments' }, thresholdPercent: 5 },
+        policy: { probeSeconds: 60 },
+      },
+    },
+  });
+
+  it('hands sqs-backpressure the configured queue, downstream health and policy of the mapping', () => {
+    const result = expectStart(normaliseSignal(operatorRequest(UUID), routing));
+    expect(result.runbook).toBe('sqs-backpressure');
+    expect(result.runbookInput).toEqual({
+      mappingId: UUID,
+      queueUrl: QUEUE_URL,
+      incidentId: result.incident.id,
+      health: {
+        namespace: 'Downstream',
+        metricName: 'ErrorRate',
+        dimensions: { Service: 'payments' },
+        thresholdPercent: 5,
+        lookbackSeconds: 180,
+      },
+      // The policy as configured, its defaults filled in: the run's policy is in the ledger's input.
+      policy: expect.objectContaining({ probeSeconds: 60, maxProbes: 20, floor: 2 }),
+    });
+  });
+
+  it('leaves a mapping the routing does not configure unhandled, saying what is missing', () => {
+    const decision = normaliseSignal(operatorRequest('00000000-0000-4000-8000-000000000000'), routing);
+    expect(decision.decision).toBe('unhandled');
+    expect(decision.reason).toMatch(/is not a configured event-source mapping \(routing\.mappings/);
+  });
+
+  it('gives hot-shard the table it should look at', () => {
+    const result = expectStart(normaliseSignal(fixture('operator-request'), DEFAULT_ROUTING));
+    expect(result.runbookInput).toEqual({ tableName: 'orders' });
+  });
+});

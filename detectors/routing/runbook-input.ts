@@ -1,0 +1,40 @@
+/**
+ * What dispatch hands the runbook an incident is routed to, besides the guardrails' dry-run flag:
+ * the resource, and for a queue the configuration an alarm cannot carry (the queue, the downstream
+ * health to judge, the policy). An incident whose resource is not configured gets a reason
+ * instead, and is recorded as unhandled: dispatch never starts a runbook it cannot describe.
+ */
+import type { JsonObject } from '../../engine/json.ts';
+import { resourceKey, type Incident } from '../../domain/incidents/incident.ts';
+import type { Routing } from './routes.ts';
+
+export type RunbookInput = { input: JsonObject } | { reason: string };
+
+export function runbookInputFor(incident: Incident, routing: Routing): RunbookInput {
+  const { resource } = incident;
+  switch (incident.kind) {
+    case 'table-capacity':
+    case 'hot-key':
+      return { input: { tableName: resource.name } };
+    case 'queue-backpressure': {
+      const mappings = routing.mappings ?? {};
+      const target = Object.hasOwn(mappings, resource.name) ? mappings[resource.name] : undefined;
+      if (resource.type !== 'event-source-mapping' || !target) {
+        return {
+          reason: `${resourceKey(resource)} is not a configured event-source mapping (routing.mappings names its queue and downstream health)`,
+        };
+      }
+      return {
+        input: {
+          mappingId: resource.name,
+          queueUrl: target.queueUrl,
+          incidentId: incident.id,
+          health: { ...target.health },
+          policy: { ...target.policy },
+        },
+      };
+    }
+    case 'cell-grey-failure':
+      return { input: { cell: resource.name } };
+  }
+}

@@ -1,0 +1,176 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { VirtualClock } from '../../engine/virtual-clock.ts';
+import { startRunbookEngine } from '../../engine/runbooks.ts';
+import { statesEntered } from '../../engine/history.ts';
+import type { JsonValue } from '../../engine/json.ts';
+import { downstreamHealthAlarms } from '../../detectors/alarms/downstream-health.ts';
+import type { CloudWatchAlarmEvent } from '../../detectors/events/cloudwatch-alarm-event.ts';
+import { routingSchema, type Routing } from '../../detectors/routing/routes.ts';
+import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
+import { queryLedger } from '../../domain/dispatch/ledger.ts';
+import { writeRunbookSwitch } from '../../domain/dispatch/switches.ts';
+import { AlarmEvaluator } from '../../world/cloudwatch-alarms.ts';
+import { SimulatedAutoScaling } from '../../world/dynamodb/auto-scaling.ts';
+import { MetricStore } from '../../world/metric-store.ts';
+import { seededRandom } from '../../world/random.ts';
+import { QueueWorld } from '../../world/sqs/queue-world.ts';
+import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
+
+const UUID = '6c1d8a4e-3b2f-4e7a-9c51-0d2e7f4a8b13';
+const OTHER_UUID = '00000000-0000-4000-8000-000000000000';
+const TABLES = DEFAULT_DISPATCH_TABLES;
+const RESOURCE = `event-source-mapping/${UUID}`;
+
+const dynamodb = useLocalDynamoDb();
+
+beforeEach(async () => {
+  await createDispatchTables(dynamodb(), TABLES);
+});
+
+afterEach(async () => {
+  for (const name of [TABLES.control, TABLES.ledger]) {
+    await dynamodb()
+      .send(new DeleteTableCommand({ TableName: name }))
+      .catch(() => undefined);
+  }
+});
+
+/** The routing an operator writes: the downstream alarm names the mapping; the mapping its queue. */
+function routing(
+  mapping = UUID,
+  policy: Record<string, number> = { probeSeconds: 60, maxProbes: 40 },
+): Routing {
+  return routingSchema.parse({
+    alarms: [
+      {
+        name: 'payments-downstream',
+        kind: 'queue-backpressure',
+        match: { alarmName: 'selfheal-payments-error-rate' },
+        resource: { type: 'event-source-mapping', name: mapping },
+      },
+    ],
+    runbooks: { 'queue-backpressure': 'sqs-backpressure' },
+    mappings: {
+      [UUID]: {
+        queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders',
+        health: { namespace: 'Downstream', dimensions: { Service: 'payments' }, thresholdPercent: 5 },
+        policy,
+      },
+    },
+  });
+}
+
+/**
+ * The queue world of the runbook tests (200 messages a second, payments browning out to 5 requests
+ * a second from minute 2 for 15 minutes), its downstream alarm, and dispatch on the local engine;
+ * runs until the alarm fires and returns its EventBridge event.
+ */
+async function untilTheAlarm(routes: Routing) {
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+  const metrics = new MetricStore();
+  const world = new QueueWorld({
+    clock,
+    metrics,
+    random: seededRandom(1),
+    arrivals: { phases: [{ name: 'steady', durationSeconds: 4 * 3600, messagesPerSecond: 200 }] },
+    queue: { name: 'orders', visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
+    mapping: { uuid: UUID, maximumConcurrency: 100 },
+    function: { name: 'orders-consumer', timeoutSeconds: 10 },
+    downstream: {
+      name: 'payments',
+      capacity: 100,
+      latencyMs: 200,
+      brownouts: [{ fromMinute: 2, durationMinutes: 15, capacity: 5 }],
+    },
+  });
+  const alarms = new AlarmEvaluator({
+    alarms: downstreamHealthAlarms({ service: 'payments' }),
+    cloudwatch: metrics,
+    accountId: '123456789012',
+    region: 'us-east-1',
+    createdAtMs: clock.now(),
+  });
+  let alarm: CloudWatchAlarmEvent | undefined;
+  alarms.onStateChange((event) => {
+    if (event.detail.state.value === 'ALARM') alarm ??= event;
+  });
+  world.onMinute(({ nowMs }) => alarms.evaluate(nowMs).then(() => undefined));
+  const ports = world.ports();
+  const engine = await startRunbookEngine({
+    clock,
+    ports: {
+      dynamodb: dynamodb(),
+      cloudwatch: metrics,
+      autoScaling: new SimulatedAutoScaling({ dynamodb: dynamodb(), cloudwatch: metrics, now: ports.now }),
+      now: ports.now,
+      backpressure: ports,
+      routing: routes,
+    },
+    dynamodb: dynamodb(),
+    seed: 1,
+  });
+  while (!alarm) await clock.advance(60);
+  return { world, engine, event: alarm as unknown as JsonValue };
+}
+
+const decisions = async () =>
+  (await queryLedger(dynamodb(), TABLES.ledger, { resource: RESOURCE })).map((r) => r.decision);
+
+describe('dispatch of a downstream-health alarm', () => {
+  it('starts sqs-backpressure for the mapping the routing names, with its queue, health and policy', async () => {
+    await writeRunbookSwitch(dynamodb(), TABLES.control, 'sqs-backpressure', { live: true });
+    const { world, engine, event } = await untilTheAlarm(routing());
+
+    const dispatch = await engine.run('dispatch', event);
+
+    expect(dispatch.cause ?? '').toBe('');
+    expect(dispatch.status).toBe('SUCCEEDED');
+    expect(statesEntered(dispatch.history)).toContain('Run the sqs-backpressure runbook');
+    const child = engine.executions().find((e) => e.stateMachineArn.endsWith(':sqs-backpressure'));
+    expect(child?.input).toMatchObject({
+      mappingId: UUID,
+      queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders',
+      health: { namespace: 'Downstream', dimensions: { Service: 'payments' }, thresholdPercent: 5 },
+      policy: { probeSeconds: 60, maxProbes: 40 },
+      dryRun: false,
+    });
+    expect(child).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'restored', concurrency: 100 } });
+    expect(world.mappingChanges.length).toBeGreaterThan(1);
+    // Dispatch's decision, the runbook's record of the original limit, dispatch's outcome.
+    expect(await decisions()).toEqual(['started', 'recorded', 'succeeded']);
+    expect(engine.notifications.messages.at(-1)?.Subject).toMatch(/sqs-backpressure/);
+  }, 60_000);
+
+  it('runs it dry until the runbook is made live: it reports the first step and changes nothing', async () => {
+    const { world, engine, event } = await untilTheAlarm(routing());
+
+    const dispatch = await engine.run('dispatch', event);
+
+    expect(dispatch.status).toBe('SUCCEEDED');
+    const child = engine.executions().find((e) => e.stateMachineArn.endsWith(':sqs-backpressure'));
+    expect(child?.output).toMatchObject({ outcome: 'dry-run', plan: { decision: 'decrease' } });
+    expect(world.mappingChanges).toEqual([]);
+    expect(await decisions()).toEqual(['dry-run', 'succeeded']);
+  });
+
+  it('records an alarm on a mapping with no configured queue as unhandled and starts nothing', async () => {
+    const { engine, event } = await untilTheAlarm(routing(OTHER_UUID));
+
+    const dispatch = await engine.run('dispatch', event);
+
+    expect(dispatch.status).toBe('SUCCEEDED');
+    expect(engine.executions().filter((e) => e.stateMachineArn.endsWith(':sqs-backpressure'))).toEqual([]);
+    const records = await queryLedger(dynamodb(), TABLES.ledger, {
+      resource: `event-source-mapping/${OTHER_UUID}`,
+    });
+    expect(records).toEqual([expect.objectContaining({ decision: 'unhandled' })]);
+    expect(records[0]?.reason).toMatch(/not a configured event-source mapping/);
+  });
+
+  it('refuses a routing whose backpressure policy could outlast dispatch wait, naming the field', () => {
+    expect(() => routing(UUID, { probeSeconds: 120, maxProbes: 60 })).toThrow(
+      /policy.*maxProbes x probeSeconds must be at most 2700 s/s,
+    );
+  });
+});
