@@ -45,7 +45,7 @@ import { VirtualClock } from '../../engine/virtual-clock.ts';
 import { MetricStore } from '../../world/metric-store.ts';
 import { seededRandom } from '../../world/random.ts';
 import { QueueWorld } from '../../world/sqs/queue-world.ts';
-import { awsErrors, failing, invocationError, invoke } from './support.ts';
+import { awsErrors, failing, fillParameters, invocationError, invoke } from './support.ts';
 
 const UUID = 'a1b2c3d4-5678-4abc-9def-111111111111';
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
@@ -57,6 +57,19 @@ const EXECUTION_NAME = 'sqs-backpressure-7f3a';
 
 // ---------------------------------------------------------------------------------------------
 // The runbook: which state invokes which task, what it sends, and what it retries and catches.
+
+/** The policy a request without one gets: the defaults, every one spelled out. */
+const FILLED_POLICY = {
+  mode: 'throttle',
+  decreaseFactor: 0.5,
+  floor: 2,
+  increaseStep: 10,
+  probeSeconds: 120,
+  maxProbes: 20,
+  settleSeconds: 5,
+  settleMaxPolls: 24,
+  retentionGuardPercent: 80,
+} as const;
 
 const runbook = await loadDefinitionFile(join(STATEMACHINES_DIR, 'sqs-backpressure.asl.json'));
 
@@ -95,29 +108,9 @@ function taskState(task: TaskName): LambdaTaskState {
 /** The context object's one field these Parameters read. */
 const CONTEXT: JsonValue = { Execution: { Name: EXECUTION_NAME } };
 
-/** `$`, `$.a.b` and `$$.a.b`: the only paths this runbook's task Parameters use. */
-function select(path: string, input: JsonValue): JsonValue {
-  if (path === '$') return input;
-  if (!path.startsWith('$.') && !path.startsWith('$$.')) throw new Error(`unsupported path ${path}`);
-  const [root, keys] = path.startsWith('$$.') ? [CONTEXT, path.slice(3)] : [input, path.slice(2)];
-  return keys.split('.').reduce<JsonValue>((value, key) => {
-    if (!isJsonObject(value) || !(key in value)) throw new Error(`${path} selects nothing`);
-    return value[key] as JsonValue;
-  }, root);
-}
-
-function fill(template: { [key: string]: JsonValue }, input: JsonValue): { [key: string]: JsonValue } {
-  return Object.fromEntries(
-    Object.entries(template).map(([key, value]) => {
-      if (key.endsWith('.$')) return [key.slice(0, -2), select(value as string, input)];
-      return [key, isJsonObject(value) ? fill(value, input) : value];
-    }),
-  );
-}
-
 /** The Lambda event a task's state sends, given the state's input (its Parameters' `Payload`). */
 function payloadOf(task: TaskName, stateInput: unknown): JsonValue {
-  return fill(taskState(task).Parameters, toJson(stateInput)).Payload ?? null;
+  return fillParameters(taskState(task).Parameters, toJson(stateInput), CONTEXT).Payload ?? null;
 }
 
 const retriedBy = (task: TaskName) => (taskState(task).Retry ?? []).flatMap((r) => r.ErrorEquals);
@@ -380,17 +373,7 @@ describe('inspect-backpressure (Read the mapping and the queue)', () => {
       incidentId: 'incident-1',
       dryRun: false,
       health: { ...HEALTH, metricName: 'ErrorRate', lookbackSeconds: 180 },
-      policy: {
-        mode: 'throttle',
-        decreaseFactor: 0.5,
-        floor: 2,
-        increaseStep: 10,
-        probeSeconds: 120,
-        maxProbes: 20,
-        settleSeconds: 5,
-        settleMaxPolls: 24,
-        retentionGuardPercent: 80,
-      },
+      policy: FILLED_POLICY,
     });
   });
 
@@ -1144,17 +1127,7 @@ describe('in AWS, through the Lambda, SQS and CloudWatch clients', () => {
       queueUrl: QUEUE_URL,
       dryRun: false,
       health: { ...HEALTH, metricName: 'ErrorRate', lookbackSeconds: 180 },
-      policy: {
-        mode: 'throttle',
-        decreaseFactor: 0.5,
-        floor: 2,
-        increaseStep: 10,
-        probeSeconds: 120,
-        maxProbes: 20,
-        settleSeconds: 5,
-        settleMaxPolls: 24,
-        retentionGuardPercent: 80,
-      },
+      policy: FILLED_POLICY,
     },
     original: { maximumConcurrency: 100, enabled: true, concurrency: 100 },
     control: {

@@ -120,24 +120,27 @@ function taskState(stateName: string): LambdaTaskState {
   return state as LambdaTaskState;
 }
 
-/** `$` or `$.a.b`: the only paths the hot-shard Parameters use. */
-function select(path: string, input: JsonValue): JsonValue {
+/** `$`, `$.a.b` and `$$.a.b` (the context object): the paths the runbooks' task Parameters use. */
+function select(path: string, input: JsonValue, context: JsonValue): JsonValue {
   if (path === '$') return input;
-  if (!path.startsWith('$.')) throw new Error(`unsupported path ${path}`);
-  return path
-    .slice(2)
-    .split('.')
-    .reduce<JsonValue>((value, key) => {
-      if (!isJsonObject(value) || !(key in value)) throw new Error(`${path} selects nothing`);
-      return value[key] as JsonValue;
-    }, input);
+  if (!path.startsWith('$.') && !path.startsWith('$$.')) throw new Error(`unsupported path ${path}`);
+  const [root, keys] = path.startsWith('$$.') ? [context, path.slice(3)] : [input, path.slice(2)];
+  return keys.split('.').reduce<JsonValue>((value, key) => {
+    if (!isJsonObject(value) || !(key in value)) throw new Error(`${path} selects nothing`);
+    return value[key] as JsonValue;
+  }, root);
 }
 
-function fill(template: { [key: string]: JsonValue }, input: JsonValue): { [key: string]: JsonValue } {
+/** A state's Parameters filled in from its input (and the context object), as Step Functions does. */
+export function fillParameters(
+  template: { [key: string]: JsonValue },
+  input: JsonValue,
+  context: JsonValue = {},
+): { [key: string]: JsonValue } {
   return Object.fromEntries(
     Object.entries(template).map(([key, value]) => {
-      if (key.endsWith('.$')) return [key.slice(0, -2), select(value as string, input)];
-      return [key, isJsonObject(value) ? fill(value, input) : value];
+      if (key.endsWith('.$')) return [key.slice(0, -2), select(value as string, input, context)];
+      return [key, isJsonObject(value) ? fillParameters(value, input, context) : value];
     }),
   );
 }
@@ -145,7 +148,7 @@ function fill(template: { [key: string]: JsonValue }, input: JsonValue): { [key:
 /** The Lambda event a Task state sends, given the state's input (its Parameters' `Payload`). */
 export function payloadOf(stateName: string, stateInput: unknown): JsonValue {
   const parameters = taskState(stateName).Parameters ?? {};
-  return fill(parameters, toJson(stateInput)).Payload ?? null;
+  return fillParameters(parameters, toJson(stateInput)).Payload ?? null;
 }
 
 /** Every error name a Task state's Retry blocks match. */

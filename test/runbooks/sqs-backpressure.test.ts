@@ -89,6 +89,16 @@ async function setUp(
   return { clock, world, engine };
 }
 
+/** The `orders` queue of `setUp`, keeping its messages `seconds` instead of four days. */
+const keepingMessagesFor = (seconds: number): WorldOverrides => ({
+  queue: {
+    name: 'orders',
+    visibilityTimeoutSeconds: 30,
+    maxReceiveCount: 5,
+    messageRetentionPeriodSeconds: seconds,
+  },
+});
+
 const request = (extra: { policy?: object } & Record<string, unknown> = {}) => ({
   mappingId: UUID,
   queueUrl: QUEUE_URL,
@@ -252,14 +262,7 @@ describe('the sqs-backpressure runbook', () => {
 
   it('notifies urgently and holds the limit when messages near their retention period mid-run', async () => {
     const { world, engine } = await setUp({
-      world: {
-        queue: {
-          name: 'orders',
-          visibilityTimeoutSeconds: 30,
-          maxReceiveCount: 5,
-          messageRetentionPeriodSeconds: 900,
-        },
-      },
+      world: keepingMessagesFor(900),
       brownoutMinutes: 20,
     });
     const run = await engine.run('sqs-backpressure', request({ policy: { retentionGuardPercent: 30 } }));
@@ -281,14 +284,7 @@ describe('the sqs-backpressure runbook', () => {
 
   it('notifies urgently and changes nothing when messages are near their retention period at the first look', async () => {
     const { world, engine } = await setUp({
-      world: {
-        queue: {
-          name: 'orders',
-          visibilityTimeoutSeconds: 30,
-          maxReceiveCount: 5,
-          messageRetentionPeriodSeconds: 600,
-        },
-      },
+      world: keepingMessagesFor(600),
     });
     const run = await engine.run('sqs-backpressure', request({ policy: { retentionGuardPercent: 20 } }));
 
