@@ -40,7 +40,7 @@ import type { BackpressureState, Original, Restored } from '../../domain/backpre
 import type { LedgerItem } from '../../domain/dispatch/ledger.ts';
 import { findState, loadDefinitionFile } from '../../engine/asl.ts';
 import { STATEMACHINES_DIR } from '../../engine/runbooks.ts';
-import { isJsonObject, toJson, type JsonValue } from '../../engine/json.ts';
+import { toJson, type JsonValue } from '../../engine/json.ts';
 import { VirtualClock } from '../../engine/virtual-clock.ts';
 import { MetricStore } from '../../world/metric-store.ts';
 import { seededRandom } from '../../world/random.ts';
@@ -285,6 +285,24 @@ const request = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** Requests the runbook refuses, and the field each error names. */
+const INVALID_REQUESTS: [string, unknown, string][] = [
+  [
+    'a malformed mapping UUID',
+    request({ mappingId: 'not-a-mapping' }),
+    'mappingId: must be an event-source mapping UUID',
+  ],
+  ['no health metric', { mappingId: UUID, queueUrl: QUEUE_URL }, 'health: '],
+  [
+    'a threshold above 100 %',
+    request({ health: { ...HEALTH, thresholdPercent: 150 } }),
+    'health.thresholdPercent: ',
+  ],
+  ['a floor below 2', request({ policy: { floor: 1 } }), 'policy.floor: '],
+  ['a queue URL that is not a URL', request({ queueUrl: 'orders' }), 'queueUrl: '],
+  ['an unknown field', request({ maximumConcurrency: 5 }), 'maximumConcurrency'],
+];
+
 const inspect = (env: Env, input: unknown = request()) => run<BackpressureState>('inspect', env.ports, input);
 const apply = (env: Env, state: unknown) => run<BackpressureState>('apply', env.ports, state);
 const checkSettled = (env: Env, state: unknown) => run<BackpressureState>('settle', env.ports, state);
@@ -475,22 +493,7 @@ describe('inspect-backpressure (Read the mapping and the queue)', () => {
   });
 
   describe('given a request the runbook does not accept', () => {
-    it.each([
-      [
-        'a malformed mapping UUID',
-        request({ mappingId: 'not-a-mapping' }),
-        'mappingId: must be an event-source mapping UUID',
-      ],
-      ['no health metric', { mappingId: UUID, queueUrl: QUEUE_URL }, 'health: '],
-      [
-        'a threshold above 100 %',
-        request({ health: { ...HEALTH, thresholdPercent: 150 } }),
-        'health.thresholdPercent: ',
-      ],
-      ['a floor below 2', request({ policy: { floor: 1 } }), 'policy.floor: '],
-      ['a queue URL that is not a URL', request({ queueUrl: 'orders' }), 'queueUrl: '],
-      ['an unknown field', request({ maximumConcurrency: 5 }), 'maximumConcurrency'],
-    ])(
+    it.each(INVALID_REQUESTS)(
       'rejects %s with InvalidRequestError naming the field, reading nothing',
       async (_what, input, issue) => {
         const env = await queueWorld();
@@ -1318,14 +1321,7 @@ describe('in AWS, through the Lambda, SQS and CloudWatch clients', () => {
       });
     });
 
-    it.each([
-      [
-        'a malformed mapping UUID',
-        request({ mappingId: '1234' }),
-        'mappingId: must be an event-source mapping UUID',
-      ],
-      ['no health metric', { mappingId: UUID, queueUrl: QUEUE_URL }, 'health: '],
-    ])(
+    it.each(INVALID_REQUESTS)(
       'rejects %s with InvalidRequestError naming the field, before any AWS call',
       async (_what, input, issue) => {
         const error = await failure('inspect', inAws(backpressure.inspectHandler, 'inspect', input), {
