@@ -18,7 +18,7 @@ import { executionArn as toExecutionArn, stateMachineArn, stateMachineNameOf } f
 import { UnknownExecutionError, UnknownStateMachineError, UnsupportedResourceError } from './errors.ts';
 import { HistoryRecorder, type HistoryEvent } from './history.ts';
 import type { JsonValue } from './json.ts';
-import { TaskTokens } from './task-tokens.ts';
+import { TaskTokens, type PendingTask } from './task-tokens.ts';
 import { VirtualClock } from './virtual-clock.ts';
 import { TaskError } from './bindings/task-error.ts';
 import { bindTask, type TaskBinding } from './bindings/resolve.ts';
@@ -88,6 +88,7 @@ export class LocalEngine {
   readonly #executions = new Map<string, ExecutionRecord>();
   readonly #random: Random;
   #sequence = 0;
+  #tokenListeners: ((pending: PendingTask) => void)[] = [];
 
   constructor(options: LocalEngineOptions) {
     this.#options = options;
@@ -239,10 +240,62 @@ export class LocalEngine {
         // before the task looks at the world: it runs on microtasks, so one macrotask drains it.
         await new Promise<void>((resolve) => setImmediate(resolve));
         await this.clock.settled();
-        return binding.invoke(parameters, { stateName, history, execution: record, tokens: this.tokens });
+        return binding.invoke(parameters, {
+          stateName,
+          history,
+          execution: record,
+          tokens: this.tokens,
+          waitForToken: (token) =>
+            this.#waitForToken(token, record, stateName, registered.states.get(stateName)),
+        });
       };
     }
     return handlers;
+  }
+
+  /**
+   * A `.waitForTaskToken` task waits for its answer. Operators (tests, simulated on-call
+   * engineers) hear of the wait at once; with a TimeoutSeconds, virtual time goes on while it waits
+   * — a minute at a time, so the world moves and a clock hook can answer — and the state fails with
+   * States.Timeout when the answer has not come in time. Without one it waits as long as it takes.
+   */
+  async #waitForToken(
+    token: string,
+    record: ExecutionRecord,
+    stateName: string,
+    state: AslState | undefined,
+  ): Promise<JsonValue> {
+    const answer = this.tokens.wait(token, record.executionArn, stateName);
+    let answered = false;
+    answer.then(
+      () => (answered = true),
+      () => (answered = true),
+    );
+    for (const listener of [...this.#tokenListeners]) {
+      listener({ token, executionArn: record.executionArn, stateName });
+    }
+    const timeoutSeconds = state && 'TimeoutSeconds' in state ? Number(state.TimeoutSeconds) : 0;
+    if (timeoutSeconds > 0) {
+      const deadline = this.clock.now() + timeoutSeconds * 1000;
+      for (;;) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (answered) break;
+        if (this.clock.now() >= deadline) {
+          this.tokens.fail(token, 'States.Timeout', `${stateName} had no answer within ${timeoutSeconds} s`);
+          break;
+        }
+        await this.clock.advance(Math.min(60, (deadline - this.clock.now()) / 1000));
+      }
+    }
+    return answer;
+  }
+
+  /** Hears every `.waitForTaskToken` wait as it starts (an operator, a test's approver). */
+  onTaskToken(listener: (pending: PendingTask) => void): () => void {
+    this.#tokenListeners.push(listener);
+    return () => {
+      this.#tokenListeners = this.#tokenListeners.filter((l) => l !== listener);
+    };
   }
 
   async #consumeEvents(

@@ -245,6 +245,71 @@ describe('the local engine', () => {
     expect(run.history.map((e) => e.type)).toContain('TaskSubmitted');
   });
 
+  describe('a task token wait with a TimeoutSeconds, in virtual time', () => {
+    const approvalMachine = (clock: VirtualClock) => {
+      const engine = new LocalEngine({
+        clock,
+        functions: functionTable({ ask: async () => ({ asked: true }) }),
+      });
+      engine.register('approval', {
+        StartAt: 'Ask for approval',
+        States: {
+          'Ask for approval': {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+            Parameters: { FunctionName: 'ask', Payload: { 'token.$': '$$.Task.Token' } },
+            TimeoutSeconds: 1800,
+            Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'No answer in time' }],
+            End: true,
+          },
+          'No answer in time': { Type: 'Fail', Error: 'ApprovalTimedOut', Cause: 'nobody answered' },
+        },
+      });
+      return engine;
+    };
+
+    it('lets virtual time go on while it waits, so an operator can answer minutes later', async () => {
+      const clock = new VirtualClock();
+      const engine = approvalMachine(clock);
+      let asked: { token: string; atMs: number } | undefined;
+      engine.onTaskToken(({ token }) => (asked = { token, atMs: clock.now() }));
+      // The operator answers five minutes after being asked.
+      clock.onAdvance((_from, to) => {
+        if (asked && to - asked.atMs >= 5 * 60_000) engine.tokens.succeed(asked.token, { approved: true });
+      });
+
+      const run = await engine.run('approval', {});
+
+      expect(run).toMatchObject({ status: 'SUCCEEDED', output: { approved: true } });
+      expect(clock.elapsedSeconds()).toBe(5 * 60);
+    });
+
+    it('fails the state with States.Timeout when nobody answers within TimeoutSeconds', async () => {
+      const clock = new VirtualClock();
+      const engine = approvalMachine(clock);
+
+      const run = await engine.run('approval', {});
+
+      expect(run).toMatchObject({ status: 'FAILED', error: 'ApprovalTimedOut' });
+      expect(clock.elapsedSeconds()).toBe(1800);
+      expect(engine.tokens.pending()).toEqual([]);
+    });
+
+    it('tells operators of the wait at once, so an answer given then takes no time', async () => {
+      const clock = new VirtualClock();
+      const engine = approvalMachine(clock);
+      engine.onTaskToken(({ token, stateName }) => {
+        expect(stateName).toBe('Ask for approval');
+        engine.tokens.succeed(token, { approved: true, by: 'bob' });
+      });
+
+      const run = await engine.run('approval', {});
+
+      expect(run.output).toEqual({ approved: true, by: 'bob' });
+      expect(clock.elapsedSeconds()).toBe(0);
+    });
+  });
+
   it('refuses, before running, a resource it cannot run, naming the state', () => {
     const engine = new LocalEngine({ functions: functionTable({}) });
     const definition: AslDefinition = {
