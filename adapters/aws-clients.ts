@@ -10,6 +10,7 @@ import { XRayClient } from '@aws-sdk/client-xray';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 
 export interface EndpointConfig {
   region?: string;
@@ -71,6 +72,21 @@ export function createLambdaClient(config: EndpointConfig = {}): LambdaClient {
  */
 export function createSqsClient(config: EndpointConfig = {}): SQSClient {
   return new SQSClient(clientConfig(config, undefined));
+}
+
+/**
+ * One client per Route 53 ARC cluster endpoint: the data plane answers only at the cluster's own
+ * endpoint URLs, each signed for its own region (as DescribeCluster lists them). No SDK retries and
+ * short timeouts, because `adapters/route53-recovery-cluster.ts` fails over to the next endpoint
+ * instead: backing off on an endpoint that is down would only delay reaching one that is up.
+ */
+export function createRecoveryClusterClient(endpoint: string, region: string): Route53RecoveryClusterClient {
+  return new Route53RecoveryClusterClient({
+    endpoint,
+    region,
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+  });
 }
 
 /** Local servers: a fixed region and static credentials, so nothing reaches for AWS config. */

@@ -95,8 +95,13 @@ export function classifyAwsError(error: unknown, what: string): SelfHealError {
   const fault = (error as { $fault?: string; $metadata?: { httpStatusCode?: number } } | null) ?? {};
   if (THROTTLING.has(name)) return new AwsThrottledError(message, { cause: error });
   if (NOT_FOUND.has(name)) return new ResourceNotFoundError(message, { cause: error });
-  if (name === 'ResourceInUseException') return new ResourceBusyError(message, { cause: error });
-  if (name === 'LimitExceededException') return new ChangeRejectedError(message, { cause: error });
+  // Route 53 ARC answers ConflictException "try again" while another update is being applied.
+  if (name === 'ResourceInUseException' || name === 'ConflictException') {
+    return new ResourceBusyError(message, { cause: error });
+  }
+  if (name === 'LimitExceededException' || name === 'ServiceLimitExceededException') {
+    return new ChangeRejectedError(message, { cause: error });
+  }
   if (TRANSIENT.has(name) || fault.$fault === 'server' || isNetworkError(error)) {
     return new AwsTransientError(message, { cause: error });
   }

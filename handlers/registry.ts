@@ -17,6 +17,8 @@ import * as summariseOutcome from './summarise-outcome.ts';
 import * as reshuffle from './reshuffle-tasks.ts';
 import * as backpressure from './backpressure-tasks.ts';
 import type { BackpressurePorts } from '../domain/backpressure/ports.ts';
+import * as cellShift from './cell-shift-tasks.ts';
+import type { CellShiftPorts } from '../domain/cells/shift/ports.ts';
 import { DEFAULT_DISPATCH_TABLES, type DispatchTables } from '../domain/dispatch/tables.ts';
 import { DEFAULT_ROUTING, type Routing } from '../detectors/routing/routes.ts';
 
@@ -52,7 +54,16 @@ export interface LocalPorts extends CapacityPorts {
   tables?: DispatchTables;
   /** The simulated queue world's ports (`QueueWorld.ports()`), for the SQS-backpressure runbook. */
   backpressure?: BackpressurePorts;
+  /** The simulated cell fleet's X-Ray and routing controls, for the cell-traffic-shift runbook. */
+  cells?: CellShiftPorts;
 }
+
+const cellShiftPorts = (ports: LocalPorts) => (): CellShiftPorts => {
+  if (!ports.cells) {
+    throw new Error('No cell fleet is bound: the local engine was started without cell ports');
+  }
+  return ports.cells;
+};
 
 const backpressurePorts = (ports: LocalPorts) => (): BackpressurePorts => {
   if (!ports.backpressure) {
@@ -207,6 +218,48 @@ export const TASK_FUNCTIONS: readonly TaskFunction[] = [
     entry: 'handlers/backpressure-tasks.ts',
     handlerName: 'ledgerItemHandler',
     local: (ports) => backpressure.makeLedgerItemHandler(backpressurePorts(ports)),
+  },
+  {
+    id: 'confirm-grey-cell',
+    substitution: 'ConfirmGreyCellFunctionArn',
+    entry: 'handlers/cell-shift-tasks.ts',
+    handlerName: 'confirmHandler',
+    local: (ports) => cellShift.makeConfirmHandler(cellShiftPorts(ports)),
+  },
+  {
+    id: 'check-shift-safety',
+    substitution: 'CheckShiftSafetyFunctionArn',
+    entry: 'handlers/cell-shift-tasks.ts',
+    handlerName: 'safetyHandler',
+    local: (ports) => cellShift.makeSafetyHandler(cellShiftPorts(ports)),
+  },
+  {
+    id: 'set-cell-routing',
+    substitution: 'SetCellRoutingFunctionArn',
+    entry: 'handlers/cell-shift-tasks.ts',
+    handlerName: 'setRoutingHandler',
+    local: (ports) => cellShift.makeSetRoutingHandler(cellShiftPorts(ports)),
+  },
+  {
+    id: 'verify-cell-routing',
+    substitution: 'VerifyCellRoutingFunctionArn',
+    entry: 'handlers/cell-shift-tasks.ts',
+    handlerName: 'verifyHandler',
+    local: (ports) => cellShift.makeVerifyHandler(cellShiftPorts(ports)),
+  },
+  {
+    id: 'check-cell-recovery',
+    substitution: 'CheckCellRecoveryFunctionArn',
+    entry: 'handlers/cell-shift-tasks.ts',
+    handlerName: 'recoveryHandler',
+    local: (ports) => cellShift.makeRecoveryHandler(cellShiftPorts(ports)),
+  },
+  {
+    id: 'record-cell-routing',
+    substitution: 'RecordCellRoutingFunctionArn',
+    entry: 'handlers/cell-shift-tasks.ts',
+    handlerName: 'recordRoutingHandler',
+    local: (ports) => cellShift.makeRecordRoutingHandler(cellShiftPorts(ports)),
   },
 ];
 

@@ -84,10 +84,11 @@ export function bindTask(
     const call = callSdkAction(dynamoDbService(sources.dynamodb, 'DynamoDB'), action as string);
     return binding('dynamodb', rest, '', call, sources.tokens);
   }
-  if (service === 'sns' && action === 'publish' && pattern === '') {
+  // `.waitForTaskToken`: publish a request (an approval) carrying the token, then wait for it.
+  if (service === 'sns' && action === 'publish' && (pattern === '' || pattern === 'waitForTaskToken')) {
     const topic = sources.sdkServices.sns;
     if (!topic) return 'no local SNS topic is bound';
-    return binding('sns', rest, '', callSdkAction(topic, 'publish'), sources.tokens);
+    return binding('sns', rest, pattern, callSdkAction(topic, 'publish'), sources.tokens);
   }
   if (service === 'states' && action === 'startExecution' && pattern === 'sync:2') {
     return binding('states', rest, '', startNestedExecution(sources.startNested), sources.tokens);

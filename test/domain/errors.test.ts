@@ -78,6 +78,21 @@ describe('classifyAwsError', () => {
     expect(error.retryable).toBe(true);
   });
 
+  it('maps Route 53 ARC ConflictException ("try again") to a retryable ResourceBusyError', () => {
+    const error = classifyAwsError(
+      awsError('ConflictException', 'There was a conflict with this request. Try again.'),
+      WHAT,
+    );
+    expect(error).toBeInstanceOf(ResourceBusyError);
+    expect(error.retryable).toBe(true);
+  });
+
+  it('maps ServiceLimitExceededException (too many routing controls in one update) to ChangeRejectedError', () => {
+    const error = classifyAwsError(awsError('ServiceLimitExceededException', 'Too many entries'), WHAT);
+    expect(error).toBeInstanceOf(ChangeRejectedError);
+    expect(error.retryable).toBe(false);
+  });
+
   it('maps LimitExceededException to ChangeRejectedError, which retrying will not fix', () => {
     const error = classifyAwsError(
       awsError(
