@@ -2,10 +2,16 @@
  * SNS for the local engine: a topic that keeps what is published to it, so the CLI can print the
  * notifications a run sent and tests can read them. Bound to `arn:aws:states:::sns:publish`.
  */
+export interface MessageAttribute {
+  DataType: string;
+  StringValue?: string;
+}
+
 export interface PublishedMessage {
   TopicArn: string;
   Subject?: string;
   Message: string;
+  MessageAttributes?: Record<string, MessageAttribute>;
   MessageId: string;
 }
 
@@ -17,6 +23,7 @@ export class LocalTopic {
     TopicArn?: string;
     Subject?: string;
     Message?: string;
+    MessageAttributes?: Record<string, MessageAttribute>;
   }): Promise<{ MessageId: string }> {
     if (!input.TopicArn || typeof input.Message !== 'string' || input.Message.length === 0) {
       throw Object.assign(new Error('TopicArn and a non-empty Message are required'), {
@@ -28,6 +35,7 @@ export class LocalTopic {
       TopicArn: input.TopicArn,
       ...(input.Subject ? { Subject: input.Subject } : {}),
       Message: input.Message,
+      ...(input.MessageAttributes ? { MessageAttributes: input.MessageAttributes } : {}),
       MessageId,
     });
     return { MessageId };
