@@ -4,17 +4,36 @@
  * faulting more, while its peers are fine) or the whole fleet slowing down together (a shared
  * dependency). It is what X-Ray would have traced; `xray.ts` answers X-Ray's API from it.
  *
- * Each minute is a pure function of the seed, the cell and the minute (its own random stream),
- * so a run and its replay see the same traffic, in whatever order minutes are asked for.
+ * With routing (the cells' ARC routing controls, `routing-controls.ts`), a cell turned Off loses
+ * its users' traffic to the cells still On, and a cell given more than its capacity degrades, as
+ * `traffic.ts` says; canaries keep calling every cell. Without it every cell is always On and
+ * serves exactly its spec's load.
+ *
+ * Each minute is a pure function of the seed, the cell, the minute and the routing controls'
+ * history (its own random stream), so a run and its replay see the same traffic, in whatever
+ * order minutes are asked for; a minute that has started no longer changes (a routing change
+ * counts from the next minute).
  */
 import type { HistogramEntry } from '@aws-sdk/client-xray';
+import { histogramPercentile } from '../../domain/cells/histogram.ts';
 import type { Random } from '../random.ts';
 import { latencyHistogram } from './latency.ts';
+import {
+  DEFAULT_CANARY_RPS,
+  DEFAULT_CAPACITY_FACTOR,
+  routeTraffic,
+  underLoad,
+  type CellRouting,
+  type RoutedCell,
+} from './traffic.ts';
 
 /** A cell's healthy traffic. Its name is its X-Ray service name. */
 export interface CellSpec {
   name: string;
+  /** Its users' requests a second while every cell is On: its share of the fleet's traffic. */
   requestsPerSecond: number;
+  /** Requests a second it serves healthily; default 1.5 × `requestsPerSecond`. */
+  capacityRps?: number;
   /** Share of requests answered with a 5xx, 0..1. */
   faultRate: number;
   p50Ms: number;
@@ -49,8 +68,12 @@ export interface FleetSlowdown extends FaultSpan {
 
 export type FleetFault = GreyCellFault | FleetSlowdown;
 
-/** A cell's traffic in one minute, noise-free: the spec with the faults that hold applied. */
+/**
+ * A cell's traffic in one minute, noise-free: the spec with the faults that hold, the routing and
+ * any overload applied.
+ */
 export interface CellConditions {
+  /** Its users' requests a second (canaries apart). */
   requestsPerSecond: number;
   faultRate: number;
   p50Ms: number;
@@ -62,8 +85,12 @@ export interface CellMinute {
   cell: string;
   minute: number;
   startMs: number;
+  /** Every request it served, canaries' included (X-Ray traces them all). */
   requests: number;
   faults: number;
+  /** Of which the canaries'. */
+  canaryRequests: number;
+  canaryFaults: number;
   /** Response times in seconds. */
   histogram: HistogramEntry[];
   totalResponseTimeSeconds: number;
@@ -77,6 +104,35 @@ export interface CellFleetOptions {
   random: Random;
   /** Relative standard deviation of each minute's request rate and latency; default 0.03. */
   noise?: number;
+  /** The cells' routing controls; without them every cell is always On. */
+  routing?: CellRouting;
+  /** Canary requests a second to each cell; default 1 with routing, none without. */
+  canaryRequestsPerSecond?: number;
+  /** Latency growth per unit of overload (load / capacity − 1); default 1. */
+  overloadLatencyFactor?: number;
+}
+
+/** One cell in one minute, for a report: what it was given and what it served. */
+export interface CellTrafficMinute extends RoutedCell {
+  capacityRps: number;
+  /** Load offered (users and canaries) over capacity, noise-free; above 1 it is overloaded. */
+  utilisation: number;
+  /** Its users' requests, and how many failed (canaries apart). */
+  requests: number;
+  faults: number;
+  canaryRequests: number;
+  canaryFaults: number;
+  /** p99 of every request it served, as X-Ray's histogram gives it; null if it served none. */
+  p99Ms: number | null;
+}
+
+/** The whole fleet in one minute: every cell, and the users' requests and failures in all. */
+export interface FleetTrafficMinute {
+  minute: number;
+  startMs: number;
+  cells: CellTrafficMinute[];
+  requests: number;
+  failedRequests: number;
 }
 
 export interface CellFleet {
@@ -84,8 +140,13 @@ export interface CellFleet {
   readonly faults: readonly FleetFault[];
   readonly clock: CellFleetOptions['clock'];
   conditionsAt(cell: string, minute: number): CellConditions;
+  /** Where the users' traffic goes in `minute`: each cell's control state, share and load. */
+  routingAt(minute: number): RoutedCell[];
+  capacityOf(cell: string): number;
   /** The cell's traffic in `minute` (whether or not it has ended yet). */
   minute(cell: string, minute: number): CellMinute;
+  /** Every cell's traffic in `minute`, for reports. */
+  trafficMinute(minute: number): FleetTrafficMinute;
   /** Minutes that have ended by the clock's now. */
   completedMinutes(): number;
   has(cell: string): boolean;
@@ -100,14 +161,32 @@ export function uniformCells(service: string, count: number, traffic: Omit<CellS
 
 export function createCellFleet(options: CellFleetOptions): CellFleet {
   validateFleet(options);
-  const { clock, cells, random } = options;
+  const { clock, cells, random, routing } = options;
   const faults = options.faults ?? [];
   const noise = options.noise ?? 0.03;
+  const canaryRps = options.canaryRequestsPerSecond ?? (routing ? DEFAULT_CANARY_RPS : 0);
+  const overloadLatencyFactor = options.overloadLatencyFactor ?? 1;
   const specs = new Map(cells.map((cell) => [cell.name, cell]));
 
-  const conditionsAt = (cell: string, minute: number): CellConditions => {
+  const specOf = (cell: string): CellSpec => {
     const spec = specs.get(cell);
     if (!spec) throw new RangeError(`the fleet has no cell ${cell}`);
+    return spec;
+  };
+  const capacityOf = (cell: string): number => {
+    const spec = specOf(cell);
+    return spec.capacityRps ?? spec.requestsPerSecond * DEFAULT_CAPACITY_FACTOR;
+  };
+  // DNS answers as the controls stood when the minute began (see traffic.ts).
+  const routingAt = (minute: number): RoutedCell[] => {
+    const startMs = clock.startMs + minute * MINUTE_MS;
+    return routeTraffic(cells, (cell) => routing === undefined || routing.stateAt(cell, startMs) === 'On');
+  };
+  const routedAt = (cell: string, minute: number): RoutedCell =>
+    routingAt(minute).find((routed) => routed.cell === cell) as RoutedCell;
+
+  const conditionsAt = (cell: string, minute: number): CellConditions => {
+    const spec = specOf(cell);
     let { faultRate, p50Ms, p99Ms } = spec;
     for (const fault of faults) {
       if (!holds(fault, minute) || (fault.kind === 'grey-cell' && fault.cell !== cell)) continue;
@@ -115,7 +194,74 @@ export function createCellFleet(options: CellFleetOptions): CellFleet {
       p50Ms *= fault.latencyFactor ?? 1;
       p99Ms *= fault.latencyFactor ?? 1;
     }
-    return { requestsPerSecond: spec.requestsPerSecond, faultRate, p50Ms, p99Ms };
+    // A grey cell's own faults and an overload compound: both hit the traffic it still gets.
+    const { requestsPerSecond } = routedAt(cell, minute);
+    const level = underLoad(
+      { faultRate, p50Ms, p99Ms },
+      requestsPerSecond + canaryRps,
+      capacityOf(cell),
+      overloadLatencyFactor,
+    );
+    return { requestsPerSecond, ...level };
+  };
+
+  const minuteOf = (cell: string, minute: number): CellMinute => {
+    const conditions = conditionsAt(cell, minute);
+    const stream = random.fork(`cell:${cell}:minute:${minute}`);
+    const jitter = () => Math.max(0.5, stream.normal(1, noise));
+    const users = Math.max(0, Math.round(conditions.requestsPerSecond * 60 * jitter()));
+    // Faults are binomial; at these counts the normal approximation is close enough.
+    const expected = users * conditions.faultRate;
+    const spread = Math.sqrt(expected * (1 - conditions.faultRate));
+    const userFaults = Math.min(users, Math.max(0, Math.round(stream.normal(expected, spread))));
+    const latency = jitter();
+    // Canaries run on a schedule (no noise in their count); too few for the normal approximation.
+    const canaryRequests = Math.round(canaryRps * 60);
+    const canaryStream = random.fork(`cell:${cell}:minute:${minute}:canary`);
+    let canaryFaults = 0;
+    for (let i = 0; i < canaryRequests; i++) if (canaryStream.next() < conditions.faultRate) canaryFaults++;
+    const requests = users + canaryRequests;
+    const histogram = latencyHistogram(requests, {
+      p50Seconds: (conditions.p50Ms * latency) / 1000,
+      p99Seconds: (conditions.p99Ms * latency) / 1000,
+    });
+    return {
+      cell,
+      minute,
+      startMs: clock.startMs + minute * MINUTE_MS,
+      requests,
+      faults: userFaults + canaryFaults,
+      canaryRequests,
+      canaryFaults,
+      histogram,
+      totalResponseTimeSeconds: histogram.reduce((sum, e) => sum + (e.Value ?? 0) * (e.Count ?? 0), 0),
+    };
+  };
+
+  const trafficMinute = (minute: number): FleetTrafficMinute => {
+    const perCell = routingAt(minute).map((routed): CellTrafficMinute => {
+      const served = minuteOf(routed.cell, minute);
+      const capacityRps = capacityOf(routed.cell);
+      const loadRps = routed.requestsPerSecond + canaryRps;
+      const p99Seconds = histogramPercentile(served.histogram, 0.99);
+      return {
+        ...routed,
+        capacityRps,
+        utilisation: capacityRps > 0 ? loadRps / capacityRps : loadRps > 0 ? Infinity : 0,
+        requests: served.requests - served.canaryRequests,
+        faults: served.faults - served.canaryFaults,
+        canaryRequests: served.canaryRequests,
+        canaryFaults: served.canaryFaults,
+        p99Ms: p99Seconds === null ? null : Math.round(p99Seconds * 1000),
+      };
+    });
+    return {
+      minute,
+      startMs: clock.startMs + minute * MINUTE_MS,
+      cells: perCell,
+      requests: perCell.reduce((sum, c) => sum + c.requests, 0),
+      failedRequests: perCell.reduce((sum, c) => sum + c.faults, 0),
+    };
   };
 
   return {
@@ -123,32 +269,12 @@ export function createCellFleet(options: CellFleetOptions): CellFleet {
     faults,
     clock,
     conditionsAt,
+    routingAt,
+    capacityOf,
     has: (cell) => specs.has(cell),
     completedMinutes: () => Math.max(0, Math.floor((clock.now() - clock.startMs) / MINUTE_MS)),
-    minute: (cell, minute) => {
-      const conditions = conditionsAt(cell, minute);
-      const stream = random.fork(`cell:${cell}:minute:${minute}`);
-      const jitter = () => Math.max(0.5, stream.normal(1, noise));
-      const requests = Math.max(0, Math.round(conditions.requestsPerSecond * 60 * jitter()));
-      // Faults are binomial; at these counts the normal approximation is close enough.
-      const expected = requests * conditions.faultRate;
-      const spread = Math.sqrt(expected * (1 - conditions.faultRate));
-      const faultCount = Math.min(requests, Math.max(0, Math.round(stream.normal(expected, spread))));
-      const latency = jitter();
-      const histogram = latencyHistogram(requests, {
-        p50Seconds: (conditions.p50Ms * latency) / 1000,
-        p99Seconds: (conditions.p99Ms * latency) / 1000,
-      });
-      return {
-        cell,
-        minute,
-        startMs: clock.startMs + minute * MINUTE_MS,
-        requests,
-        faults: faultCount,
-        histogram,
-        totalResponseTimeSeconds: histogram.reduce((sum, e) => sum + (e.Value ?? 0) * (e.Count ?? 0), 0),
-      };
-    },
+    minute: minuteOf,
+    trafficMinute,
   };
 }
 
@@ -164,6 +290,12 @@ function validateFleet(options: CellFleetOptions): void {
     if (!(cell.requestsPerSecond >= 0)) problems.push(`${cell.name}: negative request rate`);
     if (!(cell.faultRate >= 0 && cell.faultRate <= 1)) problems.push(`${cell.name}: fault rate outside 0..1`);
     if (!(cell.p50Ms > 0 && cell.p99Ms >= cell.p50Ms)) problems.push(`${cell.name}: need 0 < p50 ≤ p99`);
+    if (cell.capacityRps !== undefined && !(cell.capacityRps >= 0)) {
+      problems.push(`${cell.name}: negative capacity`);
+    }
+    if (options.routing && !options.routing.cells.includes(cell.name)) {
+      problems.push(`${cell.name}: no routing control`);
+    }
   }
   for (const fault of options.faults ?? []) {
     if (fault.kind === 'grey-cell' && !names.has(fault.cell))
@@ -179,5 +311,11 @@ function validateFleet(options: CellFleetOptions): void {
     }
   }
   if (!(options.noise === undefined || options.noise >= 0)) problems.push('noise cannot be negative');
+  if (!(options.canaryRequestsPerSecond === undefined || options.canaryRequestsPerSecond >= 0)) {
+    problems.push('canary rate cannot be negative');
+  }
+  if (!(options.overloadLatencyFactor === undefined || options.overloadLatencyFactor >= 0)) {
+    problems.push('overload latency factor cannot be negative');
+  }
   if (problems.length > 0) throw new RangeError(`Invalid cell fleet: ${problems.join('; ')}`);
 }
