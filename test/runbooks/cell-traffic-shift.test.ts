@@ -1,0 +1,279 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DeleteTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { statesEntered } from '../../engine/history.ts';
+import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
+import { queryLedger } from '../../domain/dispatch/ledger.ts';
+import { SimulatedServiceError } from '../../world/service-error.ts';
+import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
+import {
+  cellFleetEngine,
+  GREY_CELL,
+  shiftRequest,
+  type CellFleetEngineOptions,
+} from '../support/cell-fleet-engine.ts';
+
+const TABLES = DEFAULT_DISPATCH_TABLES;
+const dynamodb = useLocalDynamoDb();
+
+afterEach(async () => {
+  for (const name of [TABLES.control, TABLES.ledger]) {
+    await dynamodb()
+      .send(new DeleteTableCommand({ TableName: name }))
+      .catch(() => undefined);
+  }
+});
+
+/** checkout-cell-3 fails grey (20 % faults, 3x slower) from minute 1 to minute 15. */
+const GREY_FAULT = {
+  kind: 'grey-cell',
+  cell: GREY_CELL,
+  fromMinute: 1,
+  untilMinute: 15,
+  faultRate: 0.2,
+  latencyFactor: 3,
+} as const;
+
+/** The fleet, six minutes in: five minutes of evidence for the runbook to re-read. */
+async function setUp(options: Partial<Omit<CellFleetEngineOptions, 'dynamodb'>> = {}) {
+  const world = await cellFleetEngine({ dynamodb: dynamodb(), faults: [GREY_FAULT], ...options });
+  await world.clock.advance(6 * 60);
+  return world;
+}
+
+const minuteOf = (world: { clock: { startMs: number } }, atMs: number) =>
+  (atMs - world.clock.startMs) / 60_000;
+const ledger = () => queryLedger(dynamodb(), TABLES.ledger, { resource: `cell/${GREY_CELL}` });
+const lockItem = async () =>
+  (
+    await dynamodb().send(
+      new GetItemCommand({ TableName: TABLES.control, Key: { pk: { S: 'cell-shift#checkout' } } }),
+    )
+  ).Item;
+
+describe('the cell-traffic-shift runbook', () => {
+  it('shifts traffic off the grey cell once an operator approves, and back after it has been healthy for the bake time', async () => {
+    const world = await setUp();
+    const asked: string[] = [];
+    world.engine.onTaskToken(({ token, stateName }) => {
+      asked.push(stateName);
+      world.engine.tokens.succeed(token, { approved: true, by: 'alice' });
+    });
+
+    const run = await world.engine.run('cell-traffic-shift', shiftRequest(world.routing));
+
+    expect(run.cause ?? '').toBe('');
+    expect(run.status).toBe('SUCCEEDED');
+    expect(asked).toEqual(['Ask an operator to approve the shift']);
+    expect(world.engine.notifications.messages[0]?.MessageAttributes?.taskToken?.StringValue).toMatch(
+      /^local-token-/,
+    );
+    expect(run.output).toMatchObject({ outcome: 'shifted-back', cell: GREY_CELL });
+    const changes = world.routing.changes.map((c) => ({
+      cell: c.cell,
+      to: c.to,
+      minute: minuteOf(world, c.atMs),
+    }));
+    expect(changes).toHaveLength(2);
+    expect(changes[0]).toEqual({ cell: GREY_CELL, to: 'Off', minute: 6 });
+    // Back on only after the fault ended (minute 15) and five healthy minutes of canary traffic.
+    expect(changes[1]?.to).toBe('On');
+    expect(changes[1]!.minute).toBeGreaterThanOrEqual(15 + 5);
+    // Traffic left the cell while it was off, and came back.
+    expect(world.fleet.trafficMinute(10).cells.find((c) => c.cell === GREY_CELL)?.requests).toBe(0);
+    expect(world.routing.stateOf(GREY_CELL)).toBe('On');
+    expect(await lockItem()).toBeUndefined();
+    // The routing before the change is in the ledger.
+    const records = await ledger();
+    expect(records.map((r) => r.decision)).toEqual(['recorded']);
+    expect(JSON.parse(records[0]?.actions ?? '{}')).toEqual({
+      routing: Object.fromEntries([1, 2, 3, 4, 5].map((i) => [`checkout-cell-${i}`, 'On'])),
+    });
+  });
+
+  it('changes nothing when the operator rejects the shift, and says why', async () => {
+    const world = await setUp();
+    world.engine.onTaskToken(({ token }) =>
+      world.engine.tokens.fail(token, 'ShiftRejected', 'not during the launch: bob'),
+    );
+
+    const run = await world.engine.run('cell-traffic-shift', shiftRequest(world.routing));
+
+    expect(run).toMatchObject({
+      status: 'FAILED',
+      error: 'ShiftRejected',
+      cause: 'not during the launch: bob',
+    });
+    expect(world.routing.changes).toEqual([]);
+    expect(statesEntered(run.history)).toContain('Release the lock: not approved');
+  });
+
+  it('rejects the shift when nobody approves within 30 minutes', async () => {
+    const world = await setUp();
+    const startedAt = world.clock.now();
+
+    const run = await world.engine.run('cell-traffic-shift', shiftRequest(world.routing));
+
+    expect(run).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    expect(world.clock.now() - startedAt).toBe(1800_000);
+    expect(world.routing.changes).toEqual([]);
+    // The lock was released.
+    expect(await lockItem()).toBeUndefined();
+  });
+
+  it('shifts without asking when the fleet does not require approval', async () => {
+    const world = await setUp();
+    const run = await world.engine.run(
+      'cell-traffic-shift',
+      shiftRequest(world.routing, { approval: { required: false } }),
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    expect(statesEntered(run.history)).not.toContain('Ask an operator to approve the shift');
+    expect(world.routing.changes.map((c) => c.to)).toEqual(['Off', 'On']);
+  });
+
+  describe('refuses when a safety rule would be broken, changing nothing', () => {
+    const refused = async (
+      extra: Record<string, unknown>,
+      before?: (world: Awaited<ReturnType<typeof setUp>>) => Promise<void>,
+    ) => {
+      const world = await setUp();
+      await before?.(world);
+      const changesBefore = world.routing.changes.length;
+      const run = await world.engine.run(
+        'cell-traffic-shift',
+        shiftRequest(world.routing, { approval: { required: false }, ...extra }),
+      );
+      expect(run).toMatchObject({ status: 'FAILED' });
+      expect(world.routing.changes.length).toBe(changesBefore);
+      return run;
+    };
+
+    it('more than the allowed share of cells off', async () => {
+      const run = await refused({ safety: { maxShareOffPercent: 30 } }, async (world) => {
+        await world.routing.updateRoutingControlStates({
+          UpdateRoutingControlStateEntries: [
+            {
+              RoutingControlArn: world.routing.routingControlArn('checkout-cell-1'),
+              RoutingControlState: 'Off',
+            },
+          ],
+        });
+      });
+      expect(run.error).toBe('ShiftRefusedError');
+      expect(run.cause).toBe(
+        'turning checkout-cell-3 off would leave 2 of 5 cells off (40 %), more than the 30 % allowed',
+      );
+    });
+
+    it('fewer cells on than required', async () => {
+      const run = await refused({ safety: { minCellsOn: 4, maxShareOffPercent: 50 } }, async (world) => {
+        await world.routing.updateRoutingControlStates({
+          UpdateRoutingControlStateEntries: [
+            {
+              RoutingControlArn: world.routing.routingControlArn('checkout-cell-5'),
+              RoutingControlState: 'Off',
+            },
+          ],
+        });
+      });
+      expect(run.error).toBe('ShiftRefusedError');
+      expect(run.cause).toBe('turning checkout-cell-3 off would leave 3 cells on, fewer than the 4 required');
+    });
+
+    it('receiving cells without the headroom for the shifted traffic', async () => {
+      // Receivers of 140 requests a second would take 125 of their users' and a canary's: 90 %.
+      const world = await setUp();
+      const tight = shiftRequest(world.routing).fleet.cells.map((c) => ({ ...c, capacityRps: 140 }));
+      const run = await world.engine.run(
+        'cell-traffic-shift',
+        shiftRequest(world.routing, {
+          approval: { required: false },
+          fleet: { name: 'checkout', cells: tight },
+        }),
+      );
+      expect(run).toMatchObject({ status: 'FAILED', error: 'ShiftRefusedError' });
+      expect(run.cause).toMatch(
+        /^the receiving cells lack headroom: checkout-cell-1 would run at 9\d\.\d % of its capacity, .* above the 80 % allowed$/,
+      );
+      expect(world.routing.changes).toEqual([]);
+    });
+
+    it('another shift in progress on the fleet', async () => {
+      const run = await refused({}, async () => {
+        await dynamodb().send(
+          new PutItemCommand({
+            TableName: TABLES.control,
+            Item: {
+              pk: { S: 'cell-shift#checkout' },
+              executionArn: { S: 'arn:aws:states:us-east-1:123456789012:execution:cell-traffic-shift:other' },
+              leaseExpiresAt: { S: '2026-01-01T18:00:00.000Z' },
+            },
+          }),
+        );
+      });
+      expect(run).toMatchObject({ error: 'ShiftInProgressError' });
+    });
+  });
+
+  it('takes no action when the whole fleet slows down together', async () => {
+    const world = await setUp({
+      faults: [{ kind: 'fleet-slowdown', fromMinute: 1, untilMinute: 15, latencyFactor: 3, faultRate: 0.05 }],
+    });
+    const run = await world.engine.run('cell-traffic-shift', shiftRequest(world.routing));
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toMatchObject({ outcome: 'not-shifted' });
+    expect(world.routing.changes).toEqual([]);
+  });
+
+  it('puts the routing back and records it in the ledger when a step fails after the change', async () => {
+    let reads = 0;
+    const world = await setUp({
+      wrap: (ports) => ({
+        ...ports,
+        routing: {
+          updateRoutingControlStates: (input) => ports.routing.updateRoutingControlStates(input),
+          // The read-back after the shift fails: access was revoked mid-run.
+          getRoutingControlState: async (input) => {
+            reads += 1;
+            if (reads === 6)
+              throw new SimulatedServiceError('AccessDeniedException', 'not authorised', 'client');
+            return ports.routing.getRoutingControlState(input);
+          },
+        },
+      }),
+    });
+
+    const run = await world.engine.run(
+      'cell-traffic-shift',
+      shiftRequest(world.routing, { approval: { required: false } }),
+    );
+
+    expect(run).toMatchObject({ status: 'FAILED', error: 'UnexpectedAwsError' });
+    expect(run.cause).toContain('not authorised');
+    expect(world.routing.changes.map((c) => c.to)).toEqual(['Off', 'On']);
+    expect(world.routing.stateOf(GREY_CELL)).toBe('On');
+    const records = await ledger();
+    expect(records.map((r) => r.decision)).toEqual(['recorded', 'failed']);
+    expect(records[1]?.reason).toMatch(
+      /^the shift failed: UnexpectedAwsError: .*routing: checkout-cell-1 On, .* checkout-cell-3 On/,
+    );
+  });
+
+  it('reports the plan in a dry run and changes nothing', async () => {
+    const world = await setUp();
+    const run = await world.engine.run('cell-traffic-shift', shiftRequest(world.routing, { dryRun: true }));
+    expect(run.output).toMatchObject({ outcome: 'dry-run', plan: { turnOff: GREY_CELL } });
+    expect(world.routing.changes).toEqual([]);
+    expect(await ledger()).toEqual([]);
+  });
+
+  it('rejects an invalid request by name, reading nothing', async () => {
+    const world = await setUp();
+    const run = await world.engine.run('cell-traffic-shift', {
+      ...shiftRequest(world.routing),
+      cell: 'checkout-cell-9',
+    });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'InvalidRequestError' });
+    expect(run.cause).toContain('cell: checkout-cell-9 is not a cell of fleet checkout');
+  });
+});
