@@ -11,6 +11,10 @@ import { summarise } from '../simulations/summary.ts';
 import { summariseQueue } from '../simulations/queue-summary.ts';
 import { renderComparison, renderTimeline, type AlarmTransition } from './render/scenario-report.ts';
 import { renderQueueComparison, renderQueueTimeline } from './render/queue-report.ts';
+import { renderCellComparison, renderCellTimeline } from './render/cell-report.ts';
+import { CELL_VARIANTS, runCellShift, type Approval } from '../simulations/cell-shift.ts';
+import { FLEET_SLOWDOWN_INCIDENT, GREY_CELL_INCIDENT } from '../simulations/cell-shift-incident.ts';
+import { summariseCells } from '../simulations/cell-summary.ts';
 
 export interface ScenarioOutcome {
   /** Whether selfheal healed the incident: the command's exit code. */
@@ -26,20 +30,27 @@ export interface Scenario {
   summary: string;
   /** `selfheal` first, then the baselines. */
   variants: readonly string[];
+  /** Whether `--approve auto|manual` means something here (a runbook that asks for approval). */
+  asksApproval: boolean;
   /** Runs every variant on the seed; `onSelfhealAlarm` hears the selfheal run's alarms. */
-  simulate(options: {
-    seed: number;
-    onSelfhealAlarm?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
-  }): Promise<ScenarioOutcome>;
+  simulate(options: SimulateOptions): Promise<ScenarioOutcome>;
+}
+
+export interface SimulateOptions {
+  seed: number;
+  approve?: Approval;
+  onSelfhealAlarm?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
 }
 
 interface ScenarioSpec<Variant extends string, Result extends { variant: string; healed: boolean }> {
   name: string;
   summary: string;
   variants: readonly Variant[];
+  asksApproval?: boolean;
   run(options: {
     seed: number;
     variant: Variant;
+    approve?: Approval;
     onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
   }): Promise<Result>;
   summarise(selfheal: Result, baselines: readonly Result[]): object;
@@ -54,11 +65,12 @@ function scenario<Variant extends string, Result extends { variant: string; heal
     name: spec.name,
     summary: spec.summary,
     variants: spec.variants,
-    async simulate({ seed, onSelfhealAlarm }) {
+    asksApproval: spec.asksApproval ?? false,
+    async simulate({ seed, approve, onSelfhealAlarm }) {
       const results: Result[] = [];
       for (const variant of spec.variants) {
         const hears = variant === 'selfheal' && onSelfhealAlarm ? { onAlarmEvent: onSelfhealAlarm } : {};
-        results.push(await spec.run({ seed, variant, ...hears }));
+        results.push(await spec.run({ seed, variant, ...(approve ? { approve } : {}), ...hears }));
       }
       const [selfheal, ...baselines] = results as [Result, ...Result[]];
       return {
@@ -108,5 +120,25 @@ export const SCENARIOS: readonly Scenario[] = [
     summarise: summariseQueue,
     timeline: renderQueueTimeline,
     comparison: renderQueueComparison,
+  }),
+  scenario({
+    name: 'cell-shift',
+    summary: 'one of five cells fails grey for 30 minutes (vs no remediation); --approve auto|manual',
+    variants: CELL_VARIANTS,
+    asksApproval: true,
+    run: (options) => runCellShift({ ...options, incident: GREY_CELL_INCIDENT }),
+    summarise: summariseCells,
+    timeline: renderCellTimeline,
+    comparison: renderCellComparison,
+  }),
+  scenario({
+    name: 'cell-shift-fleet-slowdown',
+    summary: 'every cell slows down together: a shared dependency, and no cell to shift away from',
+    variants: CELL_VARIANTS,
+    asksApproval: true,
+    run: (options) => runCellShift({ ...options, incident: FLEET_SLOWDOWN_INCIDENT }),
+    summarise: summariseCells,
+    timeline: renderCellTimeline,
+    comparison: renderCellComparison,
   }),
 ];

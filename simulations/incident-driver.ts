@@ -186,7 +186,7 @@ export function describeCapacityAction(action: RunbookAction): string[] {
   );
 }
 
-function summariseRun(run: ExecutionRecord, seconds: (ms: number) => number): RunSummary {
+export function summariseRun(run: ExecutionRecord, seconds: (ms: number) => number): RunSummary {
   return {
     executionArn: run.executionArn,
     status: run.status,

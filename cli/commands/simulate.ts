@@ -11,17 +11,19 @@ import type { AlarmTransition } from '../render/scenario-report.ts';
 
 const NAMES = SCENARIOS.map((s) => s.name);
 
-const USAGE = `Usage: selfheal simulate <scenario> [--seed N] [--json]
+const USAGE = `Usage: selfheal simulate <scenario> [--seed N] [--json] [--approve auto|manual]
 
 Runs a simulated incident on the local engine: with selfheal, then with each baseline on the same
 seed, and prints a timeline and the variants side by side.
 
 Scenarios:
-${SCENARIOS.map((s) => `  ${s.name.padEnd(16)}  ${s.summary}`).join('\n')}
+${SCENARIOS.map((s) => `  ${s.name.padEnd(25)}  ${s.summary}`).join('\n')}
 
 Options:
   --seed N    seed of the workload's noise (default 1); the same seed gives the same run
   --json      print the summary as JSON instead of the report
+  --approve   who approves a shift (cell scenarios): auto, at once (default), or manual,
+              an on-call engineer answering five minutes after being paged
 
 Exit codes: 0 selfheal healed the incident, 1 it did not, 2 usage error.`;
 
@@ -33,6 +35,7 @@ export const simulateCommand: Command = {
     const { values, positionals } = parseOptions(args, {
       seed: { type: 'string' },
       json: { type: 'boolean', default: false },
+      approve: { type: 'string' },
     });
     const [scenario, ...extra] = positionals;
     if (!scenario) throw new UsageError(`simulate needs a scenario: ${NAMES.join(', ')}`);
@@ -40,10 +43,18 @@ export const simulateCommand: Command = {
     if (!chosen) throw new UsageError(`unknown scenario "${scenario}"; try: ${NAMES.join(', ')}`);
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const seed = integerOption('seed', values.seed, 1);
+    const approve = values.approve;
+    if (approve !== undefined && approve !== 'auto' && approve !== 'manual') {
+      throw new UsageError(`--approve must be auto or manual, not "${approve}"`);
+    }
+    if (approve !== undefined && !chosen.asksApproval) {
+      throw new UsageError(`--approve does not apply to ${chosen.name}: its runbook asks for no approval`);
+    }
 
     const alarms: AlarmTransition[] = [];
     const outcome = await chosen.simulate({
       seed,
+      ...(approve ? { approve } : {}),
       onSelfhealAlarm: (event, atSeconds) =>
         alarms.push({ atSeconds, alarmName: event.detail.alarmName, state: event.detail.state.value }),
     });

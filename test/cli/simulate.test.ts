@@ -70,11 +70,40 @@ describe('selfheal simulate', () => {
     expect(report).toMatch(/^no message lost\s+yes\s+no\s+no$/m);
   }, 60_000);
 
+  it('simulates the cell shift: fewer failed requests than no remediation, traffic back at the end', async () => {
+    const { out } = capture();
+    expect(await main(['simulate', 'cell-shift', '--json', '--approve', 'manual'])).toBe(EXIT.ok);
+    const summary = JSON.parse(out.join('\n')) as {
+      failedRequests: number;
+      trafficBack: boolean;
+      timeToShiftSeconds: number;
+      baselines: { none: { failedRequests: number } };
+    };
+    expect(summary).toMatchObject({
+      scenario: 'cell-shift',
+      approve: 'manual',
+      healed: true,
+      trafficBack: true,
+    });
+    expect(summary.failedRequests).toBeLessThan(summary.baselines.none.failedRequests);
+    expect(summary.timeToShiftSeconds).toBe(300);
+  }, 60_000);
+
+  it('takes no action in the fleet-wide slowdown', async () => {
+    const { out } = capture();
+    expect(await main(['simulate', 'cell-shift-fleet-slowdown', '--json'])).toBe(EXIT.ok);
+    const summary = JSON.parse(out.join('\n')) as { actions: unknown[]; runs: unknown[] };
+    expect(summary.actions).toEqual([]);
+    expect(summary.runs).toEqual([]);
+  }, 60_000);
+
   it.each([
     [['simulate'], /needs a scenario: hot-shard/],
     [['simulate', 'cold-shard'], /unknown scenario "cold-shard"/],
     [['simulate', 'hot-shard', '--seed', 'x'], /--seed must be a whole number/],
     [['simulate', 'hot-shard', '--fast'], /Unknown option '--fast'/],
+    [['simulate', 'cell-shift', '--approve', 'later'], /--approve must be auto or manual, not "later"/],
+    [['simulate', 'hot-shard', '--approve', 'auto'], /--approve does not apply to hot-shard/],
     [['simulte'], /unknown command "simulte"/],
   ])('rejects %j with a usage error (exit 2) and runs nothing', async (argv, message) => {
     const { out, err } = capture();

@@ -1,0 +1,35 @@
+/** The summary `selfheal simulate cell-shift --json` prints: selfheal's figures, the baseline's beside them. */
+import type { CellFigures, CellVariantResult } from './cell-shift.ts';
+import { ratio } from './summary.ts';
+
+export interface CellScenarioSummary extends CellFigures {
+  scenario: string;
+  seed: number;
+  approve: CellVariantResult['approve'];
+  runs: CellVariantResult['runs'];
+  baselines: Record<string, CellFigures>;
+  /** Failed requests of the selfheal run per failed request of each baseline (lower is better). */
+  failedRequestRatio: Record<string, number | null>;
+}
+
+export function cellFiguresOf(result: CellVariantResult): CellFigures {
+  const { scenario: _s, variant: _v, seed: _seed, approve: _a, runs: _r, timeline: _t, ...figures } = result;
+  return figures;
+}
+
+export function summariseCells(
+  selfheal: CellVariantResult,
+  baselines: readonly CellVariantResult[],
+): CellScenarioSummary {
+  return {
+    scenario: selfheal.scenario,
+    seed: selfheal.seed,
+    approve: selfheal.approve,
+    ...cellFiguresOf(selfheal),
+    runs: selfheal.runs,
+    baselines: Object.fromEntries(baselines.map((b) => [b.variant, cellFiguresOf(b)])),
+    failedRequestRatio: Object.fromEntries(
+      baselines.map((b) => [b.variant, ratio(selfheal.failedRequests, b.failedRequests)]),
+    ),
+  };
+}

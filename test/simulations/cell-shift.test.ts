@@ -1,0 +1,70 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  runCellShift,
+  MANUAL_APPROVAL_SECONDS,
+  type CellVariantResult,
+} from '../../simulations/cell-shift.ts';
+import { FLEET_SLOWDOWN_INCIDENT, GREY_CELL_INCIDENT } from '../../simulations/cell-shift-incident.ts';
+
+const GREY = 'checkout-cell-3';
+
+describe('the cell-shift incident, simulated end to end', () => {
+  let selfheal: CellVariantResult;
+  let manual: CellVariantResult;
+  let none: CellVariantResult;
+
+  beforeAll(async () => {
+    selfheal = await runCellShift({ seed: 1, variant: 'selfheal', approve: 'auto' });
+    manual = await runCellShift({ seed: 1, variant: 'selfheal', approve: 'manual' });
+    none = await runCellShift({ seed: 1, variant: 'none' });
+  }, 120_000);
+
+  it('fails fewer requests than no remediation, by moving the grey cell traffic to its peers', () => {
+    expect(selfheal.failedRequests).toBeLessThan(none.failedRequests / 5);
+    expect(selfheal.healed).toBe(true);
+    expect(none.healed).toBe(false);
+    // While the cell was off its users' requests went to the four others: none failed on it.
+    const offMinutes = selfheal.timeline.filter((m) => m.cells.find((c) => c.cell === GREY)?.state === 'Off');
+    expect(offMinutes.length).toBeGreaterThan(20);
+    for (const minute of offMinutes) {
+      expect(minute.cells.find((c) => c.cell === GREY)).toMatchObject({
+        requests: 0,
+        faults: 0,
+        sharePercent: 0,
+      });
+      expect(minute.cells.filter((c) => c.state === 'On').map((c) => c.sharePercent)).toEqual([
+        25, 25, 25, 25,
+      ]);
+    }
+  });
+
+  it('turns the cell back on only after the fault has ended and the bake time has passed, and its traffic returns', () => {
+    const faultEnd = GREY_CELL_INCIDENT.faultEndMinute * 60;
+    expect(selfheal.shiftedBackAtSeconds).toBeGreaterThanOrEqual(faultEnd + GREY_CELL_INCIDENT.bakeSeconds);
+    expect(selfheal.trafficBack).toBe(true);
+    expect(selfheal.timeline.at(-1)?.cells.map((c) => c.sharePercent)).toEqual([20, 20, 20, 20, 20]);
+    expect(selfheal.actions.map((a) => a.what)).toEqual([
+      `routing control of ${GREY} On -> Off`,
+      `routing control of ${GREY} Off -> On`,
+    ]);
+    expect(selfheal.runs).toEqual([
+      expect.objectContaining({ status: 'SUCCEEDED', outcome: 'shifted-back' }),
+    ]);
+  });
+
+  it('shifts later, and fails more requests, when a person approves five minutes after being paged', () => {
+    expect(selfheal.timeToShiftSeconds).toBe(0);
+    expect(manual.timeToShiftSeconds).toBe(MANUAL_APPROVAL_SECONDS);
+    expect(manual.failedRequests).toBeGreaterThan(selfheal.failedRequests);
+    expect(manual.failedRequests).toBeLessThan(none.failedRequests);
+  });
+
+  it('takes no action when the whole fleet slows down together', async () => {
+    const slowdown = await runCellShift({ seed: 1, variant: 'selfheal', incident: FLEET_SLOWDOWN_INCIDENT });
+    expect(slowdown.detectedAtSeconds).toBeNull();
+    expect(slowdown.actions).toEqual([]);
+    expect(slowdown.runs).toEqual([]);
+    expect(slowdown.healed).toBe(true);
+    expect(slowdown.timeline.every((m) => m.cells.every((c) => c.state === 'On'))).toBe(true);
+  });
+});
