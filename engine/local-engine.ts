@@ -113,6 +113,8 @@ export class LocalEngine {
         sdkServices: { sns: portService('SNS', this.notifications), ...this.#options.sdkServices },
         tokens: this.tokens,
         startNested: (reference, input, options) => this.#startNested(reference, input, options),
+        startDetached: (reference, input, options) =>
+          this.describe(this.start(reference, input, options).executionArn),
       });
       if (typeof binding === 'string')
         throw new UnsupportedResourceError(name, stateName, state.Resource, binding);

@@ -14,6 +14,7 @@ import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
 import { MetricStore } from '../world/metric-store.ts';
 import { seededRandom } from '../world/random.ts';
 import type { CellIncident } from './cell-shift-incident.ts';
+import type { Routing } from '../detectors/routing/routes.ts';
 
 export interface CellShiftWorldOptions {
   dynamodb: DynamoDBClient;
@@ -21,6 +22,8 @@ export interface CellShiftWorldOptions {
   seed: number;
   /** Wraps the ports the runbook's tasks get (fault injection in tests). */
   wrap?: (ports: CellShiftPorts) => CellShiftPorts;
+  /** Dispatch's routing, for runs that go through dispatch. */
+  routing?: Routing;
 }
 
 export async function buildCellShiftWorld(options: CellShiftWorldOptions) {
@@ -47,6 +50,7 @@ export async function buildCellShiftWorld(options: CellShiftWorldOptions) {
       autoScaling: new SimulatedAutoScaling({ dynamodb, cloudwatch: metrics, now }),
       now,
       cells: options.wrap ? options.wrap(direct) : direct,
+      ...(options.routing ? { routing: options.routing } : {}),
     },
     dynamodb,
     seed: options.seed,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { incidentKindSchema, RESOURCE_TYPES, type IncidentKind } from '../../domain/incidents/incident.ts';
 import { parseOrThrow } from '../../domain/validation.ts';
 import { backpressurePolicySchema, backpressureRequestSchema } from '../../domain/backpressure/request.ts';
+import { cellShiftRequestSchema } from '../../domain/cells/shift/request.ts';
 
 const resourceFromAlarm = z.union([
   z.object({ type: z.enum(RESOURCE_TYPES), dimension: z.string().min(1) }).strict(),
@@ -54,6 +55,19 @@ const backpressureTargetSchema = z
     },
   );
 
+/**
+ * A fleet of cells the cell-traffic-shift runbook may shift traffic between: its cells' routing
+ * controls and capacities, and its safety, approval and recovery settings (defaults as the runbook's).
+ */
+const cellFleetSchema = z
+  .object({
+    cells: cellShiftRequestSchema.shape.fleet.shape.cells,
+    safety: cellShiftRequestSchema.shape.safety,
+    approval: cellShiftRequestSchema.shape.approval,
+    recovery: cellShiftRequestSchema.shape.recovery,
+  })
+  .strict();
+
 export const routingSchema = z
   .object({
     alarms: z.array(alarmRouteSchema),
@@ -61,6 +75,8 @@ export const routingSchema = z
     runbooks: z.partialRecord(incidentKindSchema, z.string().min(1)),
     /** X-Ray groups whose insights are incidents, and of which kind (the root-cause service is the cell). */
     insightGroups: z.record(z.string().min(1), incidentKindSchema).optional(),
+    /** The cell fleets selfheal may shift traffic in, by fleet name. */
+    fleets: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), cellFleetSchema).optional(),
     /** The event-source mappings selfheal may throttle, by mapping UUID. */
     mappings: z.record(z.string().min(1), backpressureTargetSchema).optional(),
   })
@@ -105,6 +121,8 @@ export const DEFAULT_ROUTING: Routing = {
     'hot-key': 'hot-shard',
     // Needs the mapping in `mappings`: its queue and downstream health are configuration.
     'queue-backpressure': 'sqs-backpressure',
+    // Needs the cell's fleet in `fleets`: its routing controls and capacities are configuration.
+    'cell-grey-failure': 'cell-traffic-shift',
   },
 };
 

@@ -1,7 +1,7 @@
 /**
  * What dispatch hands the runbook an incident is routed to, besides the guardrails' dry-run flag:
- * the resource, and for a queue the configuration an alarm cannot carry (the queue, the downstream
- * health to judge, the policy). An incident whose resource is not configured gets a reason
+ * the resource, and the configuration a signal cannot carry: for a queue its queue, the downstream
+ * health to judge and the policy; for a cell its fleet's routing controls and limits. An incident whose resource is not configured gets a reason
  * instead, and is recorded as unhandled: dispatch never starts a runbook it cannot describe.
  */
 import type { JsonObject } from '../../engine/json.ts';
@@ -34,7 +34,25 @@ export function runbookInputFor(incident: Incident, routing: Routing): RunbookIn
         },
       };
     }
-    case 'cell-grey-failure':
-      return { input: { cell: resource.name } };
+    case 'cell-grey-failure': {
+      const fleets = Object.entries(routing.fleets ?? {});
+      const found = fleets.find(([, fleet]) => fleet.cells.some((cell) => cell.name === resource.name));
+      if (resource.type !== 'cell' || !found) {
+        return {
+          reason: `${resourceKey(resource)} is in no configured fleet (routing.fleets names each fleet's cells and routing controls)`,
+        };
+      }
+      const [name, fleet] = found;
+      return {
+        input: {
+          cell: resource.name,
+          incidentId: incident.id,
+          fleet: { name, cells: fleet.cells.map((cell) => ({ ...cell })) },
+          safety: { ...fleet.safety },
+          approval: { ...fleet.approval },
+          recovery: { ...fleet.recovery },
+        },
+      };
+    }
   }
 }

@@ -18,6 +18,8 @@ export const LEDGER_DECISIONS = [
   'recorded',
   'succeeded',
   'failed',
+  /** Dispatch started a long runbook and left it running, under its own lock. */
+  'handed-over',
   /** The lease ran out and another run took the lock before this one released it. */
   'lock-lost',
 ] as const;
@@ -52,6 +54,7 @@ const STAGE: Record<LedgerDecision, number> = {
   recorded: 2,
   succeeded: 3,
   failed: 3,
+  'handed-over': 3,
   'lock-lost': 4,
 };
 

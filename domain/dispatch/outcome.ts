@@ -66,7 +66,7 @@ export function summariseOutcome(input: OutcomeInput, nowMs: number): DispatchOu
       resource,
       at: new Date(nowMs).toISOString(),
       incidentId: incident.id,
-      decision: failed ? 'failed' : 'succeeded',
+      decision: failed ? 'failed' : 'status' in run && run.status === 'RUNNING' ? 'handed-over' : 'succeeded',
       reason: summary,
       kind: incident.kind,
       runbook,

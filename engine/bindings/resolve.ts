@@ -10,7 +10,7 @@ import { isJsonObject, type JsonValue } from '../json.ts';
 import type { TaskTokens } from '../task-tokens.ts';
 import { callSdkAction, dynamoDbService, type SdkService } from './aws-sdk.ts';
 import { invokeLocalFunction, type LambdaFunctionTable } from './lambda-invoke.ts';
-import { startNestedExecution } from './start-execution.ts';
+import { startDetachedExecution, startNestedExecution } from './start-execution.ts';
 import { TaskError } from './task-error.ts';
 
 export interface InvocationContext {
@@ -34,6 +34,8 @@ export interface BindingSources {
   sdkServices: Record<string, SdkService>;
   tokens: TaskTokens;
   startNested(reference: string, input: JsonValue, options: StartOptions): Promise<ExecutionRecord>;
+  /** Starts an execution without waiting for it (`states:startExecution`, request-response). */
+  startDetached(reference: string, input: JsonValue, options: StartOptions): ExecutionRecord;
 }
 
 type Call = (parameters: JsonValue, context: InvocationContext) => Promise<JsonValue>;
@@ -92,6 +94,9 @@ export function bindTask(
   }
   if (service === 'states' && action === 'startExecution' && pattern === 'sync:2') {
     return binding('states', rest, '', startNestedExecution(sources.startNested), sources.tokens);
+  }
+  if (service === 'states' && action === 'startExecution' && pattern === '') {
+    return binding('states', rest, '', startDetachedExecution(sources.startDetached), sources.tokens);
   }
   return `the ${service}:${rest} integration is not bound in the local engine`;
 }

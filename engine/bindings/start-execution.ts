@@ -1,5 +1,5 @@
 /**
- * `arn:aws:states:::states:startExecution.sync:2`: a nested local execution. The parent waits for
+ * Starting a child execution. `arn:aws:states:::states:startExecution.sync:2`: a nested local execution. The parent waits for
  * it and gets the same output shape as in AWS (`Output` as JSON, not a string, for `:2`); a failed
  * child fails the task with `States.TaskFailed` and the child's description as the cause.
  */
@@ -9,19 +9,38 @@ import { TaskError } from './task-error.ts';
 import type { InvocationContext } from './resolve.ts';
 
 type StartNested = (reference: string, input: JsonValue, options: StartOptions) => Promise<ExecutionRecord>;
+type StartDetached = (reference: string, input: JsonValue, options: StartOptions) => ExecutionRecord;
+
+function childStart(parameters: JsonValue, context: InvocationContext) {
+  if (!isJsonObject(parameters) || typeof parameters.StateMachineArn !== 'string') {
+    throw new TaskError('States.Runtime', 'startExecution needs a StateMachineArn in Parameters');
+  }
+  // Input may be a JSON string or an object, as in AWS.
+  const raw = parameters.Input ?? {};
+  const input = typeof raw === 'string' ? (JSON.parse(raw) as JsonValue) : raw;
+  const options: StartOptions = {
+    ...(typeof parameters.Name === 'string' ? { name: parameters.Name } : {}),
+    parentExecutionArn: context.execution.executionArn,
+  };
+  return { stateMachineArn: parameters.StateMachineArn, input, options };
+}
+
+/**
+ * `arn:aws:states:::states:startExecution`: starts the child and answers at once, as StartExecution
+ * does (`ExecutionArn`, `StartDate`); the child runs on by itself.
+ */
+export function startDetachedExecution(startDetached: StartDetached) {
+  return async (parameters: JsonValue, context: InvocationContext): Promise<JsonValue> => {
+    const { stateMachineArn, input, options } = childStart(parameters, context);
+    const child = startDetached(stateMachineArn, input, options);
+    return { ExecutionArn: child.executionArn, StartDate: child.startDate.getTime() };
+  };
+}
 
 export function startNestedExecution(startNested: StartNested) {
   return async (parameters: JsonValue, context: InvocationContext): Promise<JsonValue> => {
-    if (!isJsonObject(parameters) || typeof parameters.StateMachineArn !== 'string') {
-      throw new TaskError('States.Runtime', 'startExecution needs a StateMachineArn in Parameters');
-    }
-    // Input may be a JSON string or an object, as in AWS.
-    const raw = parameters.Input ?? {};
-    const input = typeof raw === 'string' ? (JSON.parse(raw) as JsonValue) : raw;
-    const child = await startNested(parameters.StateMachineArn, input, {
-      ...(typeof parameters.Name === 'string' ? { name: parameters.Name } : {}),
-      parentExecutionArn: context.execution.executionArn,
-    });
+    const { stateMachineArn, input, options } = childStart(parameters, context);
+    const child = await startNested(stateMachineArn, input, options);
     const description: JsonValue = {
       ExecutionArn: child.executionArn,
       StateMachineArn: child.stateMachineArn,

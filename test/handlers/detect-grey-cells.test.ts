@@ -6,6 +6,7 @@ import { incidentEntries } from '../../domain/cells/publish.ts';
 import { incidentSchema } from '../../domain/incidents/incident.ts';
 import { normaliseSignal } from '../../detectors/signals/normalise.ts';
 import { DEFAULT_ROUTING } from '../../detectors/routing/routes.ts';
+import { CHECKOUT_FLEET } from '../detectors/signals/fixtures.ts';
 import { seededRandom } from '../../world/random.ts';
 import { createCellFleet, uniformCells, type FleetFault } from '../../world/cells/cell-fleet.ts';
 import { simulatedXRay } from '../../world/cells/xray.ts';
@@ -100,12 +101,12 @@ describe('the detect-grey-cells handler', () => {
       Resources: [],
       Time: new Date('2026-01-01T12:20:00.000Z'),
     });
-    const routing = { ...DEFAULT_ROUTING, runbooks: { 'cell-grey-failure': 'cell-evacuation' } };
+    const routing = { ...DEFAULT_ROUTING, ...(CHECKOUT_FLEET ? { fleets: CHECKOUT_FLEET } : {}) };
     const decisions = events.delivered.map(({ event }) => normaliseSignal(event, routing));
     expect(decisions).toMatchObject([
       {
         decision: 'start',
-        runbook: 'cell-evacuation',
+        runbook: 'cell-traffic-shift',
         incident: { kind: 'cell-grey-failure', resource: { type: 'cell', name: 'checkout-cell-2' } },
       },
     ]);

@@ -5,6 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CellShiftPorts } from '../../domain/cells/shift/ports.ts';
 import type { FleetFault } from '../../world/cells/cell-fleet.ts';
+import type { Routing } from '../../detectors/routing/routes.ts';
 import { GREY_CELL_INCIDENT } from '../../simulations/cell-shift-incident.ts';
 import { buildCellShiftWorld, cellShiftRequest } from '../../simulations/cell-shift-world.ts';
 
@@ -15,6 +16,7 @@ export interface CellFleetEngineOptions {
   faults: readonly FleetFault[];
   seed?: number;
   wrap?: (ports: CellShiftPorts) => CellShiftPorts;
+  routing?: Routing;
 }
 
 const INCIDENT = { ...GREY_CELL_INCIDENT, startMs: Date.UTC(2026, 0, 1, 12, 0, 0) };
@@ -25,6 +27,7 @@ export function cellFleetEngine(options: CellFleetEngineOptions) {
     incident: { ...INCIDENT, faults: [...options.faults] },
     seed: options.seed ?? 1,
     ...(options.wrap ? { wrap: options.wrap } : {}),
+    ...(options.routing ? { routing: options.routing } : {}),
   });
 }
 

@@ -1,6 +1,6 @@
 /** Shared by the signal normaliser's tests: the EventBridge fixtures, typed loosely enough to edit. */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_ROUTING, type Routing } from '../../../detectors/routing/routes.ts';
+import { DEFAULT_ROUTING, routingSchema, type Routing } from '../../../detectors/routing/routes.ts';
 
 /** A JSON object whose fields a test may read, replace or delete. */
 export type Json = Record<string, unknown>;
@@ -67,6 +67,21 @@ export const insightFixture = (name: 'xray-insight-active' | 'xray-insight-close
   fixture(name) as InsightJson;
 
 /** The defaults, plus X-Ray group `cells` routed as grey failures and runbooks for every kind. */
+/** The `checkout` fleet: five cells, each with its ARC routing control. */
+export const CHECKOUT_FLEET = routingSchema.parse({
+  alarms: [],
+  runbooks: {},
+  fleets: {
+    checkout: {
+      cells: [1, 2, 3, 4, 5].map((i) => ({
+        name: `checkout-cell-${i}`,
+        routingControlArn: `arn:aws:route53-recovery-control::123456789012:controlpanel/abc/routingcontrol/cell${i}`,
+        capacityRps: 250,
+      })),
+    },
+  },
+}).fleets;
+
 export const FULL_ROUTING: Routing = {
   ...DEFAULT_ROUTING,
   runbooks: {
@@ -75,6 +90,7 @@ export const FULL_ROUTING: Routing = {
     'queue-backpressure': 'queue-backpressure',
   },
   insightGroups: { cells: 'cell-grey-failure' },
+  ...(CHECKOUT_FLEET ? { fleets: CHECKOUT_FLEET } : {}),
 };
 
 /** Step Functions execution names: what an incident id must be to name the runbook's execution. */

@@ -406,13 +406,20 @@ describe('normaliseSignal on generated alarm events', () => {
 });
 
 describe('normaliseSignal on generated X-Ray insights', () => {
+  const FLEET_CELLS = Object.values(FULL_ROUTING.fleets ?? {}).flatMap((fleet) =>
+    fleet.cells.map((c) => c.name),
+  );
+
   const insight = fc.record({
     group: fc.oneof(
       fc.constantFrom('cells', 'payments', 'Default', 'constructor', 'toString', '__proto__'),
       fc.stringMatching(/^[A-Za-z0-9_.-]{1,32}$/),
     ),
     state: fc.constantFrom('ACTIVE', 'CLOSED'),
-    rootCause: fc.option(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,63}$/), { nil: undefined }),
+    rootCause: fc.option(
+      fc.oneof(fc.constantFrom(...FLEET_CELLS), fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,63}$/)),
+      { nil: undefined },
+    ),
     start: fc.date({
       min: new Date('2001-01-01T00:00:00Z'),
       max: new Date('2099-12-31T00:00:00Z'),
@@ -421,7 +428,7 @@ describe('normaliseSignal on generated X-Ray insights', () => {
     asIsoString: fc.boolean(),
   });
 
-  it('starts only for an ACTIVE insight of a routed group, on its root-cause cell', () => {
+  it('starts only for an ACTIVE insight of a routed group, on its root-cause cell, when a fleet has it', () => {
     fc.assert(
       fc.property(insight, ({ group, state, rootCause, start, asIsoString }) => {
         const raw = insightFixture('xray-insight-active');
@@ -434,7 +441,8 @@ describe('normaliseSignal on generated X-Ray insights', () => {
         const result = normaliseSignal(raw, FULL_ROUTING);
 
         const routed = group === 'cells' && rootCause !== undefined;
-        expect(result.decision).toBe(state === 'CLOSED' ? 'ignore' : routed ? 'start' : 'unhandled');
+        const inFleet = routed && FLEET_CELLS.includes(rootCause);
+        expect(result.decision).toBe(state === 'CLOSED' ? 'ignore' : inFleet ? 'start' : 'unhandled');
         expect(result.incident?.resource ?? null).toEqual(routed ? { type: 'cell', name: rootCause } : null);
         expect(result.signal.observedAt).toBe(start.toISOString());
         expect(result.signal.id).toMatch(EXECUTION_NAME);

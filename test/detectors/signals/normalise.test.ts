@@ -364,7 +364,11 @@ describe('normaliseSignal: X-Ray insights', () => {
   });
 
   it('leaves an insight of a routed group unhandled when no runbook handles grey failures', () => {
-    const routing: Routing = { ...DEFAULT_ROUTING, insightGroups: { cells: 'cell-grey-failure' } };
+    const routing: Routing = {
+      ...DEFAULT_ROUTING,
+      runbooks: { 'table-capacity': 'hot-shard' },
+      insightGroups: { cells: 'cell-grey-failure' },
+    };
 
     const result = normaliseSignal(insightFixture('xray-insight-active'), routing);
 
@@ -433,12 +437,28 @@ describe('normaliseSignal: the grey-failure detector’s incidents', () => {
     });
   });
 
-  it('leaves it unhandled under the default routing, which has no grey-failure runbook', () => {
+  it('leaves it unhandled under the default routing, which configures no fleet of cells', () => {
     const result = normaliseSignal(fixture('selfheal-grey-failure'), DEFAULT_ROUTING);
 
     expect(result.decision).toBe('unhandled');
     expect(result.incident).toEqual({ ...published, id: result.signal.id });
-    expect(result.reason).toBe('no runbook is configured for cell-grey-failure incidents');
+    expect(result.reason).toBe(
+      "cell/checkout-cell-2 is in no configured fleet (routing.fleets names each fleet's cells and routing controls)",
+    );
+  });
+
+  it('hands cell-traffic-shift the fleet of the cell, its routing controls and its limits', () => {
+    const result = expectStart(normaliseSignal(fixture('selfheal-grey-failure'), FULL_ROUTING));
+    expect(result.runbookInput).toMatchObject({
+      cell: 'checkout-cell-2',
+      incidentId: result.incident.id,
+      fleet: {
+        name: 'checkout',
+        cells: expect.arrayContaining([expect.objectContaining({ name: 'checkout-cell-2' })]),
+      },
+      approval: { required: true },
+      safety: { maxShareOffPercent: 34 },
+    });
   });
 
   it('rejects a published incident that is not an Incident', () => {

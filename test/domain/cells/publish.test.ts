@@ -8,6 +8,7 @@ import type { Incident } from '../../../domain/incidents/incident.ts';
 import { normaliseSignal } from '../../../detectors/signals/normalise.ts';
 import { DEFAULT_ROUTING, type Routing } from '../../../detectors/routing/routes.ts';
 import { simulatedEventBus } from '../../../world/cells/events.ts';
+import { CHECKOUT_FLEET } from '../../detectors/signals/fixtures.ts';
 
 const WINDOW_END = '2026-01-01T12:05:00.000Z';
 
@@ -206,6 +207,7 @@ describe('the contract with dispatch', () => {
   const routing: Routing = {
     ...DEFAULT_ROUTING,
     runbooks: { ...DEFAULT_ROUTING.runbooks, 'cell-grey-failure': 'cell-evacuation' },
+    ...(CHECKOUT_FLEET ? { fleets: CHECKOUT_FLEET } : {}),
   };
 
   it('delivers events that dispatch’s normaliser reads as the incident, and routes to the runbook', async () => {
