@@ -11,6 +11,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
+import { SFNClient } from '@aws-sdk/client-sfn';
 
 export interface EndpointConfig {
   region?: string;
@@ -72,6 +73,15 @@ export function createLambdaClient(config: EndpointConfig = {}): LambdaClient {
  */
 export function createSqsClient(config: EndpointConfig = {}): SQSClient {
   return new SQSClient(clientConfig(config, undefined));
+}
+
+/**
+ * Step Functions, for an operator's answer to a waiting runbook (`selfheal approve`/`reject`): only
+ * ever built for AWS (the local engine answers through `engine/local-sfn.ts`), so no endpoint
+ * override. The execution's ARN names its region; callers pass it, since that is where it runs.
+ */
+export function createSfnClient(config: EndpointConfig = {}): SFNClient {
+  return new SFNClient(clientConfig(config, undefined));
 }
 
 /**

@@ -7,6 +7,7 @@ import { simulateCommand } from './commands/simulate.ts';
 import { dispatchCommand } from './commands/dispatch.ts';
 import { ledgerCommand } from './commands/ledger.ts';
 import { switchCommand } from './commands/switch.ts';
+import { approveCommand, rejectCommand } from './commands/approve.ts';
 
 export interface Command {
   name: string;
@@ -15,7 +16,14 @@ export interface Command {
   run(args: string[]): Promise<ExitCode>;
 }
 
-const COMMANDS: readonly Command[] = [simulateCommand, dispatchCommand, ledgerCommand, switchCommand];
+const COMMANDS: readonly Command[] = [
+  simulateCommand,
+  dispatchCommand,
+  ledgerCommand,
+  switchCommand,
+  approveCommand,
+  rejectCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
