@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { DeleteTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { statesEntered } from '../../engine/history.ts';
 import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { queryLedger } from '../../domain/dispatch/ledger.ts';
 import { SimulatedServiceError } from '../../world/service-error.ts';
-import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
+import { dropDispatchTablesAfterEach, useLocalDynamoDb } from '../support/local-dynamodb.ts';
 import {
   cellFleetEngine,
   GREY_CELL,
@@ -15,13 +15,7 @@ import {
 const TABLES = DEFAULT_DISPATCH_TABLES;
 const dynamodb = useLocalDynamoDb();
 
-afterEach(async () => {
-  for (const name of [TABLES.control, TABLES.ledger]) {
-    await dynamodb()
-      .send(new DeleteTableCommand({ TableName: name }))
-      .catch(() => undefined);
-  }
-});
+dropDispatchTablesAfterEach(dynamodb);
 
 /** checkout-cell-3 fails grey (20 % faults, 3x slower) from minute 1 to minute 15. */
 const GREY_FAULT = {

@@ -1,5 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../engine/virtual-clock.ts';
 import { startRunbookEngine } from '../../engine/runbooks.ts';
 import { statesEntered } from '../../engine/history.ts';
@@ -15,7 +14,7 @@ import { SimulatedAutoScaling } from '../../world/dynamodb/auto-scaling.ts';
 import { MetricStore } from '../../world/metric-store.ts';
 import { seededRandom } from '../../world/random.ts';
 import { QueueWorld } from '../../world/sqs/queue-world.ts';
-import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
+import { dropDispatchTablesAfterEach, useLocalDynamoDb } from '../support/local-dynamodb.ts';
 
 const UUID = '6c1d8a4e-3b2f-4e7a-9c51-0d2e7f4a8b13';
 const OTHER_UUID = '00000000-0000-4000-8000-000000000000';
@@ -28,13 +27,7 @@ beforeEach(async () => {
   await createDispatchTables(dynamodb(), TABLES);
 });
 
-afterEach(async () => {
-  for (const name of [TABLES.control, TABLES.ledger]) {
-    await dynamodb()
-      .send(new DeleteTableCommand({ TableName: name }))
-      .catch(() => undefined);
-  }
-});
+dropDispatchTablesAfterEach(dynamodb);
 
 /** The routing an operator writes: the downstream alarm names the mapping; the mapping its queue. */
 function routing(

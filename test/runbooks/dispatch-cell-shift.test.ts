@@ -1,5 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { statesEntered } from '../../engine/history.ts';
 import type { JsonValue } from '../../engine/json.ts';
 import { detectGreyCells } from '../../domain/cells/detect.ts';
@@ -15,19 +14,13 @@ import {
   DEFAULT_CONTROL_PANEL_ID,
   routingControlArn,
 } from '../../world/cells/routing-controls.ts';
-import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
+import { dropDispatchTablesAfterEach, useLocalDynamoDb } from '../support/local-dynamodb.ts';
 import { cellFleetEngine, GREY_CELL } from '../support/cell-fleet-engine.ts';
 
 const TABLES = DEFAULT_DISPATCH_TABLES;
 const dynamodb = useLocalDynamoDb();
 
-afterEach(async () => {
-  for (const name of [TABLES.control, TABLES.ledger]) {
-    await dynamodb()
-      .send(new DeleteTableCommand({ TableName: name }))
-      .catch(() => undefined);
-  }
-});
+dropDispatchTablesAfterEach(dynamodb);
 
 describe('dispatch of a grey-cell incident', () => {
   it('starts cell-traffic-shift with the fleet from the routing, hands it over, and the shift runs to its end', async () => {

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { startLocalDynamoDb, type LocalDynamoDbOptions } from '../../engine/dynalite.ts';
 import { createDynamoDbClient, localEndpointConfig } from '../../adapters/aws-clients.ts';
+import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 
 export interface LocalDynamoDbClients {
   /** Clients to the one dynalite, each with its own middleware stack. */
@@ -136,5 +137,16 @@ export function useProvisionedTable(client: () => DynamoDBClient, name: string, 
 
   afterEach(async () => {
     await client().send(new DeleteTableCommand({ TableName: name }));
+  });
+}
+
+/** Deletes dispatch's control and ledger tables after each test (whoever created them). */
+export function dropDispatchTablesAfterEach(client: () => DynamoDBClient): void {
+  afterEach(async () => {
+    for (const name of [DEFAULT_DISPATCH_TABLES.control, DEFAULT_DISPATCH_TABLES.ledger]) {
+      await client()
+        .send(new DeleteTableCommand({ TableName: name }))
+        .catch(() => undefined);
+    }
   });
 }

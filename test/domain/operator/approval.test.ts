@@ -1,5 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { LocalEngine } from '../../../engine/local-engine.ts';
 import { localStepFunctions } from '../../../engine/local-sfn.ts';
 import { statesEntered } from '../../../engine/history.ts';
@@ -14,8 +13,7 @@ import {
   NothingWaitsError,
   reject,
 } from '../../../domain/operator/approval.ts';
-import { DEFAULT_DISPATCH_TABLES } from '../../../domain/dispatch/tables.ts';
-import { useLocalDynamoDb } from '../../support/local-dynamodb.ts';
+import { dropDispatchTablesAfterEach, useLocalDynamoDb } from '../../support/local-dynamodb.ts';
 import { cellFleetEngine, GREY_CELL, shiftRequest } from '../../support/cell-fleet-engine.ts';
 
 const ASK = 'Ask an operator to approve the shift';
@@ -273,13 +271,7 @@ describe('the local Step Functions port', () => {
 describe('the cell-traffic-shift runbook, answered through the port', () => {
   const dynamodb = useLocalDynamoDb();
 
-  afterEach(async () => {
-    for (const name of [DEFAULT_DISPATCH_TABLES.control, DEFAULT_DISPATCH_TABLES.ledger]) {
-      await dynamodb()
-        .send(new DeleteTableCommand({ TableName: name }))
-        .catch(() => undefined);
-    }
-  });
+  dropDispatchTablesAfterEach(dynamodb);
 
   async function shiftWorld() {
     const world = await cellFleetEngine({
