@@ -11,6 +11,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { SFNClient } from '@aws-sdk/client-sfn';
 
 export interface EndpointConfig {
@@ -97,6 +98,17 @@ export function createRecoveryClusterClient(endpoint: string, region: string): R
     maxAttempts: 1,
     requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
   });
+}
+
+/**
+ * Route 53's control plane, for the weighted-records routing adapter
+ * (`adapters/route53-weighted-records.ts`) that fleets without ARC use. Route 53 is a global
+ * service: whatever the region, the SDK sends its calls to the one global endpoint. No local
+ * server (the simulated fleet implements RoutingControlPort itself), so no endpoint override. The
+ * SDK's own retries back off on Route 53's Throttling and PriorRequestNotComplete.
+ */
+export function createRoute53Client(config: EndpointConfig = {}): Route53Client {
+  return new Route53Client(clientConfig(config, undefined));
 }
 
 /** Local servers: a fixed region and static credentials, so nothing reaches for AWS config. */

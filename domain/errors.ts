@@ -82,7 +82,13 @@ const THROTTLING = new Set([
 ]);
 const TRANSIENT = new Set(['InternalServerError', 'InternalFailure', 'ServiceUnavailable', 'TimeoutError']);
 // SQS names a missing queue QueueDoesNotExist.
-const NOT_FOUND = new Set(['ResourceNotFoundException', 'ObjectNotFoundException', 'QueueDoesNotExist']);
+const NOT_FOUND = new Set([
+  'ResourceNotFoundException',
+  'ObjectNotFoundException',
+  'QueueDoesNotExist',
+  // Route 53's.
+  'NoSuchHostedZone',
+]);
 
 /**
  * Maps an AWS SDK error to a named selfheal error. `what` says which call failed, so the message
@@ -96,10 +102,15 @@ export function classifyAwsError(error: unknown, what: string): SelfHealError {
   if (THROTTLING.has(name)) return new AwsThrottledError(message, { cause: error });
   if (NOT_FOUND.has(name)) return new ResourceNotFoundError(message, { cause: error });
   // Route 53 ARC answers ConflictException "try again" while another update is being applied.
-  if (name === 'ResourceInUseException' || name === 'ConflictException') {
+  // Route 53 answers PriorRequestNotComplete while an earlier change to the zone is being applied.
+  if (
+    name === 'ResourceInUseException' ||
+    name === 'ConflictException' ||
+    name === 'PriorRequestNotComplete'
+  ) {
     return new ResourceBusyError(message, { cause: error });
   }
-  if (name === 'LimitExceededException' || name === 'ServiceLimitExceededException') {
+  if (['LimitExceededException', 'ServiceLimitExceededException', 'InvalidChangeBatch'].includes(name)) {
     return new ChangeRejectedError(message, { cause: error });
   }
   if (TRANSIENT.has(name) || fault.$fault === 'server' || isNetworkError(error)) {

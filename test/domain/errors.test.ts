@@ -93,6 +93,16 @@ describe('classifyAwsError', () => {
     expect(error.retryable).toBe(false);
   });
 
+  it.each([
+    ['PriorRequestNotComplete', ResourceBusyError, true],
+    ['InvalidChangeBatch', ChangeRejectedError, false],
+    ['NoSuchHostedZone', ResourceNotFoundError, false],
+  ] as const)('maps Route 53 %s to %o', (name, type, retryable) => {
+    const error = classifyAwsError(awsError(name, 'Route 53 says no'), WHAT);
+    expect(error).toBeInstanceOf(type);
+    expect(error.retryable).toBe(retryable);
+  });
+
   it('maps LimitExceededException to ChangeRejectedError, which retrying will not fix', () => {
     const error = classifyAwsError(
       awsError(

@@ -76,8 +76,13 @@ export interface SafetyAssessment extends SafetyVerdict {
   lock: { now: string; leaseExpiresAt: string; expiresAtEpoch: string };
 }
 
-/** Longer than a run can take: approval, verification and the longest bake the request allows. */
-const LOCK_LEASE_SECONDS = 6 * 3600;
+/**
+ * Longer than this run can take: the approval's 30 minutes, two verifications of five minutes,
+ * every recovery check the request allows, and an hour to spare.
+ */
+export function lockLeaseSeconds(request: Pick<CellShiftRequest, 'recovery'>): number {
+  return 1800 + 2 * 5 * 60 + request.recovery.maxChecks * request.recovery.checkSeconds + 3600;
+}
 
 export async function assessSafety(
   ports: CellShiftPorts,
@@ -95,7 +100,7 @@ export async function assessSafety(
   const verdict = checkSafety(request, loads);
   const cellRps = loads.find((l) => l.cell === request.cell)?.rps ?? 0;
   const nowMs = ports.now();
-  const leaseEndMs = nowMs + LOCK_LEASE_SECONDS * 1000;
+  const leaseEndMs = nowMs + lockLeaseSeconds(request) * 1000;
   return {
     ...verdict,
     reason: verdict.refusals.join('; '),
@@ -132,12 +137,17 @@ export interface Verification {
   checks: number;
 }
 
-/** The share of its traffic a drained cell may still get (its canary, DNS caches running out). */
+/** The share of its traffic a drained cell may still get (DNS caches running out)… */
 const DRAINED_SHARE = 0.1;
+/** …or this many requests a second, whichever is more: its canaries, which a quiet cell's tenth would not cover. */
+const DRAINED_FLOOR_RPS = 2;
+/** The share of its traffic a cell turned back on must have again. */
+const RETURNED_SHARE = 0.5;
 
 /**
- * Reads the control back, and for a shift Off, whether the cell's traffic has left (at most a
- * tenth of what it served before). Fails once `maxChecks` checks found it not so.
+ * Reads the control back, and whether the cell's traffic followed: Off, at most a tenth of what it
+ * served before (or its canaries' trickle); On, at least half of it again. Fails once `maxChecks`
+ * checks found it not so.
  */
 export async function verifyShift(
   ports: CellShiftPorts,
@@ -152,9 +162,12 @@ export async function verifyShift(
     1,
   );
   const rpsNow = round((reading?.requests ?? 0) / 60, 1);
-  const drained = expected === 'On' || rpsNow <= before.cellRps * DRAINED_SHARE;
+  const followed =
+    expected === 'Off'
+      ? rpsNow <= Math.max(before.cellRps * DRAINED_SHARE, DRAINED_FLOOR_RPS)
+      : rpsNow >= before.cellRps * RETURNED_SHARE;
   const checks = before.checks + 1;
-  const verified = state === expected && drained;
+  const verified = state === expected && followed;
   if (!verified && checks >= before.maxChecks) {
     throw new ShiftNotEffectiveError(
       `${request.cell}: routing control reads ${state} (asked ${expected}) and the cell serves ${rpsNow} requests a second (${before.cellRps} before) after ${checks} checks`,
