@@ -76,6 +76,14 @@ describe('the cell-traffic-shift runbook', () => {
     expect(world.fleet.trafficMinute(10).cells.find((c) => c.cell === GREY_CELL)?.requests).toBe(0);
     expect(world.routing.stateOf(GREY_CELL)).toBe('On');
     expect(await lockItem()).toBeUndefined();
+    // One message asked for approval, one said the cell is back.
+    expect(world.engine.notifications.messages.map((m) => m.Subject)).toEqual([
+      'selfheal: approve shifting traffic off a grey cell?',
+      "selfheal: a grey cell's traffic is back",
+    ]);
+    expect(world.engine.notifications.messages[1]?.Message).toMatch(
+      /^Cell checkout-cell-3 of fleet checkout failed grey \(.*\)\. selfheal turned its routing control off at 2026-01-01T12:06:00\.000Z, .* back on at 2026-01-01T12:2\d:00\.000Z after the cell had looked healthy for 300 s\.$/,
+    );
     // The routing before the change is in the ledger.
     const records = await ledger();
     expect(records.map((r) => r.decision)).toEqual(['recorded']);
