@@ -122,6 +122,34 @@ describe('the cell-traffic-shift runbook', () => {
     expect(await lockItem()).toBeUndefined();
   });
 
+  it('checks the safety rules again after the approval, on the fleet as it is then', async () => {
+    const world = await setUp();
+    // While the operator decides, someone turns another cell off by hand; then approves.
+    world.engine.onTaskToken(({ token }) => {
+      void world.routing
+        .updateRoutingControlStates({
+          UpdateRoutingControlStateEntries: [
+            {
+              RoutingControlArn: world.routing.routingControlArn('checkout-cell-1'),
+              RoutingControlState: 'Off',
+            },
+          ],
+        })
+        .then(() => world.engine.tokens.succeed(token, { approved: true, by: 'alice' }));
+    });
+
+    const run = await world.engine.run(
+      'cell-traffic-shift',
+      shiftRequest(world.routing, { safety: { maxShareOffPercent: 30 } }),
+    );
+
+    expect(run).toMatchObject({ status: 'FAILED', error: 'ShiftRefusedError' });
+    expect(run.cause).toContain('would leave 2 of 5 cells off (40 %)');
+    expect(statesEntered(run.history)).toContain('Check the safety rules again');
+    expect(world.routing.stateOf(GREY_CELL)).toBe('On');
+    expect(await lockItem()).toBeUndefined();
+  });
+
   it('shifts without asking when the fleet does not require approval', async () => {
     const world = await setUp();
     const run = await world.engine.run(
@@ -227,19 +255,20 @@ describe('the cell-traffic-shift runbook', () => {
     expect(world.routing.changes).toEqual([]);
   });
 
-  it('puts the routing back and records it in the ledger when a step fails after the change', async () => {
-    let reads = 0;
+  it('puts the routing back and records it in the ledger when the change fails part way', async () => {
+    let updates = 0;
     const world = await setUp({
       wrap: (ports) => ({
         ...ports,
         routing: {
-          updateRoutingControlStates: (input) => ports.routing.updateRoutingControlStates(input),
-          // The read-back after the shift fails: access was revoked mid-run.
-          getRoutingControlState: async (input) => {
-            reads += 1;
-            if (reads === 6)
+          getRoutingControlState: (input) => ports.routing.getRoutingControlState(input),
+          // The update lands, but its answer never comes back: access was revoked as it was sent.
+          updateRoutingControlStates: async (input) => {
+            updates += 1;
+            const answer = await ports.routing.updateRoutingControlStates(input);
+            if (updates === 1)
               throw new SimulatedServiceError('AccessDeniedException', 'not authorised', 'client');
-            return ports.routing.getRoutingControlState(input);
+            return answer;
           },
         },
       }),
@@ -259,6 +288,38 @@ describe('the cell-traffic-shift runbook', () => {
     expect(records[1]?.reason).toMatch(
       /^the shift failed: UnexpectedAwsError: .*routing: checkout-cell-1 On, .* checkout-cell-3 On/,
     );
+    expect(await lockItem()).toBeUndefined();
+  });
+
+  it('keeps the cell off and hands over to a person when checking it fails while it is drained', async () => {
+    let reads = 0;
+    const world = await setUp({
+      wrap: (ports) => ({
+        ...ports,
+        routing: {
+          updateRoutingControlStates: (input) => ports.routing.updateRoutingControlStates(input),
+          // Reading the control back after the shift fails: off is the safe state, so it stays off.
+          getRoutingControlState: async (input) => {
+            reads += 1;
+            if (reads === 6)
+              throw new SimulatedServiceError('AccessDeniedException', 'not authorised', 'client');
+            return ports.routing.getRoutingControlState(input);
+          },
+        },
+      }),
+    });
+
+    const run = await world.engine.run(
+      'cell-traffic-shift',
+      shiftRequest(world.routing, { approval: { required: false } }),
+    );
+
+    expect(run).toMatchObject({ status: 'FAILED', error: 'UnexpectedAwsError' });
+    expect(world.routing.changes.map((c) => c.to)).toEqual(['Off']);
+    expect(world.engine.notifications.messages.at(-1)?.Subject).toBe(
+      'selfheal: a drained cell stays off (a check failed)',
+    );
+    expect(await lockItem()).toBeUndefined();
   });
 
   it('reports the plan in a dry run and changes nothing', async () => {

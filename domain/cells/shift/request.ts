@@ -89,6 +89,14 @@ export const cellShiftRequestSchema = z
         message: `${request.cell} is not a cell of fleet ${request.fleet.name}`,
       });
     }
+    const { recovery } = request;
+    if (recovery.maxChecks * recovery.checkSeconds < recovery.bakeSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recovery', 'maxChecks'],
+        message: `maxChecks x checkSeconds (${recovery.maxChecks * recovery.checkSeconds} s) must cover bakeSeconds (${recovery.bakeSeconds} s), or the cell could never bake`,
+      });
+    }
     if (request.safety.minCellsOn >= request.fleet.cells.length) {
       ctx.addIssue({
         code: 'custom',

@@ -135,6 +135,11 @@ describe('the cell shift request', () => {
     ],
     ['a fleet of two', { fleet: { name: 'checkout', cells: cells.slice(0, 2) } }, 'at least 3 cells'],
     ['minCellsOn as large as the fleet', { safety: { minCellsOn: 3 } }, 'safety.minCellsOn'],
+    [
+      'checks that can never cover the bake',
+      { recovery: { bakeSeconds: 7200 } },
+      'recovery.maxChecks: maxChecks x checkSeconds (3600 s) must cover bakeSeconds (7200 s)',
+    ],
   ])('refuses %s, naming the field', (_what, change, issue) => {
     const attempt = () =>
       parseCellShiftRequest({ cell: 'checkout-cell-1', fleet: { name: 'checkout', cells }, ...change });
