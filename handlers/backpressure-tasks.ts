@@ -18,7 +18,7 @@ import {
 } from '../domain/backpressure/runbook.ts';
 import type { BackpressurePorts } from '../domain/backpressure/ports.ts';
 import { productionBackpressurePorts } from './shared/backpressure-ports.ts';
-import { taskHandler } from './shared/task-handler.ts';
+import { taskModule } from './shared/task-handler.ts';
 
 type Ports = () => BackpressurePorts;
 
@@ -61,10 +61,7 @@ export const buildBackpressureLedgerItem = (ports: Ports) => async (input: unkno
   return { item: originalLedgerItem(request, original, new Date(ports().now()), executionName) };
 };
 
-const make =
-  (name: string, task: (ports: Ports) => (input: unknown) => Promise<unknown>) =>
-  (ports: Ports = productionBackpressurePorts) =>
-    taskHandler(name, task(ports));
+const make = taskModule<Ports>(productionBackpressurePorts);
 
 export const makeInspectHandler = make('inspect-backpressure', inspectBackpressure);
 export const makeApplyHandler = make('apply-backpressure', applyBackpressure);

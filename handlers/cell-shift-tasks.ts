@@ -16,7 +16,7 @@ import {
 } from '../domain/cells/shift/runbook.ts';
 import type { CellShiftPorts } from '../domain/cells/shift/ports.ts';
 import { productionCellShiftPorts } from './shared/cell-shift-ports.ts';
-import { taskHandler } from './shared/task-handler.ts';
+import { taskModule } from './shared/task-handler.ts';
 
 type Ports = () => CellShiftPorts;
 
@@ -92,10 +92,7 @@ export const recordRouting = (ports: Ports) => async (input: unknown) => {
   };
 };
 
-const make =
-  (name: string, task: (ports: Ports) => (input: unknown) => Promise<unknown>) =>
-  (ports: Ports = productionCellShiftPorts) =>
-    taskHandler(name, task(ports));
+const make = taskModule<Ports>(productionCellShiftPorts);
 
 export const makeConfirmHandler = make('confirm-grey-cell', confirmGreyCell);
 export const makeSafetyHandler = make('check-shift-safety', checkShiftSafety);

@@ -15,7 +15,7 @@ import { readKeys, shardMapEntrySchema } from '../domain/reshuffle/shard-map.ts'
 import { ShardMapStateError } from '../domain/reshuffle/errors.ts';
 import { PARTITION_WRITE_LIMIT } from '../domain/reshuffle/request.ts';
 import { productionReshufflePorts, type ReshufflePorts } from './shared/reshuffle-ports.ts';
-import { taskHandler } from './shared/task-handler.ts';
+import { taskModule } from './shared/task-handler.ts';
 
 type Ports = () => ReshufflePorts;
 
@@ -134,10 +134,7 @@ export const checkKeyCool = (ports: Ports) => async (input: unknown) => {
   return { request, entry, requestsPerSecond, measured, cool: measured && requestsPerSecond <= limit };
 };
 
-const make =
-  (name: string, task: (ports: Ports) => (input: unknown) => Promise<unknown>) =>
-  (ports: Ports = productionReshufflePorts) =>
-    taskHandler(name, task(ports));
+const make = taskModule<Ports>(productionReshufflePorts);
 
 export const makePlanHandler = make('plan-key-reshuffle', planKeyReshuffle);
 export const makeSnapshotHandler = make('snapshot-key', snapshotKey);

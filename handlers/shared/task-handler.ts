@@ -31,3 +31,13 @@ export function taskHandler<Result>(taskName: string, task: Task<Result>) {
     .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
     .use(reportFailures(taskName));
 }
+
+/**
+ * For a module of tasks that share one kind of ports: `make(name, task)` gives the task's handler
+ * factory, which takes the ports (the production ones, built on first use, unless given).
+ */
+export function taskModule<Ports>(production: Ports) {
+  return (name: string, task: (ports: Ports) => (input: unknown) => Promise<unknown>) =>
+    (ports: Ports = production) =>
+      taskHandler(name, task(ports));
+}
