@@ -62,6 +62,7 @@ const backpressureTargetSchema = z
 const cellFleetSchema = z
   .object({
     cells: cellShiftRequestSchema.shape.fleet.shape.cells,
+    tracedShare: cellShiftRequestSchema.shape.fleet.shape.tracedShare,
     safety: cellShiftRequestSchema.shape.safety,
     approval: cellShiftRequestSchema.shape.approval,
     recovery: cellShiftRequestSchema.shape.recovery,

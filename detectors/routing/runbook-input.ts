@@ -47,7 +47,7 @@ export function runbookInputFor(incident: Incident, routing: Routing): RunbookIn
         input: {
           cell: resource.name,
           incidentId: incident.id,
-          fleet: { name, cells: fleet.cells.map((cell) => ({ ...cell })) },
+          fleet: { name, tracedShare: fleet.tracedShare, cells: fleet.cells.map((cell) => ({ ...cell })) },
           safety: { ...fleet.safety },
           approval: { ...fleet.approval },
           recovery: { ...fleet.recovery },

@@ -319,6 +319,8 @@ const FILLED_REQUEST = {
   dryRun: false,
   fleet: {
     name: 'checkout',
+    // X-Ray traces every request of the cells unless told otherwise.
+    tracedShare: 1,
     cells: CELLS.map((name) => ({ name, routingControlArn: arnOf(name), capacityRps: 250 })),
   },
   evidence: {
@@ -768,7 +770,10 @@ describe('check-shift-safety (Check the safety rules)', () => {
 
     const error = await failure(
       'safety',
-      checkSafety(world, { ...input, request: { ...input.request, fleet: { name: 'checkout', cells } } }),
+      checkSafety(world, {
+        ...input,
+        request: { ...input.request, fleet: { name: 'checkout', tracedShare: 1, cells } },
+      }),
       { errorType: 'ResourceNotFoundError', retried: false, caughtBy: 'Shift failed before any change' },
     );
 

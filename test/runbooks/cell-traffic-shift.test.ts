@@ -228,6 +228,19 @@ describe('the cell-traffic-shift runbook', () => {
       expect(world.routing.changes).toEqual([]);
     });
 
+    it('receivers without headroom once X-Ray counts are scaled by the share the sampling rule traces', async () => {
+      // Half the requests traced: each cell really serves about 202 a second, not the 101 X-Ray counts.
+      const world = await setUp();
+      const request = shiftRequest(world.routing, { approval: { required: false } });
+      const run = await world.engine.run('cell-traffic-shift', {
+        ...request,
+        fleet: { ...request.fleet, tracedShare: 0.5 },
+      });
+      expect(run).toMatchObject({ status: 'FAILED', error: 'ShiftRefusedError' });
+      expect(run.cause).toMatch(/checkout-cell-1 would run at 10\d\.\d % of its capacity/);
+      expect(world.routing.changes).toEqual([]);
+    });
+
     it('another shift in progress on the fleet', async () => {
       const run = await refused({}, async () => {
         await dynamodb().send(

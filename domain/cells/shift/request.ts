@@ -32,6 +32,12 @@ export const cellShiftRequestSchema = z
     dryRun: z.boolean().default(false),
     fleet: z
       .object({
+        /**
+         * The share of the cells' requests X-Ray traces: 1 with a sampling rule that traces them
+         * all; otherwise the fixed rate of a rule with no reservoir (a reservoir makes the share
+         * depend on the load, and the traffic figures the safety rules read would be wrong).
+         */
+        tracedShare: z.number().gt(0).max(1).default(1),
         /** Names the fleet's shift lock: one shift at a time per fleet. */
         name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a fleet name is 1-64 letters, digits and ._-'),
         cells: z

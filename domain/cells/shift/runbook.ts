@@ -34,6 +34,15 @@ async function readFleet(
   return readings;
 }
 
+/**
+ * Requests a second a cell served, from the requests X-Ray traced over `minutes`: X-Ray counts
+ * only sampled requests, so the count is divided by the share the cells' sampling rule traces
+ * (`fleet.tracedShare`), which capacities and the drained floor are compared in.
+ */
+function realRps(request: CellShiftRequest, traced: number, minutes: number): number {
+  return traced / request.fleet.tracedShare / (minutes * 60);
+}
+
 export interface Confirmation {
   confirmed: boolean;
   verdict: FleetVerdict;
@@ -94,7 +103,7 @@ export async function assessSafety(
   const loads = request.fleet.cells.map((cell, i) => ({
     cell: cell.name,
     state: routing[cell.name] ?? 'On',
-    rps: (readings[i]?.requests ?? 0) / (minutes * 60),
+    rps: realRps(request, readings[i]?.requests ?? 0, minutes),
     capacityRps: cell.capacityRps,
   }));
   const verdict = checkSafety(request, loads);
@@ -161,7 +170,7 @@ export async function verifyShift(
     { ...request, fleet: { ...request.fleet, cells: [cellOf(request)] } },
     1,
   );
-  const rpsNow = round((reading?.requests ?? 0) / 60, 1);
+  const rpsNow = round(realRps(request, reading?.requests ?? 0, 1), 1);
   const followed =
     expected === 'Off'
       ? rpsNow <= Math.max(before.cellRps * DRAINED_SHARE, DRAINED_FLOOR_RPS)
