@@ -6,7 +6,8 @@
  * payment calls a second, a fifth of what the service serves healthily at 200 ms, so the consumer
  * runs about 4 invocations at once; the mapping allows 100 (room for catching up). The queue keeps
  * messages for an hour (orders older than that are no longer worth taking) and sends a message to
- * its DLQ on its sixth receive. The consumer's timeout is 3 s, the queue's visibility timeout 30 s.
+ * its DLQ on its sixth receive. The consumer's timeout is 10 s, the queue's visibility timeout 60 s
+ * (AWS advises at least six times the function timeout).
  */
 import type { ArrivalSpec, CircuitBreakerSpec, QueueWorldOptions } from '../world/sqs/queue-world.ts';
 import type { BackpressureRequest } from '../domain/backpressure/request.ts';
@@ -54,7 +55,7 @@ export const SQS_BACKPRESSURE_INCIDENT: QueueIncident = {
     floor: 2,
     increaseStep: 10,
     probeSeconds: 60,
-    maxProbes: 45,
+    maxProbes: 36,
     settleSeconds: 5,
   },
 };

@@ -31,6 +31,8 @@ const alarmRouteSchema = z
 const DEFAULT_POLICY = backpressurePolicySchema.parse({});
 /** A backpressure run's probing fits in dispatch's 50-minute wait, with time to settle and restore. */
 const MAX_PROBING_SECONDS = 2700;
+/** Time kept for restoring the original (its retries) and the run's own tasks. */
+const RESTORE_MARGIN_SECONDS = 300;
 
 /**
  * What the SQS-backpressure runbook needs besides the mapping: its queue, the downstream's health
@@ -44,16 +46,15 @@ const backpressureTargetSchema = z
     policy: backpressurePolicySchema.partial().optional(),
   })
   .strict()
-  .refine(
-    ({ policy }) =>
-      (policy?.maxProbes ?? DEFAULT_POLICY.maxProbes) *
-        (policy?.probeSeconds ?? DEFAULT_POLICY.probeSeconds) <=
-      MAX_PROBING_SECONDS,
-    {
-      message: `maxProbes x probeSeconds must be at most ${MAX_PROBING_SECONDS} s: dispatch waits 50 minutes for a run, inside the lock's one-hour lease`,
-      path: ['policy'],
-    },
-  );
+  .refine(({ policy }) => probingSeconds({ ...DEFAULT_POLICY, ...policy }) <= MAX_PROBING_SECONDS, {
+    message: `maxProbes x (probeSeconds + settleSeconds) + ${RESTORE_MARGIN_SECONDS} s to restore must be at most ${MAX_PROBING_SECONDS} s: dispatch waits 50 minutes for a run, inside the lock's one-hour lease`,
+    path: ['policy'],
+  });
+
+/** A run's probing at the least: each probe waits, and each change settles for one poll at least. */
+function probingSeconds(policy: typeof DEFAULT_POLICY): number {
+  return policy.maxProbes * (policy.probeSeconds + policy.settleSeconds) + RESTORE_MARGIN_SECONDS;
+}
 
 /**
  * A fleet of cells the cell-traffic-shift runbook may shift traffic between: its cells' routing
@@ -79,7 +80,7 @@ export const routingSchema = z
     /** The cell fleets selfheal may shift traffic in, by fleet name. */
     fleets: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), cellFleetSchema).optional(),
     /** The event-source mappings selfheal may throttle, by mapping UUID. */
-    mappings: z.record(z.string().min(1), backpressureTargetSchema).optional(),
+    mappings: z.record(backpressureRequestSchema.shape.mappingId, backpressureTargetSchema).optional(),
   })
   .strict();
 

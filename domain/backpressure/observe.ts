@@ -116,8 +116,9 @@ export async function latestValue(
 ): Promise<number | null> {
   try {
     const { MetricDataResults = [] } = await cloudwatch.getMetricData({
-      StartTime: new Date(nowMs - lookbackSeconds * 1000),
-      EndTime: new Date(nowMs),
+      // Whole minutes only: a minute still in progress reads low (a partial Maximum or count).
+      StartTime: new Date(wholeMinute(nowMs) - lookbackSeconds * 1000),
+      EndTime: new Date(wholeMinute(nowMs)),
       ScanBy: 'TimestampDescending',
       MetricDataQueries: [
         {
@@ -191,4 +192,8 @@ export async function readGuard(
       request.policy.retentionGuardPercent,
     ),
   };
+}
+
+function wholeMinute(ms: number): number {
+  return Math.floor(ms / 60_000) * 60_000;
 }

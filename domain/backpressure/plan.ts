@@ -112,7 +112,8 @@ export interface Decision {
 
 export function decide(input: DecisionInput): Decision {
   const { current, original, health, guard, notified, probes, policy } = input;
-  if (probes >= policy.maxProbes) {
+  const outOfProbes = probes >= policy.maxProbes;
+  if (!health.healthy && outOfProbes) {
     return { decision: 'give-up', target: original, reason: `still unhealthy after ${probes} probes` };
   }
   if (!health.healthy) {
@@ -143,5 +144,13 @@ export function decide(input: DecisionInput): Decision {
   }
   if (current >= original)
     return { decision: 'restored', target: original, reason: 'healthy at the original limit' };
+  // Healthy but out of probes: the run must end, and a healthy downstream can take the original.
+  if (outOfProbes) {
+    return {
+      decision: 'increase',
+      target: original,
+      reason: `healthy, out of probes after ${probes}: back to the original`,
+    };
+  }
   return { decision: 'increase', target: increaseTarget(current, original, policy), reason: 'healthy' };
 }

@@ -24,10 +24,11 @@ export const backpressurePolicySchema = z
     /** Wait between a change and the next probe. */
     probeSeconds: z.number().int().min(10).max(3600).default(120),
     /**
-     * Probes before the run gives up and restores the original. The default 20 probes of 120 s end
-     * a run within dispatch's 50-minute wait, inside the lock's one-hour lease.
+     * Probes before the run ends: restoring the original (healthy), or giving up (still unhealthy).
+     * The default 18 probes of 120 s, each after a change settles, end a run within dispatch's
+     * 50-minute wait, inside the lock's one-hour lease.
      */
-    maxProbes: z.number().int().min(1).max(500).default(20),
+    maxProbes: z.number().int().min(1).max(500).default(18),
     /** Wait between GetEventSourceMapping polls while a change settles. */
     settleSeconds: z.number().int().min(1).max(300).default(5),
     settleMaxPolls: z.number().int().min(1).max(100).default(24),

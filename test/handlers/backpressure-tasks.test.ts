@@ -65,7 +65,7 @@ const FILLED_POLICY = {
   floor: 2,
   increaseStep: 10,
   probeSeconds: 120,
-  maxProbes: 20,
+  maxProbes: 18,
   settleSeconds: 5,
   settleMaxPolls: 24,
   retentionGuardPercent: 80,

@@ -32,7 +32,7 @@ dropDispatchTablesAfterEach(dynamodb);
 /** The routing an operator writes: the downstream alarm names the mapping; the mapping its queue. */
 function routing(
   mapping = UUID,
-  policy: Record<string, number> = { probeSeconds: 60, maxProbes: 40 },
+  policy: Record<string, number> = { probeSeconds: 60, maxProbes: 36 },
 ): Routing {
   return routingSchema.parse({
     alarms: [
@@ -125,7 +125,7 @@ describe('dispatch of a downstream-health alarm', () => {
       mappingId: UUID,
       queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders',
       health: { namespace: 'Downstream', dimensions: { Service: 'payments' }, thresholdPercent: 5 },
-      policy: { probeSeconds: 60, maxProbes: 40 },
+      policy: { probeSeconds: 60, maxProbes: 36 },
       dryRun: false,
     });
     expect(child).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'restored', concurrency: 100 } });
@@ -163,7 +163,7 @@ describe('dispatch of a downstream-health alarm', () => {
 
   it('refuses a routing whose backpressure policy could outlast dispatch wait, naming the field', () => {
     expect(() => routing(UUID, { probeSeconds: 120, maxProbes: 60 })).toThrow(
-      /policy.*maxProbes x probeSeconds must be at most 2700 s/s,
+      /policy.*maxProbes x \(probeSeconds \+ settleSeconds\) \+ 300 s to restore must be at most 2700 s/s,
     );
   });
 });

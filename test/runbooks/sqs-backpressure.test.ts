@@ -224,7 +224,13 @@ describe('the sqs-backpressure runbook', () => {
     const run = await engine.run('sqs-backpressure', request());
 
     expect(run.cause ?? '').toBe('');
-    expect(run.output).toMatchObject({ outcome: 'restored', concurrency: 2, changes: 0 });
+    // Unhealthy, but nothing to lower: the run ends at once, without recording or waiting.
+    expect(run.output).toMatchObject({
+      outcome: 'nothing-to-lower',
+      assessment: { decision: 'hold', reason: 'at the floor' },
+    });
+    expect(statesEntered(run.history)).not.toContain('Record the original concurrency in the ledger');
+    expect(world.mappingChanges).toEqual([]);
     expect(limits(world)).toEqual([2]);
   });
 

@@ -778,7 +778,7 @@ describe('normaliseSignal: queue backpressure', () => {
         lookbackSeconds: 180,
       },
       // The policy as configured, its defaults filled in: the run's policy is in the ledger's input.
-      policy: expect.objectContaining({ probeSeconds: 60, maxProbes: 20, floor: 2 }),
+      policy: expect.objectContaining({ probeSeconds: 60, maxProbes: 18, floor: 2 }),
     });
   });
 

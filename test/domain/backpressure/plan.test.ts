@@ -124,10 +124,21 @@ describe('decide', () => {
     expect(decide(input({ health: healthy }))).toMatchObject({ decision: 'restored', target: 100 });
   });
 
-  it('gives up, restoring the original, once the probes are spent', () => {
+  it('gives up, restoring the original, once the probes are spent while still unhealthy', () => {
     expect(decide(input({ current: 2, probes: policy.maxProbes }))).toMatchObject({
       decision: 'give-up',
       target: 100,
+    });
+  });
+
+  it('ends a healthy run that is out of probes by going back to the original, not by failing', () => {
+    const healthy = judgeHealth(1, 5);
+    expect(decide(input({ current: 26, probes: policy.maxProbes, health: healthy }))).toMatchObject({
+      decision: 'increase',
+      target: 100,
+    });
+    expect(decide(input({ current: 100, probes: policy.maxProbes + 1, health: healthy }))).toMatchObject({
+      decision: 'restored',
     });
   });
 });
