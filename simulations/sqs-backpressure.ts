@@ -160,6 +160,8 @@ function backpressureRequest(incident: QueueIncident, world: QueueWorld, inciden
     incidentId,
     health: {
       namespace: 'Downstream',
+      // The counts the alarm reads too: the rate is computed, as the alarm computes it.
+      counts: { errors: 'Errors', requests: 'Requests' },
       dimensions: { Service: incident.downstream.name },
       thresholdPercent: incident.errorRateThresholdPercent,
     },

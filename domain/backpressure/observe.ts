@@ -146,14 +146,59 @@ export async function readHealth(
   ports: BackpressurePorts,
   request: BackpressureRequest,
 ): Promise<HealthJudgement> {
-  const { namespace, metricName, dimensions, thresholdPercent, lookbackSeconds } = request.health;
-  const latest = await latestValue(
-    ports.cloudwatch,
-    { namespace, metricName, dimensions, stat: 'Average' },
-    ports.now(),
-    lookbackSeconds,
-  );
+  const { namespace, metricName, counts, dimensions, thresholdPercent, lookbackSeconds } = request.health;
+  const latest = counts
+    ? await latestErrorRate(
+        ports.cloudwatch,
+        { namespace, dimensions, ...counts },
+        ports.now(),
+        lookbackSeconds,
+      )
+    : await latestValue(
+        ports.cloudwatch,
+        { namespace, metricName, dimensions, stat: 'Average' },
+        ports.now(),
+        lookbackSeconds,
+      );
   return judgeHealth(latest, thresholdPercent);
+}
+
+/** The latest whole minute's error rate from the counts; null when no request was made. */
+async function latestErrorRate(
+  cloudwatch: CloudWatchPort,
+  metric: { namespace: string; dimensions: Record<string, string>; errors: string; requests: string },
+  nowMs: number,
+  lookbackSeconds: number,
+): Promise<number | null> {
+  const sum = (id: string, metricName: string) => ({
+    Id: id,
+    MetricStat: {
+      Metric: {
+        Namespace: metric.namespace,
+        MetricName: metricName,
+        Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
+      },
+      Period: 60,
+      Stat: 'Sum',
+    },
+    ReturnData: false,
+  });
+  try {
+    const { MetricDataResults = [] } = await cloudwatch.getMetricData({
+      StartTime: new Date(wholeMinute(nowMs) - lookbackSeconds * 1000),
+      EndTime: new Date(wholeMinute(nowMs)),
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: [
+        { Id: 'rate', Expression: '100 * FILL(errors, 0) / requests', ReturnData: true },
+        sum('errors', metric.errors),
+        sum('requests', metric.requests),
+      ],
+    });
+    const rate = MetricDataResults.find((r) => r.Id === 'rate');
+    return rate?.Values?.[0] ?? null;
+  } catch (error) {
+    throw classifyAwsError(error, `GetMetricData ${metric.namespace} error rate`);
+  }
 }
 
 /**

@@ -48,7 +48,16 @@ export const backpressureRequestSchema = z
     health: z
       .object({
         namespace: z.string().min(1),
+        /** A published error-rate metric (percent), read when `counts` is not given. */
         metricName: z.string().min(1).default('ErrorRate'),
+        /**
+         * Or the error and request counts the service publishes, the rate computed from them as
+         * the downstream-health alarm does (`100 * FILL(errors, 0) / requests`).
+         */
+        counts: z
+          .object({ errors: z.string().min(1), requests: z.string().min(1) })
+          .strict()
+          .optional(),
         dimensions: z.record(z.string().min(1), z.string().min(1)),
         /** Healthy while the metric's latest minute is at most this (percent). */
         thresholdPercent: z.number().min(0).max(100),
