@@ -4,6 +4,7 @@
  * (the queue's ApproximateAgeOfOldestMessage, the downstream's health metric). AWS errors become
  * named selfheal errors (classifyAwsError): an unknown mapping is a ResourceNotFoundError.
  */
+import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchPort } from '../ports.ts';
 import { classifyAwsError } from '../errors.ts';
 import type { BackpressurePorts, EventSourceMappingPort } from './ports.ts';
@@ -107,39 +108,67 @@ export interface MetricQuery {
   stat: 'Average' | 'Maximum';
 }
 
+/** One metric's one-minute statistic, as a GetMetricData query. */
+function metricStat(
+  id: string,
+  metric: { namespace: string; metricName: string; dimensions: Record<string, string> },
+  stat: string,
+  returnData: boolean,
+): MetricDataQuery {
+  return {
+    Id: id,
+    MetricStat: {
+      Metric: {
+        Namespace: metric.namespace,
+        MetricName: metric.metricName,
+        Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
+      },
+      Period: 60,
+      Stat: stat,
+    },
+    ReturnData: returnData,
+  };
+}
+
+/**
+ * The latest value of the query `resultId` names, within the last `lookbackSeconds` of whole
+ * minutes (a minute still in progress reads low: a partial Maximum or count); null when none.
+ */
+async function latestResult(
+  cloudwatch: CloudWatchPort,
+  queries: MetricDataQuery[],
+  resultId: string,
+  window: { nowMs: number; lookbackSeconds: number },
+  what: string,
+): Promise<number | null> {
+  const end = wholeMinute(window.nowMs);
+  try {
+    const { MetricDataResults = [] } = await cloudwatch.getMetricData({
+      StartTime: new Date(end - window.lookbackSeconds * 1000),
+      EndTime: new Date(end),
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: queries,
+    });
+    return MetricDataResults.find((r) => r.Id === resultId)?.Values?.[0] ?? null;
+  } catch (error) {
+    throw classifyAwsError(error, `GetMetricData ${what}`);
+  }
+}
+
 /** The latest one-minute datapoint within the last `lookbackSeconds`; null when there is none. */
-export async function latestValue(
+export function latestValue(
   cloudwatch: CloudWatchPort,
   query: MetricQuery,
   nowMs: number,
   lookbackSeconds: number,
 ): Promise<number | null> {
-  try {
-    const { MetricDataResults = [] } = await cloudwatch.getMetricData({
-      // Whole minutes only: a minute still in progress reads low (a partial Maximum or count).
-      StartTime: new Date(wholeMinute(nowMs) - lookbackSeconds * 1000),
-      EndTime: new Date(wholeMinute(nowMs)),
-      ScanBy: 'TimestampDescending',
-      MetricDataQueries: [
-        {
-          Id: 'm',
-          MetricStat: {
-            Metric: {
-              Namespace: query.namespace,
-              MetricName: query.metricName,
-              Dimensions: Object.entries(query.dimensions).map(([Name, Value]) => ({ Name, Value })),
-            },
-            Period: 60,
-            Stat: query.stat,
-          },
-        },
-      ],
-    });
-    const values = MetricDataResults[0]?.Values ?? [];
-    return values[0] ?? null;
-  } catch (error) {
-    throw classifyAwsError(error, `GetMetricData ${query.namespace}/${query.metricName}`);
-  }
+  return latestResult(
+    cloudwatch,
+    [metricStat('m', query, query.stat, true)],
+    'm',
+    { nowMs, lookbackSeconds },
+    `${query.namespace}/${query.metricName}`,
+  );
 }
 
 export async function readHealth(
@@ -164,41 +193,24 @@ export async function readHealth(
 }
 
 /** The latest whole minute's error rate from the counts; null when no request was made. */
-async function latestErrorRate(
+function latestErrorRate(
   cloudwatch: CloudWatchPort,
   metric: { namespace: string; dimensions: Record<string, string>; errors: string; requests: string },
   nowMs: number,
   lookbackSeconds: number,
 ): Promise<number | null> {
-  const sum = (id: string, metricName: string) => ({
-    Id: id,
-    MetricStat: {
-      Metric: {
-        Namespace: metric.namespace,
-        MetricName: metricName,
-        Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
-      },
-      Period: 60,
-      Stat: 'Sum',
-    },
-    ReturnData: false,
-  });
-  try {
-    const { MetricDataResults = [] } = await cloudwatch.getMetricData({
-      StartTime: new Date(wholeMinute(nowMs) - lookbackSeconds * 1000),
-      EndTime: new Date(wholeMinute(nowMs)),
-      ScanBy: 'TimestampDescending',
-      MetricDataQueries: [
-        { Id: 'rate', Expression: '100 * FILL(errors, 0) / requests', ReturnData: true },
-        sum('errors', metric.errors),
-        sum('requests', metric.requests),
-      ],
-    });
-    const rate = MetricDataResults.find((r) => r.Id === 'rate');
-    return rate?.Values?.[0] ?? null;
-  } catch (error) {
-    throw classifyAwsError(error, `GetMetricData ${metric.namespace} error rate`);
-  }
+  const { namespace, dimensions } = metric;
+  return latestResult(
+    cloudwatch,
+    [
+      { Id: 'rate', Expression: '100 * FILL(errors, 0) / requests', ReturnData: true },
+      metricStat('errors', { namespace, dimensions, metricName: metric.errors }, 'Sum', false),
+      metricStat('requests', { namespace, dimensions, metricName: metric.requests }, 'Sum', false),
+    ],
+    'rate',
+    { nowMs, lookbackSeconds },
+    `${namespace} error rate`,
+  );
 }
 
 /**
