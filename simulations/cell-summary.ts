@@ -1,6 +1,6 @@
 /** The summary `selfheal simulate cell-shift --json` prints: selfheal's figures, the baseline's beside them. */
 import type { CellFigures, CellVariantResult } from './cell-shift.ts';
-import { ratio } from './summary.ts';
+import { byVariant, ratio } from './summary.ts';
 
 export interface CellScenarioSummary extends CellFigures {
   scenario: string;
@@ -27,9 +27,7 @@ export function summariseCells(
     approve: selfheal.approve,
     ...cellFiguresOf(selfheal),
     runs: selfheal.runs,
-    baselines: Object.fromEntries(baselines.map((b) => [b.variant, cellFiguresOf(b)])),
-    failedRequestRatio: Object.fromEntries(
-      baselines.map((b) => [b.variant, ratio(selfheal.failedRequests, b.failedRequests)]),
-    ),
+    baselines: byVariant(baselines, cellFiguresOf),
+    failedRequestRatio: byVariant(baselines, (b) => ratio(selfheal.failedRequests, b.failedRequests)),
   };
 }

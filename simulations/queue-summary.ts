@@ -3,7 +3,7 @@
  * the top level, the same incident's baselines beside it, and how the downstream errors compare.
  */
 import type { QueueFigures, QueueVariantResult } from './sqs-backpressure.ts';
-import { ratio } from './summary.ts';
+import { byVariant, ratio } from './summary.ts';
 
 export interface QueueScenarioSummary extends QueueFigures {
   scenario: string;
@@ -35,9 +35,7 @@ export function summariseQueue(
     seed: selfheal.seed,
     ...queueFiguresOf(selfheal),
     runs: selfheal.runs,
-    baselines: Object.fromEntries(baselines.map((b) => [b.variant, queueFiguresOf(b)])),
-    downstreamErrorRatio: Object.fromEntries(
-      baselines.map((b) => [b.variant, ratio(selfheal.downstreamErrors, b.downstreamErrors)]),
-    ),
+    baselines: byVariant(baselines, queueFiguresOf),
+    downstreamErrorRatio: byVariant(baselines, (b) => ratio(selfheal.downstreamErrors, b.downstreamErrors)),
   };
 }

@@ -39,11 +39,17 @@ export function summarise(selfheal: VariantResult, baselines: readonly VariantRe
     seed: selfheal.seed,
     ...figuresOf(selfheal),
     runs: selfheal.runs,
-    baselines: Object.fromEntries(baselines.map((b) => [b.variant, figuresOf(b)])),
-    throttledRatio: Object.fromEntries(
-      baselines.map((b) => [b.variant, ratio(selfheal.throttledRequests, b.throttledRequests)]),
-    ),
+    baselines: byVariant(baselines, figuresOf),
+    throttledRatio: byVariant(baselines, (b) => ratio(selfheal.throttledRequests, b.throttledRequests)),
   };
+}
+
+/** A value per baseline, keyed by its variant: what every summary shows beside selfheal's figures. */
+export function byVariant<R extends { variant: string }, V>(
+  baselines: readonly R[],
+  value: (baseline: R) => V,
+): Record<string, V> {
+  return Object.fromEntries(baselines.map((b) => [b.variant, value(b)]));
 }
 
 /** `part / whole` to four decimals; null when the whole is 0 (nothing to compare with). */
