@@ -1,0 +1,94 @@
+/**
+ * One Lambda task as selfheal deploys it: bundled from its TypeScript entry by the local esbuild
+ * (ESM, arm64, Node 24), traced with X-Ray, Powertools configured by environment, logging to a log
+ * group of its own with a retention, and running under a role of its own that can write only
+ * that log group until its grants are added.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import { acknowledgeWildcards } from './scoped-grants.ts';
+import { fileURLToPath } from 'node:url';
+
+export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface TaskFunctionProps {
+  functionName: string;
+  /** Module path from the repository root, e.g. `handlers/plan-capacity.ts`. */
+  entry: string;
+  handler?: string;
+  description: string;
+  environment?: Record<string, string>;
+  timeout?: Duration;
+  logRetention: RetentionDays;
+  /** The deployment's name: Powertools' service name and metrics namespace. */
+  service: string;
+}
+
+export class TaskFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: TaskFunctionProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, 'Logs', {
+      logGroupName: `/aws/lambda/${props.functionName}`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // A role of its own, with no managed policy: AWSLambdaBasicExecutionRole would let it write
+    // any log group in the account.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.functionName}: ${props.description}`,
+    });
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    this.function = new NodejsFunction(this, 'Function', {
+      functionName: props.functionName,
+      description: props.description,
+      entry: join(REPOSITORY_ROOT, props.entry),
+      handler: props.handler ?? 'handler',
+      projectRoot: REPOSITORY_ROOT,
+      depsLockFilePath: join(REPOSITORY_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: props.timeout ?? Duration.seconds(60),
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.service,
+        POWERTOOLS_METRICS_NAMESPACE: props.service,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        // ESM bundles of CommonJS dependencies still call require().
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        forceDockerBundling: false,
+      },
+    });
+    acknowledgeWildcards(
+      this.role,
+      ['*'],
+      'X-Ray trace writes (added for active tracing) support no resource-level permissions',
+    );
+  }
+}
