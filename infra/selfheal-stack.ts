@@ -82,7 +82,7 @@ export class SelfhealStack extends Stack {
             : {}),
         },
       });
-      applyGrants(fn.role, grants, resources);
+      applyGrants(fn.role, fn.unscoped, grants, resources);
       this.functions.set(task.id, fn);
     }
 
@@ -156,7 +156,7 @@ export class SelfhealStack extends Stack {
         EVENT_BUS_NAME: 'default',
       },
     });
-    applyGrants(fn.role, DETECTOR_GRANTS, resources);
+    applyGrants(fn.role, fn.unscoped, DETECTOR_GRANTS, resources);
     new Rule(this, `${id}-schedule`, {
       ruleName: `${names.deployment}-${id}`.slice(0, 64),
       description: `Runs the grey-cell detector of fleet ${fleetName} every ${detector.everyMinutes} min`,

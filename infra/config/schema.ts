@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { deploymentNameSchema, DEFAULT_DEPLOYMENT } from '../../domain/deployment/names.ts';
-import { backpressureRequestSchema } from '../../domain/backpressure/request.ts';
+import { backpressurePolicySchema, backpressureRequestSchema } from '../../domain/backpressure/request.ts';
 import { cellShiftRequestSchema } from '../../domain/cells/shift/request.ts';
 import { outlierPolicySchema } from '../../domain/cells/fleet.ts';
 import { routingSchema } from '../../detectors/routing/routes.ts';
@@ -36,6 +36,8 @@ const tableSchema = z.strictObject({
 export const QUEUE_URL =
   /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com\/(\d{12})\/([A-Za-z0-9_-]{1,80}(\.fifo)?)$/;
 
+const mappingTargetSchema = routingSchema.shape.mappings.unwrap().valueType;
+
 const mappingSchema = z
   .strictObject({
     uuid: backpressureRequestSchema.shape.mappingId,
@@ -47,9 +49,17 @@ const mappingSchema = z
       .string()
       .regex(QUEUE_URL, 'must be an SQS queue URL: https://sqs.<region>.amazonaws.com/<account>/<queue>'),
     health: backpressureRequestSchema.shape.health,
-    policy: routingSchema.shape.mappings.unwrap().valueType.shape.policy,
+    policy: backpressurePolicySchema.partial().optional(),
     /** p99 latency (ms) above which a second alarm starts the runbook; none when absent. */
     latencyP99ThresholdMs: z.number().positive().optional(),
+  })
+  .superRefine((mapping, ctx) => {
+    // The routing's own rules for a mapping (e.g. probing that must fit dispatch's wait).
+    const { queueUrl, health, policy } = mapping;
+    const result = mappingTargetSchema.safeParse({ queueUrl, health, ...(policy ? { policy } : {}) });
+    for (const issue of result.success ? [] : result.error.issues) {
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    }
   })
   .refine((m) => m.health.counts !== undefined && Object.keys(m.health.dimensions).length === 1, {
     message:

@@ -5,7 +5,7 @@
  * that must name a wildcard resource are acknowledged to cdk-nag with the grant's written reason.
  */
 import { Stack, Validations } from 'aws-cdk-lib';
-import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type IRole, type Policy } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { GrantScope, TaskGrant } from '../permissions/task-grants.ts';
@@ -22,7 +22,17 @@ export interface ScopedResources {
   wildcardReason?(scope: GrantScope): string | undefined;
 }
 
-export function applyGrants(role: IRole, grants: readonly TaskGrant[], resources: ScopedResources): void {
+/**
+ * Grants go on the role; grants on `*` go on `unscoped`, a policy of their own, where the cdk-nag
+ * acknowledgement is made: an acknowledgement names a finding (`Resource::*`), not a statement,
+ * so one made on the role would also pass any `*` added to it later.
+ */
+export function applyGrants(
+  role: IRole,
+  unscopedPolicy: Policy,
+  grants: readonly TaskGrant[],
+  resources: ScopedResources,
+): void {
   for (const grant of grants) {
     const unscoped = grant.scope === 'unscoped';
     if (unscoped && !grant.why)
@@ -30,14 +40,18 @@ export function applyGrants(role: IRole, grants: readonly TaskGrant[], resources
     const arns = unscoped ? ['*'] : resources.arns(grant.scope);
     if (arns.length === 0) continue;
     const conditions = unscoped ? undefined : resources.conditions?.(grant.scope, grant.actions);
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: [...grant.actions],
-        resources: arns,
-        ...(conditions ? { conditions } : {}),
-      }),
-    );
-    const reason = unscoped ? grant.why : resources.wildcardReason?.(grant.scope);
+    const statement = new PolicyStatement({
+      actions: [...grant.actions],
+      resources: arns,
+      ...(conditions ? { conditions } : {}),
+    });
+    if (unscoped) {
+      unscopedPolicy.addStatements(statement);
+      acknowledgeWildcards(unscopedPolicy, arns, `${grant.actions.join(', ')}: ${grant.why}`);
+      continue;
+    }
+    role.addToPrincipalPolicy(statement);
+    const reason = resources.wildcardReason?.(grant.scope);
     if (reason) acknowledgeWildcards(role, arns, `${grant.actions.join(', ')}: ${reason}`);
   }
 }

@@ -5,8 +5,8 @@
  * that log group until its grants are added.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -32,6 +32,8 @@ export interface TaskFunctionProps {
 export class TaskFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: Role;
+  /** The role's statements on `*` (X-Ray, and unscoped grants), kept apart from the rest. */
+  readonly unscoped: Policy;
 
   constructor(scope: Construct, id: string, props: TaskFunctionProps) {
     super(scope, id);
@@ -63,7 +65,6 @@ export class TaskFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: 512,
       timeout: props.timeout ?? Duration.seconds(60),
-      tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup,
       environment: {
@@ -85,10 +86,22 @@ export class TaskFunction extends Construct {
         forceDockerBundling: false,
       },
     });
+    // Active tracing set on the function itself, so that the X-Ray statement the CDK would add to
+    // the role's policy goes to the separate policy of statements on `*` instead.
+    (this.function.node.defaultChild as CfnFunction).tracingConfig = { mode: 'Active' };
+    this.unscoped = new Policy(this, 'Unscoped', {
+      roles: [this.role],
+      statements: [
+        new PolicyStatement({
+          actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          resources: ['*'],
+        }),
+      ],
+    });
     acknowledgeWildcards(
-      this.role,
+      this.unscoped,
       ['*'],
-      'X-Ray trace writes (added for active tracing) support no resource-level permissions',
+      'X-Ray trace writes (active tracing) support no resource-level permissions',
     );
   }
 }

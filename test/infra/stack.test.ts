@@ -1,0 +1,421 @@
+/**
+ * The synthesized template, read as a reviewer would: what each role may do and on what, what each
+ * rule sends where, which alarms exist, how the runbooks are deployed.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
+import { synthesize } from '../support/selfheal-stack.ts';
+import { TASK_FUNCTIONS } from '../../handlers/registry.ts';
+
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+  Effect: string;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+let template: Template;
+let resources: Resources;
+
+beforeAll(() => {
+  template = synthesize().template;
+  resources = template.toJSON().Resources as Resources;
+});
+
+const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+const flat = (value: unknown): string => flattenCfnReference(value);
+
+/** The statements of the policy attached to the role whose logical id starts with `prefix`. */
+function statementsOf(prefix: string): Statement[] {
+  const policy = Object.entries(resources).find(
+    ([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith(prefix) && id.includes('Role'),
+  );
+  if (!policy) throw new Error(`no role policy for ${prefix}`);
+  return (policy[1].Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+}
+
+/** The statements on `*` of the task function whose logical id starts with `prefix`. */
+function unscopedOf(prefix: string): Statement[] {
+  const policy = Object.entries(resources).find(
+    ([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith(`${prefix}Unscoped`),
+  );
+  if (!policy) throw new Error(`no unscoped policy for ${prefix}`);
+  return (policy[1].Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+}
+
+/** Action -> the flattened resources it is allowed on. */
+function allowed(statements: Statement[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const s of statements.filter((st) => st.Effect === 'Allow')) {
+    for (const action of list(s.Action))
+      map.set(action, [...(map.get(action) ?? []), ...list(s.Resource).map(flat)]);
+  }
+  return map;
+}
+
+const taskPrefix = (id: string) => id.replaceAll('-', '');
+const stateMachineRolePrefix = (runbook: string) => `Runbooks${runbook.replaceAll('-', '')}Role`;
+
+describe('Lambda tasks', () => {
+  it('deploys every registered task as an arm64 function on Node 24, traced, with Powertools configured', () => {
+    template.resourceCountIs('AWS::Lambda::Function', TASK_FUNCTIONS.length + 1);
+    for (const task of TASK_FUNCTIONS) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: `selfheal-${task.id}`,
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: `index.${task.handlerName ?? 'handler'}`,
+        TracingConfig: { Mode: 'Active' },
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: 'selfheal',
+            POWERTOOLS_METRICS_NAMESPACE: 'selfheal',
+            SELFHEAL_CONTROL_TABLE: 'selfheal-control',
+            SELFHEAL_LEDGER_TABLE: 'selfheal-ledger',
+          }),
+        },
+      });
+    }
+  });
+
+  it('gives each function a role of its own with no managed policy', () => {
+    for (const role of Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role')) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('lets a function write only its own log group', () => {
+    const logs = allowed(statementsOf('plancapacity')).get('logs:PutLogEvents');
+    expect(logs).toHaveLength(1);
+    expect(logs?.[0]).toMatch(/^<plancapacityLogs[0-9A-F]{8}\.Arn>$/);
+  });
+
+  it('lets the capacity task change only the configured tables', () => {
+    const actions = allowed(statementsOf(taskPrefix('apply-capacity-plan')));
+    expect(actions.get('dynamodb:UpdateTable')).toEqual([
+      'arn:<AWS::Partition>:dynamodb:eu-west-1:123456789012:table/orders',
+      'arn:<AWS::Partition>:dynamodb:eu-west-1:123456789012:table/sessions',
+    ]);
+    expect([...actions.keys()].filter((a) => a.startsWith('dynamodb:'))).toEqual([
+      'dynamodb:DescribeTable',
+      'dynamodb:UpdateTable',
+    ]);
+  });
+
+  it('lets the backpressure tasks change only the configured mapping, and only while it feeds its consumer', () => {
+    const statements = statementsOf(taskPrefix('apply-backpressure'));
+    const update = statements.find((s) => list(s.Action).includes('lambda:UpdateEventSourceMapping'));
+    expect(list(update?.Resource).map(flat)).toEqual([
+      'arn:<AWS::Partition>:lambda:eu-west-1:123456789012:event-source-mapping:6f1c2b7e-3d4a-4e5f-9a8b-1c2d3e4f5a6b',
+    ]);
+    expect(list(update?.Condition?.ArnLike?.['lambda:FunctionArn']).map(flat)).toEqual([
+      'arn:<AWS::Partition>:lambda:eu-west-1:123456789012:function:payments-consumer',
+    ]);
+    expect(allowed(statements).get('sqs:GetQueueAttributes')).toEqual([
+      'arn:<AWS::Partition>:sqs:eu-west-1:123456789012:payments',
+    ]);
+  });
+
+  it('lets only the routing task change routing controls, and only the fleets’ own', () => {
+    const changers = TASK_FUNCTIONS.filter((task) =>
+      allowed(statementsOf(taskPrefix(task.id))).has('route53-recovery-cluster:UpdateRoutingControlStates'),
+    ).map((task) => task.id);
+    expect(changers).toEqual(['set-cell-routing']);
+    const controls = allowed(statementsOf('setcellrouting')).get(
+      'route53-recovery-cluster:UpdateRoutingControlStates',
+    );
+    expect(controls).toHaveLength(3);
+    for (const arn of controls ?? [])
+      expect(arn).toMatch(
+        /^arn:aws:route53-recovery-control::123456789012:controlpanel\/0a1b2c3d4e5f\/routingcontrol\/cell\d$/,
+      );
+  });
+
+  it('gives the tasks that need nothing from AWS nothing but their logs, and their traces apart', () => {
+    for (const id of ['normalise-signal', 'plan-capacity', 'check-capacity-request', 'summarise-outcome']) {
+      expect([...allowed(statementsOf(taskPrefix(id))).keys()].sort()).toEqual([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+      ]);
+      expect([...allowed(unscopedOf(taskPrefix(id))).keys()].sort()).toEqual([
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+    }
+  });
+
+  it('keeps every statement on "*" out of the roles’ own policies', () => {
+    for (const task of TASK_FUNCTIONS) {
+      for (const statement of statementsOf(taskPrefix(task.id)))
+        expect(list(statement.Resource), task.id).not.toContain('*');
+    }
+  });
+
+  it('allows a "*" resource only for actions AWS authorises on no narrower one', () => {
+    const onAnything = new Set<string>();
+    for (const r of Object.values(resources)) {
+      if (r.Type !== 'AWS::IAM::Policy') continue;
+      for (const s of (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
+        if (list(s.Resource).some((res) => res === '*')) for (const a of list(s.Action)) onAnything.add(a);
+      }
+    }
+    expect([...onAnything].sort()).toEqual([
+      'application-autoscaling:DescribeScalableTargets',
+      'cloudwatch:DescribeInsightRules',
+      'cloudwatch:GetMetricData',
+      'logs:CreateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:DescribeLogGroups',
+      'logs:DescribeResourcePolicies',
+      'logs:GetLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:UpdateLogDelivery',
+      'xray:GetInsightSummaries',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'xray:GetTimeSeriesServiceStatistics',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+  });
+});
+
+describe('runbooks', () => {
+  it('deploys every runbook as a Standard workflow, logging ALL with execution data, traced', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 6);
+    for (const runbook of [
+      'dispatch',
+      'hot-shard',
+      'key-reshuffle',
+      'key-merge',
+      'sqs-backpressure',
+      'cell-traffic-shift',
+    ]) {
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineName: `selfheal-${runbook}`,
+        StateMachineType: 'STANDARD',
+        TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      });
+    }
+  });
+
+  it('fills every ${...} of every definition from its DefinitionSubstitutions, functions by their ARN', () => {
+    for (const sm of Object.values(resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')) {
+      const definition = sm.Properties.DefinitionString as string;
+      const substitutions = sm.Properties.DefinitionSubstitutions as Record<string, unknown>;
+      const used = [...new Set([...definition.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]))].sort();
+      expect(Object.keys(substitutions).sort()).toEqual(used);
+      for (const [name, value] of Object.entries(substitutions)) {
+        if (name.endsWith('FunctionArn')) {
+          const task = TASK_FUNCTIONS.find((t) => t.substitution === name);
+          expect(flat(value)).toMatch(
+            new RegExp(`^<${taskPrefix(task?.id ?? '')}Function[0-9A-F]{8}\\.Arn>$`),
+          );
+        }
+        if (name.endsWith('StateMachineArn')) {
+          const runbook = name
+            .replace('StateMachineArn', '')
+            .replace(/[A-Z]/g, (c, i: number) => `${i ? '-' : ''}${c.toLowerCase()}`);
+          expect(flat(value)).toBe(
+            `arn:<AWS::Partition>:states:eu-west-1:123456789012:stateMachine:selfheal-${runbook}`,
+          );
+        }
+      }
+    }
+  });
+
+  it('lets dispatch start only the runbooks it routes to, invoke only its own tasks, and write only its tables', () => {
+    const actions = allowed(statementsOf(stateMachineRolePrefix('dispatch')));
+    expect(actions.get('states:StartExecution')?.sort()).toEqual(
+      ['cell-traffic-shift', 'hot-shard', 'sqs-backpressure'].map(
+        (r) => `arn:<AWS::Partition>:states:eu-west-1:123456789012:stateMachine:selfheal-${r}`,
+      ),
+    );
+    expect(
+      actions.get('lambda:InvokeFunction')?.map((f) => f.replace(/Function[0-9A-F]{8}\.Arn>$/, '')),
+    ).toEqual(['<checkguardrails', '<normalisesignal', '<summariseoutcome']);
+    for (const action of [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+    ]) {
+      for (const table of actions.get(action) ?? [])
+        expect(table).toMatch(/^<Tables(Control|Ledger)[0-9A-F]{8}\.Arn>$/);
+    }
+    expect(actions.get('states:DescribeExecution')?.sort()).toEqual(
+      ['hot-shard', 'sqs-backpressure'].map(
+        (r) => `arn:<AWS::Partition>:states:eu-west-1:123456789012:execution:selfheal-${r}:*`,
+      ),
+    );
+  });
+
+  it('lets a runbook that starts nothing start nothing', () => {
+    const actions = allowed(statementsOf(stateMachineRolePrefix('sqs-backpressure')));
+    expect(actions.has('states:StartExecution')).toBe(false);
+    expect(actions.get('sns:Publish')).toHaveLength(1);
+    expect(actions.get('sns:Publish')?.[0]).toMatch(/^<NotificationsTopic[0-9A-F]{8}>$/);
+  });
+});
+
+describe('signals and notifications', () => {
+  it('sends the deployment’s alarms going to ALARM to dispatch, with retries and a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: {
+          alarmName: [
+            'selfheal-orders-capacity-throttling',
+            'selfheal-orders-key-range-throttling',
+            'selfheal-sessions-capacity-throttling',
+            'selfheal-sessions-key-range-throttling',
+            'selfheal-6f1c2b7e-payments-api-error-rate',
+          ],
+          state: { value: ['ALARM'] },
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: Match.stringLikeRegexp('^Runbooksdispatch') },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SignalsUndelivered'), 'Arn'] } },
+          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+        }),
+      ],
+    });
+  });
+
+  it('sends X-Ray insights of the fleets’ groups, the detector’s incidents and operators’ requests to dispatch', () => {
+    for (const pattern of [
+      {
+        source: ['aws.xray'],
+        'detail-type': ['AWS X-Ray Insight Update'],
+        detail: { GroupName: ['Default'] },
+      },
+      { source: ['selfheal.detectors'], 'detail-type': ['Cell Grey Failure Detected'] },
+      { source: ['selfheal.operator'], 'detail-type': ['Remediation Requested'] },
+    ]) {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: pattern,
+        Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^Runbooksdispatch') } })],
+      });
+    }
+  });
+
+  it('publishes every failed, timed-out or aborted runbook execution to the notification topic', () => {
+    const rule = Object.values(resources).find(
+      (r) => r.Type === 'AWS::Events::Rule' && (r.Properties.Name as string) === 'selfheal-failed-runs',
+    );
+    const pattern = rule?.Properties.EventPattern as {
+      detail: { status: string[]; stateMachineArn: unknown[] };
+    };
+    expect(pattern.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
+    expect(pattern.detail.stateMachineArn).toHaveLength(6);
+    const [target] = rule?.Properties.Targets as {
+      Arn: unknown;
+      InputTransformer: { InputTemplate: string };
+    }[];
+    expect(flat(target?.Arn)).toMatch(/^<NotificationsTopic/);
+    expect(target?.InputTransformer.InputTemplate).toContain('selfheal describe <detail-executionArn>');
+  });
+
+  it('encrypts the topic with a rotated key of its own and accepts only TLS', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: 'selfheal-notifications',
+      KmsMasterKeyId: Match.anyValue(),
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('runs the grey-cell detector of each fleet on its schedule', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^detectgreycellscheckout'), 'Arn'] },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          CELL_NAMES: 'checkout-1,checkout-2,checkout-3',
+          XRAY_GROUP_NAME: 'Default',
+        }),
+      },
+    });
+  });
+});
+
+describe('alarms and tables', () => {
+  it('puts the throttling alarms on every table and the health alarm on every mapping’s downstream', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'selfheal-sessions-capacity-throttling',
+      Threshold: 20,
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'AWS/DynamoDB',
+              MetricName: 'WriteProvisionedThroughputThrottleEvents',
+              Dimensions: [{ Name: 'TableName', Value: 'sessions' }],
+            },
+          }),
+        }),
+      ]),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'selfheal-6f1c2b7e-payments-api-error-rate',
+      Threshold: 5,
+      Tags: [{ Key: 'selfheal:runbook', Value: 'sqs-backpressure' }],
+    });
+  });
+
+  it('keeps dispatch’s tables with point-in-time recovery and encryption, the ledger retained', () => {
+    for (const name of ['selfheal-control', 'selfheal-ledger']) {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        TableName: name,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      });
+    }
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({ TableName: 'selfheal-ledger', DeletionProtectionEnabled: true }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('gives the routing task the routing derived from the config', () => {
+    const fn = Object.values(resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === 'selfheal-normalise-signal',
+    );
+    const routing = JSON.parse(
+      (fn?.Properties.Environment as { Variables: Record<string, string> }).Variables.SELFHEAL_ROUTING ??
+        '{}',
+    ) as {
+      alarms: { name: string; match: unknown }[];
+      mappings: Record<string, unknown>;
+      fleets: Record<string, unknown>;
+    };
+    expect(routing.alarms[0]).toEqual({
+      name: 'downstream-of-6f1c2b7e-3d4a-4e5f-9a8b-1c2d3e4f5a6b',
+      kind: 'queue-backpressure',
+      match: { alarmName: 'selfheal-6f1c2b7e-payments-api-error-rate' },
+      resource: { type: 'event-source-mapping', name: '6f1c2b7e-3d4a-4e5f-9a8b-1c2d3e4f5a6b' },
+    });
+    expect(Object.keys(routing.mappings)).toEqual(['6f1c2b7e-3d4a-4e5f-9a8b-1c2d3e4f5a6b']);
+    expect(Object.keys(routing.fleets)).toEqual(['checkout']);
+  });
+});
