@@ -1,13 +1,15 @@
 /**
  * selfheal deployed on the embedded default, for one CLI command: dynalite with dispatch's tables
  * (restored from the local state file), every runbook on the local engine, and a simulated world
- * for the tasks to act on. `save()` keeps the tables for the next command.
+ * for the tasks to act on. When the command is done the tables and the engine's runs are saved
+ * for the next command; the runs end with the command.
  */
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
 import type { LocalEngine } from '../engine/local-engine.ts';
 import { startRunbookEngine } from '../engine/runbooks.ts';
-import { restoreTables, saveTables, type RestoredState } from '../engine/local-state.ts';
+import { restoreTables, saveExecutions, saveTables, type RestoredState } from '../engine/local-state.ts';
 import { VirtualClock } from '../engine/virtual-clock.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import type { CapacityPorts } from '../domain/ports.ts';
@@ -16,8 +18,24 @@ import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
 import { buildTableIncidentWorld } from '../simulations/table-incident-world.ts';
 import { HOT_SHARD_INCIDENT } from '../simulations/hot-shard-incident.ts';
 
+import { UsageError } from './exit-codes.ts';
+
 export const WORLDS = ['hot-shard', 'empty'] as const;
 export type WorldName = (typeof WORLDS)[number];
+
+/** `--scenario WORLD`, hot-shard when not given. */
+export function worldOption(value: string | undefined): WorldName {
+  const world = value ?? 'hot-shard';
+  if (!(WORLDS as readonly string[]).includes(world))
+    throw new UsageError(`unknown scenario "${world}"; try: ${WORLDS.join(', ')}`);
+  return world as WorldName;
+}
+
+/** The error and cause of a run still going when its command ended. */
+const ENDED_WITH_COMMAND = {
+  error: 'LocalEngineEnded',
+  cause: 'the local engine ended with the command that ran it: nobody was left to answer its task',
+} as const;
 
 export interface LocalDeployment {
   engine: LocalEngine;
@@ -57,11 +75,46 @@ export async function withLocalDeployment<T>(
     const startMs =
       restored.clockMs === undefined ? undefined : Math.ceil(restored.clockMs / 60_000) * 60_000;
     const { clock, ports, worldSummary } = await buildWorld(dynamodb, options, startMs);
-    const engine = await startRunbookEngine({ clock, ports, dynamodb, seed: options.seed });
+    // Runs are saved by ARN across commands, so each command's unnamed runs get names of their own.
+    const executionNamePrefix = `local-${randomUUID().slice(0, 8)}`;
+    const engine = await startRunbookEngine({
+      clock,
+      ports,
+      dynamodb,
+      seed: options.seed,
+      executionNamePrefix,
+    });
     const result = await use({ engine, dynamodb, clock, worldSummary });
+    await endRuns(engine);
     await saveTables(dynamodb, DISPATCH_TABLE_NAMES, options.stateFile, clock.now());
+    await saveExecutions(options.stateFile, engine.executions());
     return result;
   });
+}
+
+/**
+ * Lets every run go to its end before the engine goes. Virtual time takes no real time, so that
+ * is at once, but for a run waiting for a task token: nobody can answer it once the command has
+ * ended, so it is stopped (ABORTED, ENDED_WITH_COMMAND) rather than saved as running forever.
+ */
+async function endRuns(engine: LocalEngine): Promise<void> {
+  for (;;) {
+    const running = engine.executions().filter((e) => e.status === 'RUNNING');
+    if (running.length === 0) return;
+    const waiting = new Set(engine.tokens.pending().map((p) => p.executionArn));
+    const stuck = running.filter((e) => waiting.has(e.executionArn));
+    if (stuck.length > 0) {
+      await Promise.all(
+        stuck.map((e) => engine.stop(e.executionArn, ENDED_WITH_COMMAND.error, ENDED_WITH_COMMAND.cause)),
+      );
+      continue;
+    }
+    // Until one ends, or one starts waiting for a token.
+    let stopListening = (): void => undefined;
+    const waits = new Promise<void>((resolve) => (stopListening = engine.onTaskToken(() => resolve())));
+    await Promise.race([...running.map((e) => engine.whenDone(e.executionArn)), waits]);
+    stopListening();
+  }
 }
 
 async function buildWorld(

@@ -7,7 +7,13 @@ import { simulateCommand } from './commands/simulate.ts';
 import { dispatchCommand } from './commands/dispatch.ts';
 import { ledgerCommand } from './commands/ledger.ts';
 import { switchCommand } from './commands/switch.ts';
+import { killSwitchCommand } from './commands/kill-switch.ts';
 import { approveCommand, rejectCommand } from './commands/approve.ts';
+import { startCommand } from './commands/start.ts';
+import { listCommand } from './commands/list.ts';
+import { describeCommand } from './commands/describe.ts';
+import { stopCommand } from './commands/stop.ts';
+import { runbookCommand } from './commands/runbook.ts';
 
 export interface Command {
   name: string;
@@ -21,8 +27,14 @@ const COMMANDS: readonly Command[] = [
   dispatchCommand,
   ledgerCommand,
   switchCommand,
+  killSwitchCommand,
+  startCommand,
+  listCommand,
+  describeCommand,
+  stopCommand,
   approveCommand,
   rejectCommand,
+  runbookCommand,
 ];
 
 function help(): string {

@@ -21,3 +21,8 @@ export function integerOption(name: string, value: string | undefined, fallback:
   if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
   return Number(value);
 }
+
+/** `--by NAME`: who acts, for the audit trail; $USER when not given, else "operator". */
+export function byOption(value: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return value ?? (env.USER || 'operator');
+}

@@ -23,7 +23,7 @@ export const TARGET_USAGE = `Where:
   --local            act on the local deployment (the local engine and a simulated world)
   --state FILE       the local deployment's state (default .selfheal/local-state.json)
   --deployment NAME  the deployment in AWS (default $SELFHEAL_DEPLOYMENT or ${DEFAULT_DEPLOYMENT})
-  --region R         its region (default: the AWS SDK's chain, e.g. $AWS_REGION)`;
+  --region R         its region (default $AWS_REGION, else $AWS_DEFAULT_REGION, else us-east-1)`;
 
 export interface AwsTarget {
   kind: 'aws';
@@ -75,6 +75,9 @@ export function targetFrom(values: TargetValues, env: NodeJS.ProcessEnv = proces
   const parsed = deploymentNamesOrUsage(deployment);
   if (values.local) {
     if (values.region !== undefined) throw new UsageError('--region is for AWS; --local runs here');
+    // The local engine has one deployment, with the default names its runbooks are loaded with.
+    if (values.deployment !== undefined)
+      throw new UsageError('--deployment is for AWS; --local has one deployment');
     return { kind: 'local', names: parsed, stateFile: stateFilePath(values.state, env) };
   }
   if (values.state !== undefined) throw new UsageError('--state is for the local deployment: add --local');

@@ -46,3 +46,12 @@ export class InvalidTaskTokenError extends LocalEngineError {
     super(`Task token ${token} is not waiting (unknown, already answered, or timed out)`);
   }
 }
+
+/** The local deployment's saved runs can be read, not changed: its engine ran and ended with a command. */
+export class LocalEngineNotRunningError extends LocalEngineError {
+  constructor(what: string) {
+    super(
+      `${what} needs the local engine running, and it runs only inside the command that starts a run (selfheal start --local)`,
+    );
+  }
+}

@@ -31,6 +31,7 @@ export interface HistoryEvent {
   executionStartedEventDetails?: { input: string; inputDetails: { truncated: boolean }; roleArn: string };
   executionSucceededEventDetails?: { output: string; outputDetails: { truncated: boolean } };
   executionFailedEventDetails?: { error: string; cause: string };
+  executionAbortedEventDetails?: { error: string; cause: string };
   stateEnteredEventDetails?: { name: string; input: string; inputDetails: { truncated: boolean } };
   stateExitedEventDetails?: { name: string; output: string; outputDetails: { truncated: boolean } };
   mapIterationStartedEventDetails?: { name: string; index: number };
@@ -48,9 +49,12 @@ type Details = Omit<HistoryEvent, 'id' | 'previousEventId' | 'timestamp' | 'type
 export class HistoryRecorder {
   readonly events: HistoryEvent[] = [];
   readonly #now: () => number;
+  readonly #onRecord: (event: HistoryEvent) => void;
 
-  constructor(now: () => number) {
+  /** `onRecord` hears each event as it is recorded (an operator following the run). */
+  constructor(now: () => number, onRecord: (event: HistoryEvent) => void = () => undefined) {
     this.#now = now;
+    this.#onRecord = onRecord;
   }
 
   record(type: HistoryEventType, details: Details = {}): HistoryEvent {
@@ -63,6 +67,7 @@ export class HistoryRecorder {
       ...details,
     };
     this.events.push(event);
+    this.#onRecord(event);
     return event;
   }
 }

@@ -56,6 +56,11 @@ export interface LocalEngineOptions {
   /** Seed for retry jitter (`JitterStrategy: FULL`), so a run replays the same way. */
   seed?: number;
   roleArn?: string;
+  /**
+   * Executions started without a name are `<prefix>-0001`, `<prefix>-0002`, ... (default `local`).
+   * A deployment whose runs outlive the engine (saved in the state file) needs a prefix of its own.
+   */
+  executionNamePrefix?: string;
 }
 
 interface RegisteredMachine {
@@ -89,6 +94,9 @@ export class LocalEngine {
   readonly #random: Random;
   #sequence = 0;
   #tokenListeners: ((pending: PendingTask) => void)[] = [];
+  #historyListeners: ((executionArn: string, event: HistoryEvent) => void)[] = [];
+  /** Every execution's handle, to stop it or wait for its end by ARN. */
+  readonly #handles = new Map<string, ExecutionHandle>();
 
   constructor(options: LocalEngineOptions) {
     this.#options = options;
@@ -132,9 +140,15 @@ export class LocalEngine {
   /** Starts an execution; resolves its record when it ends (it never rejects for a failed run). */
   start(reference: string, input: JsonValue, options: StartOptions = {}): ExecutionHandle {
     const registered = this.#machine(reference);
-    const name = options.name ?? `local-${String(++this.#sequence).padStart(4, '0')}`;
+    const prefix = this.#options.executionNamePrefix ?? 'local';
+    const name = options.name ?? `${prefix}-${String(++this.#sequence).padStart(4, '0')}`;
     const arn = toExecutionArn(registered.name, name);
-    const history = new HistoryRecorder(() => this.clock.now());
+    const history = new HistoryRecorder(
+      () => this.clock.now(),
+      (event) => {
+        for (const listener of [...this.#historyListeners]) listener(arn, event);
+      },
+    );
     const record: ExecutionRecord = {
       executionArn: arn,
       stateMachineArn: registered.arn,
@@ -190,19 +204,41 @@ export class LocalEngine {
         record.status = outcome.status;
         record.error = failure.name;
         record.cause = failure.message;
-        if (outcome.status === 'ABORTED') history.record('ExecutionAborted');
+        if (outcome.status === 'ABORTED') {
+          history.record('ExecutionAborted', {
+            executionAbortedEventDetails: { error: failure.name, cause: failure.message },
+          });
+        }
       }
       return record;
     })();
-    return {
+    const handle: ExecutionHandle = {
       executionArn: arn,
       done: finished,
       stop: (error = 'States.Aborted', cause = 'Stopped by an operator') => {
+        if (stopped || record.status !== 'RUNNING') return;
         stopped = new TaskError(error, cause);
         this.tokens.abandon(arn, stopped);
         execution.abort();
       },
     };
+    this.#handles.set(arn, handle);
+    return handle;
+  }
+
+  /** The execution's record once it has ended. */
+  whenDone(executionArn: string): Promise<ExecutionRecord> {
+    const handle = this.#handles.get(executionArn);
+    if (!handle) throw new UnknownExecutionError(executionArn);
+    return handle.done;
+  }
+
+  /** Stops a running execution (ABORTED, with this error and cause); one that has ended stays as it is. */
+  stop(executionArn: string, error?: string, cause?: string): Promise<ExecutionRecord> {
+    const handle = this.#handles.get(executionArn);
+    if (!handle) throw new UnknownExecutionError(executionArn);
+    handle.stop(error, cause);
+    return handle.done;
   }
 
   /** Runs an execution to its end. */
@@ -242,6 +278,11 @@ export class LocalEngine {
         // before the task looks at the world: it runs on microtasks, so one macrotask drains it.
         await new Promise<void>((resolve) => setImmediate(resolve));
         await this.clock.settled();
+        // After a pause the consumer records the paused state's exit and this state's entry a few
+        // turns after the clock settles: the history must read in order, as AWS's does.
+        for (let turn = 0; turn < MAX_CATCH_UP_TURNS && !isOpen(history.events, stateName); turn++) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         return binding.invoke(parameters, {
           stateName,
           history,
@@ -292,6 +333,14 @@ export class LocalEngine {
     return answer;
   }
 
+  /** Hears every history event of every execution as it is recorded (an operator following a run). */
+  onHistoryEvent(listener: (executionArn: string, event: HistoryEvent) => void): () => void {
+    this.#historyListeners.push(listener);
+    return () => {
+      this.#historyListeners = this.#historyListeners.filter((l) => l !== listener);
+    };
+  }
+
   /** Hears every `.waitForTaskToken` wait as it starts (an operator, a test's approver). */
   onTaskToken(listener: (pending: PendingTask) => void): () => void {
     this.#tokenListeners.push(listener);
@@ -326,6 +375,19 @@ export class LocalEngine {
     }
     return 0;
   }
+}
+
+/** Turns a task waits at most for its state's entry to be recorded (it is there within a few). */
+const MAX_CATCH_UP_TURNS = 50;
+
+/** Whether the history has an entry of the state with no exit after it. */
+function isOpen(events: readonly HistoryEvent[], stateName: string): boolean {
+  let open = 0;
+  for (const event of events) {
+    if (event.stateEnteredEventDetails?.name === stateName) open++;
+    else if (event.stateExitedEventDetails?.name === stateName) open--;
+  }
+  return open > 0;
 }
 
 /** The library wraps a failed state's error in ExecutionError: report the state's own error. */

@@ -66,12 +66,14 @@ export async function startRunbookEngine(options: {
   ports: LocalPorts;
   dynamodb: DynamoDBClient;
   seed: number;
+  executionNamePrefix?: string;
 }): Promise<LocalEngine> {
   const engine = new LocalEngine({
     clock: options.clock,
     functions: localFunctionTable(options.ports),
     dynamodb: options.dynamodb,
     seed: options.seed,
+    ...(options.executionNamePrefix ? { executionNamePrefix: options.executionNamePrefix } : {}),
   });
   await loadRunbooks(engine);
   return engine;

@@ -10,13 +10,19 @@ import { parseOrThrow } from '../domain/validation.ts';
 import { productionDispatchPorts } from './shared/dispatch-ports.ts';
 import { taskHandler } from './shared/task-handler.ts';
 
-const inputSchema = z.object({ incident: incidentSchema, runbook: z.string().min(1) }).strict();
+const inputSchema = z
+  .object({ incident: incidentSchema, runbook: z.string().min(1), dryRunRequested: z.boolean().optional() })
+  .strict();
 
 export const checkGuardrailsTask =
   (ports: () => GuardrailPorts) =>
   async (input: unknown): Promise<GuardrailVerdict> => {
-    const { incident, runbook } = parseOrThrow(inputSchema, input, 'The check-guardrails input');
-    return checkGuardrails(ports(), incident, runbook);
+    const { incident, runbook, dryRunRequested } = parseOrThrow(
+      inputSchema,
+      input,
+      'The check-guardrails input',
+    );
+    return checkGuardrails(ports(), incident, runbook, { dryRunRequested: dryRunRequested === true });
   };
 
 export const makeHandler = (ports: () => GuardrailPorts = productionDispatchPorts) =>

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { integerOption, parseOptions } from '../options.ts';
 import type { Command } from '../main.ts';
-import { withLocalDeployment, WORLDS, type WorldName } from '../local-deployment.ts';
+import { withLocalDeployment, worldOption, WORLDS } from '../local-deployment.ts';
 import { scanAll, stateFilePath } from '../../engine/local-state.ts';
 import { statesEntered } from '../../engine/history.ts';
 import type { ExecutionRecord } from '../../engine/local-engine.ts';
@@ -49,9 +49,7 @@ export const dispatchCommand: Command = {
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (!values.event) throw new UsageError('dispatch needs --event FILE');
-    const world = (values.scenario ?? 'hot-shard') as WorldName;
-    if (!WORLDS.includes(world))
-      throw new UsageError(`unknown scenario "${world}"; try: ${WORLDS.join(', ')}`);
+    const world = worldOption(values.scenario);
     const event = await readEvent(values.event);
 
     const options = {

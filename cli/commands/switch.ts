@@ -1,31 +1,38 @@
 /**
- * `selfheal switch`: the operator's switches in the local deployment: the global kill switch, and
- * per runbook on/off and live/dry-run, with its cooldown and hourly limit.
+ * `selfheal switch`: the operator's switches, in a deployment in AWS or with --local in the local
+ * deployment: the global kill switch, and per runbook on/off and live/dry-run, with its cooldown
+ * and hourly limit.
  */
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { integerOption, parseOptions } from '../options.ts';
 import type { Command } from '../main.ts';
-import { saveTables, scanAll, stateFilePath } from '../../engine/local-state.ts';
-import { DISPATCH_TABLE_NAMES, withLocalTables } from '../local-deployment.ts';
-import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
+import { TARGET_OPTIONS, TARGET_USAGE, targetFrom } from '../target.ts';
+import { withDispatchTables } from '../dispatch-tables.ts';
 import {
-  GLOBAL_SWITCH_KEY,
-  runbookSwitchKey,
-  switchesFrom,
-  writeGlobalSwitch,
-  writeRunbookSwitch,
-} from '../../domain/dispatch/switches.ts';
+  changeGlobalSwitch,
+  changeRunbookSwitch,
+  checkRunbook,
+  readRunbookSwitch,
+  readSwitches,
+  type GlobalSwitchView,
+  type RunbookSwitchView,
+} from '../switch-settings.ts';
 
 const USAGE = `Usage: selfheal switch (--global | --runbook NAME) [--on | --off] [--live | --dry-run]
-                       [--cooldown SECONDS] [--per-hour N] [--state FILE]
+                       [--cooldown SECONDS] [--per-hour N] [--json]
+                       [--local [--state FILE] | --deployment NAME] [--region R]
 
-Sets the switches dispatch reads before any remediation, in the local deployment:
+Sets the switches dispatch reads before any remediation, in a deployment in AWS (or, with
+--local, in the local deployment):
   --global --off        the kill switch: selfheal changes nothing anywhere (--on to resume)
   --runbook NAME --off  stop one runbook; --on to resume
   --runbook NAME --live let it change things (runbooks are dry runs until turned live)
   --cooldown SECONDS    quiet time per resource after a remediation (runbook)
   --per-hour N          remediations allowed per hour (runbook, or global)
-Without a change it prints the current settings.`;
+  --json                print the switch as JSON
+Without a change it prints the current settings. selfheal kill-switch is the short way to stop.
+
+${TARGET_USAGE}`;
 
 export const switchCommand: Command = {
   name: 'switch',
@@ -33,6 +40,7 @@ export const switchCommand: Command = {
   usage: USAGE,
   async run(args) {
     const { values, positionals } = parseOptions(args, {
+      ...TARGET_OPTIONS,
       global: { type: 'boolean', default: false },
       runbook: { type: 'string' },
       on: { type: 'boolean', default: false },
@@ -41,7 +49,7 @@ export const switchCommand: Command = {
       'dry-run': { type: 'boolean', default: false },
       cooldown: { type: 'string' },
       'per-hour': { type: 'string' },
-      state: { type: 'string' },
+      json: { type: 'boolean', default: false },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (values.global === (values.runbook !== undefined))
@@ -51,40 +59,43 @@ export const switchCommand: Command = {
     if (values.global && (values.live || values['dry-run'] || values.cooldown !== undefined)) {
       throw new UsageError('--live, --dry-run and --cooldown are per runbook');
     }
-    const positive = (name: string, value: string | undefined): number | undefined => {
-      if (value === undefined) return undefined;
-      const n = integerOption(name, value, 0);
-      if (n < 0) throw new UsageError(`--${name} must not be negative`);
-      return n;
-    };
-    const cooldownSeconds = positive('cooldown', values.cooldown);
-    const actionsPerHour = positive('per-hour', values['per-hour']);
+    const cooldownSeconds = notNegative('cooldown', values.cooldown);
+    const actionsPerHour = notNegative('per-hour', values['per-hour']);
     const enabled = values.on ? true : values.off ? false : undefined;
     const live = values.live ? true : values['dry-run'] ? false : undefined;
+    const changed = [enabled, live, cooldownSeconds, actionsPerHour].some((v) => v !== undefined);
+    const runbook = values.runbook === undefined ? undefined : await checkRunbook(values.runbook);
+    const target = targetFrom(values);
 
-    const path = stateFilePath(values.state);
-    const table = DEFAULT_DISPATCH_TABLES.control;
-    return withLocalTables(path, async (dynamodb) => {
-      const runbook = values.runbook ?? '';
-      const items = new Map((await scanAll(dynamodb, table)).map((item) => [item.pk?.S ?? '', item]));
-      const current = switchesFrom(items, runbook);
-      const changed = [enabled, live, cooldownSeconds, actionsPerHour].some((v) => v !== undefined);
-      if (values.global) {
-        const next = { ...current.global, ...defined({ enabled, actionsPerHour }) };
-        if (changed) await writeGlobalSwitch(dynamodb, table, next);
-        console.log(`${GLOBAL_SWITCH_KEY}: ${JSON.stringify(next)}`);
-      } else {
-        const next = { ...current.runbook, ...defined({ enabled, live, cooldownSeconds, actionsPerHour }) };
-        if (changed) await writeRunbookSwitch(dynamodb, table, runbook, next);
-        console.log(`${runbookSwitchKey(runbook)}: ${JSON.stringify(next)}`);
-      }
-      if (changed) await saveTables(dynamodb, DISPATCH_TABLE_NAMES, path);
-      return EXIT.ok;
-    });
+    const view = await withDispatchTables(
+      target,
+      changed ? 'write' : 'read',
+      async (store): Promise<GlobalSwitchView | RunbookSwitchView> => {
+        if (runbook === undefined) {
+          if (!changed) return (await readSwitches(store, [])).global;
+          return changeGlobalSwitch(store, { enabled, actionsPerHour });
+        }
+        if (!changed) return (await readRunbookSwitch(store, runbook)).runbook;
+        return (await changeRunbookSwitch(store, runbook, { enabled, live, cooldownSeconds, actionsPerHour }))
+          .runbook;
+      },
+    );
+    if (values.json) console.log(JSON.stringify({ ...view, changed }, null, 2));
+    else console.log(`${view.key}: ${JSON.stringify(settingsOnly(view))}`);
+    return EXIT.ok;
   },
 };
 
-/** The fields of `change` that are set. */
-function defined<T extends object>(change: T): Partial<T> {
-  return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as Partial<T>;
+function notNegative(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = integerOption(name, value, 0);
+  if (n < 0) throw new UsageError(`--${name} must not be negative`);
+  return n;
+}
+
+/** The line reads as before the views: the switch's key, then its settings only. */
+function settingsOnly(view: GlobalSwitchView | RunbookSwitchView): Record<string, boolean | number> {
+  if (view.scope === 'global') return { enabled: view.enabled, actionsPerHour: view.actionsPerHour };
+  const { enabled, live, cooldownSeconds, actionsPerHour } = view;
+  return { enabled, live, cooldownSeconds, actionsPerHour };
 }

@@ -53,6 +53,8 @@ export type SignalDecision =
       runbook: string;
       /** The runbook's request, but for the dry-run flag the guardrails decide. */
       runbookInput: JsonObject;
+      /** The signal asks for a dry run (an operator's request may): the guardrails honour it. */
+      dryRunRequested: boolean;
       reason: string;
     }
   | { decision: 'ignore' | 'unhandled'; signal: SignalSummary; incident: Incident | null; reason: string };
@@ -182,10 +184,16 @@ function fromOperator(envelope: EventEnvelope, routing: Routing): SignalDecision
     summaryOf(envelope, incident.id, request.requestedBy, observedAt, incident),
     incident,
     routing,
+    request.dryRun === true,
   );
 }
 
-function decide(signal: SignalSummary, incident: Incident, routing: Routing): SignalDecision {
+function decide(
+  signal: SignalSummary,
+  incident: Incident,
+  routing: Routing,
+  dryRunRequested = false,
+): SignalDecision {
   const runbook = runbookFor(routing, incident.kind);
   if (!runbook) {
     return {
@@ -203,6 +211,7 @@ function decide(signal: SignalSummary, incident: Incident, routing: Routing): Si
     incident,
     runbook,
     runbookInput: prepared.input,
+    dryRunRequested,
     reason: `${incident.kind} on ${resourceKey(incident.resource)}: runbook ${runbook}`,
   };
 }

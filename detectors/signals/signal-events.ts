@@ -71,6 +71,8 @@ export const operatorRequestSchema = z
     resource: resourceRefSchema,
     reason: z.string().min(1).max(1000),
     requestedBy: z.string().min(1).max(200),
+    /** Run it as a dry run even if the runbook is live. A request can never make a dry-run runbook live. */
+    dryRun: z.boolean().optional(),
   })
   .strict();
 export type OperatorRequest = z.infer<typeof operatorRequestSchema>;

@@ -50,11 +50,17 @@ export interface GuardrailVerdict {
   >;
 }
 
+export interface GuardrailOptions {
+  /** The signal asked for a dry run (an operator's request): the run is one even if the runbook is live. */
+  dryRunRequested?: boolean;
+  settings?: GuardrailSettings;
+}
+
 export async function checkGuardrails(
   ports: GuardrailPorts,
   incident: Incident,
   runbook: string,
-  settings: GuardrailSettings = DEFAULT_GUARDRAIL_SETTINGS,
+  { dryRunRequested = false, settings = DEFAULT_GUARDRAIL_SETTINGS }: GuardrailOptions = {},
 ): Promise<GuardrailVerdict> {
   const nowMs = ports.now();
   const now = new Date(nowMs).toISOString();
@@ -79,7 +85,8 @@ export async function checkGuardrails(
   const cooldownUntil = state.get(`cooldown#${resource}`)?.until?.S;
   const runbookActions = Number(state.get(rate.runbookPk)?.actions?.N ?? 0);
   const globalActions = Number(state.get(rate.globalPk)?.actions?.N ?? 0);
-  const dryRun = !switches.runbook.live;
+  // A request can make a live runbook's run a dry run, never a dry-run runbook's run live.
+  const dryRun = !switches.runbook.live || dryRunRequested;
 
   let suppressedBecause: string | undefined;
   if (!switches.global.enabled) suppressedBecause = 'the global kill switch is on: selfheal changes nothing';
@@ -103,9 +110,11 @@ export async function checkGuardrails(
       runbook,
       source: incident.source,
     });
-  const proceeding = dryRun
+  const proceeding = !switches.runbook.live
     ? `dry run of ${runbook} (the runbook is not live)`
-    : `${runbook} started for ${incident.kind} on ${resource}`;
+    : dryRun
+      ? `dry run of ${runbook} (the request asked for one)`
+      : `${runbook} started for ${incident.kind} on ${resource}`;
   return {
     verdict: suppressedBecause ? 'suppressed' : 'proceed',
     reason: suppressedBecause ?? proceeding,

@@ -10,6 +10,10 @@
  */
 import type { HistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
 import type { StepFunctionsPort } from './ports.ts';
+import { errorName, ExecutionNotFoundError, OperatorError } from './errors.ts';
+import { describeExisting } from './executions.ts';
+
+export { ExecutionNotFoundError, OperatorError };
 
 /** The error a rejected approval fails its state with; the runbooks Catch it. */
 export const REJECTION_ERROR = 'ShiftRejected';
@@ -53,14 +57,6 @@ export interface WaitingTask {
   scheduledEventId: number;
 }
 
-/** What stops an operator's answer: one clear line for the CLI. */
-export class OperatorError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-
 /** The execution has ended, or no task in it waits for a token (any more). */
 export class NothingWaitsError extends OperatorError {
   readonly executionArn: string;
@@ -71,9 +67,6 @@ export class NothingWaitsError extends OperatorError {
     this.why = why;
   }
 }
-
-/** Step Functions knows no such execution (ExecutionDoesNotExist, InvalidArn). */
-export class ExecutionNotFoundError extends OperatorError {}
 
 /** The waiting task's parameters carry no task token where the answer could find it. */
 export class TaskTokenNotFoundError extends OperatorError {}
@@ -167,14 +160,7 @@ function endedTask(
  * Throws NothingWaitsError when there is none.
  */
 export async function findWaitingTask(port: StepFunctionsPort, executionArn: string): Promise<WaitingTask> {
-  const execution = await port.describeExecution({ executionArn }).catch((error: unknown) => {
-    const name = errorName(error);
-    if (name === 'ExecutionDoesNotExist') throw new ExecutionNotFoundError(`no execution ${executionArn}`);
-    if (name === 'InvalidArn') {
-      throw new ExecutionNotFoundError(`${executionArn} is not an execution ARN: ${messageOf(error)}`);
-    }
-    throw error;
-  });
+  const execution = await describeExisting(port, executionArn);
   if (execution.status !== 'RUNNING') {
     throw new NothingWaitsError(executionArn, `the execution is ${execution.status ?? 'not running'}`);
   }
@@ -263,6 +249,3 @@ function tokenField(value: unknown): string | undefined {
   }
   return undefined;
 }
-
-const errorName = (error: unknown): string | undefined => (error instanceof Error ? error.name : undefined);
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,19 +1,28 @@
 /**
- * The slice of the Step Functions API an operator's answer to a waiting runbook needs, in the SDK's
- * own request/response shapes (as the other ports): production binds it to the SFN client
+ * The slice of the Step Functions API the operator's commands need, in the SDK's own
+ * request/response shapes (as the other ports): production binds it to the SFN client
  * (`adapters/sfn.ts`), the local engine to its executions and task tokens (`engine/local-sfn.ts`),
- * so the same approval logic runs against both. Responses carry no `$metadata`; errors are the
- * SDK's own names (`ExecutionDoesNotExist`, `TaskDoesNotExist`, `TaskTimedOut`, `InvalidToken`).
+ * so the same operator code runs against both. Responses carry no `$metadata`; errors are the
+ * SDK's own names (`ExecutionDoesNotExist`, `StateMachineDoesNotExist`, `ExecutionAlreadyExists`,
+ * `TaskDoesNotExist`, `TaskTimedOut`, `InvalidToken`, `InvalidArn`).
  */
 import type {
   DescribeExecutionInput,
   DescribeExecutionOutput,
   GetExecutionHistoryInput,
   GetExecutionHistoryOutput,
+  ListExecutionsInput,
+  ListExecutionsOutput,
+  ListStateMachinesInput,
+  ListStateMachinesOutput,
   SendTaskFailureInput,
   SendTaskFailureOutput,
   SendTaskSuccessInput,
   SendTaskSuccessOutput,
+  StartExecutionInput,
+  StartExecutionOutput,
+  StopExecutionInput,
+  StopExecutionOutput,
 } from '@aws-sdk/client-sfn';
 
 export interface StepFunctionsPort {
@@ -22,4 +31,10 @@ export interface StepFunctionsPort {
   getExecutionHistory(input: GetExecutionHistoryInput): Promise<GetExecutionHistoryOutput>;
   sendTaskSuccess(input: SendTaskSuccessInput): Promise<SendTaskSuccessOutput>;
   sendTaskFailure(input: SendTaskFailureInput): Promise<SendTaskFailureOutput>;
+  startExecution(input: StartExecutionInput): Promise<StartExecutionOutput>;
+  /** One page: callers follow `nextToken` themselves. */
+  listStateMachines(input: ListStateMachinesInput): Promise<ListStateMachinesOutput>;
+  /** One page, newest execution first: callers follow `nextToken` themselves. */
+  listExecutions(input: ListExecutionsInput): Promise<ListExecutionsOutput>;
+  stopExecution(input: StopExecutionInput): Promise<StopExecutionOutput>;
 }

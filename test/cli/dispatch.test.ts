@@ -54,7 +54,9 @@ describe('selfheal dispatch, switch and ledger on the local deployment', () => {
     );
     expect(dryRun.notifications[0]?.Subject).toMatch(/^selfheal: Dry run of hot-shard/);
 
-    expect(await main(['switch', '--runbook', 'hot-shard', '--live', '--state', state])).toBe(EXIT.ok);
+    expect(await main(['switch', '--runbook', 'hot-shard', '--live', '--local', '--state', state])).toBe(
+      EXIT.ok,
+    );
     out.length = 0;
     expect(await main(dispatch)).toBe(EXIT.ok);
     const healed = take<DispatchResult>();
@@ -68,9 +70,9 @@ describe('selfheal dispatch, switch and ledger on the local deployment', () => {
       expect.objectContaining({ decision: 'suppressed', reason: expect.stringMatching(/cooling down/) }),
     ]);
 
-    expect(await main(['ledger', '--resource', 'dynamodb-table/orders', '--state', state, '--json'])).toBe(
-      EXIT.ok,
-    );
+    expect(
+      await main(['ledger', '--resource', 'dynamodb-table/orders', '--local', '--state', state, '--json']),
+    ).toBe(EXIT.ok);
     expect(take<{ decision: string }[]>().map((r) => r.decision)).toEqual([
       'dry-run',
       'succeeded',
@@ -81,7 +83,7 @@ describe('selfheal dispatch, switch and ledger on the local deployment', () => {
   }, 60_000);
 
   it('stops everything with the global kill switch', async () => {
-    expect(await main(['switch', '--global', '--off', '--state', state])).toBe(EXIT.ok);
+    expect(await main(['switch', '--global', '--off', '--local', '--state', state])).toBe(EXIT.ok);
     out.length = 0;
     expect(await main(['dispatch', '--event', ALARM, '--state', state, '--json'])).toBe(EXIT.ok);
     const result = take<DispatchResult>();
@@ -101,7 +103,7 @@ describe('selfheal dispatch, switch and ledger on the local deployment', () => {
       await main(['dispatch', '--event', event, '--scenario', 'empty', '--state', state, '--json']),
     ).toBe(EXIT.failed);
     expect(take<DispatchResult>().dispatch).toMatchObject({ status: 'FAILED', error: 'InvalidSignalError' });
-    expect(await main(['ledger', '--resource', 'unrouted', '--state', state])).toBe(EXIT.ok);
+    expect(await main(['ledger', '--resource', 'unrouted', '--local', '--state', state])).toBe(EXIT.ok);
     expect(out.join('\n')).toMatch(/unrouted\s+rejected/);
   }, 30_000);
 
@@ -109,9 +111,9 @@ describe('selfheal dispatch, switch and ledger on the local deployment', () => {
     [['dispatch'], /dispatch needs --event FILE/],
     [['dispatch', '--event', '/no/such/file.json'], /cannot read --event/],
     [['dispatch', '--event', ALARM, '--scenario', 'moon'], /unknown scenario "moon"/],
-    [['ledger', '--day', 'yesterday'], /--day must be YYYY-MM-DD/],
-    [['switch', '--runbook', 'hot-shard', '--live', '--dry-run'], /contradict/],
-    [['switch'], /name one of --global or --runbook NAME/],
+    [['ledger', '--day', 'yesterday', '--local'], /--day must be YYYY-MM-DD/],
+    [['switch', '--runbook', 'hot-shard', '--live', '--dry-run', '--local'], /contradict/],
+    [['switch', '--local'], /name one of --global or --runbook NAME/],
   ])('rejects %j as a usage error (exit 2)', async (argv, message) => {
     expect(await main([...argv, '--state', state])).toBe(EXIT.usage);
     expect(err.join('\n')).toMatch(message);

@@ -1,0 +1,151 @@
+/**
+ * The operator's switches as `selfheal switch` and `selfheal kill-switch` read and change them:
+ * through domain/dispatch/switches.ts (so the defaults and the fail-closed reading are dispatch's
+ * own), on the control table of wherever the command acts.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BatchGetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { AwsThrottledError, classifyAwsError } from '../domain/errors.ts';
+import {
+  GLOBAL_SWITCH_KEY,
+  runbookSwitchKey,
+  switchesFrom,
+  switchKeys,
+  writeGlobalSwitch,
+  writeRunbookSwitch,
+  type GlobalSwitch,
+  type RunbookSwitch,
+} from '../domain/dispatch/switches.ts';
+import { runbookFiles } from '../engine/runbooks.ts';
+import { UsageError } from './exit-codes.ts';
+import type { DispatchStore } from './dispatch-tables.ts';
+
+/** `set`: an operator wrote the switch; otherwise these are dispatch's defaults. */
+export interface GlobalSwitchView extends GlobalSwitch {
+  scope: 'global';
+  key: string;
+  set: boolean;
+}
+
+export interface RunbookSwitchView extends RunbookSwitch {
+  scope: 'runbook';
+  runbook: string;
+  key: string;
+  set: boolean;
+}
+
+export interface SwitchViews {
+  global: GlobalSwitchView;
+  runbooks: RunbookSwitchView[];
+}
+
+/** The state machine EventBridge starts: it reads the switches, it has none of its own. */
+const DISPATCH = 'dispatch';
+
+/** Runbooks with a switch: the state machines in `statemachines/` but dispatch. */
+export async function switchableRunbooks(): Promise<string[]> {
+  return (await runbookFiles()).map((file) => file.name).filter((name) => name !== DISPATCH);
+}
+
+/** A typo would write a switch nothing ever reads, and the operator would believe it holds. */
+export async function checkRunbook(name: string): Promise<string> {
+  const known = await switchableRunbooks();
+  if (!known.includes(name)) throw new UsageError(`unknown runbook "${name}"; try: ${known.join(', ')}`);
+  return name;
+}
+
+/** The global switch and `runbooks`' switches, as dispatch would read them now. */
+export async function readSwitches(store: DispatchStore, runbooks: readonly string[]): Promise<SwitchViews> {
+  const items = await readControlItems(store, [GLOBAL_SWITCH_KEY, ...runbooks.map(runbookSwitchKey)]);
+  return { global: globalView(items), runbooks: runbooks.map((runbook) => runbookView(items, runbook)) };
+}
+
+/** One runbook's switch, and the global one that may stop it anyway: the keys dispatch reads. */
+export async function readRunbookSwitch(
+  store: DispatchStore,
+  runbook: string,
+): Promise<{ global: GlobalSwitchView; runbook: RunbookSwitchView }> {
+  const items = await readControlItems(store, switchKeys(runbook));
+  return { global: globalView(items), runbook: runbookView(items, runbook) };
+}
+
+/** Changes what `change` names and keeps the rest (the domain's write replaces the whole item). */
+export async function changeGlobalSwitch(
+  store: DispatchStore,
+  change: Partial<GlobalSwitch>,
+): Promise<GlobalSwitchView> {
+  const current = globalView(await readControlItems(store, [GLOBAL_SWITCH_KEY]));
+  const next = settingsOf({ ...current, ...definedFields(change) }, ['enabled', 'actionsPerHour']);
+  await writeGlobalSwitch(store.dynamodb, store.tables.control, next);
+  return { ...current, ...next, set: true };
+}
+
+/** Like `changeGlobalSwitch`; the global switch comes back too, as it may still stop the runbook. */
+export async function changeRunbookSwitch(
+  store: DispatchStore,
+  runbook: string,
+  change: Partial<RunbookSwitch>,
+): Promise<{ global: GlobalSwitchView; runbook: RunbookSwitchView }> {
+  const { global, runbook: current } = await readRunbookSwitch(store, runbook);
+  const next = settingsOf({ ...current, ...definedFields(change) }, [
+    'enabled',
+    'live',
+    'cooldownSeconds',
+    'actionsPerHour',
+  ]);
+  await writeRunbookSwitch(store.dynamodb, store.tables.control, runbook, next);
+  return { global, runbook: { ...current, ...next, set: true } };
+}
+
+type ControlItems = ReadonlyMap<string, Record<string, AttributeValue>>;
+
+function globalView(items: ControlItems): GlobalSwitchView {
+  const settings = switchesFrom(items, '').global;
+  return { scope: 'global', key: GLOBAL_SWITCH_KEY, set: items.has(GLOBAL_SWITCH_KEY), ...settings };
+}
+
+function runbookView(items: ControlItems, runbook: string): RunbookSwitchView {
+  const key = runbookSwitchKey(runbook);
+  return { scope: 'runbook', runbook, key, set: items.has(key), ...switchesFrom(items, runbook).runbook };
+}
+
+/** Only the settings, so the view's own fields (scope, key, set) never reach the item. */
+function settingsOf<T extends object, K extends keyof T>(view: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, view[key]])) as Pick<T, K>;
+}
+
+/** The fields of `change` that are set. */
+function definedFields<T extends object>(change: T): Partial<T> {
+  return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const ATTEMPTS = 5;
+
+/** Consistent reads: an operator reads back the switch just written, and a kill switch must show. */
+async function readControlItems(
+  store: DispatchStore,
+  keys: readonly string[],
+): Promise<Map<string, Record<string, AttributeValue>>> {
+  const table = store.tables.control;
+  const items = new Map<string, Record<string, AttributeValue>>();
+  let pending: Record<string, AttributeValue>[] = keys.map((pk) => ({ pk: { S: pk } }));
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    if (attempt > ATTEMPTS)
+      throw new AwsThrottledError(
+        `Reading the switches in ${table}: DynamoDB left keys unprocessed ${ATTEMPTS} times`,
+      );
+    if (attempt > 1) await sleep(50 * 2 ** attempt);
+    try {
+      const page = await store.dynamodb.send(
+        new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      for (const item of page.Responses?.[table] ?? []) {
+        if (item.pk?.S !== undefined) items.set(item.pk.S, item);
+      }
+      pending = page.UnprocessedKeys?.[table]?.Keys ?? [];
+    } catch (error) {
+      throw classifyAwsError(error, `Reading the switches in ${table}`);
+    }
+  }
+  return items;
+}
