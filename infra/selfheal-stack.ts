@@ -23,15 +23,15 @@ import { SignalRules } from './constructs/signal-rules.ts';
 import { TaskFunction } from './constructs/task-function.ts';
 
 /** Tasks that move a batch of items may run longer than a check. */
+/** Where the routing lies in the routing task's code (`SELFHEAL_ROUTING_FILE`). */
+export const ROUTING_FILE = 'routing.json';
+
 const LONG_TASKS: ReadonlySet<string> = new Set([
   'snapshot-key',
   'move-key-batch',
   'merge-key-batch',
   'finish-key-merge',
 ]);
-
-/** Lambda's whole environment must stay within 4 KB; the routing is the largest part. */
-const MAX_ROUTING_BYTES = 3000;
 
 export interface SelfhealStackProps extends StackProps {
   config: SelfhealConfig;
@@ -53,12 +53,9 @@ export class SelfhealStack extends Stack {
       emails: config.notifications.emails,
     });
 
+    // A file in the function's code, not a variable: Lambda's environment holds 4 KB in all, and
+    // each mapping or fleet adds half a kilobyte of routing.
     const routing = JSON.stringify(routingOf(config));
-    if (Buffer.byteLength(routing) > MAX_ROUTING_BYTES) {
-      throw new Error(
-        `the routing derived from the config is ${Buffer.byteLength(routing)} bytes; Lambda's environment holds 4 KB in all, so at most ${MAX_ROUTING_BYTES} bytes fit: split the deployment`,
-      );
-    }
     const common = { SELFHEAL_CONTROL_TABLE: names.controlTable, SELFHEAL_LEDGER_TABLE: names.ledgerTable };
     const arcEndpoints = JSON.stringify(config.arcCluster?.endpoints ?? []);
     const resources = this.scopedResources(config, tables);
@@ -74,9 +71,10 @@ export class SelfhealStack extends Stack {
         logRetention,
         service: names.deployment,
         ...(LONG_TASKS.has(task.id) ? { timeout: Duration.minutes(5) } : {}),
+        ...(task.id === 'normalise-signal' ? { files: { [ROUTING_FILE]: routing } } : {}),
         environment: {
           ...common,
-          ...(task.id === 'normalise-signal' ? { SELFHEAL_ROUTING: routing } : {}),
+          ...(task.id === 'normalise-signal' ? { SELFHEAL_ROUTING_FILE: ROUTING_FILE } : {}),
           ...(task.entry === 'handlers/cell-shift-tasks.ts'
             ? { SELFHEAL_ARC_CLUSTER_ENDPOINTS: arcEndpoints }
             : {}),
@@ -119,7 +117,7 @@ export class SelfhealStack extends Stack {
     new SignalRules(this, 'Signals', {
       deployment: names.deployment,
       dispatch,
-      alarmNames: alarms.alarms.map((a) => a.alarmName ?? ''),
+      alarms: alarms.alarms.length > 0,
       xrayGroups: [...new Set(fleets.map(([, fleet]) => fleet.detector.xrayGroup))],
       detector: fleets.length > 0,
       runbooks: [...this.runbooks.stateMachines.values()],
@@ -175,16 +173,20 @@ export class SelfhealStack extends Stack {
     const mappingArns = config.mappings.map((m) =>
       arn('lambda', 'event-source-mapping', m.uuid, ArnFormat.COLON_RESOURCE_NAME),
     );
-    const consumerArns = config.mappings.map((m) =>
-      arn('lambda', 'function', m.functionName, ArnFormat.COLON_RESOURCE_NAME),
-    );
+    // Lambda authorises a mapping change on the function it feeds, named with or without a
+    // version or alias.
+    const consumerArns = config.mappings.flatMap((m) => {
+      const fn = arn('lambda', 'function', m.functionName, ArnFormat.COLON_RESOURCE_NAME);
+      return [fn, `${fn}:*`];
+    });
     const scopes: Record<Exclude<GrantScope, 'unscoped'>, string[]> = {
       'protected-tables': config.tables.map((t) => arn('dynamodb', 'table', t.name)),
       'control-table': [tables.control.tableArn],
       'ledger-table': [tables.ledger.tableArn, `${tables.ledger.tableArn}/index/${LEDGER_BY_DAY_INDEX}`],
-      // DynamoDB names a table's Contributor Insights rules `DynamoDBContributorInsights-<code>-<table>-<created>`.
+      // DynamoDB names a table's Contributor Insights rules `DynamoDBContributorInsights-<code>-<table>-<created>`,
+      // the code three letters (PKC, PKT, ...): `???` keeps `x-orders`'s rules out of `orders`'s.
       'insight-rules': config.tables.map((t) =>
-        arn('cloudwatch', 'insight-rule', `DynamoDBContributorInsights-*-${t.name}-*`),
+        arn('cloudwatch', 'insight-rule', `DynamoDBContributorInsights-???-${t.name}-*`),
       ),
       'scalable-targets':
         config.tables.length > 0 ? [arn('application-autoscaling', 'scalable-target', '*')] : [],

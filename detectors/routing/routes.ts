@@ -4,6 +4,8 @@
  * Alarms match by exact name first (composite alarms can only match so), then by a metric they
  * watch; the resource comes from that metric's dimension or is named in the route.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { incidentKindSchema, RESOURCE_TYPES, type IncidentKind } from '../../domain/incidents/incident.ts';
 import { parseOrThrow } from '../../domain/validation.ts';
@@ -128,17 +130,31 @@ export const DEFAULT_ROUTING: Routing = {
   },
 };
 
-/** Routing from `SELFHEAL_ROUTING` (JSON) when set, else the defaults; invalid JSON is an error. */
-export function routingFromEnvironment(env: NodeJS.ProcessEnv = process.env): Routing {
-  const raw = env.SELFHEAL_ROUTING;
+/**
+ * Routing from `SELFHEAL_ROUTING_FILE` (a JSON file; a relative path is read from the function's
+ * code, `$LAMBDA_TASK_ROOT`, where the CDK app bundles it: Lambda's environment holds only 4 KB),
+ * or `SELFHEAL_ROUTING` (JSON), else the defaults. Unreadable or invalid routing is an error.
+ */
+export function routingFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): Routing {
+  const file = env.SELFHEAL_ROUTING_FILE;
+  const source = file ? `SELFHEAL_ROUTING_FILE ${file}` : 'SELFHEAL_ROUTING';
+  let raw: string | undefined;
+  try {
+    raw = file ? readFile(resolve(env.LAMBDA_TASK_ROOT ?? '.', file)) : env.SELFHEAL_ROUTING;
+  } catch (error) {
+    throw new Error(`${source} cannot be read: ${(error as Error).message}`, { cause: error });
+  }
   if (!raw) return DEFAULT_ROUTING;
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch (error) {
-    throw new SyntaxError(`SELFHEAL_ROUTING is not JSON: ${(error as Error).message}`, { cause: error });
+    throw new SyntaxError(`${source} is not JSON: ${(error as Error).message}`, { cause: error });
   }
-  return parseOrThrow(routingSchema, parsed, 'SELFHEAL_ROUTING');
+  return parseOrThrow(routingSchema, parsed, source);
 }
 
 export function runbookFor(routing: Routing, kind: IncidentKind): string | undefined {

@@ -3,6 +3,7 @@
  * names the file and, for each problem, the field at fault (`tables.0.name: ...`).
  */
 import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import { configSchema, type SelfhealConfig } from './schema.ts';
 
 export const DEFAULT_CONFIG_FILE = 'selfheal.config.json';
@@ -25,7 +26,7 @@ export function parseConfig(raw: unknown, file = DEFAULT_CONFIG_FILE): SelfhealC
   throw new ConfigError(
     file,
     result.error.issues.map(
-      (issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(file)'}: ${issue.message}`,
+      (issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(file)'}: ${messageOf(issue)}`,
     ),
   );
 }
@@ -44,4 +45,9 @@ export function loadConfig(file: string): SelfhealConfig {
     throw new ConfigError(file, [`is not JSON: ${(error as Error).message}`]);
   }
   return parseConfig(raw, file);
+}
+
+/** A record key's issue says only "Invalid key in record"; the reason is in the issues under it. */
+function messageOf(issue: z.core.$ZodIssue): string {
+  return issue.code === 'invalid_key' ? issue.issues.map((inner) => inner.message).join('; ') : issue.message;
 }

@@ -114,7 +114,8 @@ export const configSchema = z
     mappings: z.array(mappingSchema).default([]),
     fleets: z
       .record(
-        z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a fleet name is 1-64 letters, digits and ._-'),
+        // Names the fleet's detector function (`<deployment>-detect-grey-cells-<fleet>`, 64 at most).
+        z.string().regex(/^[A-Za-z0-9_-]{1,24}$/, 'a fleet name is 1-24 letters, digits, _ and -'),
         fleetSchema,
       )
       .default({}),
@@ -130,6 +131,32 @@ export const configSchema = z
     const cells = Object.values(config.fleets).flatMap((fleet) => fleet.cells.map((c) => c.name));
     for (const cell of duplicates(cells))
       ctx.addIssue({ code: 'custom', path: ['fleets'], message: `cell "${cell}" is in more than one fleet` });
+    // A queue's mapping and consumer are in the stack's region and account (SQS event sources
+    // cannot cross regions), so the queue must be too, and the stack must know which.
+    config.mappings.forEach((mapping, index) => {
+      const [, region, account] = QUEUE_URL.exec(mapping.queueUrl) ?? [];
+      const { environment } = config;
+      if (environment.region === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environment', 'region'],
+          message: `mappings live in one region: give it (mappings.${index}'s queue is in ${region})`,
+        });
+      } else if (region !== environment.region) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mappings', index, 'queueUrl'],
+          message: `the queue is in ${region}, the deployment in ${environment.region}: a mapping's queue is in its function's region`,
+        });
+      }
+      if (environment.account !== undefined && account !== environment.account) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mappings', index, 'queueUrl'],
+          message: `the queue is in account ${account}, the deployment in ${environment.account}`,
+        });
+      }
+    });
     if (Object.keys(config.fleets).length > 0 && config.arcCluster === undefined) {
       ctx.addIssue({
         code: 'custom',

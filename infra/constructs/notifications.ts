@@ -20,8 +20,11 @@ export class Notifications extends Construct {
       description: `${props.names.deployment}: encrypts the notification topic`,
       enableKeyRotation: true,
     });
-    // EventBridge delivers failed-execution events to the topic and must be able to use its key.
-    this.key.grant(new ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    // EventBridge delivers failed-execution events to the topic, and CloudWatch the dead-letter
+    // queue's alarm: both must be able to use its key.
+    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+      this.key.grant(new ServicePrincipal(service), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    }
     this.topic = new Topic(this, 'Topic', {
       topicName: props.names.notificationTopic,
       masterKey: this.key,

@@ -39,7 +39,8 @@ export function applyGrants(
       throw new Error(`an unscoped grant of ${grant.actions.join(', ')} must say why`);
     const arns = unscoped ? ['*'] : resources.arns(grant.scope);
     if (arns.length === 0) continue;
-    const conditions = unscoped ? undefined : resources.conditions?.(grant.scope, grant.actions);
+    const scoped = unscoped ? undefined : resources.conditions?.(grant.scope, grant.actions);
+    const conditions = grant.conditions || scoped ? { ...grant.conditions, ...scoped } : undefined;
     const statement = new PolicyStatement({
       actions: [...grant.actions],
       resources: arns,

@@ -10,6 +10,8 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { EventField, Rule, RuleTargetInput, type EventPattern } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine, SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -25,7 +27,8 @@ import {
 export interface SignalRulesProps {
   deployment: string;
   dispatch: IStateMachine;
-  alarmNames: readonly string[];
+  /** Whether the deployment has alarms (all named `<deployment>-...`). */
+  alarms: boolean;
   xrayGroups: readonly string[];
   /** Whether the grey-cell detector runs (any fleet configured). */
   detector: boolean;
@@ -46,20 +49,33 @@ export class SignalRules extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    // A signal that never reached dispatch is an incident nobody handled: say so at once.
+    new Alarm(this, 'UndeliveredAlarm', {
+      alarmName: `${props.deployment}-undelivered-signals`,
+      alarmDescription:
+        'Signals EventBridge could not deliver to dispatch (or failed runs to the topic) are waiting in the dead-letter queue',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new SnsAction(props.topic));
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the signal rules’ targets',
     });
 
     const signals: [string, string, EventPattern][] = [];
-    if (props.alarmNames.length > 0) {
+    if (props.alarms) {
       signals.push([
         'Alarms',
         'CloudWatch alarms of the protected resources going to ALARM',
         {
           source: ['aws.cloudwatch'],
           detailType: [ALARM_STATE_CHANGE_DETAIL_TYPE],
-          detail: { alarmName: [...props.alarmNames], state: { value: ['ALARM'] } },
+          // By the deployment's prefix, not name by name: an event pattern holds 2,048 characters.
+          // Dispatch's routing matches each alarm exactly and records any other as unrouted.
+          detail: { alarmName: [{ prefix: `${props.deployment}-` }], state: { value: ['ALARM'] } },
         },
       ]);
     }

@@ -7,7 +7,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ export interface TaskFunctionProps {
   logRetention: RetentionDays;
   /** The deployment's name: Powertools' service name and metrics namespace. */
   service: string;
+  /** Files written beside the bundle, by name: configuration too large for the environment. */
+  files?: Record<string, string>;
 }
 
 export class TaskFunction extends Construct {
@@ -76,6 +78,7 @@ export class TaskFunction extends Construct {
       },
       bundling: {
         format: OutputFormat.ESM,
+        // The oldest Node the code is tested on; the runtime is newer.
         target: 'node22',
         mainFields: ['module', 'main'],
         minify: true,
@@ -84,6 +87,9 @@ export class TaskFunction extends Construct {
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         forceDockerBundling: false,
+        // The SDK the tests ran against (the lockfile's), not the one the runtime happens to ship.
+        externalModules: [],
+        ...(props.files ? { commandHooks: writeFiles(props.files) } : {}),
       },
     });
     // Active tracing set on the function itself, so that the X-Ray statement the CDK would add to
@@ -104,4 +110,17 @@ export class TaskFunction extends Construct {
       'X-Ray trace writes (active tracing) support no resource-level permissions',
     );
   }
+}
+
+/** Bundling hooks that write `files` into the bundle's output, base64 so no shell quoting can break them. */
+export function writeFiles(files: Record<string, string>): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) =>
+      Object.entries(files).map(([name, content]) => {
+        if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`not a plain file name: ${name}`);
+        return `echo ${Buffer.from(content).toString('base64')} | base64 -d > "${join(outputDir, name)}"`;
+      }),
+  };
 }

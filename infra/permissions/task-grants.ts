@@ -5,6 +5,7 @@
  * wildcard finding on them is acknowledged with that reason. Every registered task must appear
  * here (a test says so), so a new task cannot ship with no decision about its permissions.
  */
+import { DETECTOR_SOURCE, GREY_FAILURE_DETAIL_TYPE } from '../../domain/incidents/event-types.ts';
 
 /** Where a grant's actions apply; the stack maps each scope to ARNs from the config. */
 export type GrantScope =
@@ -24,6 +25,8 @@ export interface TaskGrant {
   scope: GrantScope;
   /** Required for `unscoped`: why no narrower resource exists. */
   why?: string;
+  /** Conditions AWS supports on these actions, to narrow them further. */
+  conditions?: Record<string, Record<string, string[]>>;
 }
 
 const METRICS: TaskGrant = {
@@ -45,14 +48,17 @@ const SCALABLE_TARGETS_READ: TaskGrant = {
   why: 'Application Auto Scaling Describe actions support no resource-level permissions',
 };
 const TABLE_READ: TaskGrant = { actions: ['dynamodb:DescribeTable'], scope: 'protected-tables' };
-const TABLE_ITEMS_READ: TaskGrant = {
-  actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
-  scope: 'protected-tables',
-};
-const TABLE_ITEMS_WRITE: TaskGrant = {
-  actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-  scope: 'protected-tables',
-};
+/** The mover copies each item to its new key and deletes the old, checkpointing in the control table. */
+const RELOCATE_ITEMS: TaskGrant[] = [
+  {
+    actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    scope: 'protected-tables',
+  },
+  {
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    scope: 'control-table',
+  },
+];
 const SHARD_MAPS_READ: TaskGrant = {
   actions: ['dynamodb:GetItem', 'dynamodb:Query'],
   scope: 'control-table',
@@ -82,10 +88,7 @@ const ROUTING_READ: TaskGrant = {
   scope: 'routing-controls',
 };
 const ROUTING_WRITE: TaskGrant = {
-  actions: [
-    'route53-recovery-cluster:UpdateRoutingControlState',
-    'route53-recovery-cluster:UpdateRoutingControlStates',
-  ],
+  actions: ['route53-recovery-cluster:UpdateRoutingControlStates'],
   scope: 'routing-controls',
 };
 
@@ -94,30 +97,39 @@ export const TASK_GRANTS: Readonly<Record<string, readonly TaskGrant[]>> = {
   // locks and counters (the state machine writes them itself).
   'normalise-signal': [],
   'summarise-outcome': [],
-  'check-guardrails': [
-    { actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'], scope: 'control-table' },
-    { actions: ['dynamodb:Query'], scope: 'ledger-table' },
-  ],
+  'check-guardrails': [{ actions: ['dynamodb:BatchGetItem'], scope: 'control-table' }],
   // Hot shard.
   'check-capacity-request': [],
   'plan-capacity': [],
   'diagnose-table': [TABLE_READ, METRICS, ...INSIGHT_RULES, SCALABLE_TARGETS_READ],
   'apply-capacity-plan': [
     { actions: ['dynamodb:DescribeTable', 'dynamodb:UpdateTable'], scope: 'protected-tables' },
-    SCALABLE_TARGETS_READ,
-    { actions: ['application-autoscaling:RegisterScalableTarget'], scope: 'scalable-targets' },
+    {
+      actions: ['application-autoscaling:RegisterScalableTarget'],
+      scope: 'scalable-targets',
+      // Only a table's own capacity: never another service's targets in the account.
+      conditions: {
+        StringEquals: {
+          'application-autoscaling:service-namespace': ['dynamodb'],
+          'application-autoscaling:scalable-dimension': [
+            'dynamodb:table:ReadCapacityUnits',
+            'dynamodb:table:WriteCapacityUnits',
+          ],
+        },
+      },
+    },
   ],
-  'verify-table-health': [TABLE_READ, METRICS],
+  'verify-table-health': [METRICS],
   // Key reshuffle and merge: the protected table's items, and the shard maps and the mover's
   // journals in the control table.
-  'plan-key-reshuffle': [TABLE_READ, METRICS, ...INSIGHT_RULES, SHARD_MAPS_READ],
-  'check-key-cool': [TABLE_READ, METRICS, ...INSIGHT_RULES, SHARD_MAPS_READ],
-  'snapshot-key': [TABLE_ITEMS_READ, SHARD_MAPS_READ],
+  'plan-key-reshuffle': [...INSIGHT_RULES],
+  'check-key-cool': [...INSIGHT_RULES, SHARD_MAPS_READ],
+  'snapshot-key': [{ actions: ['dynamodb:Query'], scope: 'protected-tables' }],
   'publish-shard-map': [SHARD_MAPS_WRITE],
   'advance-shard-map': [SHARD_MAPS_WRITE],
-  'move-key-batch': [TABLE_ITEMS_READ, TABLE_ITEMS_WRITE, SHARD_MAPS_WRITE],
-  'merge-key-batch': [TABLE_ITEMS_READ, TABLE_ITEMS_WRITE, SHARD_MAPS_WRITE],
-  'finish-key-merge': [TABLE_ITEMS_READ, SHARD_MAPS_WRITE],
+  'move-key-batch': RELOCATE_ITEMS,
+  'merge-key-batch': RELOCATE_ITEMS,
+  'finish-key-merge': [{ actions: ['dynamodb:Query'], scope: 'protected-tables' }, SHARD_MAPS_WRITE],
   // SQS backpressure: the configured mappings, their queues, the downstream's metrics.
   'inspect-backpressure': OBSERVE_MAPPING,
   'apply-backpressure': [...OBSERVE_MAPPING, MAPPING_WRITE],
@@ -137,5 +149,12 @@ export const TASK_GRANTS: Readonly<Record<string, readonly TaskGrant[]>> = {
 /** The grey-cell detector: not a runbook task, but a scheduled function of its own. */
 export const DETECTOR_GRANTS: readonly TaskGrant[] = [
   XRAY_READ,
-  { actions: ['events:PutEvents'], scope: 'event-bus' },
+  {
+    actions: ['events:PutEvents'],
+    scope: 'event-bus',
+    // Its own incidents only: it must not be able to pass for an operator's request.
+    conditions: {
+      StringEquals: { 'events:source': [DETECTOR_SOURCE], 'events:detail-type': [GREY_FAILURE_DETAIL_TYPE] },
+    },
+  },
 ];

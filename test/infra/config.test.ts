@@ -18,6 +18,7 @@ const MAPPING = {
     thresholdPercent: 5,
   },
 };
+const IN_REGION = { environment: { region: 'eu-west-1' } };
 const cell = (n: number) => ({
   name: `cell-${n}`,
   routingControlArn: `arn:aws:route53-recovery-control::123456789012:controlpanel/p/routingcontrol/c${n}`,
@@ -82,22 +83,22 @@ describe('a bad config fails with the field at fault', () => {
     ],
     [
       'a mapping id that is no UUID',
-      { mappings: [{ ...MAPPING, uuid: 'abc' }] },
+      { ...IN_REGION, mappings: [{ ...MAPPING, uuid: 'abc' }] },
       'mappings.0.uuid: must be an event-source mapping UUID',
     ],
     [
       'a queue URL that is no SQS URL',
-      { mappings: [{ ...MAPPING, queueUrl: 'https://example.com/q' }] },
+      { ...IN_REGION, mappings: [{ ...MAPPING, queueUrl: 'https://example.com/q' }] },
       'mappings.0.queueUrl: must be an SQS queue URL',
     ],
     [
       'a downstream with no counts to alarm on',
-      { mappings: [{ ...MAPPING, health: { ...MAPPING.health, counts: undefined } }] },
+      { ...IN_REGION, mappings: [{ ...MAPPING, health: { ...MAPPING.health, counts: undefined } }] },
       'mappings.0.health: the downstream-health alarm computes the error rate from counts',
     ],
     [
       'a probing policy that outlasts dispatch’s wait',
-      { mappings: [{ ...MAPPING, policy: { maxProbes: 100 } }] },
+      { ...IN_REGION, mappings: [{ ...MAPPING, policy: { maxProbes: 100 } }] },
       'mappings.0.policy: maxProbes x (probeSeconds + settleSeconds)',
     ],
     [
@@ -116,6 +117,26 @@ describe('a bad config fails with the field at fault', () => {
       'fleets: cell "cell-1" is in more than one fleet',
     ],
     ['an unknown field', { tabels: [] }, 'Unrecognized key: "tabels"'],
+    [
+      'mappings with no region for the deployment',
+      { mappings: [MAPPING] },
+      "environment.region: mappings live in one region: give it (mappings.0's queue is in eu-west-1)",
+    ],
+    [
+      'a queue in another region than the deployment',
+      { environment: { region: 'us-east-1' }, mappings: [MAPPING] },
+      'mappings.0.queueUrl: the queue is in eu-west-1, the deployment in us-east-1',
+    ],
+    [
+      'a queue in another account than the deployment',
+      { environment: { region: 'eu-west-1', account: '210987654321' }, mappings: [MAPPING] },
+      'mappings.0.queueUrl: the queue is in account 123456789012, the deployment in 210987654321',
+    ],
+    [
+      'a fleet name its detector function could not carry',
+      { fleets: { 'eu.checkout': { cells: [cell(1), cell(2), cell(3)] } } },
+      'fleets.eu.checkout: a fleet name is 1-24 letters',
+    ],
     [
       'a retention CloudWatch Logs does not offer',
       { logRetentionDays: 10 },
@@ -159,7 +180,7 @@ describe('a bad config fails with the field at fault', () => {
 
 describe('what the config implies', () => {
   it('routes each mapping’s alarm to it by name, before the broader metric routes', () => {
-    const config = parseConfig({ mappings: [MAPPING] });
+    const config = parseConfig({ ...IN_REGION, mappings: [MAPPING] });
     const routing = routingOf(config);
     expect(routing.alarms[0]).toEqual({
       name: 'downstream-of-6f1c2b7e-3d4a-4e5f-9a8b-1c2d3e4f5a6b',
@@ -174,7 +195,7 @@ describe('what the config implies', () => {
   });
 
   it('adds a latency alarm, routed the same way, when the mapping gives a p99 threshold', () => {
-    const config = parseConfig({ mappings: [{ ...MAPPING, latencyP99ThresholdMs: 800 }] });
+    const config = parseConfig({ ...IN_REGION, mappings: [{ ...MAPPING, latencyP99ThresholdMs: 800 }] });
     expect(alarmsOf(config).map((a) => a.AlarmName)).toEqual([
       'selfheal-6f1c2b7e-payments-api-error-rate',
       'selfheal-6f1c2b7e-payments-api-latency-p99',

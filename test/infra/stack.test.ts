@@ -7,6 +7,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { synthesize } from '../support/selfheal-stack.ts';
 import { TASK_FUNCTIONS } from '../../handlers/registry.ts';
+import { ROUTING_FILE } from '../../infra/selfheal-stack.ts';
 
 interface Statement {
   Action: string | string[];
@@ -112,6 +113,7 @@ describe('Lambda tasks', () => {
     ]);
     expect(list(update?.Condition?.ArnLike?.['lambda:FunctionArn']).map(flat)).toEqual([
       'arn:<AWS::Partition>:lambda:eu-west-1:123456789012:function:payments-consumer',
+      'arn:<AWS::Partition>:lambda:eu-west-1:123456789012:function:payments-consumer:*',
     ]);
     expect(allowed(statements).get('sqs:GetQueueAttributes')).toEqual([
       'arn:<AWS::Partition>:sqs:eu-west-1:123456789012:payments',
@@ -244,8 +246,9 @@ describe('runbooks', () => {
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
     ]) {
-      for (const table of actions.get(action) ?? [])
-        expect(table).toMatch(/^<Tables(Control|Ledger)[0-9A-F]{8}\.Arn>$/);
+      const tables = actions.get(action);
+      expect(tables, action).toBeDefined();
+      for (const table of tables ?? []) expect(table).toMatch(/^<Tables(Control|Ledger)[0-9A-F]{8}\.Arn>$/);
     }
     expect(actions.get('states:DescribeExecution')?.sort()).toEqual(
       ['hot-shard', 'sqs-backpressure'].map(
@@ -269,13 +272,7 @@ describe('signals and notifications', () => {
         source: ['aws.cloudwatch'],
         'detail-type': ['CloudWatch Alarm State Change'],
         detail: {
-          alarmName: [
-            'selfheal-orders-capacity-throttling',
-            'selfheal-orders-key-range-throttling',
-            'selfheal-sessions-capacity-throttling',
-            'selfheal-sessions-key-range-throttling',
-            'selfheal-6f1c2b7e-payments-api-error-rate',
-          ],
+          alarmName: [{ prefix: 'selfheal-' }],
           state: { value: ['ALARM'] },
         },
       },
@@ -360,7 +357,19 @@ describe('signals and notifications', () => {
 
 describe('alarms and tables', () => {
   it('puts the throttling alarms on every table and the health alarm on every mapping’s downstream', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    const names = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => r.Properties.AlarmName);
+    expect(names.sort()).toEqual([
+      'selfheal-6f1c2b7e-payments-api-error-rate',
+      'selfheal-orders-capacity-throttling',
+      'selfheal-orders-key-range-throttling',
+      'selfheal-sessions-capacity-throttling',
+      'selfheal-sessions-key-range-throttling',
+      'selfheal-undelivered-signals',
+    ]);
+    // Each routed alarm starts with the deployment's name, as the signal rule's prefix expects.
+    for (const name of names) expect(name).toMatch(/^selfheal-/);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'selfheal-sessions-capacity-throttling',
       Threshold: 20,
@@ -397,25 +406,55 @@ describe('alarms and tables', () => {
     });
   });
 
-  it('gives the routing task the routing derived from the config', () => {
+  it('gives the routing task its routing as a file in its code, named by SELFHEAL_ROUTING_FILE', () => {
     const fn = Object.values(resources).find(
       (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === 'selfheal-normalise-signal',
     );
-    const routing = JSON.parse(
-      (fn?.Properties.Environment as { Variables: Record<string, string> }).Variables.SELFHEAL_ROUTING ??
-        '{}',
-    ) as {
-      alarms: { name: string; match: unknown }[];
-      mappings: Record<string, unknown>;
-      fleets: Record<string, unknown>;
-    };
-    expect(routing.alarms[0]).toEqual({
-      name: 'downstream-of-6f1c2b7e-3d4a-4e5f-9a8b-1c2d3e4f5a6b',
-      kind: 'queue-backpressure',
-      match: { alarmName: 'selfheal-6f1c2b7e-payments-api-error-rate' },
-      resource: { type: 'event-source-mapping', name: '6f1c2b7e-3d4a-4e5f-9a8b-1c2d3e4f5a6b' },
+    const variables = (fn?.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    expect(variables.SELFHEAL_ROUTING_FILE).toBe(ROUTING_FILE);
+    expect(variables.SELFHEAL_ROUTING).toBeUndefined();
+  });
+});
+
+describe('guards on what a role may do', () => {
+  it('lets the capacity task register only DynamoDB tables’ capacity with auto scaling', () => {
+    const register = statementsOf(taskPrefix('apply-capacity-plan')).find((s) =>
+      list(s.Action).includes('application-autoscaling:RegisterScalableTarget'),
+    );
+    expect(register?.Condition).toEqual({
+      StringEquals: {
+        'application-autoscaling:service-namespace': ['dynamodb'],
+        'application-autoscaling:scalable-dimension': [
+          'dynamodb:table:ReadCapacityUnits',
+          'dynamodb:table:WriteCapacityUnits',
+        ],
+      },
     });
-    expect(Object.keys(routing.mappings)).toEqual(['6f1c2b7e-3d4a-4e5f-9a8b-1c2d3e4f5a6b']);
-    expect(Object.keys(routing.fleets)).toEqual(['checkout']);
+  });
+
+  it('lets the detector put only its own incidents on the default bus', () => {
+    const put = statementsOf('detectgreycellscheckout').find((s) =>
+      list(s.Action).includes('events:PutEvents'),
+    );
+    expect(list(put?.Resource).map(flat)).toEqual([
+      'arn:<AWS::Partition>:events:eu-west-1:123456789012:event-bus/default',
+    ]);
+    expect(put?.Condition).toEqual({
+      StringEquals: {
+        'events:source': ['selfheal.detectors'],
+        'events:detail-type': ['Cell Grey Failure Detected'],
+      },
+    });
+  });
+
+  it('alarms to the topic as soon as a signal waits in the dead-letter queue', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'selfheal-undelivered-signals',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^NotificationsTopic') }],
+    });
   });
 });

@@ -5,8 +5,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../infra/app.ts';
-import { loadConfig } from '../../infra/config/load.ts';
-import { parseConfig } from '../../infra/config/load.ts';
+import { loadConfig, parseConfig } from '../../infra/config/load.ts';
 import type { SelfhealConfig } from '../../infra/config/schema.ts';
 import type { SelfhealStack } from '../../infra/selfheal-stack.ts';
 

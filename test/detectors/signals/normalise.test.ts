@@ -696,6 +696,31 @@ describe('routingFromEnvironment', () => {
     expect(normaliseSignal(insightFixture('xray-insight-active'), routing).decision).toBe('start');
   });
 
+  it('reads the routing file the CDK app bundles, from the function code’s root, ahead of the variable', () => {
+    const read: string[] = [];
+    const routing = routingFromEnvironment(
+      { SELFHEAL_ROUTING_FILE: 'routing.json', LAMBDA_TASK_ROOT: '/var/task', SELFHEAL_ROUTING: '{}' },
+      (path) => {
+        read.push(path);
+        return JSON.stringify(withCompositeRouteAndCells());
+      },
+    );
+    expect(read).toEqual(['/var/task/routing.json']);
+    expect(routing).toEqual(withCompositeRouteAndCells());
+  });
+
+  it('says which file it could not read or parse', () => {
+    const missing = () => {
+      throw new Error('ENOENT: no such file');
+    };
+    expect(() => routingFromEnvironment({ SELFHEAL_ROUTING_FILE: '/x/routing.json' }, missing)).toThrow(
+      /^SELFHEAL_ROUTING_FILE \/x\/routing\.json cannot be read: ENOENT/,
+    );
+    expect(() => routingFromEnvironment({ SELFHEAL_ROUTING_FILE: '/x/routing.json' }, () => '{')).toThrow(
+      /^SELFHEAL_ROUTING_FILE \/x\/routing\.json is not JSON: /,
+    );
+  });
+
   it('refuses SELFHEAL_ROUTING that is not JSON with a SyntaxError naming the variable', () => {
     expect(() => routingFromEnvironment({ SELFHEAL_ROUTING: '{alarms: []' })).toThrow(SyntaxError);
     expect(() => routingFromEnvironment({ SELFHEAL_ROUTING: '{alarms: []' })).toThrow(
