@@ -20,6 +20,7 @@ import { Notifications } from './constructs/notifications.ts';
 import { readRunbooks, Runbooks } from './constructs/runbooks.ts';
 import { applyGrants, type ScopedResources } from './constructs/scoped-grants.ts';
 import { SignalRules } from './constructs/signal-rules.ts';
+import { OperatorPolicy } from './constructs/operator-policy.ts';
 import { TaskFunction } from './constructs/task-function.ts';
 
 /** Tasks that move a batch of items may run longer than a check. */
@@ -122,6 +123,12 @@ export class SelfhealStack extends Stack {
       detector: fleets.length > 0,
       runbooks: [...this.runbooks.stateMachines.values()],
       topic: notifications.topic,
+    });
+    new OperatorPolicy(this, 'Operators', {
+      names,
+      runbooks: this.runbooks.stateMachines,
+      control: tables.control,
+      ledger: tables.ledger,
     });
     for (const [fleetName, fleet] of fleets) this.detector(names, fleetName, fleet, logRetention, resources);
   }

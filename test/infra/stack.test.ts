@@ -458,3 +458,26 @@ describe('guards on what a role may do', () => {
     });
   });
 });
+
+describe('operators', () => {
+  it('get one managed policy: start through dispatch only, watch and stop the deployment’s runs, set switches, read the ledger', () => {
+    const policy = Object.values(resources).find(
+      (r) => r.Type === 'AWS::IAM::ManagedPolicy' && r.Properties.ManagedPolicyName === 'selfheal-operator',
+    );
+    const actions = allowed((policy?.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    expect(actions.get('states:StartExecution')).toEqual([
+      expect.stringMatching(/^<Runbooksdispatch[0-9A-F]{8}>$/),
+    ]);
+    expect(actions.get('states:StopExecution')).toHaveLength(6);
+    for (const arn of actions.get('states:StopExecution') ?? [])
+      expect(arn).toMatch(
+        /^arn:<AWS::Partition>:states:eu-west-1:123456789012:execution:selfheal-[a-z-]+:\*$/,
+      );
+    expect(actions.get('dynamodb:PutItem')).toEqual([
+      expect.stringMatching(/^<TablesControl[0-9A-F]{8}\.Arn>$/),
+    ]);
+    expect([...actions.keys()].filter((a) => !a.startsWith('states:') && !a.startsWith('dynamodb:'))).toEqual(
+      [],
+    );
+  });
+});
