@@ -11,6 +11,7 @@ import { savedExecutions } from '../engine/saved-executions.ts';
 import { savedExecutionRecords } from '../engine/local-state.ts';
 import { runbookFiles } from '../engine/runbooks.ts';
 import { runbookOf } from '../domain/deployment/names.ts';
+import { runbookNames } from '../engine/runbooks.ts';
 import { arnParts, isExecutionArn, type MachineNaming } from '../domain/operator/executions.ts';
 import { followByPolling, type FollowExecution } from '../domain/operator/follow.ts';
 import type { StepFunctionsPort } from '../domain/operator/ports.ts';
@@ -85,7 +86,7 @@ function awsNaming(target: AwsTarget): MachineNaming {
   const region = target.region ?? 'us-east-1, the default';
   return {
     stateMachineName: (runbook) => names.stateMachine(runbook),
-    runbookOf: (name) => runbookOf(names, name),
+    runbookOf: (name) => runbookOf(names, name, runbookNames()),
     where: `deployment ${names.deployment} (AWS, ${region})`,
   };
 }

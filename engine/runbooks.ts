@@ -3,6 +3,7 @@
  * `${...}` substitution: Lambda functions from the handler registry, and `${<Name>StateMachineArn}`
  * for runbooks that start other runbooks.
  */
+import { readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,14 @@ export interface RunbookFile {
 export async function runbookFiles(dir: string = STATEMACHINES_DIR): Promise<RunbookFile[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.asl.json')).sort();
   return files.map((file) => ({ name: basename(file, '.asl.json'), path: join(dir, file) }));
+}
+
+/** The runbooks' names, read at once (for callers that cannot wait, such as name checks). */
+export function runbookNames(dir: string = STATEMACHINES_DIR): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.asl.json'))
+    .map((f) => basename(f, '.asl.json'))
+    .sort();
 }
 
 /** `hot-shard` -> `HotShardStateMachineArn`. */

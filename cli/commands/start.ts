@@ -117,7 +117,10 @@ export const startCommand: Command = {
       console.log(
         json ? JSON.stringify(runResultJson(outcome.result), null, 2) : renderRunResult(outcome.result),
       );
-      return outcome.result.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
+      // Dispatch succeeds when it suppresses a request (a switch off, a cooldown, no route): for
+      // the operator who asked for a run, no run is a failure.
+      const ran = outcome.result.runbooks.length > 0;
+      return outcome.result.status === 'SUCCEEDED' && ran ? EXIT.ok : EXIT.failed;
     });
   },
 };

@@ -41,8 +41,15 @@ export function deploymentNames(deployment: string = DEFAULT_DEPLOYMENT): Deploy
   };
 }
 
-/** The runbook a deployed state machine's name stands for, or undefined if it is not this deployment's. */
-export function runbookOf(names: DeploymentNames, stateMachineName: string): string | undefined {
-  const prefix = `${names.deployment}-`;
-  return stateMachineName.startsWith(prefix) ? stateMachineName.slice(prefix.length) : undefined;
+/**
+ * The runbook a deployed state machine's name stands for, or undefined if it is none of this
+ * deployment's: `selfheal-dev-dispatch` is not deployment `selfheal`'s runbook `dev-dispatch`,
+ * since only the runbooks there are (`runbooks`) count.
+ */
+export function runbookOf(
+  names: DeploymentNames,
+  stateMachineName: string,
+  runbooks: readonly string[],
+): string | undefined {
+  return runbooks.find((runbook) => names.stateMachine(runbook) === stateMachineName);
 }

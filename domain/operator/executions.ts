@@ -115,7 +115,14 @@ export async function findExecution(
   naming: MachineNaming,
   reference: string,
 ): Promise<DescribeExecutionOutput> {
-  if (isExecutionArn(reference)) return describeExisting(port, reference);
+  if (isExecutionArn(reference)) {
+    // An ARN names its state machine: refuse one of another deployment, whatever IAM would allow.
+    const machine = reference.split(':')[6] ?? '';
+    if (naming.runbookOf(machine) === undefined) {
+      throw new ExecutionNotFoundError(`${reference} is not an execution of ${naming.where}`);
+    }
+    return describeExisting(port, reference);
+  }
   for (const machine of await deploymentMachines(port, naming)) {
     const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${reference}`;
     try {

@@ -1,59 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import {
   DescribeExecutionCommand,
-  ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
   ListStateMachinesCommand,
 } from '@aws-sdk/client-sfn';
 import { main } from '../../cli/main.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
 import {
-  DISPATCH,
-  DISPATCH_HISTORY,
-  DISPATCH_OUTPUT,
-  HOT_SHARD,
+  dispatchEnded,
+  doesNotExist,
+  LISTED,
   metadata,
   PROD,
   requests,
   RUN,
-  STARTED_AT,
   useMockedStepFunctions,
 } from '../support/operator-cli.ts';
 
 const { sfn, regions, console: output } = useMockedStepFunctions();
 const NAME = 'operator-hot-shard-0001';
 
-function described(): void {
-  sfn()
-    .on(DescribeExecutionCommand, { executionArn: RUN })
-    .resolves({
-      $metadata: metadata,
-      executionArn: RUN,
-      stateMachineArn: DISPATCH,
-      name: NAME,
-      status: 'SUCCEEDED',
-      startDate: STARTED_AT,
-      stopDate: new Date(STARTED_AT.getTime() + 64_500),
-      output: JSON.stringify(DISPATCH_OUTPUT),
-    });
-  // The history in two pages, oldest first.
-  sfn()
-    .on(GetExecutionHistoryCommand, { executionArn: RUN, includeExecutionData: true }, true)
-    .resolves({ $metadata: metadata, events: DISPATCH_HISTORY.slice(0, 8), nextToken: 'history-2' });
-  sfn()
-    .on(
-      GetExecutionHistoryCommand,
-      { executionArn: RUN, includeExecutionData: true, nextToken: 'history-2' },
-      true,
-    )
-    .resolves({ $metadata: metadata, events: DISPATCH_HISTORY.slice(8) });
-}
+/** The run, ended; its history in two pages, oldest first. */
+const described = () => dispatchEnded(sfn(), NAME, 8);
 
 describe('selfheal describe against Step Functions', () => {
   it('reads the whole history, in the execution’s own region, and prints the timeline', async () => {
     described();
 
-    expect(await main(['describe', RUN])).toBe(EXIT.ok);
+    expect(await main(['describe', RUN, '--deployment', 'prod'])).toBe(EXIT.ok);
 
     expect(regions).toEqual(['eu-west-1']);
     expect(requests(sfn())).toEqual([
@@ -89,15 +63,10 @@ describe('selfheal describe against Step Functions', () => {
       .on(ListStateMachinesCommand)
       .resolves({
         $metadata: metadata,
-        stateMachines: [
-          { stateMachineArn: DISPATCH, name: 'prod-dispatch', type: 'STANDARD', creationDate: STARTED_AT },
-          { stateMachineArn: HOT_SHARD, name: 'prod-hot-shard', type: 'STANDARD', creationDate: STARTED_AT },
-        ],
+        stateMachines: [LISTED.dispatch, LISTED.hotShard],
       });
     const notHere = `arn:aws:states:eu-west-1:123456789012:execution:prod-hot-shard:${NAME}`;
-    sfn()
-      .on(DescribeExecutionCommand, { executionArn: notHere })
-      .rejects(new ExecutionDoesNotExist({ $metadata: metadata, message: 'Execution Does Not Exist' }));
+    sfn().on(DescribeExecutionCommand, { executionArn: notHere }).rejects(doesNotExist());
 
     expect(await main(['describe', NAME, ...PROD, '--json'])).toBe(EXIT.ok);
 
@@ -119,11 +88,9 @@ describe('selfheal describe against Step Functions', () => {
   });
 
   it('no such execution: one line, exit 1', async () => {
-    sfn()
-      .on(DescribeExecutionCommand)
-      .rejects(new ExecutionDoesNotExist({ $metadata: metadata, message: 'Execution Does Not Exist' }));
+    sfn().on(DescribeExecutionCommand).rejects(doesNotExist());
 
-    expect(await main(['describe', RUN])).toBe(EXIT.failed);
+    expect(await main(['describe', RUN, '--deployment', 'prod'])).toBe(EXIT.failed);
 
     expect(output.err).toEqual([`selfheal: no execution ${RUN}`]);
     expect(sfn().commandCalls(GetExecutionHistoryCommand)).toHaveLength(0);

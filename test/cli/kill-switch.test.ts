@@ -1,138 +1,59 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { BatchGetItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { main } from '../../cli/main.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
-import { useAwsClients } from '../../cli/target.ts';
-import { createDynamoDbClient } from '../../adapters/aws-clients.ts';
+import { useCliConsole, useTempStateFile } from '../support/cli.ts';
+import { getSwitches, key, putSwitch, switchItem, useMockedControlTable } from '../support/cli-dynamodb.ts';
+import { PROD } from '../support/operator-cli.ts';
 
 const ALARM = fileURLToPath(new URL('../fixtures/events/cloudwatch-alarm-metric.json', import.meta.url));
-const PROD = ['--deployment', 'prod', '--region', 'eu-west-1'];
 const RUNBOOKS = ['cell-traffic-shift', 'hot-shard', 'key-merge', 'key-reshuffle', 'sqs-backpressure'];
-const key = (pk: string) => ({ pk: { S: pk } });
 
-let out: string[];
-let err: string[];
-
-beforeEach(() => {
-  out = [];
-  err = [];
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void out.push(args.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void err.push(args.join(' ')));
-  vi.stubEnv('SELFHEAL_DEPLOYMENT', undefined);
-  vi.stubEnv('SELFHEAL_STATE_FILE', undefined);
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-});
-
-const take = <T>(): T => {
-  const value = JSON.parse(out.join('\n')) as T;
-  out.length = 0;
-  return value;
-};
+const { out, err, take } = useCliConsole();
 
 describe('selfheal kill-switch in AWS: the deployment’s control table', () => {
-  // The class is mocked only here: the local tests below talk to a real dynalite.
-  let ddb: AwsClientStub<DynamoDBClient>;
-  let restoreClients: () => void;
-
-  beforeEach(() => {
-    ddb = mockClient(DynamoDBClient);
-    ddb.on(BatchGetItemCommand).resolves({ Responses: { 'prod-control': [] } });
-    ddb.on(PutItemCommand).resolves({});
-    restoreClients = useAwsClients({
-      dynamodb: (region) => createDynamoDbClient(region ? { region } : {}),
-      stepFunctions: () => {
-        throw new Error('selfheal kill-switch has no business with Step Functions');
-      },
-    });
-  });
-
-  afterEach(() => {
-    restoreClients();
-    ddb.restore();
-  });
-
-  const requests = () => ddb.calls().map((c) => [c.args[0].constructor.name, c.args[0].input]);
+  const { ddb, requests, holds } = useMockedControlTable('kill-switch');
 
   it('on: turns the global switch off, keeping its hourly limit', async () => {
-    ddb.on(BatchGetItemCommand).resolves({
-      Responses: {
-        'prod-control': [{ ...key('switch#global'), enabled: { BOOL: true }, actionsPerHour: { N: '50' } }],
-      },
-    });
+    holds(switchItem('switch#global', { enabled: true, actionsPerHour: 50 }));
 
     expect(await main(['kill-switch', 'on', ...PROD])).toBe(EXIT.ok);
 
     expect(requests()).toEqual([
-      [
-        'BatchGetItemCommand',
-        { RequestItems: { 'prod-control': { Keys: [key('switch#global')], ConsistentRead: true } } },
-      ],
-      [
-        'PutItemCommand',
-        {
-          TableName: 'prod-control',
-          Item: { ...key('switch#global'), enabled: { BOOL: false }, actionsPerHour: { N: '50' } },
-        },
-      ],
+      getSwitches('prod-control', ['switch#global']),
+      putSwitch('prod-control', switchItem('switch#global', { enabled: false, actionsPerHour: 50 })),
     ]);
-    expect(await (ddb.call(1).thisValue as DynamoDBClient).config.region()).toBe('eu-west-1');
+    expect(await (ddb().call(1).thisValue as DynamoDBClient).config.region()).toBe('eu-west-1');
     expect(out).toEqual([
       'Kill switch ON in deployment prod (AWS, eu-west-1): dispatch starts no runbook anywhere until "selfheal kill-switch off".',
     ]);
   });
 
   it('off --runbook: resumes one runbook, keeps it live, and says the global kill switch still holds', async () => {
-    ddb.on(BatchGetItemCommand).resolves({
-      Responses: {
-        'prod-control': [
-          { ...key('switch#global'), enabled: { BOOL: false }, actionsPerHour: { N: '20' } },
-          {
-            ...key('switch#runbook#hot-shard'),
-            enabled: { BOOL: false },
-            live: { BOOL: true },
-            cooldownSeconds: { N: '300' },
-            actionsPerHour: { N: '6' },
-          },
-        ],
-      },
-    });
+    holds(
+      switchItem('switch#global', { enabled: false, actionsPerHour: 20 }),
+      switchItem('switch#runbook#hot-shard', {
+        enabled: false,
+        live: true,
+        cooldownSeconds: 300,
+        actionsPerHour: 6,
+      }),
+    );
 
     expect(await main(['kill-switch', 'off', '--runbook', 'hot-shard', ...PROD, '--json'])).toBe(EXIT.ok);
 
     expect(requests()).toEqual([
-      [
-        'BatchGetItemCommand',
-        {
-          RequestItems: {
-            'prod-control': {
-              Keys: [key('switch#global'), key('switch#runbook#hot-shard')],
-              ConsistentRead: true,
-            },
-          },
-        },
-      ],
-      [
-        'PutItemCommand',
-        {
-          TableName: 'prod-control',
-          Item: {
-            ...key('switch#runbook#hot-shard'),
-            enabled: { BOOL: true },
-            live: { BOOL: true },
-            cooldownSeconds: { N: '300' },
-            actionsPerHour: { N: '6' },
-          },
-        },
-      ],
+      getSwitches('prod-control', ['switch#global', 'switch#runbook#hot-shard']),
+      putSwitch(
+        'prod-control',
+        switchItem('switch#runbook#hot-shard', {
+          enabled: true,
+          live: true,
+          cooldownSeconds: 300,
+          actionsPerHour: 6,
+        }),
+      ),
     ]);
     expect(take()).toEqual({
       scope: 'runbook',
@@ -152,34 +73,19 @@ describe('selfheal kill-switch in AWS: the deployment’s control table', () => 
   });
 
   it('without on/off: one consistent read of the global switch and every runbook’s', async () => {
-    ddb.on(BatchGetItemCommand).resolves({
-      Responses: {
-        'prod-control': [
-          {
-            ...key('switch#runbook#sqs-backpressure'),
-            enabled: { BOOL: false },
-            live: { BOOL: true },
-            cooldownSeconds: { N: '900' },
-            actionsPerHour: { N: '4' },
-          },
-        ],
-      },
-    });
+    holds(
+      switchItem('switch#runbook#sqs-backpressure', {
+        enabled: false,
+        live: true,
+        cooldownSeconds: 900,
+        actionsPerHour: 4,
+      }),
+    );
 
     expect(await main(['kill-switch', ...PROD])).toBe(EXIT.ok);
 
     expect(requests()).toEqual([
-      [
-        'BatchGetItemCommand',
-        {
-          RequestItems: {
-            'prod-control': {
-              Keys: [key('switch#global'), ...RUNBOOKS.map((r) => key(`switch#runbook#${r}`))],
-              ConsistentRead: true,
-            },
-          },
-        },
-      ],
+      getSwitches('prod-control', ['switch#global', ...RUNBOOKS.map((r) => `switch#runbook#${r}`)]),
     ]);
     expect(out.join('\n')).toBe(
       [
@@ -195,9 +101,9 @@ describe('selfheal kill-switch in AWS: the deployment’s control table', () => 
   });
 
   it('reads again the keys DynamoDB left unprocessed', async () => {
-    const global = { ...key('switch#global'), enabled: { BOOL: false }, actionsPerHour: { N: '20' } };
+    const global = switchItem('switch#global', { enabled: false, actionsPerHour: 20 });
     const others = RUNBOOKS.map((r) => key(`switch#runbook#${r}`));
-    ddb
+    ddb()
       .on(BatchGetItemCommand)
       .resolvesOnce({
         Responses: { 'prod-control': [] },
@@ -207,7 +113,11 @@ describe('selfheal kill-switch in AWS: the deployment’s control table', () => 
 
     expect(await main(['kill-switch', ...PROD, '--json'])).toBe(EXIT.ok);
 
-    expect(ddb.commandCalls(BatchGetItemCommand).map((c) => c.args[0].input.RequestItems)).toEqual([
+    expect(
+      ddb()
+        .commandCalls(BatchGetItemCommand)
+        .map((c) => c.args[0].input.RequestItems),
+    ).toEqual([
       { 'prod-control': { Keys: [key('switch#global'), ...others], ConsistentRead: true } },
       { 'prod-control': { Keys: [key('switch#global')], ConsistentRead: true } },
     ]);
@@ -235,13 +145,13 @@ describe('selfheal kill-switch in AWS: the deployment’s control table', () => 
   ])('rejects %j as a usage error (exit 2), calling nothing', async (argv, message) => {
     expect(await main(['kill-switch', ...argv])).toBe(EXIT.usage);
     expect(err).toEqual([message]);
-    expect(ddb.calls()).toHaveLength(0);
+    expect(ddb().calls()).toHaveLength(0);
   });
 
   it('takes no --reason: nothing would keep it', async () => {
     expect(await main(['kill-switch', 'on', '--reason', 'incident 42', ...PROD])).toBe(EXIT.usage);
     expect(err).toEqual([expect.stringMatching(/^selfheal: Unknown option '--reason'/)]);
-    expect(ddb.calls()).toHaveLength(0);
+    expect(ddb().calls()).toHaveLength(0);
   });
 });
 
@@ -251,31 +161,21 @@ interface DispatchResult {
 }
 
 describe('selfheal kill-switch --local: dispatch on the local deployment obeys it', () => {
-  let dir: string;
-  let local: string[];
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'selfheal-kill-switch-'));
-    local = ['--local', '--state', join(dir, 'state.json')];
-  });
-
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { path: state, local } = useTempStateFile('selfheal-kill-switch-');
 
   const dispatch = async (): Promise<DispatchResult> => {
     out.length = 0;
-    expect(await main(['dispatch', '--event', ALARM, '--state', local[2] as string, '--json'])).toBe(EXIT.ok);
+    expect(await main(['dispatch', '--event', ALARM, '--state', state(), '--json'])).toBe(EXIT.ok);
     return take<DispatchResult>();
   };
 
   it('on stops dispatch, the switch reads back, off resumes', async () => {
-    expect(await main(['kill-switch', 'on', ...local])).toBe(EXIT.ok);
+    expect(await main(['kill-switch', 'on', ...local()])).toBe(EXIT.ok);
     expect(out[0]).toMatch(
       /^Kill switch ON in the local deployment \(.*state\.json\): dispatch starts no runbook/,
     );
     out.length = 0;
-    expect(await main(['kill-switch', ...local, '--json'])).toBe(EXIT.ok);
+    expect(await main(['kill-switch', ...local(), '--json'])).toBe(EXIT.ok);
     expect(take<{ global: { enabled: boolean; set: boolean } }>().global).toMatchObject({
       enabled: false,
       set: true,
@@ -288,18 +188,18 @@ describe('selfheal kill-switch --local: dispatch on the local deployment obeys i
       }),
     ]);
 
-    expect(await main(['kill-switch', 'off', ...local])).toBe(EXIT.ok);
+    expect(await main(['kill-switch', 'off', ...local()])).toBe(EXIT.ok);
     const resumed = await dispatch();
     expect(resumed.runbooks[0]?.output.outcome).toBe('dry-run');
   }, 60_000);
 
   it('on --runbook stops only that runbook', async () => {
-    expect(await main(['kill-switch', 'on', '--runbook', 'hot-shard', ...local])).toBe(EXIT.ok);
+    expect(await main(['kill-switch', 'on', '--runbook', 'hot-shard', ...local()])).toBe(EXIT.ok);
 
     expect((await dispatch()).ledger).toEqual([
       expect.objectContaining({ decision: 'suppressed', reason: 'runbook hot-shard is switched off' }),
     ]);
-    expect(await main(['kill-switch', ...local])).toBe(EXIT.ok);
+    expect(await main(['kill-switch', ...local()])).toBe(EXIT.ok);
     expect(out.join('\n')).toMatch(/^Kill switch off in the local deployment/);
     expect(out.join('\n')).toMatch(/\n {2}hot-shard +STOPPED +dry run +cooldown 900 s +6 actions\/hour\n/);
   }, 60_000);

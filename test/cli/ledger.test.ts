@@ -1,18 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { main } from '../../cli/main.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
-import { useAwsClients } from '../../cli/target.ts';
-import { createDynamoDbClient } from '../../adapters/aws-clients.ts';
 import { ledgerItem, type LedgerRecord } from '../../domain/dispatch/ledger.ts';
+import { useCliConsole, useTempStateFile } from '../support/cli.ts';
+import { tableNotFound, useMockedDynamoDb } from '../support/cli-dynamodb.ts';
+import { PROD } from '../support/operator-cli.ts';
 
 const ALARM = fileURLToPath(new URL('../fixtures/events/cloudwatch-alarm-metric.json', import.meta.url));
-const PROD = ['--deployment', 'prod', '--region', 'eu-west-1'];
 
 const started: LedgerRecord = {
   resource: 'dynamodb-table/orders',
@@ -31,43 +27,13 @@ const succeeded: LedgerRecord = {
 };
 const yesterday: LedgerRecord = { ...started, at: '2026-03-03T23:00:00.000Z', incidentId: 'inc-0' };
 
-let out: string[];
-let err: string[];
-
-beforeEach(() => {
-  out = [];
-  err = [];
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void out.push(args.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void err.push(args.join(' ')));
-  vi.stubEnv('SELFHEAL_DEPLOYMENT', undefined);
-  vi.stubEnv('SELFHEAL_STATE_FILE', undefined);
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-});
-
-const take = <T>(): T => {
-  const value = JSON.parse(out.join('\n')) as T;
-  out.length = 0;
-  return value;
-};
+const { out, err, take } = useCliConsole();
 
 describe('selfheal ledger in AWS: the deployment’s ledger table', () => {
-  // The class is mocked only here: the local tests below talk to a real dynalite.
-  let ddb: AwsClientStub<DynamoDBClient>;
-  let restoreClients: () => void;
+  const { ddb } = useMockedDynamoDb('ledger');
 
   beforeEach(() => {
-    ddb = mockClient(DynamoDBClient);
-    ddb.on(QueryCommand).resolves({ Items: [] });
-    restoreClients = useAwsClients({
-      dynamodb: (region) => createDynamoDbClient(region ? { region } : {}),
-      stepFunctions: () => {
-        throw new Error('selfheal ledger has no business with Step Functions');
-      },
-    });
+    ddb().on(QueryCommand).resolves({ Items: [] });
     // Only Date: the SDK's own timers keep running.
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-03-04T12:00:00Z'));
@@ -75,14 +41,15 @@ describe('selfheal ledger in AWS: the deployment’s ledger table', () => {
 
   afterEach(() => {
     vi.useRealTimers();
-    restoreClients();
-    ddb.restore();
   });
 
-  const queries = () => ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+  const queries = () =>
+    ddb()
+      .commandCalls(QueryCommand)
+      .map((c) => c.args[0].input);
 
   it('with no filter reads today’s records through the by-day index, every page, never a Scan', async () => {
-    ddb
+    ddb()
       .on(QueryCommand)
       .resolvesOnce({ Items: [ledgerItem(started)], LastEvaluatedKey: { day: { S: '2026-03-04' } } })
       .resolves({ Items: [ledgerItem(succeeded)] });
@@ -97,8 +64,8 @@ describe('selfheal ledger in AWS: the deployment’s ledger table', () => {
       ExpressionAttributeValues: { ':p': { S: '2026-03-04' } },
     };
     expect(queries()).toEqual([byDay, { ...byDay, ExclusiveStartKey: { day: { S: '2026-03-04' } } }]);
-    expect(ddb.commandCalls(ScanCommand)).toHaveLength(0);
-    expect(await (ddb.call(0).thisValue as DynamoDBClient).config.region()).toBe('eu-west-1');
+    expect(ddb().commandCalls(ScanCommand)).toHaveLength(0);
+    expect(await (ddb().call(0).thisValue as DynamoDBClient).config.region()).toBe('eu-west-1');
     expect(take()).toEqual([started, succeeded]);
   });
 
@@ -108,7 +75,9 @@ describe('selfheal ledger in AWS: the deployment’s ledger table', () => {
   });
 
   it('--resource queries the resource’s partition of the table', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [yesterday, started].map(ledgerItem) });
+    ddb()
+      .on(QueryCommand)
+      .resolves({ Items: [yesterday, started].map(ledgerItem) });
 
     expect(await main(['ledger', '--resource', 'dynamodb-table/orders', ...PROD, '--json'])).toBe(EXIT.ok);
 
@@ -124,7 +93,9 @@ describe('selfheal ledger in AWS: the deployment’s ledger table', () => {
   });
 
   it('--resource with --day keeps that day’s records', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [yesterday, started].map(ledgerItem) });
+    ddb()
+      .on(QueryCommand)
+      .resolves({ Items: [yesterday, started].map(ledgerItem) });
 
     expect(
       await main(['ledger', '--resource', 'dynamodb-table/orders', '--day', '2026-03-03', ...PROD, '--json']),
@@ -152,11 +123,7 @@ describe('selfheal ledger in AWS: the deployment’s ledger table', () => {
   });
 
   it('says which deployment and region to check when the table is not there (exit 2)', async () => {
-    ddb
-      .on(QueryCommand)
-      .rejects(
-        Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }),
-      );
+    ddb().on(QueryCommand).rejects(tableNotFound());
 
     expect(await main(['ledger', ...PROD])).toBe(EXIT.usage);
 
@@ -173,44 +140,33 @@ describe('selfheal ledger in AWS: the deployment’s ledger table', () => {
   ])('rejects %j as a usage error (exit 2), calling nothing', async (argv, message) => {
     expect(await main(['ledger', ...argv])).toBe(EXIT.usage);
     expect(err).toEqual([message]);
-    expect(ddb.calls()).toHaveLength(0);
+    expect(ddb().calls()).toHaveLength(0);
   });
 });
 
 describe('selfheal ledger --local: the local deployment’s records', () => {
-  let dir: string;
-  let state: string;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'selfheal-ledger-'));
-    state = join(dir, 'state.json');
-  });
-
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { path: state, local } = useTempStateFile('selfheal-ledger-');
 
   it('lists every record after a dispatch, by default and by resource and day', async () => {
-    const local = ['--local', '--state', state];
-    expect(await main(['ledger', ...local])).toBe(EXIT.ok);
+    expect(await main(['ledger', ...local()])).toBe(EXIT.ok);
     expect(out).toEqual(['(no records)']);
     out.length = 0;
 
-    expect(await main(['dispatch', '--event', ALARM, '--state', state, '--json'])).toBe(EXIT.ok);
+    expect(await main(['dispatch', '--event', ALARM, '--state', state(), '--json'])).toBe(EXIT.ok);
     const added = take<{ ledger: LedgerRecord[] }>().ledger;
     expect(added.map((r) => r.decision)).toEqual(['dry-run', 'succeeded']);
 
-    expect(await main(['ledger', ...local, '--json'])).toBe(EXIT.ok);
+    expect(await main(['ledger', ...local(), '--json'])).toBe(EXIT.ok);
     expect(take()).toEqual(added);
-    expect(await main(['ledger', ...local, '--resource', 'dynamodb-table/orders', '--json'])).toBe(EXIT.ok);
+    expect(await main(['ledger', ...local(), '--resource', 'dynamodb-table/orders', '--json'])).toBe(EXIT.ok);
     expect(take()).toEqual(added);
     const day = added[0]?.at.slice(0, 10) ?? '';
-    expect(await main(['ledger', ...local, '--day', day, '--json'])).toBe(EXIT.ok);
+    expect(await main(['ledger', ...local(), '--day', day, '--json'])).toBe(EXIT.ok);
     expect(take()).toEqual(added);
-    expect(await main(['ledger', ...local, '--day', '2000-01-01', '--json'])).toBe(EXIT.ok);
+    expect(await main(['ledger', ...local(), '--day', '2000-01-01', '--json'])).toBe(EXIT.ok);
     expect(take()).toEqual([]);
 
-    expect(await main(['ledger', ...local])).toBe(EXIT.ok);
+    expect(await main(['ledger', ...local()])).toBe(EXIT.ok);
     expect(out.join('\n')).toMatch(
       /^ {2}\S+ {2}dynamodb-table\/orders {2}dry-run +dry run of hot-shard \(the runbook is not live\)\n/,
     );

@@ -6,10 +6,10 @@ import { EXIT } from '../../cli/exit-codes.ts';
 import {
   DISPATCH,
   HOT_SHARD,
+  LISTED,
   metadata,
   PROD,
   requests,
-  STAGING_DISPATCH,
   STARTED_AT,
   useMockedStepFunctions,
 } from '../support/operator-cli.ts';
@@ -40,16 +40,7 @@ function deployed(): void {
     .on(ListStateMachinesCommand)
     .resolves({
       $metadata: metadata,
-      stateMachines: [
-        { stateMachineArn: HOT_SHARD, name: 'prod-hot-shard', type: 'STANDARD', creationDate: STARTED_AT },
-        {
-          stateMachineArn: STAGING_DISPATCH,
-          name: 'staging-dispatch',
-          type: 'STANDARD',
-          creationDate: STARTED_AT,
-        },
-        { stateMachineArn: DISPATCH, name: 'prod-dispatch', type: 'STANDARD', creationDate: STARTED_AT },
-      ],
+      stateMachines: [LISTED.hotShard, LISTED.stagingDispatch, LISTED.dispatch],
     });
 }
 

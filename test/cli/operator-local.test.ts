@@ -1,37 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { main } from '../../cli/main.ts';
+import { readFile } from 'node:fs/promises';
 import { EXIT } from '../../cli/exit-codes.ts';
+import { runCapturing as run, useTempStateFile } from '../support/cli.ts';
+import { START_HOT_SHARD } from '../support/operator-cli.ts';
 
 /**
  * start, list, describe, stop, approve and reject on the local deployment: a real dispatch run on
  * the local engine (the hot-shard world), saved in a temporary state file, then read back.
  */
-let dir: string;
-let state: string;
-let out: string[];
-let err: string[];
-
-const local = () => ['--local', '--state', state];
-
-async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  out = [];
-  err = [];
-  const log = vi
-    .spyOn(console, 'log')
-    .mockImplementation((...args: unknown[]) => void out.push(args.join(' ')));
-  const error = vi
-    .spyOn(console, 'error')
-    .mockImplementation((...args: unknown[]) => void err.push(args.join(' ')));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const { path: state, local } = useTempStateFile('selfheal-operator-', 'all');
 
 interface Listed {
   name: string;
@@ -45,22 +22,11 @@ let started: { code: number; out: string[]; err: string[] };
 beforeAll(async () => {
   vi.stubEnv('USER', 'alice');
   vi.stubEnv('SELFHEAL_ROUTING', undefined);
-  dir = await mkdtemp(join(tmpdir(), 'selfheal-operator-'));
-  state = join(dir, 'state.json');
-  started = await run([
-    'start',
-    'hot-shard',
-    '--target',
-    'dynamodb-table/orders',
-    '--reason',
-    'sale at 09:00',
-    ...local(),
-  ]);
+  started = await run([...START_HOT_SHARD, '--reason', 'sale at 09:00', ...local()]);
 }, 60_000);
 
-afterAll(async () => {
+afterAll(() => {
   vi.unstubAllEnvs();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('selfheal start --local', () => {
@@ -83,20 +49,12 @@ describe('selfheal start --local', () => {
   });
 
   it('keeps the runs in the state file, and --no-wait prints the ARN of a run that has still ended with the command', async () => {
-    const noWait = await run([
-      'start',
-      'hot-shard',
-      '--target',
-      'dynamodb-table/orders',
-      '--no-wait',
-      '--json',
-      ...local(),
-    ]);
+    const noWait = await run([...START_HOT_SHARD, '--no-wait', '--json', ...local()]);
 
     expect(noWait.code).toBe(EXIT.ok);
     expect(noWait.err).toEqual([]);
     const { executionArn } = JSON.parse(noWait.out.join('\n')) as { executionArn: string };
-    const saved = JSON.parse(await readFile(state, 'utf8')) as {
+    const saved = JSON.parse(await readFile(state(), 'utf8')) as {
       executions: { executionArn: string; status: string; history: unknown[] }[];
     };
     expect(saved.executions.map((e) => e.status)).toEqual([
@@ -179,7 +137,7 @@ describe('list, describe, stop, approve and reject --local read the saved runs',
     expect(described.code).toBe(EXIT.failed);
     expect(described.err).toEqual([`selfheal: no execution ${unknown}`]);
     expect((await run(['describe', 'never-ran', ...local()])).err).toEqual([
-      `selfheal: no execution named never-ran in the local deployment (${state})`,
+      `selfheal: no execution named never-ran in the local deployment (${state()})`,
     ]);
   });
 });

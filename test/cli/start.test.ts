@@ -13,13 +13,14 @@ import {
   CHILD,
   DISPATCH,
   DISPATCH_HISTORY,
-  DISPATCH_OUTPUT,
+  dispatchEnded,
   HOT_SHARD,
+  LISTED,
   metadata,
   PROD,
   requests,
   RUN,
-  STAGING_DISPATCH,
+  START_HOT_SHARD,
   STARTED_AT,
   useMockedStepFunctions,
 } from '../support/operator-cli.ts';
@@ -32,43 +33,15 @@ const NAME = 'operator-hot-shard-20260101T083000123Z';
 function deployed(): void {
   sfn()
     .on(ListStateMachinesCommand, {}, true)
-    .resolves({
-      $metadata: metadata,
-      stateMachines: [
-        {
-          stateMachineArn: STAGING_DISPATCH,
-          name: 'staging-dispatch',
-          type: 'STANDARD',
-          creationDate: STARTED_AT,
-        },
-      ],
-      nextToken: 'machines-2',
-    });
+    .resolves({ $metadata: metadata, stateMachines: [LISTED.stagingDispatch], nextToken: 'machines-2' });
   sfn()
     .on(ListStateMachinesCommand, { nextToken: 'machines-2' }, true)
-    .resolves({
-      $metadata: metadata,
-      stateMachines: [
-        { stateMachineArn: DISPATCH, name: 'prod-dispatch', type: 'STANDARD', creationDate: STARTED_AT },
-        { stateMachineArn: HOT_SHARD, name: 'prod-hot-shard', type: 'STANDARD', creationDate: STARTED_AT },
-      ],
-    });
+    .resolves({ $metadata: metadata, stateMachines: [LISTED.dispatch, LISTED.hotShard] });
 }
 
-/** The run as DescribeExecution tells it, and its child's. */
+/** The run as DescribeExecution tells it, its whole history (read once it has ended), and its child's. */
 function ended(): void {
-  sfn()
-    .on(DescribeExecutionCommand, { executionArn: RUN })
-    .resolves({
-      $metadata: metadata,
-      executionArn: RUN,
-      stateMachineArn: DISPATCH,
-      name: NAME,
-      status: 'SUCCEEDED',
-      startDate: STARTED_AT,
-      stopDate: new Date(STARTED_AT.getTime() + 64_500),
-      output: JSON.stringify(DISPATCH_OUTPUT),
-    });
+  dispatchEnded(sfn(), NAME);
   sfn()
     .on(DescribeExecutionCommand, { executionArn: CHILD })
     .resolves({
@@ -79,10 +52,6 @@ function ended(): void {
       startDate: STARTED_AT,
       output: JSON.stringify({ outcome: 'dry-run', tableName: 'orders' }),
     });
-  // The whole history, read once the run has ended (oldest first, with its data).
-  sfn()
-    .on(GetExecutionHistoryCommand, { executionArn: RUN, includeExecutionData: true }, true)
-    .resolves({ $metadata: metadata, events: DISPATCH_HISTORY });
 }
 
 const newestFirst = (count: number) => DISPATCH_HISTORY.slice(0, count).reverse();
@@ -102,10 +71,7 @@ describe('selfheal start against Step Functions', () => {
       .resolvesOnce({ $metadata: metadata, events: newestFirst(15) });
 
     const running = main([
-      'start',
-      'hot-shard',
-      '--target',
-      'dynamodb-table/orders',
+      ...START_HOT_SHARD,
       '--reason',
       'sale at 09:00',
       '--by',
@@ -198,9 +164,7 @@ describe('selfheal start against Step Functions', () => {
       cause: 'The runbook failed: the audit ledger and the notification have its error.',
     });
 
-    expect(await main(['start', 'hot-shard', '--target', 'dynamodb-table/orders', ...PROD, '--json'])).toBe(
-      EXIT.failed,
-    );
+    expect(await main([...START_HOT_SHARD, ...PROD, '--json'])).toBe(EXIT.failed);
 
     expect(output.err).toEqual([]);
     expect(JSON.parse(output.out.join('\n'))).toEqual({
@@ -231,9 +195,7 @@ describe('selfheal start against Step Functions', () => {
       .on(StartExecutionCommand)
       .resolves({ $metadata: metadata, executionArn: RUN, startDate: STARTED_AT });
 
-    expect(
-      await main(['start', 'hot-shard', '--target', 'dynamodb-table/orders', '--no-wait', ...PROD]),
-    ).toBe(EXIT.ok);
+    expect(await main([...START_HOT_SHARD, '--no-wait', ...PROD])).toBe(EXIT.ok);
 
     expect(output.out).toEqual([RUN]);
     expect(output.err).toEqual([]);
@@ -243,21 +205,9 @@ describe('selfheal start against Step Functions', () => {
   it('says in one line, exit 1, that the deployment has no dispatch state machine in that region', async () => {
     sfn()
       .on(ListStateMachinesCommand)
-      .resolves({
-        $metadata: metadata,
-        stateMachines: [
-          {
-            stateMachineArn: STAGING_DISPATCH,
-            name: 'staging-dispatch',
-            type: 'STANDARD',
-            creationDate: STARTED_AT,
-          },
-        ],
-      });
+      .resolves({ $metadata: metadata, stateMachines: [LISTED.stagingDispatch] });
 
-    expect(await main(['start', 'hot-shard', '--target', 'dynamodb-table/orders', ...PROD])).toBe(
-      EXIT.failed,
-    );
+    expect(await main([...START_HOT_SHARD, ...PROD])).toBe(EXIT.failed);
 
     expect(output.err).toEqual([
       'selfheal: no state machine prod-dispatch in deployment prod (AWS, eu-west-1)',

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DescribeExecutionCommand, ExecutionDoesNotExist, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { main } from '../../cli/main.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
 import {
   DISPATCH,
+  doesNotExist,
   metadata,
   requests,
   RUN,
@@ -33,7 +34,7 @@ describe('selfheal stop against Step Functions', () => {
   it('stops a running execution with OperatorStopped and the reason as the cause, in its own region', async () => {
     running();
 
-    expect(await main(['stop', RUN, '--reason', 'wrong table'])).toBe(EXIT.ok);
+    expect(await main(['stop', RUN, '--deployment', 'prod', '--reason', 'wrong table'])).toBe(EXIT.ok);
 
     expect(regions).toEqual(['eu-west-1']);
     expect(requests(sfn())).toEqual([
@@ -46,7 +47,7 @@ describe('selfheal stop against Step Functions', () => {
   it('says who stopped it when no reason is given, and prints JSON', async () => {
     running();
 
-    expect(await main(['stop', RUN, '--json'])).toBe(EXIT.ok);
+    expect(await main(['stop', RUN, '--deployment', 'prod', '--json'])).toBe(EXIT.ok);
 
     expect(
       sfn()
@@ -65,7 +66,7 @@ describe('selfheal stop against Step Functions', () => {
   it('an execution that has ended: says so in one line, exit 1, and stops nothing', async () => {
     running('SUCCEEDED');
 
-    expect(await main(['stop', RUN])).toBe(EXIT.failed);
+    expect(await main(['stop', RUN, '--deployment', 'prod'])).toBe(EXIT.failed);
 
     expect(output.err).toEqual([
       `selfheal: ${RUN} has already ended: SUCCEEDED at 2026-01-01T08:31:05Z; there is nothing to stop`,
@@ -74,11 +75,9 @@ describe('selfheal stop against Step Functions', () => {
   });
 
   it('no such execution: one line, exit 1', async () => {
-    sfn()
-      .on(DescribeExecutionCommand)
-      .rejects(new ExecutionDoesNotExist({ $metadata: metadata, message: 'Execution Does Not Exist' }));
+    sfn().on(DescribeExecutionCommand).rejects(doesNotExist());
 
-    expect(await main(['stop', RUN])).toBe(EXIT.failed);
+    expect(await main(['stop', RUN, '--deployment', 'prod'])).toBe(EXIT.failed);
 
     expect(output.err).toEqual([`selfheal: no execution ${RUN}`]);
     expect(sfn().commandCalls(StopExecutionCommand)).toHaveLength(0);

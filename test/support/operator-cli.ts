@@ -5,10 +5,17 @@
  */
 import { afterEach, beforeEach, vi } from 'vitest';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  type HistoryEvent,
+  type StateMachineListItem,
+} from '@aws-sdk/client-sfn';
 import { createDynamoDbClient } from '../../adapters/aws-clients.ts';
 import { sfnAdapter } from '../../adapters/sfn.ts';
-import { useAwsClients } from '../../cli/target.ts';
+import { captureConsole, useMockedAws, type Console } from './cli.ts';
 
 export const PROD = ['--deployment', 'prod', '--region', 'eu-west-1'];
 export const metadata = { httpStatusCode: 200, requestId: 'req-1' };
@@ -22,10 +29,25 @@ export const CHILD = 'arn:aws:states:eu-west-1:123456789012:execution:prod-hot-s
 
 export const STARTED_AT = new Date(Date.UTC(2026, 0, 1, 8, 30, 0));
 
-export interface Console {
-  out: string[];
-  err: string[];
-}
+/** An operator's request for hot-shard on the table orders, as its command line begins. */
+export const START_HOT_SHARD = ['start', 'hot-shard', '--target', 'dynamodb-table/orders'];
+
+const listed = (stateMachineArn: string, name: string): StateMachineListItem => ({
+  stateMachineArn,
+  name,
+  type: 'STANDARD',
+  creationDate: STARTED_AT,
+});
+/** State machines as ListStateMachines lists them. */
+export const LISTED = {
+  dispatch: listed(DISPATCH, 'prod-dispatch'),
+  hotShard: listed(HOT_SHARD, 'prod-hot-shard'),
+  stagingDispatch: listed(STAGING_DISPATCH, 'staging-dispatch'),
+};
+
+/** What Step Functions answers about an execution it does not have. */
+export const doesNotExist = () =>
+  new ExecutionDoesNotExist({ $metadata: metadata, message: 'Execution Does Not Exist' });
 
 /** The mocked SFN client (every SFNClient), made per region through the CLI's client hook. */
 export function useMockedStepFunctions(): {
@@ -33,47 +55,29 @@ export function useMockedStepFunctions(): {
   regions: (string | undefined)[];
   console: Console;
 } {
-  let sfn: AwsClientStub<SFNClient> | undefined;
-  let restore: () => void = () => undefined;
-  const regions: (string | undefined)[] = [];
-  const captured: Console = { out: [], err: [] };
-  beforeEach(() => {
-    sfn = mockClient(SFNClient);
-    regions.length = 0;
-    captured.out.length = 0;
-    captured.err.length = 0;
-    restore = useAwsClients({
+  const { stub, regions } = useMockedAws(
+    () => mockClient(SFNClient),
+    (regions) => ({
       stepFunctions: (region) => {
         regions.push(region);
         return sfnAdapter(new SFNClient({ region: region ?? 'us-east-1' }));
       },
       dynamodb: (region) => createDynamoDbClient(region ? { region } : {}),
-    });
-    vi.spyOn(console, 'log').mockImplementation(
-      (...args: unknown[]) => void captured.out.push(args.join(' ')),
-    );
-    vi.spyOn(console, 'error').mockImplementation(
-      (...args: unknown[]) => void captured.err.push(args.join(' ')),
-    );
+    }),
+  );
+  const captured: Console = { out: [], err: [] };
+  beforeEach(() => {
+    captureConsole(captured);
     vi.stubEnv('SELFHEAL_DEPLOYMENT', undefined);
     vi.stubEnv('SELFHEAL_ROUTING', undefined);
     vi.stubEnv('USER', 'alice');
   });
   afterEach(() => {
-    restore();
-    sfn?.restore();
     vi.restoreAllMocks();
     vi.unstubAllEnvs();
     vi.useRealTimers();
   });
-  return {
-    sfn: () => {
-      if (!sfn) throw new Error('the SFN mock is made before each test');
-      return sfn;
-    },
-    regions,
-    console: captured,
-  };
+  return { sfn: stub, regions, console: captured };
 }
 
 /** The requests the mock received, as [command, input], in order. */
@@ -193,3 +197,33 @@ export const DISPATCH_HISTORY: HistoryEvent[] = events(
     { executionSucceededEventDetails: { output: JSON.stringify(DISPATCH_OUTPUT) } },
   ],
 );
+
+/**
+ * The dispatch run RUN, named `name`, ended as DISPATCH_HISTORY tells: its DescribeExecution, and
+ * its whole history with data, oldest first, in one page or, split at `pageAt`, in two.
+ */
+export function dispatchEnded(sfn: AwsClientStub<SFNClient>, name: string, pageAt?: number): void {
+  sfn.on(DescribeExecutionCommand, { executionArn: RUN }).resolves({
+    $metadata: metadata,
+    executionArn: RUN,
+    stateMachineArn: DISPATCH,
+    name,
+    status: 'SUCCEEDED',
+    startDate: STARTED_AT,
+    stopDate: new Date(STARTED_AT.getTime() + 64_500),
+    output: JSON.stringify(DISPATCH_OUTPUT),
+  });
+  const history = { executionArn: RUN, includeExecutionData: true };
+  if (pageAt === undefined) {
+    sfn
+      .on(GetExecutionHistoryCommand, history, true)
+      .resolves({ $metadata: metadata, events: DISPATCH_HISTORY });
+    return;
+  }
+  sfn
+    .on(GetExecutionHistoryCommand, history, true)
+    .resolves({ $metadata: metadata, events: DISPATCH_HISTORY.slice(0, pageAt), nextToken: 'history-2' });
+  sfn
+    .on(GetExecutionHistoryCommand, { ...history, nextToken: 'history-2' }, true)
+    .resolves({ $metadata: metadata, events: DISPATCH_HISTORY.slice(pageAt) });
+}

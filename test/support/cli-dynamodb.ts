@@ -1,0 +1,107 @@
+/**
+ * The commands that read and write a deployment's DynamoDB tables (kill-switch, switch, ledger)
+ * against a mocked DynamoDB (aws-sdk-client-mock), and the control table's items and requests as
+ * DynamoDB sees them.
+ */
+import { beforeEach } from 'vitest';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import {
+  BatchGetItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient } from '../../adapters/aws-clients.ts';
+import { useMockedAws } from './cli.ts';
+
+/**
+ * The mocked DynamoDB (every DynamoDBClient) for the tests of the describe block this is called in,
+ * made per region through the CLI's client hook; asking for Step Functions fails the command.
+ * Mocking the class only there leaves the block's neighbours free to talk to a real dynalite.
+ */
+export function useMockedDynamoDb(command: string): {
+  ddb: () => AwsClientStub<DynamoDBClient>;
+  regions: (string | undefined)[];
+  /** The requests the mock received, as [command, input], in order. */
+  requests: () => [string, unknown][];
+} {
+  const { stub, regions } = useMockedAws(
+    () => mockClient(DynamoDBClient),
+    (regions) => ({
+      dynamodb: (region) => {
+        regions.push(region);
+        return createDynamoDbClient(region ? { region } : {});
+      },
+      stepFunctions: () => {
+        throw new Error(`selfheal ${command} has no business with Step Functions`);
+      },
+    }),
+  );
+  return {
+    ddb: stub,
+    regions,
+    requests: () =>
+      stub()
+        .calls()
+        .map((c) => [c.args[0].constructor.name, c.args[0].input]),
+  };
+}
+
+/**
+ * useMockedDynamoDb with the control table of deployment prod empty and taking every write, until a
+ * test says what it holds.
+ */
+export function useMockedControlTable(command: string): ReturnType<typeof useMockedDynamoDb> & {
+  /** From now on the control table of prod holds these switches, and no others. */
+  holds: (...items: Record<string, AttributeValue>[]) => void;
+} {
+  const mocked = useMockedDynamoDb(command);
+  const holds = (...items: Record<string, AttributeValue>[]) =>
+    void mocked
+      .ddb()
+      .on(BatchGetItemCommand)
+      .resolves({ Responses: { 'prod-control': items } });
+  beforeEach(() => {
+    holds();
+    mocked.ddb().on(PutItemCommand).resolves({});
+  });
+  return { ...mocked, holds };
+}
+
+/** What DynamoDB answers about a table the deployment does not have (in that region). */
+export const tableNotFound = () =>
+  Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' });
+
+/** A table's key. */
+export const key = (pk: string) => ({ pk: { S: pk } });
+
+export interface SwitchAttributes {
+  enabled?: boolean;
+  live?: boolean;
+  cooldownSeconds?: number;
+  actionsPerHour?: number;
+}
+
+/** A switch as the control table holds it: its key and the attributes given. */
+export function switchItem(pk: string, attributes: SwitchAttributes): Record<string, AttributeValue> {
+  const { enabled, live, cooldownSeconds, actionsPerHour } = attributes;
+  return {
+    ...key(pk),
+    ...(enabled === undefined ? {} : { enabled: { BOOL: enabled } }),
+    ...(live === undefined ? {} : { live: { BOOL: live } }),
+    ...(cooldownSeconds === undefined ? {} : { cooldownSeconds: { N: String(cooldownSeconds) } }),
+    ...(actionsPerHour === undefined ? {} : { actionsPerHour: { N: String(actionsPerHour) } }),
+  };
+}
+
+/** The request that reads these switches, in this order, in one consistent BatchGetItem. */
+export const getSwitches = (table: string, pks: string[]) => [
+  'BatchGetItemCommand',
+  { RequestItems: { [table]: { Keys: pks.map(key), ConsistentRead: true } } },
+];
+
+/** The request that writes one switch whole. */
+export const putSwitch = (table: string, item: Record<string, AttributeValue>) => [
+  'PutItemCommand',
+  { TableName: table, Item: item },
+];
