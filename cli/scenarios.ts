@@ -15,6 +15,7 @@ import { renderCellComparison, renderCellTimeline } from './render/cell-report.t
 import { CELL_VARIANTS, runCellShift, type Approval } from '../simulations/cell-shift.ts';
 import { FLEET_SLOWDOWN_INCIDENT, GREY_CELL_INCIDENT } from '../simulations/cell-shift-incident.ts';
 import { summariseCells } from '../simulations/cell-summary.ts';
+import { cellCharts, queueCharts, tableCharts, type ScenarioCharts } from './render/report/figures.ts';
 
 export interface ScenarioOutcome {
   /** Whether selfheal healed the incident: the command's exit code. */
@@ -23,6 +24,8 @@ export interface ScenarioOutcome {
   summary: object;
   /** The selfheal run minute by minute, then the variants side by side. */
   report(alarms: readonly AlarmTransition[]): string;
+  /** What `--report` charts: every variant's per-minute figures, and the selfheal run's states. */
+  charts(): ScenarioCharts;
 }
 
 export interface Scenario {
@@ -56,6 +59,7 @@ interface ScenarioSpec<Variant extends string, Result extends { variant: string;
   summarise(selfheal: Result, baselines: readonly Result[]): object;
   timeline(selfheal: Result, alarms: readonly AlarmTransition[]): string;
   comparison(results: readonly Result[]): string;
+  charts(results: readonly Result[]): ScenarioCharts;
 }
 
 function scenario<Variant extends string, Result extends { variant: string; healed: boolean }>(
@@ -86,6 +90,7 @@ function scenario<Variant extends string, Result extends { variant: string; heal
             '',
             spec.comparison(results),
           ].join('\n'),
+        charts: () => spec.charts(results),
       };
     },
   };
@@ -100,6 +105,7 @@ export const SCENARIOS: readonly Scenario[] = [
     summarise,
     timeline: renderTimeline,
     comparison: renderComparison,
+    charts: tableCharts,
   }),
   scenario({
     name: 'hot-key',
@@ -110,6 +116,7 @@ export const SCENARIOS: readonly Scenario[] = [
     summarise,
     timeline: renderTimeline,
     comparison: renderComparison,
+    charts: tableCharts,
   }),
   scenario({
     name: 'sqs-backpressure',
@@ -120,6 +127,7 @@ export const SCENARIOS: readonly Scenario[] = [
     summarise: summariseQueue,
     timeline: renderQueueTimeline,
     comparison: renderQueueComparison,
+    charts: queueCharts,
   }),
   scenario({
     name: 'cell-shift',
@@ -130,6 +138,7 @@ export const SCENARIOS: readonly Scenario[] = [
     summarise: summariseCells,
     timeline: renderCellTimeline,
     comparison: renderCellComparison,
+    charts: cellCharts,
   }),
   scenario({
     name: 'cell-shift-fleet-slowdown',
@@ -140,5 +149,6 @@ export const SCENARIOS: readonly Scenario[] = [
     summarise: summariseCells,
     timeline: renderCellTimeline,
     comparison: renderCellComparison,
+    charts: cellCharts,
   }),
 ];

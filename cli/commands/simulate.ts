@@ -1,31 +1,40 @@
 /**
- * `selfheal simulate <scenario>`: runs an incident on the embedded default (dynalite, the local
+ * `selfheal simulate <scenario|all>`: runs an incident on the embedded default (dynalite, the local
  * engine, the simulated world) with selfheal, then the same seed with each baseline, and prints
- * the timeline and the comparison, or the JSON summary. Exit 0 when selfheal healed the incident.
+ * the timeline and the comparison, or the JSON summary; `--report FILE` also writes the charts and
+ * figures as one self-contained HTML page. Exit 0 when selfheal healed every incident it ran.
  */
+import { existsSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { EXIT, UsageError, type ExitCode } from '../exit-codes.ts';
 import { integerOption, parseOptions } from '../options.ts';
 import type { Command } from '../main.ts';
-import { SCENARIOS } from '../scenarios.ts';
+import { SCENARIOS, type Scenario, type ScenarioOutcome } from '../scenarios.ts';
 import type { AlarmTransition } from '../render/scenario-report.ts';
+import { renderReport, type ReportSection } from '../render/report/page.ts';
 
 const NAMES = SCENARIOS.map((s) => s.name);
 
-const USAGE = `Usage: selfheal simulate <scenario> [--seed N] [--json] [--approve auto|manual]
+const USAGE = `Usage: selfheal simulate <scenario|all> [--seed N] [--json] [--approve auto|manual] [--report FILE]
 
 Runs a simulated incident on the local engine: with selfheal, then with each baseline on the same
 seed, and prints a timeline and the variants side by side.
 
 Scenarios:
 ${SCENARIOS.map((s) => `  ${s.name.padEnd(25)}  ${s.summary}`).join('\n')}
+  ${'all'.padEnd(25)}  every scenario above, one after the other
 
 Options:
-  --seed N    seed of the workload's noise (default 1); the same seed gives the same run
-  --json      print the summary as JSON instead of the report
-  --approve   who approves a shift (cell scenarios): auto, at once (default), or manual,
-              an on-call engineer answering five minutes after being paged
+  --seed N       seed of the workload's noise (default 1); the same seed gives the same run
+  --json         print the summary as JSON instead of the report (with all: an array of them)
+  --approve      who approves a shift (cell scenarios): auto, at once (default), or manual,
+                 an on-call engineer answering five minutes after being paged
+  --report FILE  also write an HTML page: per scenario, charts of every variant over virtual
+                 time with the runbook's steps marked, and the outcome figures; self-contained
+                 (no script, nothing fetched), to open in any browser
 
-Exit codes: 0 selfheal healed the incident, 1 it did not, 2 usage error.`;
+Exit codes: 0 selfheal healed every incident, 1 it did not, 2 usage error.`;
 
 export const simulateCommand: Command = {
   name: 'simulate',
@@ -36,29 +45,78 @@ export const simulateCommand: Command = {
       seed: { type: 'string' },
       json: { type: 'boolean', default: false },
       approve: { type: 'string' },
+      report: { type: 'string' },
     });
     const [scenario, ...extra] = positionals;
-    if (!scenario) throw new UsageError(`simulate needs a scenario: ${NAMES.join(', ')}`);
-    const chosen = SCENARIOS.find((s) => s.name === scenario);
-    if (!chosen) throw new UsageError(`unknown scenario "${scenario}"; try: ${NAMES.join(', ')}`);
+    if (!scenario) throw new UsageError(`simulate needs a scenario: ${NAMES.join(', ')}, or all`);
+    const chosen = scenario === 'all' ? SCENARIOS : SCENARIOS.filter((s) => s.name === scenario);
+    if (chosen.length === 0) {
+      throw new UsageError(`unknown scenario "${scenario}"; try: ${NAMES.join(', ')}, all`);
+    }
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const seed = integerOption('seed', values.seed, 1);
     const approve = values.approve;
     if (approve !== undefined && approve !== 'auto' && approve !== 'manual') {
       throw new UsageError(`--approve must be auto or manual, not "${approve}"`);
     }
-    if (approve !== undefined && !chosen.asksApproval) {
-      throw new UsageError(`--approve does not apply to ${chosen.name}: its runbook asks for no approval`);
+    if (approve !== undefined && !chosen.some((s) => s.asksApproval)) {
+      throw new UsageError(`--approve does not apply to ${scenario}: its runbook asks for no approval`);
     }
+    const reportFile = values.report === undefined ? undefined : reportPath(values.report);
 
-    const alarms: AlarmTransition[] = [];
-    const outcome = await chosen.simulate({
-      seed,
-      ...(approve ? { approve } : {}),
-      onSelfhealAlarm: (event, atSeconds) =>
-        alarms.push({ atSeconds, alarmName: event.detail.alarmName, state: event.detail.state.value }),
-    });
-    console.log(values.json ? JSON.stringify(outcome.summary, null, 2) : outcome.report(alarms));
-    return outcome.healed ? EXIT.ok : EXIT.failed;
+    const printed: string[] = [];
+    const summaries: object[] = [];
+    const sections: ReportSection[] = [];
+    let healed = true;
+    for (const [index, each] of chosen.entries()) {
+      if (chosen.length > 1) console.error(`simulating ${each.name} (${index + 1} of ${chosen.length})`);
+      const alarms: AlarmTransition[] = [];
+      const outcome = await each.simulate({
+        seed,
+        ...(approve && each.asksApproval ? { approve } : {}),
+        onSelfhealAlarm: (event, atSeconds) =>
+          alarms.push({ atSeconds, alarmName: event.detail.alarmName, state: event.detail.state.value }),
+      });
+      healed &&= outcome.healed;
+      summaries.push(outcome.summary);
+      if (!values.json) printed.push(outcome.report(alarms));
+      if (reportFile) {
+        const approval = each.asksApproval ? `, approval ${approve ?? 'auto'}` : '';
+        sections.push(reportSection(each, `seed ${seed}${approval}`, outcome));
+      }
+    }
+    if (values.json) {
+      printed.push(JSON.stringify(chosen.length === 1 ? summaries[0] : summaries, null, 2));
+    }
+    console.log(printed.join('\n\n'));
+    if (reportFile) {
+      await writeFile(reportFile, renderReport(sections));
+      console.error(`report written to ${reportFile}`);
+    }
+    return healed ? EXIT.ok : EXIT.failed;
   },
 } satisfies Command & { run(args: string[]): Promise<ExitCode> };
+
+/** Checked before anything runs: a simulation is too long to lose to a missing directory. */
+function reportPath(file: string): string {
+  const path = resolve(file);
+  const directory = dirname(path);
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    throw new UsageError(`--report: no such directory "${directory}"`);
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new UsageError(`--report: "${file}" is a directory; name the HTML file to write`);
+  }
+  return path;
+}
+
+function reportSection(scenario: Scenario, settings: string, outcome: ScenarioOutcome): ReportSection {
+  return {
+    scenario: scenario.name,
+    description: scenario.summary,
+    settings,
+    healed: outcome.healed,
+    charts: outcome.charts(),
+    summary: outcome.summary,
+  };
+}

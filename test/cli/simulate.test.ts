@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
@@ -72,7 +75,10 @@ describe('selfheal simulate', () => {
 
   it('simulates the cell shift: fewer failed requests than no remediation, traffic back at the end', async () => {
     const { out } = capture();
-    expect(await main(['simulate', 'cell-shift', '--json', '--approve', 'manual'])).toBe(EXIT.ok);
+    const report = join(await mkdtemp(join(tmpdir(), 'selfheal-simulate-')), 'cell-shift.html');
+    expect(await main(['simulate', 'cell-shift', '--json', '--approve', 'manual', '--report', report])).toBe(
+      EXIT.ok,
+    );
     const summary = JSON.parse(out.join('\n')) as {
       failedRequests: number;
       trafficBack: boolean;
@@ -87,6 +93,16 @@ describe('selfheal simulate', () => {
     });
     expect(summary.failedRequests).toBeLessThan(summary.baselines.none.failedRequests);
     expect(summary.timeToShiftSeconds).toBe(300);
+
+    // --report: each cell's failures and share, a panel per variant, the shift's steps on selfheal's.
+    const html = await readFile(report, 'utf8');
+    expect(html.match(/<svg class="plot"/g)).toHaveLength(4);
+    expect(html).toContain('aria-label="Share of the traffic per cell, selfheal"');
+    expect(html.match(/<path class="band"/g)).toHaveLength(10);
+    expect(html).toMatch(/<g class="step"><title>06:00\nTask: Confirm the cell is still grey\n/);
+    expect(html).toContain('Task: Ask an operator to approve the shift');
+    expect(html).toContain('<td data-variant="selfheal" data-value="300">300 s (05:00)</td>');
+    await rm(dirname(report), { recursive: true, force: true });
   }, 60_000);
 
   it('takes no action in the fleet-wide slowdown', async () => {
@@ -98,13 +114,17 @@ describe('selfheal simulate', () => {
   }, 60_000);
 
   it.each([
-    [['simulate'], /needs a scenario: hot-shard/],
+    [['simulate'], /needs a scenario: hot-shard, .*, or all/],
     [['simulate', 'cold-shard'], /unknown scenario "cold-shard"/],
     [['simulate', 'hot-shard', '--seed', 'x'], /--seed must be a whole number/],
     [['simulate', 'hot-shard', '--fast'], /Unknown option '--fast'/],
     [['simulate', 'cell-shift', '--approve', 'later'], /--approve must be auto or manual, not "later"/],
     [['simulate', 'hot-shard', '--approve', 'auto'], /--approve does not apply to hot-shard/],
     [['simulte'], /unknown command "simulte"/],
+    [['simulate', 'hot-shard', '--report', '/no/such/directory/r.html'], /--report: no such directory/],
+    [['simulate', 'hot-shard', '--report'], /argument missing/],
+    [['simulate', 'all', 'hot-shard'], /unexpected argument "hot-shard"/],
+    [['simulate', 'all', '--seed', 'x'], /--seed must be a whole number/],
   ])('rejects %j with a usage error (exit 2) and runs nothing', async (argv, message) => {
     const { out, err } = capture();
     expect(await main(argv)).toBe(EXIT.usage);

@@ -1,0 +1,209 @@
+/**
+ * What the report charts for each scenario, pure: from the variants' per-minute timelines (the
+ * world's records) to figures of series. A figure's panels share both axes, so every variant of a
+ * scenario reads on the same scales: one panel with a line per variant where the lines are few,
+ * one panel per variant (a line per cell) where they are not.
+ */
+import type { RunSummary, VariantResult } from '../../../simulations/outcome.ts';
+import type { QueueVariantResult } from '../../../simulations/sqs-backpressure.ts';
+import type { CellVariantResult } from '../../../simulations/cell-shift.ts';
+
+export interface Series {
+  label: string;
+  color: string;
+  /** A reference line (demand, a limit) rather than a measured outcome. */
+  dashed?: boolean;
+  /** One value per minute from minute 0; null: none that minute (a gap). */
+  values: readonly (number | null)[];
+}
+
+export interface Panel {
+  /** Set when a figure has one panel per variant. */
+  title?: string;
+  series: Series[];
+  /** Whether the selfheal run's steps are marked on this panel's time axis. */
+  steps: boolean;
+}
+
+export interface Figure {
+  title: string;
+  /** What the values count, for the caption. */
+  unit: string;
+  /** Whole numbers only (requests, messages): the axis gets no fractional ticks. */
+  integer: boolean;
+  /** Shares of a whole: each panel's series drawn as bands stacked on one another. */
+  stacked?: boolean;
+  panels: Panel[];
+}
+
+export interface ScenarioCharts {
+  /** The time axis's extent: the longest variant's timeline. */
+  durationSeconds: number;
+  figures: Figure[];
+  /** The selfheal run's executions, whose states are marked on the time axis. */
+  runs: RunSummary[];
+}
+
+/** Selfheal in blue, drawn last (on top); the baselines in colours that stay apart from it. */
+export const VARIANT_COLORS = ['#1c64d8', '#e8590c', '#6b7280', '#2f9e44', '#ae3ec9'] as const;
+export const CELL_COLORS = ['#0b7285', '#e67700', '#c2255c', '#5f3dc4', '#2b8a3e', '#495057'] as const;
+const REFERENCE_COLOR = '#9aa3ad';
+
+const colorOf = (palette: readonly string[], index: number): string =>
+  palette[index % palette.length] ?? '#000000';
+
+/** One series per variant, selfheal first. */
+function perVariant<M>(
+  results: readonly { variant: string; timeline: readonly M[] }[],
+  value: (minute: M) => number | null,
+): Series[] {
+  return results.map((r, i) => ({
+    label: r.variant,
+    color: colorOf(VARIANT_COLORS, i),
+    values: r.timeline.map(value),
+  }));
+}
+
+const duration = (results: readonly { timeline: readonly unknown[] }[]): number =>
+  Math.max(1, ...results.map((r) => r.timeline.length)) * 60;
+
+const selfhealRuns = (results: readonly { variant: string; runs: RunSummary[] }[]): RunSummary[] =>
+  results.find((r) => r.variant === 'selfheal')?.runs ?? [];
+
+/** hot-shard, hot-key: throttled requests, and each dimension's provisioned capacity beside its demand. */
+export function tableCharts(results: readonly VariantResult[]): ScenarioCharts {
+  const [first] = results;
+  const onDemand = (m: VariantResult['timeline'][number]) => m.billingMode === 'PAY_PER_REQUEST';
+  const capacity = (
+    dimension: string,
+    provisioned: (m: VariantResult['timeline'][number]) => number,
+    demand: (m: VariantResult['timeline'][number]) => number,
+  ): Figure => ({
+    title: `Provisioned ${dimension} capacity per minute, and the ${dimension} demand`,
+    unit: `${dimension} capacity units (demand: units a second); a gap: on demand`,
+    integer: true,
+    panels: [
+      {
+        steps: true,
+        series: [
+          ...perVariant(results, (m) => (onDemand(m) ? null : provisioned(m))),
+          {
+            label: 'demand',
+            color: REFERENCE_COLOR,
+            dashed: true,
+            values: (first?.timeline ?? []).map((m) => Math.round(demand(m))),
+          },
+        ],
+      },
+    ],
+  });
+  return {
+    durationSeconds: duration(results),
+    runs: selfhealRuns(results),
+    figures: [
+      {
+        title: 'Throttled requests per minute',
+        unit: 'requests (reads and writes)',
+        integer: true,
+        panels: [{ steps: true, series: perVariant(results, (m) => m.throttledRequests.total) }],
+      },
+      capacity(
+        'write',
+        (m) => m.provisionedWcu,
+        (m) => m.demandWcuPerSecond,
+      ),
+      capacity(
+        'read',
+        (m) => m.provisionedRcu,
+        (m) => m.demandRcuPerSecond,
+      ),
+    ],
+  };
+}
+
+/** sqs-backpressure: the downstream's errors, the queue's depth, and the consumer's concurrency. */
+export function queueCharts(results: readonly QueueVariantResult[]): ScenarioCharts {
+  const selfheal = results.find((r) => r.variant === 'selfheal');
+  return {
+    durationSeconds: duration(results),
+    runs: selfhealRuns(results),
+    figures: [
+      {
+        title: 'Downstream errors per minute',
+        unit: 'error responses to the consumer (a circuit breaker’s 429s included)',
+        integer: true,
+        panels: [{ steps: true, series: perVariant(results, (m) => m.downstreamErrors) }],
+      },
+      {
+        title: 'Queue depth per minute',
+        unit: 'messages in the queue, visible and in flight, at the minute’s end',
+        integer: true,
+        panels: [{ steps: true, series: perVariant(results, (m) => m.visible + m.notVisible) }],
+      },
+      {
+        title: 'The event-source mapping’s concurrency per minute',
+        unit: 'concurrent consumer invocations (the minute’s peak); dashed: selfheal’s MaximumConcurrency',
+        integer: true,
+        panels: [
+          {
+            steps: true,
+            series: [
+              ...perVariant(results, (m) => m.concurrency),
+              ...(selfheal
+                ? [
+                    {
+                      label: 'selfheal: MaximumConcurrency',
+                      color: colorOf(VARIANT_COLORS, results.indexOf(selfheal)),
+                      dashed: true,
+                      values: selfheal.timeline.map((m) =>
+                        m.mappingState === 'Disabled' ? 0 : m.maximumConcurrency,
+                      ),
+                    },
+                  ]
+                : []),
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** cell-shift: each cell's failed requests and share of the traffic, one panel per variant. */
+export function cellCharts(results: readonly CellVariantResult[]): ScenarioCharts {
+  const perCell = (value: (cell: CellVariantResult['timeline'][number]['cells'][number]) => number) =>
+    results.map((r) => {
+      const cells = r.timeline[0]?.cells.map((c) => c.cell) ?? [];
+      return {
+        title: r.variant,
+        steps: r.variant === 'selfheal',
+        series: cells.map((cell, i) => ({
+          label: cell.replace(/^.*-cell-/, 'cell '),
+          color: colorOf(CELL_COLORS, i),
+          values: r.timeline.map((m) => {
+            const found = m.cells.find((c) => c.cell === cell);
+            return found ? value(found) : null;
+          }),
+        })),
+      };
+    });
+  return {
+    durationSeconds: duration(results),
+    runs: selfhealRuns(results),
+    figures: [
+      {
+        title: 'Failed requests per minute, per cell',
+        unit: 'users’ requests answered with a fault (canaries apart)',
+        integer: true,
+        panels: perCell((c) => c.faults),
+      },
+      {
+        title: 'Share of the traffic per cell',
+        unit: 'percent of the users’ requests, the cells stacked; a band gone: its routing control is Off',
+        integer: false,
+        stacked: true,
+        panels: perCell((c) => (c.state === 'Off' ? 0 : c.sharePercent)),
+      },
+    ],
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The outcome figures as a table, pure: read from the very summary `--json` prints, one column per
+ * variant (selfheal's figures are the summary's top level, each baseline's under `baselines`), one
+ * row per figure. A list (the actions) counts its entries; a comparison keyed by baseline (the
+ * `...Ratio` figures) fills the baselines' columns. The scenario's identity (name, seed, approval)
+ * and the runs (the charts' markers) are not figures.
+ */
+import { clock, count } from '../format.ts';
+
+export type CellValue = number | boolean | string | null;
+
+export interface OutcomeCell {
+  /** The value as `--json` prints it; a list's length. */
+  value: CellValue;
+  /** As the page shows it. */
+  text: string;
+}
+
+export interface OutcomeRow {
+  /** The summary's field. */
+  key: string;
+  label: string;
+  /** One per column; null where the figure does not apply (a ratio of selfheal to itself). */
+  cells: (OutcomeCell | null)[];
+}
+
+export interface OutcomeTable {
+  columns: string[];
+  rows: OutcomeRow[];
+}
+
+const NOT_FIGURES = new Set(['scenario', 'seed', 'approve', 'runs', 'baselines']);
+
+type Fields = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Fields =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export function outcomeTable(summary: object): OutcomeTable {
+  const top = summary as Fields;
+  const baselines = isRecord(top.baselines) ? top.baselines : {};
+  const names = Object.keys(baselines);
+  const rows: OutcomeRow[] = [];
+  for (const [key, value] of Object.entries(top)) {
+    if (NOT_FIGURES.has(key)) continue;
+    if (isRecord(value)) {
+      rows.push({
+        key,
+        label: labelOf(key),
+        cells: [null, ...names.map((name) => (name in value ? cell(key, value[name]) : null))],
+      });
+      continue;
+    }
+    rows.push({
+      key,
+      label: labelOf(key),
+      cells: [
+        cell(key, value),
+        ...names.map((name) => {
+          const figures = baselines[name];
+          return isRecord(figures) && key in figures ? cell(key, figures[key]) : null;
+        }),
+      ],
+    });
+  }
+  return { columns: ['selfheal', ...names], rows };
+}
+
+function cell(key: string, raw: unknown): OutcomeCell {
+  if (Array.isArray(raw)) return { value: raw.length, text: count(raw.length) };
+  if (raw === null || raw === undefined) return { value: null, text: '-' };
+  if (typeof raw === 'boolean') return { value: raw, text: raw ? 'yes' : 'no' };
+  if (typeof raw === 'number') {
+    if (/Seconds$/.test(key)) return { value: raw, text: `${number(raw)} s (${clock(raw)})` };
+    return { value: raw, text: number(raw) };
+  }
+  return { value: String(raw), text: String(raw) };
+}
+
+/** Thousands separated, every decimal kept (a ratio reads as `--json` prints it). */
+const number = (n: number): string =>
+  Number.isInteger(n) ? count(n) : n.toLocaleString('en-US', { maximumFractionDigits: 20 });
+
+/** `detectedAtSeconds` -> `detected at (s)`; `actions` -> `actions (count)`. */
+export function labelOf(key: string): string {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .replace(/ seconds$/, ' (s)');
+  if (key === 'actions') return 'actions (count)';
+  if (/Ratio$/.test(key)) return `${words.replace(/ ratio$/, '')}: selfheal per baseline`;
+  return words;
+}

@@ -1,0 +1,245 @@
+import { describe, expect, it } from 'vitest';
+import { escapeHtml } from '../../cli/render/report/escape.ts';
+import type { Figure, ScenarioCharts } from '../../cli/render/report/figures.ts';
+import { renderReport, type ReportSection } from '../../cli/render/report/page.ts';
+import { figureScales, LAYOUT, markerGapSeconds, renderFigure } from '../../cli/render/report/svg.ts';
+import { stepMarkers } from '../../cli/render/report/markers.ts';
+import type { RunSummary } from '../../simulations/outcome.ts';
+
+const RUN: RunSummary = {
+  executionArn: 'arn:aws:states:us-east-1:000000000000:execution:hot-shard:local-0001',
+  status: 'SUCCEEDED',
+  outcome: 'healed',
+  startedAtSeconds: 540,
+  stoppedAtSeconds: 740,
+  states: [
+    { name: 'Check the request', type: 'Task', atSeconds: 540 },
+    { name: 'Is the plan <safe>?', type: 'Choice', atSeconds: 540 },
+    { name: 'Give the table time to update', type: 'Wait', atSeconds: 560 },
+    { name: 'Report "healed" & done', type: 'Pass', atSeconds: 740 },
+  ],
+};
+
+const OVERLAY: Figure = {
+  title: 'Throttled requests per minute',
+  unit: 'requests',
+  integer: true,
+  panels: [
+    {
+      steps: true,
+      series: [
+        { label: 'selfheal', color: '#1c64d8', values: [0, 400, 0] },
+        { label: 'none', color: '#6b7280', values: [0, 400, 900] },
+        { label: 'demand', color: '#9aa3ad', dashed: true, values: [100, 100, 100] },
+        { label: 'never', color: '#000000', values: [null, null, null] },
+      ],
+    },
+  ],
+};
+
+const SMALL_MULTIPLES: Figure = {
+  title: 'Failed requests per minute, per cell',
+  unit: 'requests',
+  integer: true,
+  panels: [
+    { title: 'selfheal', steps: true, series: [{ label: 'cell 1', color: '#0b7285', values: [5, 10] }] },
+    { title: 'none', steps: false, series: [{ label: 'cell 1', color: '#0b7285', values: [5, 1200] }] },
+  ],
+};
+
+function charts(figures: Figure[], runs: RunSummary[] = [RUN]): ScenarioCharts {
+  return { durationSeconds: 45 * 60, figures, runs };
+}
+
+function section(overrides: Partial<ReportSection> = {}): ReportSection {
+  return {
+    scenario: 'hot-shard',
+    description: 'a provisioned table meets a write surge',
+    settings: 'seed 1',
+    healed: true,
+    charts: charts([OVERLAY]),
+    summary: { scenario: 'hot-shard', seed: 1, healed: true, throttledRequests: 101_684, baselines: {} },
+    ...overrides,
+  };
+}
+
+const timelineOf = (c: ScenarioCharts) => ({
+  durationSeconds: c.durationSeconds,
+  markers: stepMarkers(c.runs, markerGapSeconds(c.durationSeconds)),
+  spans: [],
+});
+
+describe('escapeHtml', () => {
+  it('escapes every character markup could read', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+});
+
+describe('figureScales', () => {
+  it('shares one value axis across a figure’s panels: the largest value of any', () => {
+    const { axis, y } = figureScales(SMALL_MULTIPLES, 120);
+    expect(axis.max).toBe(1250);
+    expect(y(0)).toBe(LAYOUT.plotBottom);
+    expect(y(1250)).toBe(LAYOUT.top);
+  });
+
+  it('scales stacked shares by their sum', () => {
+    const stacked: Figure = {
+      ...SMALL_MULTIPLES,
+      stacked: true,
+      panels: [
+        {
+          steps: false,
+          series: [
+            { label: 'a', color: '#000000', values: [60, 30] },
+            { label: 'b', color: '#000000', values: [40, null, 90] },
+          ],
+        },
+      ],
+    };
+    expect(figureScales(stacked, 120).axis.max).toBe(100);
+  });
+
+  it('runs the time axis over the whole duration', () => {
+    const { x } = figureScales(OVERLAY, 2700);
+    expect(x(0)).toBe(LAYOUT.left);
+    expect(x(2700)).toBe(LAYOUT.width - LAYOUT.right);
+  });
+});
+
+describe('renderFigure', () => {
+  const html = renderFigure(OVERLAY, timelineOf(charts([OVERLAY])));
+
+  it('draws a path per series with values, the selfheal line last (on top), the reference first', () => {
+    const labels = [...html.matchAll(/<path class="series[^"]*"[^>]*><title>([^<]*)<\/title>/g)].map(
+      (m) => m[1],
+    );
+    expect(labels).toEqual(['demand', 'none', 'selfheal']);
+  });
+
+  it('draws lines that may coincide wider and lighter the lower they lie, so each colour shows', () => {
+    const lines = [
+      ...html.matchAll(/<path class="series([^"]*)"[^>]*stroke-width="([\d.]+)"><title>(\w+)/g),
+    ].map((m) => [m[3], m[1]?.trim(), Number(m[2])]);
+    expect(lines).toEqual([
+      ['demand', 'reference', 1.5],
+      ['none', 'under', 4],
+      ['selfheal', '', 2],
+    ]);
+  });
+
+  it('draws many lines (a fleet’s cells) alike and thin', () => {
+    const cells: Figure = {
+      ...OVERLAY,
+      panels: [
+        {
+          steps: false,
+          series: ['1', '2', '3', '4'].map((n) => ({ label: `cell ${n}`, color: '#000000', values: [1] })),
+        },
+      ],
+    };
+    const widths = [
+      ...renderFigure(cells, timelineOf(charts([cells]))).matchAll(
+        /class="series" [^>]*stroke-width="([\d.]+)"/g,
+      ),
+    ];
+    expect(widths.map((m) => m[1])).toEqual(['1.6', '1.6', '1.6', '1.6']);
+  });
+
+  it('has a legend entry per series, the reference dashed', () => {
+    expect(html.match(/<ul class="legend">.*?<\/ul>/s)?.[0].match(/<li>/g)).toHaveLength(4);
+    expect(html).toMatch(/stroke-dasharray="5 3"\/><\/svg>demand/);
+  });
+
+  it('marks the run’s steps with tooltips, Choices left out, text escaped', () => {
+    const titles = [...html.matchAll(/<g class="step"><title>([^<]*)<\/title>/g)].map((m) => m[1]);
+    expect(titles).toEqual([
+      '09:00\nTask: Check the request\nWait: Give the table time to update',
+      '12:20\nPass: Report &quot;healed&quot; &amp; done',
+    ]);
+    expect(html).not.toContain('Is the plan');
+    expect(html.match(/class="step-number"[^>]*>(\d+)</g)).toHaveLength(2);
+  });
+
+  it('draws the panels of a figure on the same axes, the steps only where asked', () => {
+    const multiples = renderFigure(SMALL_MULTIPLES, timelineOf(charts([SMALL_MULTIPLES])));
+    const panels = multiples.split('<div class="panel">').slice(1);
+    expect(panels).toHaveLength(2);
+    const ticks = (panel: string) => [...panel.matchAll(/text-anchor="end">([^<]+)</g)].map((m) => m[1]);
+    expect(ticks(panels[0] ?? '')).toEqual(ticks(panels[1] ?? ''));
+    expect(ticks(panels[0] ?? '')).toContain('1.25k');
+    expect(panels[0]).toContain('class="step"');
+    expect(panels[1]).not.toContain('class="step"');
+    expect(panels.map((p) => p.match(/viewBox="[^"]*"/)?.[0])).toEqual([
+      `viewBox="0 0 ${LAYOUT.width} ${LAYOUT.height}"`,
+      `viewBox="0 0 ${LAYOUT.width} ${LAYOUT.height}"`,
+    ]);
+  });
+});
+
+describe('renderReport', () => {
+  it('is one self-contained page: no script, nothing to fetch, a policy that forbids fetching', () => {
+    const html = renderReport([section()]);
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'"`);
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|src=|url\(|@import/i);
+    const links = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
+    expect(links.every((link) => link?.startsWith('#'))).toBe(true);
+  });
+
+  it('escapes every text it is given', () => {
+    const html = renderReport([
+      section({
+        scenario: 'hot-<shard>',
+        description: '<script>alert("x")</script> & co',
+        summary: { note: '<img src=x onerror=alert(1)>', baselines: { "<b>'none'</b>": { note: 1 } } },
+      }),
+    ]);
+    expect(html).not.toMatch(/<script>|<img|<b>|<shard>/);
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('&lt;b&gt;&#39;none&#39;&lt;/b&gt;');
+  });
+
+  it('has a section per scenario, and links to each when there are several', () => {
+    const one = renderReport([section()]);
+    expect(one).not.toContain('<nav>');
+    const two = renderReport([section(), section({ scenario: 'sqs-backpressure', healed: false })]);
+    expect(two.match(/<section class="scenario"/g)).toHaveLength(2);
+    expect(two).toContain('<a href="#scenario-sqs-backpressure">sqs-backpressure</a>');
+    expect(two).toContain('id="scenario-sqs-backpressure"');
+    expect(two).toContain('<span class="badge not-healed">not healed</span>');
+  });
+
+  it('lists the numbered steps and every state entered (Choices included) under the charts', () => {
+    const html = renderReport([section()]);
+    expect(html.match(/<ol class="markers">.*?<\/ol>/s)?.[0].match(/<li value="\d+">/g)).toHaveLength(2);
+    expect(html).toContain('Every state entered (4)');
+    expect(html).toContain('<td>Is the plan &lt;safe&gt;?</td>');
+  });
+
+  it('says so when selfheal started no runbook', () => {
+    const html = renderReport([section({ charts: charts([OVERLAY], []) })]);
+    expect(html).toContain('selfheal started no runbook in this incident.');
+    expect(html).not.toContain('class="step"');
+  });
+
+  it('shows the outcome figures with the values --json prints', () => {
+    const html = renderReport([
+      section({
+        summary: {
+          healed: true,
+          throttledRequests: 101_684,
+          baselines: { none: { healed: false, throttledRequests: 1_281_286 } },
+          throttledRatio: { none: 0.0794 },
+        },
+      }),
+    ]);
+    expect(html).toContain(
+      '<tr data-key="throttledRequests"><th>throttled requests <code>throttledRequests</code></th>' +
+        '<td data-variant="selfheal" data-value="101684">101,684</td>' +
+        '<td data-variant="none" data-value="1281286">1,281,286</td></tr>',
+    );
+    expect(html).toContain('<td class="none">-</td><td data-variant="none" data-value="0.0794">0.0794</td>');
+  });
+});

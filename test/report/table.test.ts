@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { labelOf, outcomeTable } from '../../cli/render/report/table.ts';
+
+// The shape `selfheal simulate hot-shard --json` prints.
+const SUMMARY = {
+  scenario: 'hot-shard',
+  seed: 1,
+  healed: true,
+  detectedAtSeconds: 540,
+  healedAtSeconds: 600,
+  throttledRequests: 101_684,
+  actions: [{ atSeconds: 540, by: 'selfheal', what: 'write capacity 100 -> 1290' }],
+  stateTransitions: 14,
+  runs: [{ executionArn: 'arn', states: [] }],
+  baselines: {
+    'auto-scaling': {
+      healed: true,
+      detectedAtSeconds: 540,
+      healedAtSeconds: 1140,
+      throttledRequests: 315_024,
+      actions: [{}, {}],
+      stateTransitions: 0,
+    },
+    none: {
+      healed: false,
+      detectedAtSeconds: 540,
+      healedAtSeconds: null,
+      throttledRequests: 1_281_286,
+      actions: [],
+      stateTransitions: 0,
+    },
+  },
+  throttledRatio: { 'auto-scaling': 0.3228, none: 0.0794 },
+};
+
+describe('outcomeTable', () => {
+  const table = outcomeTable(SUMMARY);
+
+  it('has a column for selfheal, then one per baseline in the summary’s order', () => {
+    expect(table.columns).toEqual(['selfheal', 'auto-scaling', 'none']);
+  });
+
+  it('has a row per figure, in the summary’s order; the scenario, seed and runs are not figures', () => {
+    expect(table.rows.map((r) => r.key)).toEqual([
+      'healed',
+      'detectedAtSeconds',
+      'healedAtSeconds',
+      'throttledRequests',
+      'actions',
+      'stateTransitions',
+      'throttledRatio',
+    ]);
+  });
+
+  it('keeps the values as --json prints them, and shows them readably', () => {
+    const row = (key: string) => table.rows.find((r) => r.key === key)?.cells;
+    expect(row('healed')).toEqual([
+      { value: true, text: 'yes' },
+      { value: true, text: 'yes' },
+      { value: false, text: 'no' },
+    ]);
+    expect(row('healedAtSeconds')).toEqual([
+      { value: 600, text: '600 s (10:00)' },
+      { value: 1140, text: '1,140 s (19:00)' },
+      { value: null, text: '-' },
+    ]);
+    expect(row('throttledRequests')?.map((c) => c?.text)).toEqual(['101,684', '315,024', '1,281,286']);
+    expect(row('actions')?.map((c) => c?.value)).toEqual([1, 2, 0]);
+  });
+
+  it('puts a comparison with each baseline in the baselines’ columns, with every decimal', () => {
+    expect(table.rows.at(-1)?.cells).toEqual([
+      null,
+      { value: 0.3228, text: '0.3228' },
+      { value: 0.0794, text: '0.0794' },
+    ]);
+  });
+
+  it('leaves a figure a baseline lacks empty', () => {
+    const partial = outcomeTable({ healed: true, extra: 3, baselines: { none: { healed: false } } });
+    expect(partial.rows.find((r) => r.key === 'extra')?.cells).toEqual([{ value: 3, text: '3' }, null]);
+  });
+
+  it('works without baselines', () => {
+    expect(outcomeTable({ healed: true })).toEqual({
+      columns: ['selfheal'],
+      rows: [{ key: 'healed', label: 'healed', cells: [{ value: true, text: 'yes' }] }],
+    });
+  });
+});
+
+describe('labelOf', () => {
+  it.each([
+    ['detectedAtSeconds', 'detected at (s)'],
+    ['throttledRequests', 'throttled requests'],
+    ['actions', 'actions (count)'],
+    ['downstreamErrorRatio', 'downstream error: selfheal per baseline'],
+    ['healed', 'healed'],
+  ])('%s -> %s', (key, label) => {
+    expect(labelOf(key)).toBe(label);
+  });
+});
