@@ -1,0 +1,229 @@
+/**
+ * Handler cold start: every Lambda entry of the handler registry bundled as the CDK app bundles it
+ * (`infra/constructs/task-function.ts`: ESM, node22, minified, the AWS SDK bundled, the
+ * createRequire banner, a linked source map), then imported in a fresh `node` process — the time
+ * from the import to a callable handler, median of N — against a bare bundle that imports only
+ * the AWS SDK clients the handler's bundle holds, run turn about with it.
+ *
+ * The processes get the function's environment as the construct sets it (NODE_OPTIONS
+ * `--enable-source-maps`, the Powertools variables) but are not in Lambda: Powertools' tracer stays
+ * off, as it does outside Lambda, and no SDK client is built at import (the handlers build theirs
+ * on first use).
+ */
+import { build, type Metafile } from 'esbuild';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TASK_FUNCTIONS } from '../handlers/registry.ts';
+import { median } from './stats.ts';
+
+export interface ColdStartRow {
+  /** The handler module, from the repository root. */
+  entry: string;
+  /** The functions deployed from it (one bundle each, all alike). */
+  functions: string[];
+  bundleBytes: number;
+  sourceMapBytes: number;
+  /** The packages that weigh most in the bundle, bytes in the output. */
+  largestPackages: { name: string; bytes: number }[];
+  /** `@aws-sdk/client-*` packages in the bundle. */
+  sdkClients: string[];
+  /** Median milliseconds from import to a callable handler. */
+  handlerMs: number;
+  bareBundleBytes: number;
+  bareMs: number;
+  /** Handler import time per bare SDK import time. */
+  ratio: number;
+}
+
+/** The repository root, where the CDK app bundles from (infra/ is not imported: it loads the CDK). */
+const REPOSITORY_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** The esbuild options of the CDK app's NodejsFunction bundling (task-function.ts). */
+export const BUNDLING = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourcemap: true,
+  banner: {
+    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  },
+  external: [],
+  metafile: true,
+  logLevel: 'warning',
+} as const;
+
+/** The environment the construct gives every function, outside Lambda. */
+const FUNCTION_ENVIRONMENT = {
+  AWS_REGION: 'us-east-1',
+  POWERTOOLS_SERVICE_NAME: 'selfheal',
+  POWERTOOLS_METRICS_NAMESPACE: 'selfheal',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  NODE_OPTIONS: '--enable-source-maps',
+};
+
+/** `node_modules/@aws-sdk/client-dynamodb/dist-es/…` -> `@aws-sdk/client-dynamodb`. */
+export function packageOf(path: string): string | undefined {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(path);
+  return match?.[1];
+}
+
+/** Bytes each package contributes to the output, largest first (the project's own code as `(selfheal)`). */
+export function packageBytes(
+  inputs: Metafile['outputs'][string]['inputs'],
+): { name: string; bytes: number }[] {
+  const bytes = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
+    if (bytesInOutput === 0) continue;
+    const name = packageOf(path) ?? '(selfheal)';
+    bytes.set(name, (bytes.get(name) ?? 0) + bytesInOutput);
+  }
+  return [...bytes].map(([name, b]) => ({ name, bytes: b })).sort((a, b) => b.bytes - a.bytes);
+}
+
+export const sdkClientsOf = (packages: readonly { name: string }[]): string[] =>
+  packages
+    .map((p) => p.name)
+    .filter((name) => /^@aws-sdk\/client-/.test(name))
+    .sort();
+
+/** A handler that imports the clients and nothing else (the class, as a handler module would). */
+export async function bareSource(clients: readonly string[]): Promise<string> {
+  const lines: string[] = [];
+  const names: string[] = [];
+  for (const client of clients) {
+    const module = (await import(client)) as Record<string, unknown>;
+    const name = Object.keys(module).find((k) => /^[A-Z][A-Za-z0-9]*Client$/.test(k) && k !== '__Client');
+    if (!name) throw new Error(`bench: no client class in ${client}`);
+    lines.push(`import { ${name} } from '${client}';`);
+    names.push(name);
+  }
+  lines.push(`export const handler = async () => [${names.join(', ')}].map((c) => c.name);`);
+  return lines.join('\n') + '\n';
+}
+
+interface Bundle {
+  file: string;
+  bytes: number;
+  sourceMapBytes: number;
+  packages: { name: string; bytes: number }[];
+}
+
+async function bundle(
+  outdir: string,
+  name: string,
+  entry: { path: string } | { source: string },
+): Promise<Bundle> {
+  const outfile = join(outdir, name, 'index.mjs');
+  const result = await build({
+    ...BUNDLING,
+    banner: { ...BUNDLING.banner },
+    mainFields: [...BUNDLING.mainFields],
+    external: [],
+    outfile,
+    ...('path' in entry
+      ? { entryPoints: [entry.path] }
+      : { stdin: { contents: entry.source, resolveDir: REPOSITORY_ROOT, loader: 'js' as const } }),
+  });
+  const outputs = result.metafile.outputs;
+  const main = Object.entries(outputs).find(([path]) => path.endsWith('index.mjs'));
+  const map = Object.entries(outputs).find(([path]) => path.endsWith('index.mjs.map'));
+  if (!main) throw new Error(`bench: esbuild wrote no index.mjs for ${name}`);
+  return {
+    file: outfile,
+    bytes: main[1].bytes,
+    sourceMapBytes: map?.[1].bytes ?? 0,
+    packages: packageBytes(main[1].inputs),
+  };
+}
+
+/** Imports a bundle in a fresh node, reporting milliseconds from the import to a callable handler. */
+const PROBE = `
+const [url, name] = process.argv.slice(-2);
+const start = performance.now();
+const module = await import(url);
+if (typeof module[name] !== 'function') throw new Error(url + ' exports no function ' + name);
+process.stdout.write(JSON.stringify({ ms: performance.now() - start }));
+`;
+
+async function importTime(probe: string, file: string, handlerName: string): Promise<number> {
+  const child = spawn(process.execPath, [probe, pathToFileURL(file).href, handlerName], {
+    env: { PATH: process.env.PATH ?? '', ...FUNCTION_ENVIRONMENT },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`bench: importing ${file} failed (${code}): ${stderr.slice(0, 500)}`);
+  return (JSON.parse(stdout) as { ms: number }).ms;
+}
+
+const slug = (entry: string): string => entry.replace(/^handlers\//, '').replace(/\.ts$/, '');
+
+export async function measureColdStarts(
+  runs: number,
+  progress: (line: string) => void = () => undefined,
+): Promise<ColdStartRow[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'selfheal-bench-'));
+  try {
+    const probe = join(dir, 'probe.mjs');
+    await writeFile(probe, PROBE);
+    const entries = new Map<string, { handlerName: string; functions: string[] }>();
+    for (const task of TASK_FUNCTIONS) {
+      const seen = entries.get(task.entry);
+      if (seen) seen.functions.push(task.id);
+      else entries.set(task.entry, { handlerName: task.handlerName ?? 'handler', functions: [task.id] });
+    }
+    const bareBundles = new Map<string, Bundle>();
+    const rows: ColdStartRow[] = [];
+    for (const [entry, { handlerName, functions }] of entries) {
+      const handler = await bundle(dir, slug(entry), { path: join(REPOSITORY_ROOT, entry) });
+      const clients = sdkClientsOf(handler.packages);
+      const bareKey = clients.join('+') || 'none';
+      let bare = bareBundles.get(bareKey);
+      if (!bare) {
+        bare = await bundle(dir, `bare-${bareBundles.size}`, { source: await bareSource(clients) });
+        bareBundles.set(bareKey, bare);
+      }
+      const handlerTimes: number[] = [];
+      const bareTimes: number[] = [];
+      // One of each, turn about: a busy moment slows both alike.
+      for (let i = 0; i < runs; i++) {
+        handlerTimes.push(await importTime(probe, handler.file, handlerName));
+        bareTimes.push(await importTime(probe, bare.file, 'handler'));
+      }
+      const handlerMs = round(median(handlerTimes));
+      const bareMs = round(median(bareTimes));
+      const row: ColdStartRow = {
+        entry,
+        functions,
+        bundleBytes: handler.bytes,
+        sourceMapBytes: handler.sourceMapBytes,
+        largestPackages: handler.packages.slice(0, 5),
+        sdkClients: clients,
+        handlerMs,
+        bareBundleBytes: bare.bytes,
+        bareMs,
+        ratio: Math.round((handlerMs / bareMs) * 100) / 100,
+      };
+      progress(
+        `  ${entry.padEnd(36)} ${kb(row.bundleBytes).padStart(8)}  ${String(handlerMs).padStart(6)} ms` +
+          `  bare ${kb(row.bareBundleBytes).padStart(8)} ${String(bareMs).padStart(6)} ms  ratio ${row.ratio}`,
+      );
+      rows.push(row);
+    }
+    return rows;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const round = (ms: number): number => Math.round(ms * 10) / 10;
+const kb = (bytes: number): string => `${Math.round(bytes / 1024)} KB`;
