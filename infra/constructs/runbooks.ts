@@ -4,35 +4,30 @@
  * of its own, X-Ray tracing is on, and its role may do exactly what its Task states call
  * (`permissions/runbook-needs.ts`), on the resources they name.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { placeholdersOf, type AslDefinition } from '../../engine/asl.ts';
-import { stateMachineSubstitution } from '../../engine/runbooks.ts';
+import { runbookNames, STATEMACHINES_DIR, stateMachineSubstitution } from '../../engine/runbooks.ts';
 import type { DeploymentNames } from '../../domain/deployment/names.ts';
 import { runbookNeeds, type RunbookNeeds } from '../permissions/runbook-needs.ts';
 import { acknowledgeWildcards } from './scoped-grants.ts';
-import { REPOSITORY_ROOT } from './task-function.ts';
-
-export const STATEMACHINES_DIR = join(REPOSITORY_ROOT, 'statemachines');
 
 export interface RunbookFile {
   name: string;
   definition: AslDefinition;
 }
 
+/** The runbooks the engine loads (`engine/runbooks.ts` finds them), with their ASL read at once. */
 export function readRunbooks(dir: string = STATEMACHINES_DIR): RunbookFile[] {
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.asl.json'))
-    .sort()
-    .map((file) => ({
-      name: basename(file, '.asl.json'),
-      definition: JSON.parse(readFileSync(join(dir, file), 'utf8')) as AslDefinition,
-    }));
+  return runbookNames(dir).map((name) => ({
+    name,
+    definition: JSON.parse(readFileSync(join(dir, `${name}.asl.json`), 'utf8')) as AslDefinition,
+  }));
 }
 
 export interface RunbooksProps {
