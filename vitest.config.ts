@@ -3,9 +3,17 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Builds the handler bundles the CDK app deploys, once, before any test file loads them.
+    globalSetup: ['test/support/build-bundles.global.ts'],
     // Runbook and scenario tests start dynalite and run whole executions in virtual time.
     testTimeout: 60_000,
     hookTimeout: 30_000,
+    server: {
+      deps: {
+        // The handler bundles load as Node loads them in Lambda, not through Vite's transforms.
+        external: [/\/dist\/handlers\//],
+      },
+    },
     env: {
       // Powertools outside Lambda: keep test output readable, emit no EMF.
       POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -1,7 +1,7 @@
 /**
- * Handler cold start: every Lambda entry of the handler registry bundled as the CDK app bundles it
- * (`infra/constructs/task-function.ts`: ESM, node22, minified, the AWS SDK bundled, the
- * createRequire banner, a linked source map), then imported in a fresh `node` process — the time
+ * Handler cold start: every Lambda entry of the handler registry bundled as the CDK app's one build
+ * bundles it (`packaging/handler-bundles.ts`: ESM, node22, minified with names kept, the AWS SDK
+ * bundled, the createRequire banner, a linked source map), then imported in a fresh `node` process — the time
  * from the import to a callable handler, median of N — against a bare bundle that imports only
  * the AWS SDK clients the handler's bundle holds, run turn about with it.
  *
@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TASK_FUNCTIONS } from '../handlers/registry.ts';
+import { BUNDLE_OPTIONS } from '../packaging/handler-bundles.ts';
 import { median } from './stats.ts';
 
 export interface ColdStartRow {
@@ -41,22 +42,8 @@ export interface ColdStartRow {
 /** The repository root, where the CDK app bundles from (infra/ is not imported: it loads the CDK). */
 const REPOSITORY_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-/** The esbuild options of the CDK app's NodejsFunction bundling (task-function.ts). */
-export const BUNDLING = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  mainFields: ['module', 'main'],
-  minify: true,
-  sourcemap: true,
-  banner: {
-    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-  },
-  external: [],
-  metafile: true,
-  logLevel: 'warning',
-} as const;
+/** The esbuild options of the project's one build of the handlers (what the CDK app deploys). */
+export const BUNDLING = { ...BUNDLE_OPTIONS, metafile: true } as const;
 
 /** The environment the construct gives every function, outside Lambda. */
 const FUNCTION_ENVIRONMENT = {

@@ -58,7 +58,7 @@ async function recordingEngine(clock: VirtualClock, ports: LocalPorts, dynamodb:
   const recorder = new CallRecorder();
   const engine = new LocalEngine({
     clock,
-    functions: recorder.functions(localFunctionTable(ports)),
+    functions: recorder.functions(await localFunctionTable(ports)),
     dynamodb: recorder.dynamodb(dynamodb),
     seed: SEED,
   });

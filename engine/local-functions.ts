@@ -1,10 +1,57 @@
-/** The handler registry as the engine's function table, every handler built on the given ports. */
+/**
+ * The task list as the engine's function table: every handler built on the given ports, from the
+ * bundles the CDK app deploys (`packaging/`, the default) or from the TypeScript sources.
+ *
+ * On bundles, each task is the deployed module's own code — its minified domain logic, its error
+ * classes and their names, its zod, its middy and Powertools shell — built by the module's factory
+ * export on the world's ports instead of the AWS SDK clients the `handler` export would build.
+ */
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import type { LambdaFunctionTable, LocalLambdaHandler } from './bindings/lambda-invoke.ts';
 import { TASK_FUNCTIONS, functionName, type LocalPorts } from '../handlers/registry.ts';
+import { buildHandlerBundles, REPOSITORY_ROOT } from '../packaging/handler-bundles.ts';
 
-export function localFunctionTable(ports: LocalPorts): LambdaFunctionTable {
-  const handlers = new Map<string, LocalLambdaHandler>(
-    TASK_FUNCTIONS.map((task) => [functionName(task.id), task.local(ports)]),
-  );
+/** What the tasks run: the deployed bundles, or the TypeScript they are built from. */
+export type HandlerCode = 'bundles' | 'sources';
+
+export const HANDLER_CODES: readonly HandlerCode[] = ['bundles', 'sources'];
+
+type HandlerModule = Record<string, unknown>;
+
+/** Each handler module, by its entry path, loaded once per process. */
+const loaded = new Map<string, Promise<HandlerModule>>();
+
+async function loadModules(code: HandlerCode): Promise<Map<string, HandlerModule>> {
+  const entries = [...new Set(TASK_FUNCTIONS.map((task) => task.entry))];
+  const bundles = code === 'bundles' ? await buildHandlerBundles() : undefined;
+  const modules = new Map<string, HandlerModule>();
+  for (const entry of entries) {
+    const file = bundles ? bundles.fileOf(entry) : join(REPOSITORY_ROOT, entry);
+    const url = pathToFileURL(file).href;
+    let module = loaded.get(url);
+    if (!module) {
+      module = import(url) as Promise<HandlerModule>;
+      loaded.set(url, module);
+    }
+    modules.set(entry, await module);
+  }
+  return modules;
+}
+
+export async function localFunctionTable(
+  ports: LocalPorts,
+  code: HandlerCode = 'bundles',
+): Promise<LambdaFunctionTable> {
+  const modules = await loadModules(code);
+  const handlers = new Map<string, LocalLambdaHandler>();
+  for (const task of TASK_FUNCTIONS) {
+    const factoryName = task.factory ?? 'makeHandler';
+    const factory = modules.get(task.entry)?.[factoryName];
+    if (typeof factory !== 'function') {
+      throw new Error(`${task.entry} (${code}) exports no function ${factoryName} for task ${task.id}`);
+    }
+    handlers.set(functionName(task.id), factory(...task.localArgs(ports)) as LocalLambdaHandler);
+  }
   return { get: (name) => handlers.get(name), names: () => [...handlers.keys()] };
 }

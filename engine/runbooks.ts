@@ -13,7 +13,7 @@ import { DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import { LocalEngine } from './local-engine.ts';
 import type { VirtualClock } from './virtual-clock.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { localFunctionTable } from './local-functions.ts';
+import { localFunctionTable, type HandlerCode } from './local-functions.ts';
 import type { LocalPorts } from '../handlers/registry.ts';
 import { localFunctionSubstitutions } from '../handlers/registry.ts';
 
@@ -69,17 +69,22 @@ export async function loadRunbooks(
   return loaded;
 }
 
-/** A local engine with every runbook loaded, its tasks bound to `ports` (a simulated world). */
+/**
+ * A local engine with every runbook loaded, its tasks bound to `ports` (a simulated world). The
+ * tasks run the handler bundles the CDK app deploys unless `handlers: 'sources'` asks for the
+ * TypeScript (quicker to step through in a debugger; the same code before bundling).
+ */
 export async function startRunbookEngine(options: {
   clock: VirtualClock;
   ports: LocalPorts;
   dynamodb: DynamoDBClient;
   seed: number;
   executionNamePrefix?: string;
+  handlers?: HandlerCode;
 }): Promise<LocalEngine> {
   const engine = new LocalEngine({
     clock: options.clock,
-    functions: localFunctionTable(options.ports),
+    functions: await localFunctionTable(options.ports, options.handlers),
     dynamodb: options.dynamodb,
     seed: options.seed,
     ...(options.executionNamePrefix ? { executionNamePrefix: options.executionNamePrefix } : {}),

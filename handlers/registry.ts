@@ -1,23 +1,14 @@
 /**
- * Every Lambda task, once: its id (the handler file and the function name), and the definition
- * substitution its runbooks use for its ARN. The CDK app deploys from this list; the local engine
- * binds from it; nothing else names a function.
+ * Every Lambda task, once, as plain data: its id (the function name), the handler module it is
+ * bundled from, the definition substitution its runbooks use for its ARN, and how the local
+ * deployment builds it on the simulated world's ports (the module's factory export and its
+ * arguments). The CDK app deploys from this list, `packaging/` bundles its modules, and the local
+ * engine binds from it — on the very bundles the CDK app deploys, or on the TypeScript sources.
+ * Nothing else names a function. It imports no handler module, so reading it loads no task code.
  */
 import type { CapacityPorts } from '../domain/ports.ts';
-import type { LocalLambdaHandler } from '../engine/bindings/lambda-invoke.ts';
 import { lambdaArn } from '../engine/arns.ts';
-import * as checkCapacityRequest from './check-capacity-request.ts';
-import * as diagnoseTable from './diagnose-table.ts';
-import * as planCapacity from './plan-capacity.ts';
-import * as applyCapacityPlan from './apply-capacity-plan.ts';
-import * as verifyTableHealth from './verify-table-health.ts';
-import * as normaliseSignal from './normalise-signal.ts';
-import * as checkGuardrails from './check-guardrails.ts';
-import * as summariseOutcome from './summarise-outcome.ts';
-import * as reshuffle from './reshuffle-tasks.ts';
-import * as backpressure from './backpressure-tasks.ts';
 import type { BackpressurePorts } from '../domain/backpressure/ports.ts';
-import * as cellShift from './cell-shift-tasks.ts';
 import type { CellShiftPorts } from '../domain/cells/shift/ports.ts';
 import { DEFAULT_DISPATCH_TABLES, type DispatchTables } from '../domain/dispatch/tables.ts';
 import { DEFAULT_ROUTING, type Routing } from '../detectors/routing/routes.ts';
@@ -30,10 +21,18 @@ export interface TaskFunction {
   entry: string;
   /** The module's export Lambda calls; `handler` unless told. */
   handlerName?: string;
-  /** Builds the handler with its ports (the world's locally, AWS's in production). */
-  local(ports: LocalPorts): LocalLambdaHandler;
+  /**
+   * The module's export that builds the same handler on other ports (`makeHandler` unless told):
+   * the local deployment calls it with `localArgs`, the world's ports instead of AWS's clients.
+   */
+  factory?: string;
+  localArgs(ports: LocalPorts): unknown[];
 }
 
+/** Handler modules the CDK app deploys besides the runbooks' tasks (scheduled detectors). */
+export const DETECTOR_ENTRIES = ['handlers/detect-grey-cells.ts'] as const;
+
+const none = (): unknown[] => [];
 const fixed = (ports: LocalPorts) => () => ports;
 const dispatchPorts = (ports: LocalPorts) => () => ({
   dynamodb: ports.dynamodb,
@@ -77,190 +76,215 @@ export const TASK_FUNCTIONS: readonly TaskFunction[] = [
     id: 'check-capacity-request',
     substitution: 'CheckCapacityRequestFunctionArn',
     entry: 'handlers/check-capacity-request.ts',
-    local: () => checkCapacityRequest.makeHandler(),
+    localArgs: none,
   },
   {
     id: 'diagnose-table',
     substitution: 'DiagnoseTableFunctionArn',
     entry: 'handlers/diagnose-table.ts',
-    local: (ports) => diagnoseTable.makeHandler(fixed(ports)),
+    localArgs: (ports) => [fixed(ports)],
   },
   {
     id: 'plan-capacity',
     substitution: 'PlanCapacityFunctionArn',
     entry: 'handlers/plan-capacity.ts',
-    local: () => planCapacity.makeHandler(),
+    localArgs: none,
   },
   {
     id: 'apply-capacity-plan',
     substitution: 'ApplyCapacityPlanFunctionArn',
     entry: 'handlers/apply-capacity-plan.ts',
-    local: (ports) => applyCapacityPlan.makeHandler(fixed(ports)),
+    localArgs: (ports) => [fixed(ports)],
   },
   {
     id: 'verify-table-health',
     substitution: 'VerifyTableHealthFunctionArn',
     entry: 'handlers/verify-table-health.ts',
-    local: (ports) => verifyTableHealth.makeHandler(fixed(ports)),
+    localArgs: (ports) => [fixed(ports)],
   },
   {
     id: 'normalise-signal',
     substitution: 'NormaliseSignalFunctionArn',
     entry: 'handlers/normalise-signal.ts',
-    local: (ports) => normaliseSignal.makeHandler(() => ports.routing ?? DEFAULT_ROUTING),
+    localArgs: (ports) => [() => ports.routing ?? DEFAULT_ROUTING],
   },
   {
     id: 'check-guardrails',
     substitution: 'CheckGuardrailsFunctionArn',
     entry: 'handlers/check-guardrails.ts',
-    local: (ports) => checkGuardrails.makeHandler(dispatchPorts(ports)),
+    localArgs: (ports) => [dispatchPorts(ports)],
   },
   {
     id: 'summarise-outcome',
     substitution: 'SummariseOutcomeFunctionArn',
     entry: 'handlers/summarise-outcome.ts',
-    local: (ports) => summariseOutcome.makeHandler(dispatchPorts(ports)),
+    localArgs: (ports) => [dispatchPorts(ports)],
   },
   {
     id: 'plan-key-reshuffle',
     substitution: 'PlanKeyReshuffleFunctionArn',
     entry: 'handlers/reshuffle-tasks.ts',
     handlerName: 'planHandler',
-    local: (ports) => reshuffle.makePlanHandler(reshufflePorts(ports)),
+    factory: 'makePlanHandler',
+    localArgs: (ports) => [reshufflePorts(ports)],
   },
   {
     id: 'snapshot-key',
     substitution: 'SnapshotKeyFunctionArn',
     entry: 'handlers/reshuffle-tasks.ts',
     handlerName: 'snapshotHandler',
-    local: (ports) => reshuffle.makeSnapshotHandler(reshufflePorts(ports)),
+    factory: 'makeSnapshotHandler',
+    localArgs: (ports) => [reshufflePorts(ports)],
   },
   {
     id: 'publish-shard-map',
     substitution: 'PublishShardMapFunctionArn',
     entry: 'handlers/reshuffle-tasks.ts',
     handlerName: 'publishHandler',
-    local: (ports) => reshuffle.makePublishHandler(reshufflePorts(ports)),
+    factory: 'makePublishHandler',
+    localArgs: (ports) => [reshufflePorts(ports)],
   },
   {
     id: 'advance-shard-map',
     substitution: 'AdvanceShardMapFunctionArn',
     entry: 'handlers/reshuffle-tasks.ts',
     handlerName: 'advanceHandler',
-    local: (ports) => reshuffle.makeAdvanceHandler(reshufflePorts(ports)),
+    factory: 'makeAdvanceHandler',
+    localArgs: (ports) => [reshufflePorts(ports)],
   },
   {
     id: 'move-key-batch',
     substitution: 'MoveKeyBatchFunctionArn',
     entry: 'handlers/reshuffle-tasks.ts',
     handlerName: 'moveHandler',
-    local: (ports) => reshuffle.makeMoveHandler(reshufflePorts(ports)),
+    factory: 'makeMoveHandler',
+    localArgs: (ports) => [reshufflePorts(ports)],
   },
   {
     id: 'merge-key-batch',
     substitution: 'MergeKeyBatchFunctionArn',
     entry: 'handlers/reshuffle-tasks.ts',
     handlerName: 'mergeHandler',
-    local: (ports) => reshuffle.makeMergeHandler(reshufflePorts(ports)),
+    factory: 'makeMergeHandler',
+    localArgs: (ports) => [reshufflePorts(ports)],
   },
   {
     id: 'finish-key-merge',
     substitution: 'FinishKeyMergeFunctionArn',
     entry: 'handlers/reshuffle-tasks.ts',
     handlerName: 'finishMergeHandler',
-    local: (ports) => reshuffle.makeFinishMergeHandler(reshufflePorts(ports)),
+    factory: 'makeFinishMergeHandler',
+    localArgs: (ports) => [reshufflePorts(ports)],
   },
   {
     id: 'check-key-cool',
     substitution: 'CheckKeyCoolFunctionArn',
     entry: 'handlers/reshuffle-tasks.ts',
     handlerName: 'checkCoolHandler',
-    local: (ports) => reshuffle.makeCheckCoolHandler(reshufflePorts(ports)),
+    factory: 'makeCheckCoolHandler',
+    localArgs: (ports) => [reshufflePorts(ports)],
   },
   {
     id: 'inspect-backpressure',
     substitution: 'InspectBackpressureFunctionArn',
     entry: 'handlers/backpressure-tasks.ts',
     handlerName: 'inspectHandler',
-    local: (ports) => backpressure.makeInspectHandler(backpressurePorts(ports)),
+    factory: 'makeInspectHandler',
+    localArgs: (ports) => [backpressurePorts(ports)],
   },
   {
     id: 'apply-backpressure',
     substitution: 'ApplyBackpressureFunctionArn',
     entry: 'handlers/backpressure-tasks.ts',
     handlerName: 'applyHandler',
-    local: (ports) => backpressure.makeApplyHandler(backpressurePorts(ports)),
+    factory: 'makeApplyHandler',
+    localArgs: (ports) => [backpressurePorts(ports)],
   },
   {
     id: 'check-mapping-settled',
     substitution: 'CheckMappingSettledFunctionArn',
     entry: 'handlers/backpressure-tasks.ts',
     handlerName: 'checkSettledHandler',
-    local: (ports) => backpressure.makeCheckSettledHandler(backpressurePorts(ports)),
+    factory: 'makeCheckSettledHandler',
+    localArgs: (ports) => [backpressurePorts(ports)],
   },
   {
     id: 'probe-backpressure',
     substitution: 'ProbeBackpressureFunctionArn',
     entry: 'handlers/backpressure-tasks.ts',
     handlerName: 'probeHandler',
-    local: (ports) => backpressure.makeProbeHandler(backpressurePorts(ports)),
+    factory: 'makeProbeHandler',
+    localArgs: (ports) => [backpressurePorts(ports)],
   },
   {
     id: 'restore-concurrency',
     substitution: 'RestoreConcurrencyFunctionArn',
     entry: 'handlers/backpressure-tasks.ts',
     handlerName: 'restoreHandler',
-    local: (ports) => backpressure.makeRestoreHandler(backpressurePorts(ports)),
+    factory: 'makeRestoreHandler',
+    localArgs: (ports) => [backpressurePorts(ports)],
   },
   {
     id: 'build-backpressure-ledger-item',
     substitution: 'BuildBackpressureLedgerItemFunctionArn',
     entry: 'handlers/backpressure-tasks.ts',
     handlerName: 'ledgerItemHandler',
-    local: (ports) => backpressure.makeLedgerItemHandler(backpressurePorts(ports)),
+    factory: 'makeLedgerItemHandler',
+    localArgs: (ports) => [backpressurePorts(ports)],
   },
   {
     id: 'confirm-grey-cell',
     substitution: 'ConfirmGreyCellFunctionArn',
     entry: 'handlers/cell-shift-tasks.ts',
     handlerName: 'confirmHandler',
-    local: (ports) => cellShift.makeConfirmHandler(cellShiftPorts(ports)),
+    factory: 'makeConfirmHandler',
+    localArgs: (ports) => [cellShiftPorts(ports)],
   },
   {
     id: 'check-shift-safety',
     substitution: 'CheckShiftSafetyFunctionArn',
     entry: 'handlers/cell-shift-tasks.ts',
     handlerName: 'safetyHandler',
-    local: (ports) => cellShift.makeSafetyHandler(cellShiftPorts(ports)),
+    factory: 'makeSafetyHandler',
+    localArgs: (ports) => [cellShiftPorts(ports)],
   },
   {
     id: 'set-cell-routing',
     substitution: 'SetCellRoutingFunctionArn',
     entry: 'handlers/cell-shift-tasks.ts',
     handlerName: 'setRoutingHandler',
-    local: (ports) => cellShift.makeSetRoutingHandler(cellShiftPorts(ports)),
+    factory: 'makeSetRoutingHandler',
+    localArgs: (ports) => [cellShiftPorts(ports)],
   },
   {
     id: 'verify-cell-routing',
     substitution: 'VerifyCellRoutingFunctionArn',
     entry: 'handlers/cell-shift-tasks.ts',
     handlerName: 'verifyHandler',
-    local: (ports) => cellShift.makeVerifyHandler(cellShiftPorts(ports)),
+    factory: 'makeVerifyHandler',
+    localArgs: (ports) => [cellShiftPorts(ports)],
   },
   {
     id: 'check-cell-recovery',
     substitution: 'CheckCellRecoveryFunctionArn',
     entry: 'handlers/cell-shift-tasks.ts',
     handlerName: 'recoveryHandler',
-    local: (ports) => cellShift.makeRecoveryHandler(cellShiftPorts(ports)),
+    factory: 'makeRecoveryHandler',
+    localArgs: (ports) => [cellShiftPorts(ports)],
   },
   {
     id: 'record-cell-routing',
     substitution: 'RecordCellRoutingFunctionArn',
     entry: 'handlers/cell-shift-tasks.ts',
     handlerName: 'recordRoutingHandler',
-    local: (ports) => cellShift.makeRecordRoutingHandler(cellShiftPorts(ports)),
+    factory: 'makeRecordRoutingHandler',
+    localArgs: (ports) => [cellShiftPorts(ports)],
   },
+];
+
+/** Every handler module the CDK app deploys, each bundled once. */
+export const HANDLER_ENTRIES: readonly string[] = [
+  ...new Set([...TASK_FUNCTIONS.map((task) => task.entry), ...DETECTOR_ENTRIES]),
 ];
 
 export const functionName = (id: string): string => `selfheal-${id}`;

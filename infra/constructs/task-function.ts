@@ -1,20 +1,22 @@
 /**
- * One Lambda task as selfheal deploys it: bundled from its TypeScript entry by the local esbuild
- * (ESM, arm64, Node 24), traced with X-Ray, Powertools configured by environment, logging to a log
+ * One Lambda task as selfheal deploys it: the handler module's bundle from the project's one
+ * build (`packaging/handler-bundles.ts`, the same files the local engine and the tests run; ESM,
+ * arm64, Node 24), traced with X-Ray, Powertools configured by environment, logging to a log
  * group of its own with a retention, and running under a role of its own that can write only
  * that log group until its grants are added.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function, Runtime, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { acknowledgeWildcards } from './scoped-grants.ts';
-import { fileURLToPath } from 'node:url';
+import { buildHandlerBundlesSync, REPOSITORY_ROOT } from '../../packaging/handler-bundles.ts';
 
-export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { REPOSITORY_ROOT };
 
 export interface TaskFunctionProps {
   functionName: string;
@@ -32,7 +34,7 @@ export interface TaskFunctionProps {
 }
 
 export class TaskFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: Function;
   readonly role: Role;
   /** The role's statements on `*` (X-Ray, and unscoped grants), kept apart from the rest. */
   readonly unscoped: Policy;
@@ -56,13 +58,11 @@ export class TaskFunction extends Construct {
         resources: [logGroup.logGroupArn],
       }),
     );
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = new Function(this, 'Function', {
       functionName: props.functionName,
       description: props.description,
-      entry: join(REPOSITORY_ROOT, props.entry),
-      handler: props.handler ?? 'handler',
-      projectRoot: REPOSITORY_ROOT,
-      depsLockFilePath: join(REPOSITORY_ROOT, 'package-lock.json'),
+      code: codeOf(this, props.entry, props.files ?? {}),
+      handler: `index.${props.handler ?? 'handler'}`,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: 512,
@@ -75,21 +75,6 @@ export class TaskFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        // The oldest Node the code is tested on; the runtime is newer.
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        // ESM bundles of CommonJS dependencies still call require().
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        forceDockerBundling: false,
-        // The SDK the tests ran against (the lockfile's), not the one the runtime happens to ship.
-        externalModules: [],
-        ...(props.files ? { commandHooks: writeFiles(props.files) } : {}),
       },
     });
     // Active tracing set on the function itself, so that the X-Ray statement the CDK would add to
@@ -112,15 +97,37 @@ export class TaskFunction extends Construct {
   }
 }
 
-/** Bundling hooks that write `files` into the bundle's output, base64 so no shell quoting can break them. */
-export function writeFiles(files: Record<string, string>): ICommandHooks {
-  return {
-    beforeBundling: () => [],
-    beforeInstall: () => [],
-    afterBundling: (_inputDir, outputDir) =>
-      Object.entries(files).map(([name, content]) => {
-        if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`not a plain file name: ${name}`);
-        return `echo ${Buffer.from(content).toString('base64')} | base64 -d > "${join(outputDir, name)}"`;
-      }),
-  };
+/**
+ * The function's code: its handler module's bundle, with `files` beside it. Synthesizing without
+ * bundling (`aws:cdk:bundling-stacks`, as the template tests do) deploys a placeholder instead,
+ * as the CDK's own bundled functions do, so a template test need not build or copy 50 MB.
+ */
+function codeOf(scope: Construct, entry: string, files: Record<string, string>): Code {
+  if (!Stack.of(scope).bundlingRequired) return Code.fromInline(`// ${entry}: bundling skipped`);
+  const bundle = buildHandlerBundlesSync().folderOf(entry);
+  if (Object.keys(files).length === 0) return Code.fromAsset(bundle);
+  return Code.fromAsset(withFiles(bundle, files));
 }
+
+/**
+ * A copy of the bundle's folder with `files` written beside it, in a folder named by the bundle
+ * and the files (two functions of one module with different files are two assets). The CDK hashes
+ * the folder's content for the asset, so a rebuilt bundle is a new asset.
+ */
+export function withFiles(bundle: string, files: Record<string, string>, root = STAGED_DIR): string {
+  const hash = createHash('sha256').update(bundle);
+  const names = readdirSync(bundle).sort();
+  for (const [name, content] of Object.entries(files).sort()) {
+    if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`not a plain file name: ${name}`);
+    if (names.includes(name)) throw new Error(`${name} would overwrite the bundle's own file`);
+    hash.update(name).update(content);
+  }
+  const staged = join(root, hash.digest('hex').slice(0, 16));
+  mkdirSync(staged, { recursive: true });
+  for (const name of names) copyFileSync(join(bundle, name), join(staged, name));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(staged, name), content);
+  return staged;
+}
+
+/** Where bundles with files beside them are staged for the CDK's asset copy. */
+const STAGED_DIR = join(REPOSITORY_ROOT, 'dist', 'staged');

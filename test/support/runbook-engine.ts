@@ -36,7 +36,7 @@ export async function steadyDemandEngine(
     now: () => clock.now(),
     ...(routing ? { routing } : {}),
   };
-  const engine = new LocalEngine({ clock, functions: localFunctionTable(ports), dynamodb });
+  const engine = new LocalEngine({ clock, functions: await localFunctionTable(ports), dynamodb });
   await loadRunbooks(engine);
   return { engine, clock, cloudwatch, autoScaling };
 }
