@@ -22,10 +22,10 @@ type HandlerModule = Record<string, unknown>;
 /** Each handler module, by its entry path, loaded once per process. */
 const loaded = new Map<string, Promise<HandlerModule>>();
 
-async function loadModules(code: HandlerCode): Promise<Map<string, HandlerModule>> {
+async function loadModules(code: HandlerCode): Promise<Map<string, { file: string; module: HandlerModule }>> {
   const entries = [...new Set(TASK_FUNCTIONS.map((task) => task.entry))];
   const bundles = code === 'bundles' ? await buildHandlerBundles() : undefined;
-  const modules = new Map<string, HandlerModule>();
+  const modules = new Map<string, { file: string; module: HandlerModule }>();
   for (const entry of entries) {
     const file = bundles ? bundles.fileOf(entry) : join(REPOSITORY_ROOT, entry);
     const url = pathToFileURL(file).href;
@@ -34,7 +34,7 @@ async function loadModules(code: HandlerCode): Promise<Map<string, HandlerModule
       module = import(url) as Promise<HandlerModule>;
       loaded.set(url, module);
     }
-    modules.set(entry, await module);
+    modules.set(entry, { file, module: await module });
   }
   return modules;
 }
@@ -45,13 +45,20 @@ export async function localFunctionTable(
 ): Promise<LambdaFunctionTable> {
   const modules = await loadModules(code);
   const handlers = new Map<string, LocalLambdaHandler>();
+  const origins = new Map<string, string>();
   for (const task of TASK_FUNCTIONS) {
     const factoryName = task.factory ?? 'makeHandler';
-    const factory = modules.get(task.entry)?.[factoryName];
-    if (typeof factory !== 'function') {
+    const loadedModule = modules.get(task.entry);
+    const factory = loadedModule?.module[factoryName];
+    if (!loadedModule || typeof factory !== 'function') {
       throw new Error(`${task.entry} (${code}) exports no function ${factoryName} for task ${task.id}`);
     }
     handlers.set(functionName(task.id), factory(...task.localArgs(ports)) as LocalLambdaHandler);
+    origins.set(functionName(task.id), loadedModule.file);
   }
-  return { get: (name) => handlers.get(name), names: () => [...handlers.keys()] };
+  return {
+    get: (name) => handlers.get(name),
+    names: () => [...handlers.keys()],
+    origin: (name) => origins.get(name),
+  };
 }

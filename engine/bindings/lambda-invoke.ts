@@ -28,6 +28,8 @@ export type LocalLambdaHandler = (event: unknown, context: LocalLambdaContext) =
 export interface LambdaFunctionTable {
   get(functionName: string): LocalLambdaHandler | undefined;
   names(): string[];
+  /** Where a function's code comes from (its module file), for reports and tests. */
+  origin?(functionName: string): string | undefined;
 }
 
 function contextFor(functionName: string): LocalLambdaContext {
