@@ -41,6 +41,15 @@ export class UnknownExecutionError extends LocalEngineError {
   }
 }
 
+/** An execution's input over Step Functions' payload quota: StartExecution refuses it, nothing starts. */
+export class ExecutionInputTooLargeError extends LocalEngineError {
+  constructor(machineName: string, bytes: number, maxBytes: number) {
+    super(
+      `The input to ${machineName} is ${bytes} bytes of JSON, over Step Functions' quota of ${maxBytes}: no execution was started`,
+    );
+  }
+}
+
 export class InvalidTaskTokenError extends LocalEngineError {
   constructor(token: string) {
     super(`Task token ${token} is not waiting (unknown, already answered, or timed out)`);

@@ -6,7 +6,9 @@
  * - `aws-sdk:<service>:<action>` and the optimized DynamoDB integrations -> a real AWS SDK v3 call
  *   against the local endpoint (dynalite), or a port bound to the simulated world;
  * - `states:startExecution.sync:2` -> a nested local execution.
- * Wait states and retry pauses advance the shared VirtualClock instead of sleeping.
+ * Wait states and retry pauses advance the shared VirtualClock instead of sleeping, and the
+ * TimeoutSeconds of Tasks and executions run out on it (engine/timeouts.ts). Step Functions' quotas
+ * (history size, payload size, execution time) end an execution where AWS would (engine/quotas.ts).
  */
 import { LocalTopic } from './local-topic.ts';
 import { portService } from './bindings/aws-sdk.ts';
@@ -15,7 +17,12 @@ import type { RunOptions } from 'aws-local-stepfunctions';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { allStates, type AslDefinition, type AslState } from './asl.ts';
 import { executionArn as toExecutionArn, stateMachineArn, stateMachineNameOf } from './arns.ts';
-import { UnknownExecutionError, UnknownStateMachineError, UnsupportedResourceError } from './errors.ts';
+import {
+  ExecutionInputTooLargeError,
+  UnknownExecutionError,
+  UnknownStateMachineError,
+  UnsupportedResourceError,
+} from './errors.ts';
 import { HistoryRecorder, type HistoryEvent } from './history.ts';
 import type { JsonValue } from './json.ts';
 import { TaskTokens, type PendingTask } from './task-tokens.ts';
@@ -24,7 +31,21 @@ import { TaskError } from './bindings/task-error.ts';
 import { bindTask, type TaskBinding } from './bindings/resolve.ts';
 import type { LambdaFunctionTable } from './bindings/lambda-invoke.ts';
 import type { SdkService } from './bindings/aws-sdk.ts';
+import type { NestedExecution } from './bindings/start-execution.ts';
 import { waitSeconds, retryPauseSeconds } from './virtual-waits.ts';
+import {
+  DATA_LIMIT_ERROR,
+  HISTORY_LIMIT_ERROR,
+  TIMEOUT_ERROR,
+  historyLimitCause,
+  inputTooLargeCause,
+  payloadBytes,
+  resolveQuotas,
+  resultTooLargeCause,
+  withAwsMatching,
+  type StepFunctionsQuotas,
+} from './quotas.ts';
+import { executionTimeoutSeconds, taskTimeoutSeconds, withoutRealTimeTimeouts } from './timeouts.ts';
 import { seededRandom, type Random } from '../world/random.ts';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
@@ -61,6 +82,11 @@ export interface LocalEngineOptions {
    * A deployment whose runs outlive the engine (saved in the state file) needs a prefix of its own.
    */
   executionNamePrefix?: string;
+  /**
+   * Step Functions' quotas (engine/quotas.ts): AWS's for a Standard workflow, unless lowered here
+   * for a test that cannot afford to reach them. Never higher than AWS's (a RangeError).
+   */
+  quotas?: Partial<StepFunctionsQuotas>;
 }
 
 interface RegisteredMachine {
@@ -83,12 +109,34 @@ export interface ExecutionHandle {
   stop(error?: string, cause?: string): void;
 }
 
+/** How an execution ended before its states did: stopped, timed out, or at a quota. */
+interface Ending {
+  status: 'ABORTED' | 'FAILED' | 'TIMED_OUT';
+  error?: string;
+  cause?: string;
+  /** Virtual time it ended at. */
+  atMs: number;
+}
+
+/** One execution while it runs. */
+interface Run {
+  readonly record: ExecutionRecord;
+  readonly history: HistoryRecorder;
+  readonly registered: RegisteredMachine;
+  ending?: Ending;
+  /** Aborted when the execution ends early: every task attempt still running hears it. */
+  readonly ended: AbortController;
+  /** Ends the library's run of the definition. */
+  abortLibrary(): void;
+}
+
 export class LocalEngine {
   readonly clock: VirtualClock;
   readonly tokens = new TaskTokens();
   /** Where `sns:publish` tasks publish, unless the options bind `sns` elsewhere. */
   readonly notifications = new LocalTopic();
   readonly #options: LocalEngineOptions;
+  readonly #quotas: StepFunctionsQuotas;
   readonly #machines = new Map<string, RegisteredMachine>();
   readonly #executions = new Map<string, ExecutionRecord>();
   readonly #random: Random;
@@ -97,9 +145,11 @@ export class LocalEngine {
   #historyListeners: ((executionArn: string, event: HistoryEvent) => void)[] = [];
   /** Every execution's handle, to stop it or wait for its end by ARN. */
   readonly #handles = new Map<string, ExecutionHandle>();
+  readonly #runs = new Map<string, Run>();
 
   constructor(options: LocalEngineOptions) {
     this.#options = options;
+    this.#quotas = resolveQuotas(options.quotas);
     this.clock = options.clock ?? new VirtualClock();
     this.#random = seededRandom(options.seed ?? 1).fork('retry-jitter');
   }
@@ -109,7 +159,9 @@ export class LocalEngine {
    * faithfully is an error here, naming the state, before any execution starts.
    */
   register(name: string, definition: AslDefinition): string {
-    const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+    const machine = new StateMachine(withoutRealTimeTimeouts(definition), {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
     const bindings = new Map<string, TaskBinding>();
     const states = new Map<string, AslState>();
     for (const { name: stateName, state } of allStates(definition)) {
@@ -137,16 +189,34 @@ export class LocalEngine {
     return [...this.#machines.values()].map(({ name, arn, definition }) => ({ name, arn, definition }));
   }
 
-  /** Starts an execution; resolves its record when it ends (it never rejects for a failed run). */
+  /**
+   * Starts an execution; resolves its record when it ends (it never rejects for a failed run).
+   * An input over the payload quota is refused here, as StartExecution refuses it.
+   */
   start(reference: string, input: JsonValue, options: StartOptions = {}): ExecutionHandle {
     const registered = this.#machine(reference);
+    const inputBytes = payloadBytes(JSON.stringify(input ?? null));
+    if (inputBytes > this.#quotas.maxPayloadBytes) {
+      throw new ExecutionInputTooLargeError(registered.name, inputBytes, this.#quotas.maxPayloadBytes);
+    }
     const prefix = this.#options.executionNamePrefix ?? 'local';
     const name = options.name ?? `${prefix}-${String(++this.#sequence).padStart(4, '0')}`;
     const arn = toExecutionArn(registered.name, name);
+    const maxEvents = this.#quotas.maxHistoryEvents;
     const history = new HistoryRecorder(
       () => this.clock.now(),
       (event) => {
         for (const listener of [...this.#historyListeners]) listener(arn, event);
+      },
+      {
+        maxEvents,
+        // The recorder wrote the failure as the last event there is room for: the run ends there.
+        onReached: () =>
+          this.#end(run, {
+            status: 'FAILED',
+            error: HISTORY_LIMIT_ERROR,
+            cause: historyLimitCause(maxEvents),
+          }),
       },
     );
     const record: ExecutionRecord = {
@@ -160,10 +230,18 @@ export class LocalEngine {
       ...(options.parentExecutionArn ? { parentExecutionArn: options.parentExecutionArn } : {}),
     };
     this.#executions.set(arn, record);
+    const run: Run = {
+      record,
+      history,
+      registered,
+      ended: new AbortController(),
+      abortLibrary: () => undefined,
+    };
+    this.#runs.set(arn, run);
 
     const runOptions: RunOptions = {
       overrides: {
-        taskResourceLocalHandlers: this.#taskHandlers(registered, record, history),
+        taskResourceLocalHandlers: this.#taskHandlers(run),
         // Virtual time: every pause is zero real milliseconds; the event consumer advances the clock.
         waitTimeOverrides: Object.fromEntries(
           [...registered.states].filter(([, s]) => s.Type === 'Wait').map(([n]) => [n, 0]),
@@ -185,45 +263,90 @@ export class LocalEngine {
     };
 
     const execution = registered.machine.run(input, runOptions);
-    const consumed = this.#consumeEvents(execution.eventLogs, registered, history);
-    let stopped: TaskError | undefined;
+    run.abortLibrary = () => execution.abort();
+    // The execution's TimeoutSeconds (at most the service's maximum) runs out in virtual time:
+    // TIMED_OUT there, whatever it was doing (a Wait, a retry's pause, a Task).
+    const timeoutSeconds = executionTimeoutSeconds(registered.definition, this.#quotas.maxExecutionSeconds);
+    const cancelTimeout = this.clock.at(record.startDate.getTime() + timeoutSeconds * 1000, () =>
+      this.#end(run, { status: 'TIMED_OUT' }),
+    );
+    const consumed = this.#consumeEvents(execution.eventLogs, run);
     const done = execution.result.then(
       (output) => ({ status: 'SUCCEEDED' as const, output: output as JsonValue }),
-      (error: unknown) => ({ status: stopped ? ('ABORTED' as const) : ('FAILED' as const), error }),
+      (error: unknown) => ({ status: 'FAILED' as const, error }),
     );
     const finished = (async (): Promise<ExecutionRecord> => {
       const outcome = await done;
       await consumed;
-      await this.clock.settled();
-      record.stopDate = new Date(this.clock.now());
-      if (outcome.status === 'SUCCEEDED') {
+      // An execution that ended early ended at its moment: its parent (a .sync Task) hears of it
+      // then, not once every advance queued after it has run. One that ran to its end ends once
+      // virtual time has settled.
+      if (!run.ending) await this.clock.settled();
+      cancelTimeout();
+      const ending = run.ending;
+      if (ending) {
+        record.stopDate = new Date(ending.atMs);
+        record.status = ending.status;
+        if (ending.error !== undefined) record.error = ending.error;
+        if (ending.cause !== undefined) record.cause = ending.cause;
+      } else if (outcome.status === 'SUCCEEDED') {
+        record.stopDate = new Date(this.clock.now());
         record.status = 'SUCCEEDED';
         record.output = outcome.output;
       } else {
-        const failure = stopped ?? rootCause(outcome.error);
-        record.status = outcome.status;
+        const failure = rootCause(outcome.error);
+        record.stopDate = new Date(this.clock.now());
+        record.status = 'FAILED';
         record.error = failure.name;
         record.cause = failure.message;
-        if (outcome.status === 'ABORTED') {
-          history.record('ExecutionAborted', {
-            executionAbortedEventDetails: { error: failure.name, cause: failure.message },
-          });
-        }
       }
+      this.#runs.delete(arn);
       return record;
     })();
     const handle: ExecutionHandle = {
       executionArn: arn,
       done: finished,
-      stop: (error = 'States.Aborted', cause = 'Stopped by an operator') => {
-        if (stopped || record.status !== 'RUNNING') return;
-        stopped = new TaskError(error, cause);
-        this.tokens.abandon(arn, stopped);
-        execution.abort();
-      },
+      stop: (error = 'States.Aborted', cause = 'Stopped by an operator') =>
+        this.#end(run, { status: 'ABORTED', error, cause }),
     };
     this.#handles.set(arn, handle);
     return handle;
+  }
+
+  /**
+   * Ends a running execution before its states end: stopped (ABORTED), timed out (TIMED_OUT) or at
+   * a quota (FAILED). Its terminal event is recorded now, at this virtual time, and nothing after
+   * it (what the library ran ahead of the history never happened); token waits end, running tasks
+   * hear it (a nested child is stopped, as AWS stops it), and the library stops. The first ending
+   * wins.
+   */
+  #end(run: Run, ending: Omit<Ending, 'atMs'>): void {
+    if (run.ending || run.record.status !== 'RUNNING') return;
+    if (ending.status === 'ABORTED') {
+      // StopExecution's error and cause, each only if it was given.
+      run.history.record('ExecutionAborted', {
+        executionAbortedEventDetails: {
+          ...(ending.error !== undefined ? { error: ending.error } : {}),
+          ...(ending.cause !== undefined ? { cause: ending.cause } : {}),
+        },
+      });
+    } else if (ending.status === 'TIMED_OUT') {
+      // AWS's event carries the error only; DescribeExecution then shows neither error nor cause.
+      run.history.record('ExecutionTimedOut', { executionTimedOutEventDetails: { error: TIMEOUT_ERROR } });
+    } else if (ending.status === 'FAILED') {
+      run.history.record('ExecutionFailed', {
+        executionFailedEventDetails: { error: ending.error ?? '', cause: ending.cause ?? '' },
+      });
+    }
+    // Recording may itself have reached the history quota, which ended the run as AWS ends it.
+    run.ending ??= { ...ending, atMs: this.clock.now() };
+    const reason = new TaskError(
+      run.ending.error ?? (run.ending.status === 'TIMED_OUT' ? TIMEOUT_ERROR : 'States.Aborted'),
+      run.ending.cause ?? '',
+    );
+    this.tokens.abandon(run.record.executionArn, reason);
+    run.ended.abort(reason);
+    run.abortLibrary();
   }
 
   /** The execution's record once it has ended. */
@@ -266,13 +389,23 @@ export class LocalEngine {
     return this.#options.roleArn ?? 'arn:aws:iam::000000000000:role/selfheal-local';
   }
 
-  #startNested(reference: string, input: JsonValue, options: StartOptions): Promise<ExecutionRecord> {
-    return this.start(reference, input, options).done;
+  /** A `states:startExecution.sync:2` child: its parent's Task can stop it (ABORTED, no error). */
+  #startNested(reference: string, input: JsonValue, options: StartOptions): NestedExecution {
+    const handle = this.start(reference, input, options);
+    return {
+      done: handle.done,
+      stop: (cause) => {
+        const child = this.#runs.get(handle.executionArn);
+        if (child) this.#end(child, { status: 'ABORTED', cause });
+      },
+    };
   }
 
-  #taskHandlers(registered: RegisteredMachine, record: ExecutionRecord, history: HistoryRecorder) {
+  #taskHandlers(run: Run) {
+    const { registered, history } = run;
     const handlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
     for (const [stateName, binding] of registered.bindings) {
+      const state = registered.states.get(stateName) as AslState;
       handlers[stateName] = async (parameters) => {
         // Let the event consumer catch up (StateEntered, a Wait's clock advance, a retry's pause)
         // before the task looks at the world: it runs on microtasks, so one macrotask drains it.
@@ -283,30 +416,94 @@ export class LocalEngine {
         for (let turn = 0; turn < MAX_CATCH_UP_TURNS && !isOpen(history.events, stateName); turn++) {
           await new Promise<void>((resolve) => setImmediate(resolve));
         }
-        return binding.invoke(parameters, {
-          stateName,
-          history,
-          execution: record,
-          tokens: this.tokens,
-          waitForToken: (token) =>
-            this.#waitForToken(token, record, stateName, registered.states.get(stateName)),
-        });
+        // The library runs ahead of the history: an execution that ended meanwhile runs no more tasks.
+        if (run.ending) throw new TaskError('States.Runtime', `${run.record.executionArn} has ended`);
+        try {
+          // After Parameters, an input over the payload quota fails the Task before it is scheduled.
+          if (payloadBytes(JSON.stringify(parameters)) > this.#quotas.maxPayloadBytes) {
+            throw new TaskError(DATA_LIMIT_ERROR, inputTooLargeCause(stateName));
+          }
+          return await this.#attempt(run, stateName, state, binding, parameters);
+        } catch (error) {
+          throw withAwsMatching(error, state);
+        }
       };
     }
     return handlers;
   }
 
   /**
+   * One attempt of a Task. With a TimeoutSeconds (or TimeoutSecondsPath), counted from TaskStarted
+   * in virtual time, the attempt fails with States.Timeout when it runs out: TaskTimedOut is
+   * recorded (the error, no cause, as AWS), and the call is abandoned — a token wait ends, a nested
+   * child is stopped. The execution ending early abandons it the same way.
+   */
+  async #attempt(
+    run: Run,
+    stateName: string,
+    state: AslState,
+    binding: TaskBinding,
+    parameters: JsonValue,
+  ): Promise<JsonValue> {
+    const attempt = new AbortController();
+    const endAttempt = (): void => attempt.abort(run.ended.signal.reason);
+    run.ended.signal.addEventListener('abort', endAttempt, { once: true });
+    const seconds = taskTimeoutSeconds(state, () => openStateInput(run.history.events, stateName));
+    const deadlineMs = seconds === undefined ? undefined : this.clock.now() + seconds * 1000;
+    try {
+      const call = binding.invoke(parameters, {
+        stateName,
+        history: run.history,
+        execution: run.record,
+        tokens: this.tokens,
+        signal: attempt.signal,
+        maxPayloadBytes: this.#quotas.maxPayloadBytes,
+        waitForToken: (token) => this.#waitForToken(token, run.record, stateName, attempt.signal, deadlineMs),
+      });
+      if (deadlineMs === undefined) return await call;
+      return await new Promise<JsonValue>((resolve, reject) => {
+        const cancel = this.clock.at(deadlineMs, () => {
+          if (attempt.signal.aborted) return;
+          run.history.record('TaskTimedOut', {
+            taskTimedOutEventDetails: {
+              resourceType: binding.resourceType,
+              resource: binding.resource,
+              error: TIMEOUT_ERROR,
+            },
+          });
+          const timedOut = new TaskError(TIMEOUT_ERROR, '');
+          attempt.abort(timedOut);
+          reject(timedOut);
+        });
+        call.then(
+          (output) => {
+            cancel();
+            resolve(output);
+          },
+          (error: unknown) => {
+            cancel();
+            reject(error);
+          },
+        );
+      });
+    } finally {
+      run.ended.signal.removeEventListener('abort', endAttempt);
+    }
+  }
+
+  /**
    * A `.waitForTaskToken` task waits for its answer. Operators (tests, simulated on-call
-   * engineers) hear of the wait at once; with a TimeoutSeconds, virtual time goes on while it waits
-   * — a minute at a time, so the world moves and a clock hook can answer — and the state fails with
-   * States.Timeout when the answer has not come in time. Without one it waits as long as it takes.
+   * engineers) hear of the wait at once; with a deadline (the Task's TimeoutSeconds), virtual time
+   * goes on while it waits — a minute at a time, so the world moves and a clock hook can answer —
+   * until the answer comes or the deadline ends the attempt (#attempt). Without one it waits as
+   * long as it takes. An attempt that ends invalidates its token, as in AWS.
    */
   async #waitForToken(
     token: string,
     record: ExecutionRecord,
     stateName: string,
-    state: AslState | undefined,
+    signal: AbortSignal,
+    deadlineMs: number | undefined,
   ): Promise<JsonValue> {
     const answer = this.tokens.wait(token, record.executionArn, stateName);
     let answered = false;
@@ -314,23 +511,28 @@ export class LocalEngine {
       () => (answered = true),
       () => (answered = true),
     );
+    const endWait = (): void =>
+      this.tokens.end(
+        token,
+        signal.reason instanceof TaskError ? signal.reason : new TaskError(TIMEOUT_ERROR, ''),
+      );
+    if (signal.aborted) endWait();
+    else signal.addEventListener('abort', endWait, { once: true });
     for (const listener of [...this.#tokenListeners]) {
       listener({ token, executionArn: record.executionArn, stateName });
     }
-    const timeoutSeconds = state && 'TimeoutSeconds' in state ? Number(state.TimeoutSeconds) : 0;
-    if (timeoutSeconds > 0) {
-      const deadline = this.clock.now() + timeoutSeconds * 1000;
-      for (;;) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (answered) break;
-        if (this.clock.now() >= deadline) {
-          this.tokens.fail(token, 'States.Timeout', `${stateName} had no answer within ${timeoutSeconds} s`);
-          break;
+    try {
+      if (deadlineMs !== undefined) {
+        for (;;) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (answered || signal.aborted || this.clock.now() >= deadlineMs) break;
+          await this.clock.advance(Math.min(60, (deadlineMs - this.clock.now()) / 1000), signal);
         }
-        await this.clock.advance(Math.min(60, (deadline - this.clock.now()) / 1000));
       }
+      return await answer;
+    } finally {
+      signal.removeEventListener('abort', endWait);
     }
-    return answer;
   }
 
   /** Hears every history event of every execution as it is recorded (an operator following a run). */
@@ -349,21 +551,28 @@ export class LocalEngine {
     };
   }
 
-  async #consumeEvents(
-    events: AsyncGenerator<Parameters<typeof recordEvent>[0]>,
-    registered: RegisteredMachine,
-    history: HistoryRecorder,
-  ): Promise<void> {
+  async #consumeEvents(events: AsyncGenerator<LibraryEvent>, run: Run): Promise<void> {
     for await (const event of events) {
-      recordEvent(event, history, this.#roleArn());
+      // After the terminal event (a timeout, a quota) the library's run-ahead events never happened.
+      if (run.history.closed) break;
+      const oversized = oversizedPayload(event, this.#quotas.maxPayloadBytes);
+      if (oversized) {
+        // A state's input or output over the quota ends the execution at that transition; no
+        // Catch sees it (the state has left its Task's hands).
+        this.#end(run, { status: 'FAILED', error: DATA_LIMIT_ERROR, cause: oversized });
+        break;
+      }
+      recordEvent(event, run.history, this.#roleArn());
+      if (run.history.closed) break;
       // Awaited, so the events after a pause (the Wait's exit, the next state) carry its end time.
-      const seconds = this.#pauseOf(event, registered);
-      if (seconds > 0) await this.clock.advance(seconds);
+      // The pause ends early where the execution does (its timeout, a stop): time goes no further.
+      const seconds = this.#pauseOf(event, run.registered);
+      if (seconds > 0) await this.clock.advance(seconds, run.ended.signal);
     }
   }
 
   /** Virtual seconds an event stands for: a Wait state's duration, or a retry's backoff. */
-  #pauseOf(event: Parameters<typeof recordEvent>[0], registered: RegisteredMachine): number {
+  #pauseOf(event: LibraryEvent, registered: RegisteredMachine): number {
     if (event.type === 'StateEntered' && event.state.type === 'Wait') {
       const state = registered.states.get(event.state.name);
       return state?.Type === 'Wait'
@@ -388,6 +597,26 @@ function isOpen(events: readonly HistoryEvent[], stateName: string): boolean {
     else if (event.stateExitedEventDetails?.name === stateName) open--;
   }
   return open > 0;
+}
+
+/** The input the open entry of a state was recorded with (for a TimeoutSecondsPath). */
+function openStateInput(events: readonly HistoryEvent[], stateName: string): JsonValue | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const entered = events[i]?.stateEnteredEventDetails;
+    if (entered?.name === stateName) return JSON.parse(entered.input) as JsonValue;
+  }
+  return undefined;
+}
+
+/** AWS's cause if a state enters or leaves with more than the payload quota, else undefined. */
+function oversizedPayload(event: LibraryEvent, maxBytes: number): string | undefined {
+  if (event.type === 'StateEntered' && payloadBytes(json(event.state.input)) > maxBytes) {
+    return inputTooLargeCause(event.state.name);
+  }
+  if (event.type === 'StateExited' && payloadBytes(json(event.state.output)) > maxBytes) {
+    return resultTooLargeCause(event.state.name);
+  }
+  return undefined;
 }
 
 /** The library wraps a failed state's error in ExecutionError: report the state's own error. */
@@ -429,9 +658,6 @@ function recordEvent(event: LibraryEvent, history: HistoryRecorder, roleArn: str
       });
       return;
     }
-    case 'ExecutionTimeout':
-      history.record('ExecutionTimedOut');
-      return;
     case 'StateEntered':
       history.record(`${event.state.type}StateEntered`, {
         stateEnteredEventDetails: {
@@ -468,6 +694,7 @@ function recordEvent(event: LibraryEvent, history: HistoryRecorder, roleArn: str
     default:
       // StateFailed / StateRetried / StateCaught have no history event of their own in AWS: the task
       // bindings record TaskFailed and each re-scheduled attempt; the caught path shows as the next entry.
+      // The library never times out (it runs without TimeoutSeconds): the engine records ExecutionTimedOut.
       return;
   }
 }

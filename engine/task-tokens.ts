@@ -72,6 +72,14 @@ export class TaskTokens {
     this.#take(token).reject(new TaskError(error, cause));
   }
 
+  /** Ends a token's wait, if it is still waiting (its Task timed out): the token is no longer valid. */
+  end(token: string, error: TaskError): void {
+    const waiter = this.#waiting.get(token);
+    if (!waiter) return;
+    this.#waiting.delete(token);
+    waiter.reject(error);
+  }
+
   /** Ends every wait of an execution (it was stopped or timed out). */
   abandon(executionArn: string, error: TaskError): void {
     for (const [token, waiter] of this.#waiting) {

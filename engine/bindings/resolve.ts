@@ -7,10 +7,11 @@ import { LOCAL_REGION, functionNameOf } from '../arns.ts';
 import type { ExecutionRecord, StartOptions } from '../local-engine.ts';
 import type { HistoryRecorder } from '../history.ts';
 import { isJsonObject, type JsonValue } from '../json.ts';
+import { DATA_LIMIT_ERROR, payloadBytes, resultTooLargeCause } from '../quotas.ts';
 import type { TaskTokens } from '../task-tokens.ts';
 import { callSdkAction, dynamoDbService, type SdkService } from './aws-sdk.ts';
 import { invokeLocalFunction, type LambdaFunctionTable } from './lambda-invoke.ts';
-import { startDetachedExecution, startNestedExecution } from './start-execution.ts';
+import { startDetachedExecution, startNestedExecution, type NestedExecution } from './start-execution.ts';
 import { TaskError } from './task-error.ts';
 
 export interface InvocationContext {
@@ -20,6 +21,13 @@ export interface InvocationContext {
   tokens: TaskTokens;
   /** Waits until the token is answered (or the state times out, in virtual time). */
   waitForToken(token: string): Promise<JsonValue>;
+  /**
+   * Aborted when this attempt ends before its call does: the Task's TimeoutSeconds ran out, or the
+   * execution ended. The attempt's end is recorded already; the call records nothing more.
+   */
+  signal: AbortSignal;
+  /** The payload quota a task's result must keep to (UTF-8 bytes of its JSON). */
+  maxPayloadBytes: number;
 }
 
 export interface TaskBinding {
@@ -33,7 +41,7 @@ export interface BindingSources {
   dynamodb: DynamoDBClient | undefined;
   sdkServices: Record<string, SdkService>;
   tokens: TaskTokens;
-  startNested(reference: string, input: JsonValue, options: StartOptions): Promise<ExecutionRecord>;
+  startNested(reference: string, input: JsonValue, options: StartOptions): NestedExecution;
   /** Starts an execution without waiting for it (`states:startExecution`, request-response). */
   startDetached(reference: string, input: JsonValue, options: StartOptions): ExecutionRecord;
 }
@@ -132,17 +140,25 @@ function binding(
       history.record('TaskStarted', { taskStartedEventDetails: { resourceType, resource } });
       try {
         let output = await call(parameters, context);
+        if (context.signal.aborted) return output;
         if (token) {
           history.record('TaskSubmitted', {
             taskSubmittedEventDetails: { resourceType, resource, output: JSON.stringify(output) },
           });
           output = await context.waitForToken(token);
+          if (context.signal.aborted) return output;
+        }
+        const json = JSON.stringify(output);
+        // A result over the payload quota fails the task (AWS names the integration, e.g. 'lambda').
+        if (payloadBytes(json) > context.maxPayloadBytes) {
+          throw new TaskError(DATA_LIMIT_ERROR, resultTooLargeCause(resourceType));
         }
         history.record('TaskSucceeded', {
-          taskSucceededEventDetails: { resourceType, resource, output: JSON.stringify(output) },
+          taskSucceededEventDetails: { resourceType, resource, output: json },
         });
         return output;
       } catch (error) {
+        if (context.signal.aborted) throw error;
         const failure =
           error instanceof TaskError ? error : new TaskError('States.TaskFailed', String(error));
         history.record('TaskFailed', {

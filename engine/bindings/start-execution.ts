@@ -1,14 +1,22 @@
 /**
  * Starting a child execution. `arn:aws:states:::states:startExecution.sync:2`: a nested local execution. The parent waits for
  * it and gets the same output shape as in AWS (`Output` as JSON, not a string, for `:2`); a failed
- * child fails the task with `States.TaskFailed` and the child's description as the cause.
+ * child fails the task with `States.TaskFailed` and the child's description as the cause. When the
+ * Task ends first (its TimeoutSeconds, or the parent execution ends), the child is stopped, as AWS
+ * stops a resource whose managing Task state was aborted.
  */
 import type { ExecutionRecord, StartOptions } from '../local-engine.ts';
 import { isJsonObject, type JsonValue } from '../json.ts';
 import { TaskError } from './task-error.ts';
 import type { InvocationContext } from './resolve.ts';
 
-type StartNested = (reference: string, input: JsonValue, options: StartOptions) => Promise<ExecutionRecord>;
+/** A nested child: its end, and a way to stop it (ABORTED, with this cause and no error). */
+export interface NestedExecution {
+  done: Promise<ExecutionRecord>;
+  stop(cause: string): void;
+}
+
+type StartNested = (reference: string, input: JsonValue, options: StartOptions) => NestedExecution;
 type StartDetached = (reference: string, input: JsonValue, options: StartOptions) => ExecutionRecord;
 
 function childStart(parameters: JsonValue, context: InvocationContext) {
@@ -40,7 +48,20 @@ export function startDetachedExecution(startDetached: StartDetached) {
 export function startNestedExecution(startNested: StartNested) {
   return async (parameters: JsonValue, context: InvocationContext): Promise<JsonValue> => {
     const { stateMachineArn, input, options } = childStart(parameters, context);
-    const child = await startNested(stateMachineArn, input, options);
+    const nested = startNested(stateMachineArn, input, options);
+    // AWS's cause when it stops a child whose Task state was aborted (timed out, or its execution ended).
+    const stopChild = (): void =>
+      nested.stop(
+        `The Task state in AWS Step Functions execution [${context.execution.executionArn}] which was managing this resource was aborted`,
+      );
+    if (context.signal.aborted) stopChild();
+    context.signal.addEventListener('abort', stopChild, { once: true });
+    let child: ExecutionRecord;
+    try {
+      child = await nested.done;
+    } finally {
+      context.signal.removeEventListener('abort', stopChild);
+    }
     const description: JsonValue = {
       ExecutionArn: child.executionArn,
       StateMachineArn: child.stateMachineArn,

@@ -32,6 +32,39 @@ describe('VirtualClock', () => {
     expect(clock.now()).toBe(60_000);
   });
 
+  it('stops an advance at each timer on the way, calls it at its moment, then goes on', async () => {
+    const clock = new VirtualClock(0);
+    const seen: string[] = [];
+    clock.onAdvance((from, to) => {
+      seen.push(`${from}-${to}`);
+    });
+    clock.at(90_000, () => seen.push(`late at ${clock.now()}`));
+    clock.at(20_000, () => seen.push(`timer at ${clock.now()}`));
+    const cancel = clock.at(30_000, () => seen.push('cancelled'));
+    cancel();
+    await clock.advance(60);
+    expect(seen).toEqual(['0-20000', 'timer at 20000', '20000-60000']);
+    expect(clock.now()).toBe(60_000);
+  });
+
+  it('ends an advance early where the signal it was given is aborted by a timer', async () => {
+    const clock = new VirtualClock(0);
+    const until = new AbortController();
+    clock.at(15_000, () => until.abort());
+    await clock.advance(60, until.signal);
+    expect(clock.now()).toBe(15_000);
+    await clock.advance(10, until.signal);
+    expect(clock.now()).toBe(15_000);
+  });
+
+  it('calls back a timer whose moment has passed at once', async () => {
+    const clock = new VirtualClock(1000);
+    let called = false;
+    clock.at(500, () => (called = true));
+    await Promise.resolve();
+    expect(called).toBe(true);
+  });
+
   it('refuses to be reached outside an advance', () => {
     expect(() => new VirtualClock(0).reach(1000)).toThrow(RangeError);
   });
