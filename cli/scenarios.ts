@@ -16,6 +16,7 @@ import { CELL_VARIANTS, runCellShift, type Approval } from '../simulations/cell-
 import { FLEET_SLOWDOWN_INCIDENT, GREY_CELL_INCIDENT } from '../simulations/cell-shift-incident.ts';
 import { summariseCells } from '../simulations/cell-summary.ts';
 import { cellCharts, queueCharts, tableCharts, type ScenarioCharts } from './render/report/figures.ts';
+import type { Deployment } from '../simulations/deployment.ts';
 
 export interface ScenarioOutcome {
   /** Whether selfheal healed the incident: the command's exit code. */
@@ -42,6 +43,8 @@ export interface Scenario {
 export interface SimulateOptions {
   seed: number;
   approve?: Approval;
+  /** The deployment the game day rehearses (default: the repository's `selfheal.config.json`). */
+  deployment?: Deployment;
   onSelfhealAlarm?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
 }
 
@@ -54,6 +57,7 @@ interface ScenarioSpec<Variant extends string, Result extends { variant: string;
     seed: number;
     variant: Variant;
     approve?: Approval;
+    deployment?: Deployment;
     onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
   }): Promise<Result>;
   summarise(selfheal: Result, baselines: readonly Result[]): object;
@@ -70,11 +74,19 @@ function scenario<Variant extends string, Result extends { variant: string; heal
     summary: spec.summary,
     variants: spec.variants,
     asksApproval: spec.asksApproval ?? false,
-    async simulate({ seed, approve, onSelfhealAlarm }) {
+    async simulate({ seed, approve, deployment, onSelfhealAlarm }) {
       const results: Result[] = [];
       for (const variant of spec.variants) {
         const hears = variant === 'selfheal' && onSelfhealAlarm ? { onAlarmEvent: onSelfhealAlarm } : {};
-        results.push(await spec.run({ seed, variant, ...(approve ? { approve } : {}), ...hears }));
+        results.push(
+          await spec.run({
+            seed,
+            variant,
+            ...(approve ? { approve } : {}),
+            ...(deployment ? { deployment } : {}),
+            ...hears,
+          }),
+        );
       }
       const [selfheal, ...baselines] = results as [Result, ...Result[]];
       return {

@@ -20,6 +20,7 @@ import { Notifications } from './constructs/notifications.ts';
 import { readRunbooks, Runbooks } from './constructs/runbooks.ts';
 import { applyGrants, type ScopedResources } from './constructs/scoped-grants.ts';
 import { SignalRules } from './constructs/signal-rules.ts';
+import { signalRulesOf } from './config/signal-patterns.ts';
 import { OperatorPolicy } from './constructs/operator-policy.ts';
 import { TaskFunction } from './constructs/task-function.ts';
 
@@ -111,16 +112,14 @@ export class SelfhealStack extends Stack {
       },
     });
 
-    const alarms = new Alarms(this, 'Alarms', alarmsOf(config));
+    new Alarms(this, 'Alarms', alarmsOf(config));
     const dispatch = this.runbooks.stateMachines.get('dispatch');
     if (!dispatch) throw new Error('statemachines/ has no dispatch runbook');
     const fleets = Object.entries(config.fleets);
     new SignalRules(this, 'Signals', {
       deployment: names.deployment,
       dispatch,
-      alarms: alarms.alarms.length > 0,
-      xrayGroups: [...new Set(fleets.map(([, fleet]) => fleet.detector.xrayGroup))],
-      detector: fleets.length > 0,
+      signals: signalRulesOf(config),
       runbooks: [...this.runbooks.stateMachines.values()],
       topic: notifications.topic,
     });

@@ -1,21 +1,31 @@
 /**
  * The cell incidents, simulated end to end: the routed fleet, the grey-failure detector running
- * every minute on its X-Ray statistics, and the cell-traffic-shift runbook on the local engine,
- * turning the grey cell's routing control off and back on. The same incident runs with selfheal
+ * on its schedule over its X-Ray statistics (as the deployment configures it) and publishing its
+ * incidents to EventBridge, and selfheal as deployed on the local engine: the detector's rule
+ * starts dispatch, which hands the cell-traffic-shift runbook the fleet from the config; the
+ * runbook turns the grey cell's routing control off and back on. The same incident runs with selfheal
  * and with no remediation, on the same seed. An operator approves the shift: at once (`auto`) or
  * five minutes after being asked (`manual`, an on-call engineer paged).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
-import type { ExecutionHandle, ExecutionRecord } from '../engine/local-engine.ts';
+import type { ExecutionRecord } from '../engine/local-engine.ts';
 import { billedStateTransitions } from '../engine/history.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../engine/arns.ts';
 import { detectGreyCells } from '../domain/cells/detect.ts';
 import { greyCellFleetSchema } from '../domain/cells/fleet.ts';
+import { publishIncidents } from '../domain/cells/publish.ts';
+import type { LedgerRecord } from '../domain/dispatch/ledger.ts';
+import type { FleetConfig } from '../infra/config/schema.ts';
+import { simulatedEventBus } from '../world/cells/events.ts';
 import type { RoutingControlChange } from '../world/cells/routing-controls.ts';
-import { buildCellShiftWorld, cellShiftRequest } from './cell-shift-world.ts';
+import { DEFAULT_CAPACITY_FACTOR } from '../world/cells/traffic.ts';
+import { buildCellShiftWorld } from './cell-shift-world.ts';
 import { GREY_CELL_INCIDENT, type CellIncident } from './cell-shift-incident.ts';
 import type { RunSummary, ScenarioAction } from './outcome.ts';
-import { summariseRun } from './incident-driver.ts';
+import { summariseRun, trailOf } from './incident-driver.ts';
+import { exampleDeployment, expectSame, protectedFleet, type Deployment } from './deployment.ts';
+import { startGameDay, type SignalRecord } from './game-day.ts';
 
 export type CellVariant = 'selfheal' | 'none';
 export const CELL_VARIANTS: readonly CellVariant[] = ['selfheal', 'none'];
@@ -28,6 +38,8 @@ export interface CellShiftOptions {
   variant: CellVariant;
   incident?: CellIncident;
   approve?: Approval;
+  /** The deployment rehearsed (default: the repository's `selfheal.config.json`). */
+  deployment?: Deployment;
 }
 
 export interface CellMinuteRow {
@@ -60,6 +72,8 @@ export interface CellVariantResult extends CellFigures {
   seed: number;
   approve: Approval;
   runs: RunSummary[];
+  signals: SignalRecord[];
+  ledger: LedgerRecord[];
   timeline: CellMinuteRow[];
 }
 
@@ -73,36 +87,59 @@ async function simulate(
   options: CellShiftOptions,
 ): Promise<CellVariantResult> {
   const approve = options.approve ?? 'auto';
+  const deployment = options.deployment ?? exampleDeployment();
+  const fleetConfig = protectedFleet(deployment.config, incident.fleetName);
   const { clock, fleet, routing, xray, engine } = await buildCellShiftWorld({
     dynamodb,
     incident,
     seed: options.seed,
+    routing: deployment.routing,
   });
+  expectSameFleet(fleetConfig, incident, routing);
   const seconds = (ms: number) => Math.round((ms - clock.startMs) / 1000);
   operatorApproves(engine, clock, approve === 'manual' ? MANUAL_APPROVAL_SECONDS : 0);
+  const gameDay =
+    options.variant === 'selfheal'
+      ? await startGameDay({ deployment, engine, dynamodb, kind: 'cell-grey-failure', clock })
+      : undefined;
 
-  const detector = greyCellFleetSchema.parse({ cells: incident.cells.map((c) => c.name), windowMinutes: 5 });
+  // The fleet's detector as the app deploys it: the config's cells, window, policy and schedule,
+  // publishing each incident to EventBridge.
+  const { detector: settings } = fleetConfig;
+  const detector = greyCellFleetSchema.parse({
+    cells: fleetConfig.cells.map((c) => c.name),
+    groupName: settings.xrayGroup,
+    windowMinutes: settings.windowMinutes,
+    policy: settings.policy,
+  });
+  const bus = simulatedEventBus({
+    now: () => clock.now(),
+    account: deployment.config.environment.account ?? LOCAL_ACCOUNT,
+    region: deployment.config.environment.region ?? LOCAL_REGION,
+  });
   const runs: ExecutionRecord[] = [];
   let detectedAtSeconds: number | null = null;
-  let running: ExecutionHandle | undefined;
+  let running: Promise<ExecutionRecord[]> | undefined;
+  // As for the alarms (incident-driver.ts): the detector does not run while selfheal's runs do.
   while (clock.elapsedSeconds() < incident.simulatedSeconds || running) {
     if (running) {
-      runs.push(await running.done);
+      runs.push(...(await running));
       running = undefined;
       continue;
     }
-    await clock.advance(60);
-    // The detector's schedule: every minute, on the last five whole minutes.
+    await clock.advance(settings.everyMinutes * 60);
+    // The detector's schedule: on the last whole minutes of its window.
     const detection = await detectGreyCells(xray, detector, clock.now());
-    const [found] = detection.incidents;
-    if (!found) continue;
+    if (detection.incidents.length === 0) continue;
     detectedAtSeconds ??= seconds(clock.now());
-    if (options.variant === 'selfheal' && runs.length === 0) {
-      running = engine.start(
-        'cell-traffic-shift',
-        cellShiftRequest(incident, routing, found.resource.name, { incidentId: found.id }),
-      );
-    }
+    if (!gameDay) continue;
+    // The detector's function publishes; EventBridge hands each event to the deployment's rules.
+    const first = bus.delivered.length;
+    await publishIncidents(bus, 'default', detection.incidents);
+    const settling = bus.delivered
+      .slice(first)
+      .flatMap(({ event }) => gameDay.deliver(event, seconds(clock.now())) ?? []);
+    if (settling.length > 0) running = Promise.all(settling).then((families) => families.flat());
   }
 
   const changes = routing.changes;
@@ -145,8 +182,26 @@ async function simulate(
     actions: changes.map((c) => describeChange(c, seconds)),
     stateTransitions: engine.executions().reduce((sum, run) => sum + billedStateTransitions(run.history), 0),
     runs: runs.map((run) => summariseRun(run, seconds)),
+    ...(await trailOf(gameDay)),
     timeline,
   };
+}
+
+/** The config must describe the world's fleet: its cells, their routing controls and capacities. */
+function expectSameFleet(
+  fleet: FleetConfig,
+  incident: CellIncident,
+  routing: { routingControlArn(cell: string): string },
+): void {
+  expectSame(
+    `fleet ${incident.fleetName}: cells`,
+    fleet.cells,
+    incident.cells.map((c) => ({
+      name: c.name,
+      routingControlArn: routing.routingControlArn(c.name),
+      capacityRps: c.capacityRps ?? c.requestsPerSecond * DEFAULT_CAPACITY_FACTOR,
+    })),
+  );
 }
 
 /** The on-call engineer: approves every shift `delaySeconds` after being asked. */

@@ -6,14 +6,13 @@
  * adds partitions but cannot split one key; only spreading the key over sharded keys helps.
  */
 import { minutes, type TableIncident } from './table-incident.ts';
-import type { CapacityPolicy } from '../domain/capacity/request.ts';
 
+/** The runbook's policy for `events` is the deployment's (`selfheal.config.json`), not the incident's. */
 export interface HotKeyIncident extends TableIncident {
   /** The partition key that turns hot. */
   hotKey: string;
   /** Items already stored under the hot key, which a reshuffle must move without losing one. */
   existingItems: number;
-  policy: Partial<CapacityPolicy>;
 }
 
 const HOT_KEY = 'events#checkout';
@@ -43,11 +42,4 @@ export const HOT_KEY_INCIDENT: HotKeyIncident = {
   autoScalingTargetPercent: 70,
   autoScalingMaxCapacity: 8000,
   verificationMinutes: 3,
-  policy: {
-    maxReadCapacityUnits: 8000,
-    maxWriteCapacityUnits: 8000,
-    headroomPercent: 30,
-    verificationWindowSeconds: 180,
-    maxRounds: 2,
-  },
 };

@@ -1,19 +1,18 @@
 /**
  * The hot-key incident, simulated end to end: the `events` table in dynalite with the hot key's
- * existing items, the simulated application writing through the key router, the key-range
- * throttling alarm, and the runbooks on the local engine. The same incident runs three ways on the
- * same seed: reshuffled by selfheal (hot-shard diagnoses the hot key and starts key-reshuffle), by
+ * existing items, the simulated application writing through the key router, the deployment's
+ * key-range throttling alarm, and selfheal as deployed on the local engine. The same incident runs
+ * three ways on the same seed: reshuffled by selfheal (dispatch routes the alarm to hot-shard,
+ * which diagnoses the hot key and starts key-reshuffle), by
  * auto scaling alone, and by a capacity raise (what an on-call engineer or a naive runbook does:
  * double the table's write capacity when the alarm fires).
  */
 import { BatchWriteItemCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
-import { startRunbookEngine } from '../engine/runbooks.ts';
-import { capacityRequestFromAlarm } from '../detectors/events/capacity-request-from-alarm.ts';
-import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
+import { DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import { ShardMapCache } from '../key-router/index.ts';
 import type { ApplicationShardMap } from '../world/dynamodb/application-routing.ts';
-import { buildTableIncidentWorld } from './table-incident-world.ts';
+import { startTableScenario } from './table-scenario.ts';
 import {
   describeCapacityAction,
   driveIncident,
@@ -39,14 +38,17 @@ async function simulate(
   incident: HotKeyIncident,
   options: HotKeyOptions,
 ): Promise<VariantResult> {
-  await createDispatchTables(dynamodb, DEFAULT_DISPATCH_TABLES);
   // The application's router: its cache refreshed at each minute, the world reading it each second.
   let shardMap: ApplicationShardMap = new Map();
-  const world = await buildTableIncidentWorld(dynamodb, {
+  const { world, engine, gameDay } = await startTableScenario(dynamodb, {
     seed: options.seed,
     incident,
+    kind: 'hot-key',
+    selfheal: options.variant === 'selfheal',
     autoScaling: true,
     shardMap: () => shardMap,
+    ...(options.deployment ? { deployment: options.deployment } : {}),
+    ...(options.alarmDeployment ? { alarmDeployment: options.alarmDeployment } : {}),
   });
   await seedHotKeyItems(dynamodb, incident);
   const routerCache = new ShardMapCache({
@@ -59,29 +61,21 @@ async function simulate(
     shardMap = entry ? new Map([[incident.hotKey, { shards: entry.shards, state: entry.state }]]) : new Map();
   });
 
-  const engine = await startRunbookEngine({
-    clock: world.clock,
-    ports: world.ports,
-    dynamodb,
-    seed: options.seed,
-  });
   return driveIncident({
     scenario: 'hot-key',
     variant: options.variant,
     seed: options.seed,
     world,
+    ...(gameDay ? { gameDay } : {}),
     simulatedSeconds: incident.simulatedSeconds,
     incidentEndSeconds: incidentEndSeconds(incident),
     verificationMinutes: incident.verificationMinutes,
     executions: () => engine.executions(),
     ...(options.onAlarmEvent ? { onAlarmEvent: options.onAlarmEvent } : {}),
     describeAction,
-    onAlarm: async (event) => {
-      if (options.variant === 'selfheal') {
-        return {
-          run: engine.start('hot-shard', { ...capacityRequestFromAlarm(event), policy: incident.policy }),
-        };
-      }
+    onAlarm: async (event, atSeconds) => {
+      // The key-range alarm's event goes to EventBridge, whose rule starts dispatch.
+      if (gameDay) return { runs: gameDay.deliver(event, atSeconds) };
       if (options.variant === 'capacity-raise') {
         const to = incident.writeCapacityUnits * 2;
         await dynamodb.send(

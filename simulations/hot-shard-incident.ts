@@ -5,11 +5,9 @@
  * surge (900 WCU < 1,000): the problem is the table's capacity, not a hot key.
  */
 import { minutes, type TableIncident } from './table-incident.ts';
-import type { CapacityPolicy } from '../domain/capacity/request.ts';
 
-export interface HotShardIncident extends TableIncident {
-  policy: Partial<CapacityPolicy>;
-}
+/** The runbook's policy for `orders` is the deployment's (`selfheal.config.json`), not the incident's. */
+export type HotShardIncident = TableIncident;
 
 export const HOT_SHARD_INCIDENT: HotShardIncident = {
   tableName: 'orders',
@@ -39,13 +37,6 @@ export const HOT_SHARD_INCIDENT: HotShardIncident = {
   autoScalingTargetPercent: 70,
   autoScalingMaxCapacity: 4000,
   verificationMinutes: 3,
-  policy: {
-    maxReadCapacityUnits: 4000,
-    maxWriteCapacityUnits: 4000,
-    headroomPercent: 30,
-    verificationWindowSeconds: 180,
-    maxRounds: 3,
-  },
 };
 
 export { incidentEndSeconds } from './table-incident.ts';

@@ -1,17 +1,16 @@
 /**
  * The hot-shard incident, simulated end to end on the embedded default: dynalite, the simulated
- * table under a surge, CloudWatch alarms emitting EventBridge events, and the hot-shard runbook on
- * the local engine. The same incident runs three ways on the same seed: healed by selfheal (with
+ * table under a surge, the deployment's CloudWatch alarms emitting EventBridge events, and selfheal
+ * as deployed on the local engine (the signal rule, dispatch with its guardrails, the hot-shard
+ * runbook with the table's policy from the config). The same incident runs three ways on the same seed: healed by selfheal (with
  * auto scaling present, as on most production tables), by DynamoDB auto scaling alone, and with
  * no remediation at all.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
-import { startRunbookEngine } from '../engine/runbooks.ts';
-import { capacityRequestFromAlarm } from '../detectors/events/capacity-request-from-alarm.ts';
-import { buildTableIncidentWorld } from './table-incident-world.ts';
 import { driveIncident, type ScenarioRunOptions } from './incident-driver.ts';
 import { HOT_SHARD_INCIDENT, incidentEndSeconds, type HotShardIncident } from './hot-shard-incident.ts';
+import { startTableScenario } from './table-scenario.ts';
 import type { VariantResult } from './outcome.ts';
 
 export type HotShardVariant = 'selfheal' | 'auto-scaling' | 'none';
@@ -29,30 +28,27 @@ async function simulate(
   incident: HotShardIncident,
   options: HotShardOptions,
 ): Promise<VariantResult> {
-  const world = await buildTableIncidentWorld(dynamodb, {
+  const { world, engine, gameDay } = await startTableScenario(dynamodb, {
     seed: options.seed,
     incident,
+    kind: 'table-capacity',
+    selfheal: options.variant === 'selfheal',
     autoScaling: options.variant !== 'none',
-  });
-  const engine = await startRunbookEngine({
-    clock: world.clock,
-    ports: world.ports,
-    dynamodb,
-    seed: options.seed,
+    ...(options.deployment ? { deployment: options.deployment } : {}),
+    ...(options.alarmDeployment ? { alarmDeployment: options.alarmDeployment } : {}),
   });
   return driveIncident({
     scenario: 'hot-shard',
     variant: options.variant,
     seed: options.seed,
     world,
+    ...(gameDay ? { gameDay } : {}),
     simulatedSeconds: incident.simulatedSeconds,
     incidentEndSeconds: incidentEndSeconds(incident),
     verificationMinutes: incident.verificationMinutes,
     executions: () => engine.executions(),
     ...(options.onAlarmEvent ? { onAlarmEvent: options.onAlarmEvent } : {}),
-    onAlarm: (event) =>
-      options.variant === 'selfheal'
-        ? { run: engine.start('hot-shard', { ...capacityRequestFromAlarm(event), policy: incident.policy }) }
-        : {},
+    // The alarm's event goes to EventBridge, whose rule starts dispatch; baselines have no selfheal.
+    onAlarm: (event, atSeconds) => (gameDay ? { runs: gameDay.deliver(event, atSeconds) } : {}),
   });
 }

@@ -2,23 +2,34 @@
  * Drives a simulated incident to its end and sums it up: a discrete-time co-simulation. While no
  * runbook runs, the world advances a minute at a time; while one runs, its Wait states drive the
  * clock (its tasks take no virtual time), so the world keeps running exactly as long as the runbook
- * waits. What happens when an alarm fires is the variant's choice (start a runbook, act as an
- * operator would, or nothing).
+ * waits. What happens when an alarm fires is the variant's choice (hand its event to selfheal as
+ * deployed, act as an operator would, or nothing).
  */
-import type { ExecutionHandle, ExecutionRecord } from '../engine/local-engine.ts';
+import type { ExecutionRecord } from '../engine/local-engine.ts';
 import { billedStateTransitions } from '../engine/history.ts';
+import { stateMachineNameOf } from '../engine/arns.ts';
 import type { VirtualClock } from '../engine/virtual-clock.ts';
 import type { CloudWatchAlarmEvent } from '../detectors/events/cloudwatch-alarm-event.ts';
 import type { AlarmEvaluator } from '../world/cloudwatch-alarms.ts';
 import type { TableWorld } from '../world/dynamodb/table-world.ts';
 import type { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
 import { judgeHealing, type RunSummary, type ScenarioAction, type VariantResult } from './outcome.ts';
+import { DISPATCH, type GameDay, type SignalRecord } from './game-day.ts';
+import type { Deployment } from './deployment.ts';
+import type { LedgerRecord } from '../domain/dispatch/ledger.ts';
 
 /** How a scenario is run: which variant, on which seed, and who hears its alarms. */
 export interface ScenarioRunOptions<Variant extends string, Incident> {
   seed: number;
   variant: Variant;
   incident?: Incident;
+  /** The deployment rehearsed (default: the repository's `selfheal.config.json`). */
+  deployment?: Deployment;
+  /**
+   * Names the world's alarms as the deployment of this name would (default: the rehearsed one):
+   * another deployment's alarms match none of the rehearsed one's rules.
+   */
+  alarmDeployment?: string;
   /** Called with every alarm event the simulated CloudWatch emits (for the CLI's timeline). */
   onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
 }
@@ -31,8 +42,11 @@ export interface IncidentWorld {
 }
 
 export interface AlarmResponse {
-  /** A runbook the driver waits for before the world moves on by itself. */
-  run?: ExecutionHandle;
+  /**
+   * Runs the driver waits for before the world moves on by itself (dispatch and the runbooks it
+   * started), resolving to their records in start order.
+   */
+  runs?: Promise<readonly ExecutionRecord[]>;
   /** What was done outside any runbook (an operator's change), for the actions list. */
   action?: string;
 }
@@ -42,8 +56,8 @@ export interface AlarmDriveOptions {
   clock: VirtualClock;
   alarms: AlarmEvaluator;
   simulatedSeconds: number;
-  /** Called on the first ALARM while nothing runs; may start a runbook. */
-  onAlarm(event: CloudWatchAlarmEvent): Promise<AlarmResponse> | AlarmResponse;
+  /** Called on an ALARM while nothing runs (at `atSeconds` since the start); may start runs. */
+  onAlarm(event: CloudWatchAlarmEvent, atSeconds: number): Promise<AlarmResponse> | AlarmResponse;
   /** Every alarm transition, with its time in seconds since the start (for timelines). */
   onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
   /** Every execution the engine ran (runbooks a runbook started too): what Step Functions bills. */
@@ -57,6 +71,8 @@ export interface DriveOptions extends Omit<AlarmDriveOptions, 'clock' | 'alarms'
   variant: string;
   seed: number;
   world: IncidentWorld;
+  /** selfheal as deployed, in the selfheal variant: its signals and ledger are the result's. */
+  gameDay?: GameDay;
   incidentEndSeconds: number;
   verificationMinutes: number;
 }
@@ -84,7 +100,7 @@ export async function driveAlarms(options: AlarmDriveOptions): Promise<DrivenInc
   const { clock, alarms } = options;
   const seconds = (ms: number): number => Math.round((ms - clock.startMs) / 1000);
   let detectedAtSeconds: number | null = null;
-  let running: ExecutionHandle | undefined;
+  let running: Promise<readonly ExecutionRecord[]> | undefined;
   let responding: Promise<void> | undefined;
   const runs: ExecutionRecord[] = [];
   const operatorActions: ScenarioAction[] = [];
@@ -93,10 +109,12 @@ export async function driveAlarms(options: AlarmDriveOptions): Promise<DrivenInc
     options.onAlarmEvent?.(event, atSeconds);
     if (event.detail.state.value !== 'ALARM') return;
     detectedAtSeconds ??= atSeconds;
-    // One response at a time: the runbook's own lock and dispatch's guardrails do this in AWS.
+    // One response at a time: the engine's Wait states each drive the shared clock, so runs side by
+    // side would make time pass faster than it does. In AWS, dispatch's lock and cooldown would
+    // record a signal arriving meanwhile as already remediating or suppressed.
     if (running || responding) return;
-    responding = Promise.resolve(options.onAlarm(event)).then((response) => {
-      running = response.run;
+    responding = Promise.resolve(options.onAlarm(event, atSeconds)).then((response) => {
+      running = response.runs;
       if (response.action) operatorActions.push({ atSeconds, by: 'operator', what: response.action });
     });
   });
@@ -108,7 +126,7 @@ export async function driveAlarms(options: AlarmDriveOptions): Promise<DrivenInc
       continue;
     }
     if (running) {
-      runs.push(await running.done);
+      runs.push(...(await running));
       running = undefined;
       continue;
     }
@@ -116,7 +134,7 @@ export async function driveAlarms(options: AlarmDriveOptions): Promise<DrivenInc
   }
 
   const describe = options.describeAction ?? describeCapacityAction;
-  const runbookActions = runs.flatMap((run) => {
+  const runbookActions = reportingRuns(runs).flatMap((run) => {
     const output = (run.output ?? {}) as { actions?: RunbookAction[] };
     return (output.actions ?? []).flatMap((action) =>
       describe(action).map((what) => ({
@@ -167,9 +185,33 @@ export async function driveIncident(options: DriveOptions): Promise<VariantResul
     actions,
     stateTransitions: driven.stateTransitions,
     runs: driven.runs,
+    ...(await trailOf(options.gameDay)),
     timeline,
   };
 }
+
+/** What selfheal left behind: the signals and what became of them, and the ledger's records. */
+export async function trailOf(
+  gameDay: GameDay | undefined,
+): Promise<{ signals: SignalRecord[]; ledger: LedgerRecord[] }> {
+  if (!gameDay) return { signals: [], ledger: [] };
+  return { signals: [...gameDay.signals], ledger: await gameDay.ledger() };
+}
+
+/**
+ * The runs whose reports list what was done: the runbooks dispatch started (or a runbook started
+ * directly). Dispatch only relays its runbook's report, and a runbook's child (hot-shard's
+ * key-reshuffle) is in its parent's.
+ */
+export function reportingRuns(runs: readonly ExecutionRecord[]): ExecutionRecord[] {
+  const dispatches = new Set(runs.filter(isDispatch).map((run) => run.executionArn));
+  return runs.filter(
+    (run) =>
+      !isDispatch(run) && (run.parentExecutionArn === undefined || dispatches.has(run.parentExecutionArn)),
+  );
+}
+
+const isDispatch = (run: ExecutionRecord): boolean => stateMachineNameOf(run.stateMachineArn) === DISPATCH;
 
 function sortByTime(actions: ScenarioAction[]): ScenarioAction[] {
   return actions
@@ -189,8 +231,9 @@ export function describeCapacityAction(action: RunbookAction): string[] {
 export function summariseRun(run: ExecutionRecord, seconds: (ms: number) => number): RunSummary {
   return {
     executionArn: run.executionArn,
+    ...(run.parentExecutionArn ? { parentExecutionArn: run.parentExecutionArn } : {}),
     status: run.status,
-    outcome: ((run.output ?? {}) as { outcome?: string }).outcome ?? run.error ?? 'unknown',
+    outcome: outcomeOf(run),
     startedAtSeconds: seconds(run.startDate.getTime()),
     stoppedAtSeconds: run.stopDate ? seconds(run.stopDate.getTime()) : null,
     states: run.history.flatMap((e) =>
@@ -206,4 +249,25 @@ export function summariseRun(run: ExecutionRecord, seconds: (ms: number) => numb
         : [],
     ),
   };
+}
+
+/**
+ * A runbook reports its `outcome`; dispatch keeps its runbook's summarised `outcome.summary`, or
+ * ends before any run with the guardrails' or the routing's reason.
+ */
+function outcomeOf(run: ExecutionRecord): string {
+  const output = (run.output ?? {}) as {
+    outcome?: unknown;
+    guardrails?: { verdict?: unknown; reason?: unknown };
+    reason?: unknown;
+  };
+  if (typeof output.outcome === 'string') return output.outcome;
+  const summary = (output.outcome as { summary?: unknown } | undefined)?.summary;
+  if (typeof summary === 'string') return summary;
+  const guardrails = output.guardrails;
+  if (guardrails && guardrails.verdict !== 'proceed' && typeof guardrails.reason === 'string') {
+    return `suppressed: ${guardrails.reason}`;
+  }
+  if (typeof output.reason === 'string') return output.reason;
+  return run.error ?? run.status.toLowerCase();
 }

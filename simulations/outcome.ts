@@ -3,6 +3,8 @@
  * whether and when it healed, what it cost (throttled requests, actions, state transitions).
  */
 import type { TimelineEntry } from '../world/dynamodb/table-world.ts';
+import type { LedgerRecord } from '../domain/dispatch/ledger.ts';
+import type { SignalRecord } from './game-day.ts';
 
 export interface ScenarioAction {
   atSeconds: number;
@@ -12,6 +14,8 @@ export interface ScenarioAction {
 
 export interface RunSummary {
   executionArn: string;
+  /** The run that started this one (dispatch, for a runbook; a runbook, for its child). */
+  parentExecutionArn?: string;
   status: string;
   outcome: string;
   startedAtSeconds: number;
@@ -34,6 +38,10 @@ export interface VariantResult extends Healing {
   actions: ScenarioAction[];
   stateTransitions: number;
   runs: RunSummary[];
+  /** The signals the world emitted and what became of them (selfheal's run; none in a baseline). */
+  signals: SignalRecord[];
+  /** The audit ledger's records at the end (selfheal's run; none in a baseline). */
+  ledger: LedgerRecord[];
   timeline: TimelineEntry[];
 }
 

@@ -9,6 +9,8 @@ export interface QueueScenarioSummary extends QueueFigures {
   scenario: string;
   seed: number;
   runs: QueueVariantResult['runs'];
+  signals: QueueVariantResult['signals'];
+  ledger: QueueVariantResult['ledger'];
   baselines: Record<string, QueueFigures>;
   /** Downstream errors of the selfheal run per downstream error of each baseline (lower is better). */
   downstreamErrorRatio: Record<string, number | null>;
@@ -20,6 +22,8 @@ export function queueFiguresOf(result: QueueVariantResult): QueueFigures {
     variant: _variant,
     seed: _seed,
     runs: _runs,
+    signals: _signals,
+    ledger: _ledger,
     timeline: _timeline,
     ...figures
   } = result;
@@ -35,6 +39,8 @@ export function summariseQueue(
     seed: selfheal.seed,
     ...queueFiguresOf(selfheal),
     runs: selfheal.runs,
+    signals: selfheal.signals,
+    ledger: selfheal.ledger,
     baselines: byVariant(baselines, queueFiguresOf),
     downstreamErrorRatio: byVariant(baselines, (b) => ratio(selfheal.downstreamErrors, b.downstreamErrors)),
   };

@@ -8,11 +8,11 @@
  * messages for an hour (orders older than that are no longer worth taking) and sends a message to
  * its DLQ on its sixth receive. The consumer's timeout is 10 s, the queue's visibility timeout 60 s
  * (AWS advises at least six times the function timeout).
+ *
+ * What selfheal is configured with (the mapping's queue, the downstream's health metric and 5 %
+ * error-rate threshold, the throttling policy) is the deployment's: `selfheal.config.json`.
  */
 import type { ArrivalSpec, CircuitBreakerSpec, QueueWorldOptions } from '../world/sqs/queue-world.ts';
-import type { BackpressureRequest } from '../domain/backpressure/request.ts';
-
-type PolicyInput = Partial<BackpressureRequest['policy']>;
 
 export interface QueueIncident {
   startMs: number;
@@ -25,10 +25,6 @@ export interface QueueIncident {
   brownout: { fromMinute: number; durationMinutes: number; capacity: number };
   /** The baseline's circuit breaker, in front of the downstream. */
   circuitBreaker: CircuitBreakerSpec;
-  /** The downstream error rate (percent) the alarm and the runbook's probes judge by. */
-  errorRateThresholdPercent: number;
-  /** The runbook's throttling policy. */
-  policy: PolicyInput;
 }
 
 export const SQS_BACKPRESSURE_INCIDENT: QueueIncident = {
@@ -49,15 +45,6 @@ export const SQS_BACKPRESSURE_INCIDENT: QueueIncident = {
   downstream: { name: 'payments', capacity: 100, latencyMs: 200 },
   brownout: { fromMinute: 10, durationMinutes: 20, capacity: 10 },
   circuitBreaker: { errorThresholdPercent: 50, windowSeconds: 10, minimumRequests: 20, openSeconds: 30 },
-  errorRateThresholdPercent: 5,
-  policy: {
-    decreaseFactor: 0.5,
-    floor: 2,
-    increaseStep: 10,
-    probeSeconds: 60,
-    maxProbes: 36,
-    settleSeconds: 5,
-  },
 };
 
 /** Seconds since the start at which the downstream has its capacity back. */

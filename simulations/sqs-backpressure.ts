@@ -1,8 +1,9 @@
 /**
  * The SQS-backpressure incident, simulated end to end on the embedded default: the queue world
- * (queue, DLQ, event-source mapping, consumer, downstream), the downstream-health alarm emitting
- * EventBridge events, and the sqs-backpressure runbook on the local engine with its ledger in
- * dynalite. The same brownout runs three ways on the same seed: selfheal lowering the mapping's
+ * (queue, DLQ, event-source mapping, consumer, downstream), the deployment's downstream-health
+ * alarm emitting EventBridge events, and selfheal as deployed on the local engine (the signal rule,
+ * dispatch, the sqs-backpressure runbook with the mapping's queue, health and policy from the
+ * config) with its ledger in dynalite. The same brownout runs three ways on the same seed: selfheal lowering the mapping's
  * MaximumConcurrency, a circuit breaker in front of the downstream (its 429s send the batches back
  * to the queue), and no remediation at all.
  */
@@ -11,14 +12,19 @@ import { LOCAL_ACCOUNT, LOCAL_REGION } from '../engine/arns.ts';
 import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
 import { startRunbookEngine } from '../engine/runbooks.ts';
 import { VirtualClock } from '../engine/virtual-clock.ts';
-import { downstreamHealthAlarms } from '../detectors/alarms/downstream-health.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import { AlarmEvaluator } from '../world/cloudwatch-alarms.ts';
 import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
 import { MetricStore } from '../world/metric-store.ts';
 import { seededRandom } from '../world/random.ts';
 import { QueueWorld, type MappingChange, type QueueMinute } from '../world/sqs/queue-world.ts';
-import { driveAlarms, type ScenarioRunOptions } from './incident-driver.ts';
+import { DOWNSTREAM_NAMESPACE } from '../world/sqs/queue-metrics.ts';
+import type { LedgerRecord } from '../domain/dispatch/ledger.ts';
+import { mappingAlarms } from '../infra/config/derived.ts';
+import { QUEUE_URL, type MappingConfig } from '../infra/config/schema.ts';
+import { driveAlarms, trailOf, type ScenarioRunOptions } from './incident-driver.ts';
+import { exampleDeployment, expectSame, protectedMapping } from './deployment.ts';
+import { startGameDay, type SignalRecord } from './game-day.ts';
 import type { RunSummary, ScenarioAction } from './outcome.ts';
 import {
   recoverySeconds,
@@ -67,6 +73,8 @@ export interface QueueVariantResult extends QueueFigures {
   variant: QueueVariant;
   seed: number;
   runs: RunSummary[];
+  signals: SignalRecord[];
+  ledger: LedgerRecord[];
   timeline: QueueMinute[];
 }
 
@@ -81,6 +89,10 @@ async function simulate(
   incident: QueueIncident,
   options: QueueOptions,
 ): Promise<QueueVariantResult> {
+  const deployment = options.deployment ?? exampleDeployment();
+  const mapping = protectedMapping(deployment.config, incident.mapping.uuid);
+  // The world's queue lives where the config says: its region and account come from the URL.
+  const [, region = LOCAL_REGION, accountId = LOCAL_ACCOUNT] = QUEUE_URL.exec(mapping.queueUrl) ?? [];
   await createDispatchTables(dynamodb, DEFAULT_DISPATCH_TABLES);
   const clock = new VirtualClock(incident.startMs);
   const metrics = new MetricStore();
@@ -94,17 +106,15 @@ async function simulate(
     function: incident.function,
     downstream: { ...incident.downstream, brownouts: [incident.brownout] },
     ...(options.variant === 'circuit-breaker' ? { circuitBreaker: incident.circuitBreaker } : {}),
-    region: LOCAL_REGION,
-    accountId: LOCAL_ACCOUNT,
+    region,
+    accountId,
   });
+  expectSameMapping(mapping, incident, world);
   const alarms = new AlarmEvaluator({
-    alarms: downstreamHealthAlarms({
-      service: incident.downstream.name,
-      errorRateThresholdPercent: incident.errorRateThresholdPercent,
-    }),
+    alarms: mappingAlarms({ deployment: options.alarmDeployment ?? deployment.config.deployment }, mapping),
     cloudwatch: metrics,
-    accountId: LOCAL_ACCOUNT,
-    region: LOCAL_REGION,
+    accountId,
+    region,
     createdAtMs: incident.startMs,
   });
   world.onMinute(({ nowMs }) => alarms.evaluate(nowMs).then(() => undefined));
@@ -119,10 +129,15 @@ async function simulate(
       autoScaling: new SimulatedAutoScaling({ dynamodb, cloudwatch: metrics, now: backpressure.now }),
       now: backpressure.now,
       backpressure,
+      routing: deployment.routing,
     },
     dynamodb,
     seed: options.seed,
   });
+  const gameDay =
+    options.variant === 'selfheal'
+      ? await startGameDay({ deployment, engine, dynamodb, kind: 'queue-backpressure', clock })
+      : undefined;
 
   const driven = await driveAlarms({
     clock,
@@ -130,10 +145,8 @@ async function simulate(
     simulatedSeconds: incident.simulatedSeconds,
     executions: () => engine.executions(),
     ...(options.onAlarmEvent ? { onAlarmEvent: options.onAlarmEvent } : {}),
-    onAlarm: (event) =>
-      options.variant === 'selfheal'
-        ? { run: engine.start('sqs-backpressure', backpressureRequest(incident, world, event.id)) }
-        : {},
+    // The alarm's event goes to EventBridge, whose rule starts dispatch; baselines have no selfheal.
+    onAlarm: (event, atSeconds) => (gameDay ? { runs: gameDay.deliver(event, atSeconds) } : {}),
   });
   world.detach();
 
@@ -148,25 +161,29 @@ async function simulate(
     actions,
     stateTransitions: driven.stateTransitions,
     runs: driven.runs,
+    ...(await trailOf(gameDay)),
     timeline: world.timeline,
   };
 }
 
-/** What dispatch hands the runbook for this mapping (its queue, the health it judges, the policy). */
-function backpressureRequest(incident: QueueIncident, world: QueueWorld, incidentId: string) {
-  return {
-    mappingId: incident.mapping.uuid,
-    queueUrl: world.queueUrl,
-    incidentId,
-    health: {
-      namespace: 'Downstream',
-      // The counts the alarm reads too: the rate is computed, as the alarm computes it.
-      counts: { errors: 'Errors', requests: 'Requests' },
-      dimensions: { Service: incident.downstream.name },
-      thresholdPercent: incident.errorRateThresholdPercent,
+/** The config must name the world's mapping as the world does: its queue, consumer and downstream metrics. */
+function expectSameMapping(mapping: MappingConfig, incident: QueueIncident, world: QueueWorld): void {
+  const what = `mapping ${mapping.uuid}`;
+  expectSame(`${what}: queue URL`, mapping.queueUrl, world.queueUrl);
+  expectSame(`${what}: consumer function`, mapping.functionName, incident.function.name);
+  expectSame(
+    `${what}: downstream health metrics`,
+    {
+      namespace: mapping.health.namespace,
+      dimensions: mapping.health.dimensions,
+      counts: mapping.health.counts,
     },
-    policy: incident.policy,
-  };
+    {
+      namespace: DOWNSTREAM_NAMESPACE,
+      dimensions: { Service: incident.downstream.name },
+      counts: { errors: 'Errors', requests: 'Requests' },
+    },
+  );
 }
 
 function describeChange(change: MappingChange): ScenarioAction {

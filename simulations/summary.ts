@@ -17,6 +17,10 @@ export interface ScenarioSummary extends VariantFigures {
   scenario: string;
   seed: number;
   runs: VariantResult['runs'];
+  /** The signals the world emitted, the rules each matched and the dispatch runs they started. */
+  signals: VariantResult['signals'];
+  /** The audit ledger's records: dispatch's decisions and outcomes, the runbooks' own. */
+  ledger: VariantResult['ledger'];
   baselines: Record<string, VariantFigures>;
   /** Throttled requests of the selfheal run per throttled request of each baseline (lower is better). */
   throttledRatio: Record<string, number | null>;
@@ -39,6 +43,8 @@ export function summarise(selfheal: VariantResult, baselines: readonly VariantRe
     seed: selfheal.seed,
     ...figuresOf(selfheal),
     runs: selfheal.runs,
+    signals: selfheal.signals,
+    ledger: selfheal.ledger,
     baselines: byVariant(baselines, figuresOf),
     throttledRatio: byVariant(baselines, (b) => ratio(selfheal.throttledRequests, b.throttledRequests)),
   };

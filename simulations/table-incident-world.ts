@@ -13,6 +13,7 @@ import { createTable, TableWorld } from '../world/dynamodb/table-world.ts';
 import type { ApplicationShardMap } from '../world/dynamodb/application-routing.ts';
 import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
 import { dynamoDbThrottlingAlarms } from '../detectors/alarms/dynamodb-throttling.ts';
+import type { AlarmDefinition } from '../detectors/alarms/alarm-definition.ts';
 import type { CapacityPorts } from '../domain/ports.ts';
 import type { TableIncident } from './table-incident.ts';
 
@@ -37,6 +38,8 @@ export interface TableIncidentWorldOptions {
   startMs?: number;
   /** The application's view of sharded keys (see world/dynamodb/application-routing.ts). */
   shardMap?: () => ApplicationShardMap;
+  /** The table's alarms, as a deployment defines them (default: selfheal's, named `selfheal-...`). */
+  alarms?: readonly AlarmDefinition[];
 }
 
 export async function buildTableIncidentWorld(
@@ -67,7 +70,7 @@ export async function buildTableIncidentWorld(
   autoScaling.attach(world);
 
   const alarms = new AlarmEvaluator({
-    alarms: dynamoDbThrottlingAlarms({ tableName }),
+    alarms: options.alarms ?? dynamoDbThrottlingAlarms({ tableName }),
     cloudwatch: metrics,
     accountId: LOCAL_ACCOUNT,
     region: LOCAL_REGION,

@@ -13,13 +13,23 @@ import type { Command } from '../main.ts';
 import { SCENARIOS, type Scenario, type ScenarioOutcome } from '../scenarios.ts';
 import type { AlarmTransition } from '../render/scenario-report.ts';
 import { renderReport, type ReportSection } from '../render/report/page.ts';
+import { ConfigError, loadConfig } from '../../infra/config/load.ts';
+import {
+  DeploymentMismatchError,
+  deploymentOf,
+  EXAMPLE_CONFIG_FILE,
+  type Deployment,
+} from '../../simulations/deployment.ts';
 
 const NAMES = SCENARIOS.map((s) => s.name);
 
 const USAGE = `Usage: selfheal simulate <scenario|all> [--seed N] [--json] [--approve auto|manual] [--report FILE]
+                         [--config FILE]
 
 Runs a simulated incident on the local engine: with selfheal, then with each baseline on the same
-seed, and prints a timeline and the variants side by side.
+seed, and prints a timeline and the variants side by side. selfheal runs as the config deploys it:
+the alarms' events go through the deployment's EventBridge rules to dispatch, which routes them
+and applies its guardrails (the scenario's runbook is first switched live, as an operator would).
 
 Scenarios:
 ${SCENARIOS.map((s) => `  ${s.name.padEnd(25)}  ${s.summary}`).join('\n')}
@@ -33,6 +43,8 @@ Options:
   --report FILE  also write an HTML page: per scenario, charts of every variant over virtual
                  time with the runbook's steps marked, and the outcome figures; self-contained
                  (no script, nothing fetched), to open in any browser
+  --config FILE  the deployment to rehearse (default: $SELFHEAL_CONFIG, else the repository's
+                 selfheal.config.json); it must protect the scenario's resources
 
 Exit codes: 0 selfheal healed every incident, 1 it did not, 2 usage error.`;
 
@@ -46,6 +58,7 @@ export const simulateCommand: Command = {
       json: { type: 'boolean', default: false },
       approve: { type: 'string' },
       report: { type: 'string' },
+      config: { type: 'string' },
     });
     const [scenario, ...extra] = positionals;
     if (!scenario) throw new UsageError(`simulate needs a scenario: ${NAMES.join(', ')}, or all`);
@@ -63,6 +76,8 @@ export const simulateCommand: Command = {
       throw new UsageError(`--approve does not apply to ${scenario}: its runbook asks for no approval`);
     }
     const reportFile = values.report === undefined ? undefined : reportPath(values.report);
+    const configFile = values.config ?? process.env.SELFHEAL_CONFIG;
+    const deployment = configFile === undefined ? undefined : deploymentFrom(configFile);
 
     const printed: string[] = [];
     const summaries: object[] = [];
@@ -71,12 +86,15 @@ export const simulateCommand: Command = {
     for (const [index, each] of chosen.entries()) {
       if (chosen.length > 1) console.error(`simulating ${each.name} (${index + 1} of ${chosen.length})`);
       const alarms: AlarmTransition[] = [];
-      const outcome = await each.simulate({
-        seed,
-        ...(approve && each.asksApproval ? { approve } : {}),
-        onSelfhealAlarm: (event, atSeconds) =>
-          alarms.push({ atSeconds, alarmName: event.detail.alarmName, state: event.detail.state.value }),
-      });
+      const outcome = await mismatchAsUsage(configFile, () =>
+        each.simulate({
+          seed,
+          ...(approve && each.asksApproval ? { approve } : {}),
+          ...(deployment ? { deployment } : {}),
+          onSelfhealAlarm: (event, atSeconds) =>
+            alarms.push({ atSeconds, alarmName: event.detail.alarmName, state: event.detail.state.value }),
+        }),
+      );
       healed &&= outcome.healed;
       summaries.push(outcome.summary);
       if (!values.json) printed.push(outcome.report(alarms));
@@ -96,6 +114,28 @@ export const simulateCommand: Command = {
     return healed ? EXIT.ok : EXIT.failed;
   },
 } satisfies Command & { run(args: string[]): Promise<ExitCode> };
+
+/** A config synth would refuse is refused here too, with the same message. */
+function deploymentFrom(file: string): Deployment {
+  try {
+    return deploymentOf(loadConfig(file));
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** A config that does not protect the scenario's resources is the command line's fault, not selfheal's. */
+async function mismatchAsUsage<T>(file: string | undefined, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof DeploymentMismatchError) {
+      throw new UsageError(`${file ?? EXAMPLE_CONFIG_FILE}: ${error.message}`);
+    }
+    throw error;
+  }
+}
 
 /** Checked before anything runs: a simulation is too long to lose to a missing directory. */
 function reportPath(file: string): string {

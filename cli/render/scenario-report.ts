@@ -1,6 +1,7 @@
 /**
  * The text report of a simulated incident: a minute-by-minute timeline of the selfheal run (the
- * table, the alarms, the runbook's states, the actions), then every variant side by side.
+ * table, the alarms, what became of their events, dispatch's and the runbooks' states, the
+ * actions), then every variant side by side.
  */
 import type { VariantResult } from '../../simulations/outcome.ts';
 import { clock, count, MinuteNotes, sideBySide, type ComparisonRow } from './format.ts';
@@ -13,11 +14,18 @@ export interface AlarmTransition {
 
 /** The alarms, the runbook's states and the actions of a run, by minute. */
 export function runNotes(
-  result: { runs: VariantResult['runs']; actions: VariantResult['actions'] },
+  result: {
+    runs: VariantResult['runs'];
+    actions: VariantResult['actions'];
+    signals?: VariantResult['signals'];
+  },
   alarms: readonly AlarmTransition[],
 ): MinuteNotes {
   const notes = new MinuteNotes();
   for (const alarm of alarms) notes.add(alarm.atSeconds, `alarm ${alarm.alarmName} -> ${alarm.state}`);
+  // What EventBridge did with each signal: which rule started dispatch, or that none matched.
+  for (const signal of result.signals ?? [])
+    notes.add(signal.atSeconds, `signal ${signal.name}: ${signal.result}`);
   for (const run of result.runs) {
     // Choices are the runbook's reasoning, not its steps; a loop's repeats in one minute read once.
     const steps = run.states.filter((state) => state.type !== 'Choice');

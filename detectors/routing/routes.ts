@@ -11,6 +11,7 @@ import { incidentKindSchema, RESOURCE_TYPES, type IncidentKind } from '../../dom
 import { parseOrThrow } from '../../domain/validation.ts';
 import { backpressurePolicySchema, backpressureRequestSchema } from '../../domain/backpressure/request.ts';
 import { cellShiftRequestSchema } from '../../domain/cells/shift/request.ts';
+import { capacityPolicySchema, capacityRequestSchema } from '../../domain/capacity/request.ts';
 
 const resourceFromAlarm = z.union([
   z.object({ type: z.enum(RESOURCE_TYPES), dimension: z.string().min(1) }).strict(),
@@ -59,6 +60,13 @@ function probingSeconds(policy: typeof DEFAULT_POLICY): number {
 }
 
 /**
+ * What the hot-shard runbook needs besides the table, which an alarm cannot say: the policy that
+ * bounds what it may do (caps, headroom, rounds). Configuration, per table; a table not listed
+ * gets the runbook's defaults.
+ */
+export const tableTargetSchema = z.object({ policy: capacityPolicySchema.partial().optional() }).strict();
+
+/**
  * A fleet of cells the cell-traffic-shift runbook may shift traffic between: its cells' routing
  * controls and capacities, and its safety, approval and recovery settings (defaults as the runbook's).
  */
@@ -81,6 +89,8 @@ export const routingSchema = z
     insightGroups: z.record(z.string().min(1), incidentKindSchema).optional(),
     /** The cell fleets selfheal may shift traffic in, by fleet name. */
     fleets: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), cellFleetSchema).optional(),
+    /** The DynamoDB tables with a policy of their own, by table name. */
+    tables: z.record(capacityRequestSchema.shape.tableName, tableTargetSchema).optional(),
     /** The event-source mappings selfheal may throttle, by mapping UUID. */
     mappings: z.record(backpressureRequestSchema.shape.mappingId, backpressureTargetSchema).optional(),
   })
@@ -88,6 +98,7 @@ export const routingSchema = z
 
 export type AlarmRoute = z.infer<typeof alarmRouteSchema>;
 export type BackpressureTarget = z.input<typeof backpressureTargetSchema>;
+export type TableTarget = z.infer<typeof tableTargetSchema>;
 export type Routing = z.infer<typeof routingSchema>;
 
 const DYNAMODB_TABLE = { type: 'dynamodb-table', dimension: 'TableName' } as const;

@@ -1,7 +1,8 @@
 /**
  * What dispatch hands the runbook an incident is routed to, besides the guardrails' dry-run flag:
- * the resource, and the configuration a signal cannot carry: for a queue its queue, the downstream
- * health to judge and the policy; for a cell its fleet's routing controls and limits. An incident whose resource is not configured gets a reason
+ * the resource, and the configuration a signal cannot carry: for a table its policy (empty: the
+ * runbook's defaults); for a queue its queue, the downstream health to judge and the policy; for a
+ * cell its fleet's routing controls and limits. An incident whose resource is not configured gets a reason
  * instead, and is recorded as unhandled: dispatch never starts a runbook it cannot describe.
  */
 import type { JsonObject } from '../../engine/json.ts';
@@ -14,8 +15,12 @@ export function runbookInputFor(incident: Incident, routing: Routing): RunbookIn
   const { resource } = incident;
   switch (incident.kind) {
     case 'table-capacity':
-    case 'hot-key':
-      return { input: { tableName: resource.name } };
+    case 'hot-key': {
+      // An own key only: a table named `constructor` must not find Object.prototype's.
+      const tables = routing.tables ?? {};
+      const target = Object.hasOwn(tables, resource.name) ? tables[resource.name] : undefined;
+      return { input: { tableName: resource.name, policy: { ...target?.policy } } };
+    }
     case 'queue-backpressure': {
       const mappings = routing.mappings ?? {};
       const target = Object.hasOwn(mappings, resource.name) ? mappings[resource.name] : undefined;

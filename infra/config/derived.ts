@@ -12,7 +12,7 @@ import {
 import { dynamoDbThrottlingAlarms } from '../../detectors/alarms/dynamodb-throttling.ts';
 import { downstreamHealthAlarms } from '../../detectors/alarms/downstream-health.ts';
 import type { AlarmDefinition } from '../../detectors/alarms/alarm-definition.ts';
-import { QUEUE_URL, type MappingConfig, type SelfhealConfig } from './schema.ts';
+import { QUEUE_URL, type MappingConfig, type SelfhealConfig, type TableConfig } from './schema.ts';
 
 /** The downstream's single dimension, which the schema requires of a mapping. */
 function downstreamOf(mapping: MappingConfig): { dimension: string; service: string } {
@@ -22,20 +22,29 @@ function downstreamOf(mapping: MappingConfig): { dimension: string; service: str
 
 /** Every alarm of the deployment, with the resource each watches (for the routes). */
 export function alarmsOf(config: SelfhealConfig): AlarmDefinition[] {
-  const prefix = config.deployment;
   return [
-    ...config.tables.flatMap((table) =>
-      dynamoDbThrottlingAlarms({
-        tableName: table.name,
-        prefix,
-        ...(table.alarms ? { thresholds: table.alarms } : {}),
-      }),
-    ),
+    ...config.tables.flatMap((table) => tableAlarms(config, table)),
     ...config.mappings.flatMap((mapping) => mappingAlarms(config, mapping)),
   ];
 }
 
-function mappingAlarms(config: SelfhealConfig, mapping: MappingConfig): AlarmDefinition[] {
+/** A table's throttling alarms, named after the deployment (what its signal rule matches by prefix). */
+export function tableAlarms(
+  config: Pick<SelfhealConfig, 'deployment'>,
+  table: TableConfig,
+): AlarmDefinition[] {
+  return dynamoDbThrottlingAlarms({
+    tableName: table.name,
+    prefix: config.deployment,
+    ...(table.alarms ? { thresholds: table.alarms } : {}),
+  });
+}
+
+/** A mapping's downstream-health alarms. */
+export function mappingAlarms(
+  config: Pick<SelfhealConfig, 'deployment'>,
+  mapping: MappingConfig,
+): AlarmDefinition[] {
   const { dimension, service } = downstreamOf(mapping);
   const counts = mapping.health.counts;
   return downstreamHealthAlarms({
@@ -52,7 +61,7 @@ function mappingAlarms(config: SelfhealConfig, mapping: MappingConfig): AlarmDef
   });
 }
 
-/** Dispatch's routing: the default table routes, a route per mapping alarm, the mappings and fleets. */
+/** Dispatch's routing: the default table routes, a route per mapping alarm, the tables, mappings and fleets. */
 export function routingOf(config: SelfhealConfig): Routing {
   const mappingRoutes: AlarmRoute[] = config.mappings.flatMap((mapping) =>
     mappingAlarms(config, mapping).map((alarm) => ({
@@ -70,6 +79,7 @@ export function routingOf(config: SelfhealConfig): Routing {
     alarms: [...mappingRoutes, ...DEFAULT_ROUTING.alarms],
     runbooks: DEFAULT_ROUTING.runbooks,
     ...(Object.keys(insightGroups).length > 0 ? { insightGroups } : {}),
+    tables: Object.fromEntries(config.tables.map((t) => [t.name, t.policy ? { policy: t.policy } : {}])),
     mappings: Object.fromEntries(
       config.mappings.map((m) => [
         m.uuid,

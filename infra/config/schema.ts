@@ -10,7 +10,7 @@ import { deploymentNameSchema, DEFAULT_DEPLOYMENT } from '../../domain/deploymen
 import { backpressurePolicySchema, backpressureRequestSchema } from '../../domain/backpressure/request.ts';
 import { cellShiftRequestSchema } from '../../domain/cells/shift/request.ts';
 import { outlierPolicySchema } from '../../domain/cells/fleet.ts';
-import { routingSchema } from '../../detectors/routing/routes.ts';
+import { routingSchema, tableTargetSchema } from '../../detectors/routing/routes.ts';
 
 /** CloudWatch Logs' allowed retention periods, in days. */
 const RETENTION_DAYS = [
@@ -23,6 +23,8 @@ const tableNameSchema = z
 
 const tableSchema = z.strictObject({
   name: tableNameSchema,
+  /** The hot-shard runbook's limits for this table (its own schema: what the runbook would refuse, synth does). */
+  policy: tableTargetSchema.shape.policy,
   /** Throttle events per minute at which each throttling alarm breaches (default 10). */
   alarms: z
     .strictObject({

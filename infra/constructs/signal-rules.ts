@@ -1,7 +1,8 @@
 /**
  * How signals reach dispatch, and how a failed run reaches a person. Each signal source has a rule
- * of its own, naming exactly what it accepts: the deployment's alarms by name, the fleets' X-Ray
- * groups, the detector's incidents, operators' requests. Delivery retries for a day and leaves what
+ * of its own, naming exactly what it accepts (the patterns are `infra/config/signal-patterns.ts`'s,
+ * which the game day matches its simulated events against too). The target passes the event as it
+ * is: dispatch's input is the event EventBridge matched. Delivery retries for a day and leaves what
  * it could not deliver in an encrypted dead-letter queue. Any runbook execution that fails, times
  * out or is aborted is published to the notification topic: after dispatch hands a cell shift
  * over, nothing else would tell anyone.
@@ -15,23 +16,13 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ALARM_STATE_CHANGE_DETAIL_TYPE } from '../../detectors/events/cloudwatch-alarm-event.ts';
-import { XRAY_INSIGHT_DETAIL_TYPE } from '../../detectors/signals/signal-events.ts';
-import {
-  DETECTOR_SOURCE,
-  GREY_FAILURE_DETAIL_TYPE,
-  OPERATOR_DETAIL_TYPE,
-  OPERATOR_SOURCE,
-} from '../../domain/incidents/event-types.ts';
+import type { SignalPattern, SignalRule } from '../config/signal-patterns.ts';
 
 export interface SignalRulesProps {
   deployment: string;
   dispatch: IStateMachine;
-  /** Whether the deployment has alarms (all named `<deployment>-...`). */
-  alarms: boolean;
-  xrayGroups: readonly string[];
-  /** Whether the grey-cell detector runs (any fleet configured). */
-  detector: boolean;
+  /** The rules to dispatch, worked out from the config (`signalRulesOf`). */
+  signals: readonly SignalRule[];
   runbooks: readonly IStateMachine[];
   topic: ITopic;
 }
@@ -65,49 +56,11 @@ export class SignalRules extends Construct {
       reason: 'This queue is itself the dead-letter queue of the signal rules’ targets',
     });
 
-    const signals: [string, string, EventPattern][] = [];
-    if (props.alarms) {
-      signals.push([
-        'Alarms',
-        'CloudWatch alarms of the protected resources going to ALARM',
-        {
-          source: ['aws.cloudwatch'],
-          detailType: [ALARM_STATE_CHANGE_DETAIL_TYPE],
-          // By the deployment's prefix, not name by name: an event pattern holds 2,048 characters.
-          // Dispatch's routing matches each alarm exactly and records any other as unrouted.
-          detail: { alarmName: [{ prefix: `${props.deployment}-` }], state: { value: ['ALARM'] } },
-        },
-      ]);
-    }
-    if (props.xrayGroups.length > 0) {
-      signals.push([
-        'XRayInsights',
-        "X-Ray insights of the fleets' groups",
-        {
-          source: ['aws.xray'],
-          detailType: [XRAY_INSIGHT_DETAIL_TYPE],
-          detail: { GroupName: [...props.xrayGroups] },
-        },
-      ]);
-    }
-    if (props.detector) {
-      signals.push([
-        'GreyCells',
-        "The grey-cell detector's incidents",
-        { source: [DETECTOR_SOURCE], detailType: [GREY_FAILURE_DETAIL_TYPE] },
-      ]);
-    }
-    signals.push([
-      'OperatorRequests',
-      "Operators' remediation requests",
-      { source: [OPERATOR_SOURCE], detailType: [OPERATOR_DETAIL_TYPE] },
-    ]);
-
-    for (const [ruleId, description, eventPattern] of signals) {
-      const rule = new Rule(this, ruleId, {
-        ruleName: `${props.deployment}-${ruleId.replace(/[A-Z]/g, (c, i: number) => `${i > 0 ? '-' : ''}${c.toLowerCase()}`)}`,
-        description: `${description}: to dispatch`,
-        eventPattern,
+    for (const signal of props.signals) {
+      const rule = new Rule(this, signal.id, {
+        ruleName: signal.name,
+        description: signal.description,
+        eventPattern: cdkPattern(signal.pattern),
       });
       rule.addTarget(
         new SfnStateMachine(props.dispatch, {
@@ -143,4 +96,13 @@ export class SignalRules extends Construct {
     );
     this.rules.push(failures);
   }
+}
+
+/** CDK spells `detail-type` `detailType` and writes it back as `detail-type` in the template. */
+function cdkPattern(pattern: SignalPattern): EventPattern {
+  return {
+    source: [...pattern.source],
+    detailType: [...pattern['detail-type']],
+    ...(pattern.detail ? { detail: pattern.detail } : {}),
+  };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -36,6 +36,10 @@ describe('selfheal simulate', () => {
     expect(await main(['simulate', 'hot-shard'])).toBe(EXIT.ok);
     const report = out.join('\n');
     expect(report).toMatch(/alarm selfheal-orders-capacity-throttling -> ALARM/);
+    expect(report).toMatch(
+      /signal selfheal-orders-capacity-throttling: dispatch started by rule selfheal-alarms/,
+    );
+    expect(report).toMatch(/> Check the guardrails/);
     expect(report).toMatch(/> Apply the capacity change/);
     expect(report).toMatch(/> Report the table healed/);
     expect(report).toMatch(/^\s+selfheal\s+auto-scaling\s+none$/m);
@@ -66,7 +70,7 @@ describe('selfheal simulate', () => {
     const { out } = capture();
     expect(await main(['simulate', 'sqs-backpressure'])).toBe(EXIT.ok);
     const report = out.join('\n');
-    expect(report).toMatch(/alarm selfheal-payments-error-rate -> ALARM/);
+    expect(report).toMatch(/alarm selfheal-6c1d8a4e-payments-error-rate -> ALARM/);
     expect(report).toMatch(/> Record the original concurrency in the ledger/);
     expect(report).toMatch(/\* selfheal: MaximumConcurrency 100 -> \d+/);
     expect(report).toMatch(/^\s+selfheal\s+circuit-breaker\s+none$/m);
@@ -99,7 +103,10 @@ describe('selfheal simulate', () => {
     expect(html.match(/<svg class="plot"/g)).toHaveLength(4);
     expect(html).toContain('aria-label="Share of the traffic per cell, selfheal"');
     expect(html.match(/<path class="band"/g)).toHaveLength(10);
-    expect(html).toMatch(/<g class="step"><title>06:00\nTask: Confirm the cell is still grey\n/);
+    // Dispatch's states first, then the shift's, at the minute the detector saw the grey cell.
+    expect(html).toMatch(/<g class="step"><title>06:00\nTask: Read the signal\n/);
+    expect(html).toContain('Task: Start the cell-traffic-shift runbook');
+    expect(html).toContain('Task: Confirm the cell is still grey');
     expect(html).toContain('Task: Ask an operator to approve the shift');
     expect(html).toContain('<td data-variant="selfheal" data-value="300">300 s (05:00)</td>');
     await rm(dirname(report), { recursive: true, force: true });
@@ -113,7 +120,39 @@ describe('selfheal simulate', () => {
     expect(summary.runs).toEqual([]);
   }, 60_000);
 
+  it('rehearses the deployment --config names, and refuses one that does not protect the scenario’s resources', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'selfheal-simulate-'));
+    const file = join(dir, 'staging.json');
+    await writeFile(file, JSON.stringify({ deployment: 'staging', tables: [{ name: 'sessions' }] }));
+    const { out, err } = capture();
+    expect(await main(['simulate', 'hot-shard', '--config', file])).toBe(EXIT.usage);
+    expect(err.join('\n')).toContain(`${file}: deployment staging protects no table "orders"`);
+    expect(out).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs the scenario against the deployment --config names: its alarms, rules and routing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'selfheal-simulate-'));
+    const file = join(dir, 'staging.json');
+    await writeFile(file, JSON.stringify({ deployment: 'staging', tables: [{ name: 'orders' }] }));
+    const { out } = capture();
+    expect(await main(['simulate', 'hot-shard', '--json', '--config', file])).toBe(EXIT.ok);
+    const summary = JSON.parse(out.join('\n')) as {
+      signals: { name: string; rules: string[] }[];
+      ledger: { decision: string }[];
+    };
+    expect(summary.signals).toEqual([
+      expect.objectContaining({ name: 'staging-orders-capacity-throttling', rules: ['staging-alarms'] }),
+    ]);
+    expect(summary.ledger.map((r) => r.decision)).toEqual(['started', 'succeeded']);
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
   it.each([
+    [
+      ['simulate', 'hot-shard', '--config', '/no/such/config.json'],
+      /config\.json is not a valid selfheal config/,
+    ],
     [['simulate'], /needs a scenario: hot-shard, .*, or all/],
     [['simulate', 'cold-shard'], /unknown scenario "cold-shard"/],
     [['simulate', 'hot-shard', '--seed', 'x'], /--seed must be a whole number/],

@@ -40,7 +40,10 @@ describe('a valid config', () => {
   it('is the example at the repository root', () => {
     const config = loadConfig(EXAMPLE_CONFIG_FILE);
     expect(config.deployment).toBe('selfheal');
-    expect(config.tables.map((t) => t.name)).toEqual(['orders', 'sessions']);
+    // The game day's resources (`selfheal simulate` rehearses this deployment), and sessions.
+    expect(config.tables.map((t) => t.name)).toEqual(['orders', 'events', 'sessions']);
+    expect(config.mappings.map((m) => m.uuid)).toEqual(['6c1d8a4e-3b2f-4e7a-9c51-0d2e7f4a8b13']);
+    expect(Object.keys(config.fleets)).toEqual(['checkout']);
   });
 
   it('may be empty: dispatch and the runbooks, protecting nothing yet', () => {
@@ -100,6 +103,16 @@ describe('a bad config fails with the field at fault', () => {
       'a probing policy that outlasts dispatch’s wait',
       { ...IN_REGION, mappings: [{ ...MAPPING, policy: { maxProbes: 100 } }] },
       'mappings.0.policy: maxProbes x (probeSeconds + settleSeconds)',
+    ],
+    [
+      'a table policy the hot-shard runbook would refuse',
+      { tables: [{ name: 'orders', policy: { maxRounds: 0 } }] },
+      'tables.0.policy.maxRounds: ',
+    ],
+    [
+      'a table policy field the hot-shard runbook does not know',
+      { tables: [{ name: 'orders', policy: { maxWriteCapacity: 10 } }] },
+      'tables.0.policy: Unrecognized key: "maxWriteCapacity"',
     ],
     [
       'fleets with no ARC cluster',
@@ -201,6 +214,15 @@ describe('what the config implies', () => {
       'selfheal-6f1c2b7e-payments-api-latency-p99',
     ]);
     expect(routingOf(config).alarms.filter((a) => a.kind === 'queue-backpressure')).toHaveLength(2);
+  });
+
+  it('carries each table’s policy to the routing, for dispatch to hand the hot-shard runbook', () => {
+    const config = parseConfig({
+      tables: [{ name: 'orders', policy: { maxWriteCapacityUnits: 4000 } }, { name: 'sessions' }],
+    });
+    const tables = routingOf(config).tables;
+    expect(tables?.orders?.policy).toMatchObject({ maxWriteCapacityUnits: 4000, maxRounds: 3 });
+    expect(tables?.sessions).toEqual({});
   });
 
   it('treats the fleets’ X-Ray groups as grey-failure insights', () => {

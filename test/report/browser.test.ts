@@ -37,7 +37,7 @@ interface TableInfo {
 
 // Both scenarios run in well under a minute each on a quiet machine; CI machines are not quiet.
 const SIMULATION_TIMEOUT_MS = 240_000;
-const NOT_FIGURES = new Set(['scenario', 'seed', 'approve', 'runs', 'baselines']);
+const NOT_FIGURES = new Set(['scenario', 'seed', 'approve', 'runs', 'signals', 'ledger', 'baselines']);
 
 let chromium: Chromium;
 let output: string;
@@ -123,12 +123,15 @@ describe.each([
     }
   });
 
-  it('marks the selfheal run’s steps on every chart, from its execution history', async () => {
+  it('marks the selfheal runs’ steps on every chart, from their execution histories', async () => {
     const charts = await chartsOf(page);
+    // Dispatch's run first, then the runbook it started: the markers are all their states.
     const [run] = summary.runs;
     expect(run).toBeDefined();
     const expected = new Set(
-      run?.states.filter((s) => s.type !== 'Choice').map((s) => `${s.type}: ${s.name}`),
+      summary.runs.flatMap((r) =>
+        r.states.filter((s) => s.type !== 'Choice').map((s) => `${s.type}: ${s.name}`),
+      ),
     );
     for (const chart of charts) {
       expect(chart.markers.filter((m) => m.numbered).length, chart.label).toBeGreaterThanOrEqual(2);

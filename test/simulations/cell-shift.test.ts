@@ -5,6 +5,7 @@ import {
   type CellVariantResult,
 } from '../../simulations/cell-shift.ts';
 import { FLEET_SLOWDOWN_INCIDENT, GREY_CELL_INCIDENT } from '../../simulations/cell-shift-incident.ts';
+import { exampleDeployment } from '../../simulations/deployment.ts';
 
 const GREY = 'checkout-cell-3';
 
@@ -40,16 +41,47 @@ describe('the cell-shift incident, simulated end to end', () => {
 
   it('turns the cell back on only after the fault has ended and the bake time has passed, and its traffic returns', () => {
     const faultEnd = GREY_CELL_INCIDENT.faultEndMinute * 60;
-    expect(selfheal.shiftedBackAtSeconds).toBeGreaterThanOrEqual(faultEnd + GREY_CELL_INCIDENT.bakeSeconds);
+    // The bake the deployment configures for the fleet.
+    const bake = exampleDeployment().config.fleets.checkout?.recovery.bakeSeconds ?? Infinity;
+    expect(selfheal.shiftedBackAtSeconds).toBeGreaterThanOrEqual(faultEnd + bake);
     expect(selfheal.trafficBack).toBe(true);
     expect(selfheal.timeline.at(-1)?.cells.map((c) => c.sharePercent)).toEqual([20, 20, 20, 20, 20]);
     expect(selfheal.actions.map((a) => a.what)).toEqual([
       `routing control of ${GREY} On -> Off`,
       `routing control of ${GREY} Off -> On`,
     ]);
-    expect(selfheal.runs).toEqual([
-      expect.objectContaining({ status: 'SUCCEEDED', outcome: 'shifted-back' }),
+  });
+
+  it('takes the production path: the detector’s incident, through its rule, to dispatch, which hands the shift over', () => {
+    const [dispatch, shift] = selfheal.runs;
+    expect(selfheal.runs).toHaveLength(2);
+    expect(dispatch).toMatchObject({
+      executionArn: expect.stringMatching(/:execution:dispatch:/),
+      status: 'SUCCEEDED',
+      startedAtSeconds: selfheal.detectedAtSeconds,
+    });
+    expect(dispatch?.states.map((s) => s.name)).toContain('Start the cell-traffic-shift runbook');
+    expect(shift).toMatchObject({
+      executionArn: expect.stringMatching(/:execution:cell-traffic-shift:/),
+      parentExecutionArn: dispatch?.executionArn,
+      status: 'SUCCEEDED',
+      outcome: 'shifted-back',
+    });
+    expect(selfheal.signals).toEqual([
+      expect.objectContaining({
+        source: 'selfheal.detectors',
+        detailType: 'Cell Grey Failure Detected',
+        rules: ['selfheal-grey-cells'],
+        dispatched: [dispatch?.executionArn],
+      }),
     ]);
+    expect(selfheal.ledger.map((r) => [r.resource, r.decision])).toEqual([
+      [`cell/${GREY}`, 'started'],
+      [`cell/${GREY}`, 'recorded'],
+      [`cell/${GREY}`, 'handed-over'],
+    ]);
+    expect(selfheal.ledger[2]?.executionArn).toBe(shift?.executionArn);
+    expect(none).toMatchObject({ runs: [], signals: [], ledger: [] });
   });
 
   it('shifts later, and fails more requests, when a person approves five minutes after being paged', () => {
@@ -64,6 +96,7 @@ describe('the cell-shift incident, simulated end to end', () => {
     expect(slowdown.detectedAtSeconds).toBeNull();
     expect(slowdown.actions).toEqual([]);
     expect(slowdown.runs).toEqual([]);
+    expect(slowdown.signals).toEqual([]);
     expect(slowdown.healed).toBe(true);
     expect(slowdown.timeline.every((m) => m.cells.every((c) => c.state === 'On'))).toBe(true);
   });

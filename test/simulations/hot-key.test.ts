@@ -12,11 +12,35 @@ describe('the hot-key incident, simulated end to end', () => {
     }
   }, 120_000);
 
-  it('heals by reshuffling the key: hot-shard sees a hot key and starts key-reshuffle, which moves every item', () => {
-    const { healed, runs, actions } = results.selfheal;
+  it('heals by reshuffling the key: dispatch runs hot-shard, which sees a hot key and starts key-reshuffle, which moves every item', () => {
+    const { healed, runs, actions, signals } = results.selfheal;
     expect(healed).toBe(true);
-    expect(runs).toEqual([expect.objectContaining({ status: 'SUCCEEDED', outcome: 'hot-key-reshuffled' })]);
-    expect(runs[0]?.states.map((s) => s.name)).toContain('Reshuffle the hot key');
+    const [dispatch, hotShard, reshuffle, ...moves] = runs;
+    // The reshuffle may run its moves as runs of their own: every run descends from dispatch.
+    for (const run of [reshuffle, ...moves]) {
+      expect(runs.map((r) => r.executionArn)).toContain(run?.parentExecutionArn);
+    }
+    expect(dispatch).toMatchObject({
+      executionArn: expect.stringMatching(/:execution:dispatch:/),
+      status: 'SUCCEEDED',
+      outcome: 'hot-shard on dynamodb-table/events: hot-key-reshuffled',
+    });
+    expect(hotShard).toMatchObject({
+      executionArn: expect.stringMatching(/:execution:hot-shard:/),
+      parentExecutionArn: dispatch?.executionArn,
+      status: 'SUCCEEDED',
+      outcome: 'hot-key-reshuffled',
+    });
+    expect(hotShard?.states.map((s) => s.name)).toContain('Reshuffle the hot key');
+    expect(reshuffle).toMatchObject({
+      executionArn: expect.stringMatching(/:execution:key-reshuffle:/),
+      parentExecutionArn: hotShard?.executionArn,
+      status: 'SUCCEEDED',
+    });
+    // The key-range alarm, the deployment's, through the deployment's alarm rule.
+    expect(signals).toEqual([
+      expect.objectContaining({ name: 'selfheal-events-key-range-throttling', rules: ['selfheal-alarms'] }),
+    ]);
     expect(actions).toEqual([
       expect.objectContaining({
         by: 'selfheal',
@@ -27,6 +51,15 @@ describe('the hot-key incident, simulated end to end', () => {
     expect(
       results.selfheal.timeline.every((m) => m.provisionedWcu === HOT_KEY_INCIDENT.writeCapacityUnits),
     ).toBe(true);
+  });
+
+  it('keeps dispatch’s decision and outcome in the ledger, the reshuffle among the actions', () => {
+    const { ledger } = results.selfheal;
+    expect(ledger.map((r) => [r.resource, r.decision, r.kind])).toEqual([
+      ['dynamodb-table/events', 'started', 'hot-key'],
+      ['dynamodb-table/events', 'succeeded', 'hot-key'],
+    ]);
+    expect(ledger[1]?.reason).toBe('hot-shard on dynamodb-table/events: hot-key-reshuffled');
   });
 
   it('does not heal with auto scaling alone: the table is far below its target utilisation', () => {

@@ -2,6 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runHotShard } from '../../simulations/hot-shard.ts';
 import type { VariantResult } from '../../simulations/outcome.ts';
 import { HOT_SHARD_INCIDENT, incidentEndSeconds } from '../../simulations/hot-shard-incident.ts';
+import { deploymentOf } from '../../simulations/deployment.ts';
+import { parseConfig } from '../../infra/config/load.ts';
+
+const DISPATCH_RUN = /:execution:dispatch:/;
+const HOT_SHARD_RUN = /:execution:hot-shard:/;
 
 describe('the hot-shard incident, simulated end to end', () => {
   const results = {} as Record<VariantResult['variant'], VariantResult>;
@@ -27,18 +32,76 @@ describe('the hot-shard incident, simulated end to end', () => {
     expect(after.some((m) => m.phase === 'surge')).toBe(true);
   });
 
-  it('heals through the runbook: one run, which raised the auto scaling range and reported healed', () => {
-    const { runs, actions, stateTransitions } = results.selfheal as VariantResult;
-    expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ status: 'SUCCEEDED', outcome: 'healed' });
-    expect(runs[0]?.states.map((s) => s.name)).toContain('Apply the capacity change');
+  it('heals through the production path: the alarm’s rule starts dispatch, which runs hot-shard', () => {
+    const { runs, actions, stateTransitions, signals, detectedAtSeconds } = results.selfheal as VariantResult;
+    const [dispatch, hotShard] = runs;
+    expect(runs).toHaveLength(2);
+    expect(dispatch).toMatchObject({
+      executionArn: expect.stringMatching(DISPATCH_RUN),
+      status: 'SUCCEEDED',
+      outcome: 'hot-shard on dynamodb-table/orders: healed',
+      startedAtSeconds: detectedAtSeconds,
+    });
+    expect(dispatch?.states.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['Read the signal', 'Check the guardrails', 'Run the hot-shard runbook']),
+    );
+    expect(hotShard).toMatchObject({
+      executionArn: expect.stringMatching(HOT_SHARD_RUN),
+      parentExecutionArn: dispatch?.executionArn,
+      status: 'SUCCEEDED',
+      outcome: 'healed',
+    });
+    expect(hotShard?.states.map((s) => s.name)).toContain('Apply the capacity change');
+    expect(signals).toEqual([
+      expect.objectContaining({
+        name: 'selfheal-orders-capacity-throttling',
+        rules: ['selfheal-alarms'],
+        dispatched: [dispatch?.executionArn],
+      }),
+    ]);
     expect(actions.filter((a) => a.by === 'selfheal')).toEqual([
       expect.objectContaining({
         what: expect.stringMatching(/^write capacity \d+ -> \d+ \(auto scaling range raised\)$/),
       }),
     ]);
-    // Standard workflows bill each state entered (and each retry): no retries in this run.
-    expect(stateTransitions).toBe(runs[0]?.states.length);
+    // Standard workflows bill each state entered (and each retry) of both: no retries in these runs.
+    expect(stateTransitions).toBe((dispatch?.states.length ?? 0) + (hotShard?.states.length ?? 0));
+  });
+
+  it('acts live, the runbook switched live first, and leaves dispatch’s records in the ledger', () => {
+    const { ledger, runs } = results.selfheal as VariantResult;
+    expect(ledger.map((r) => [r.resource, r.decision, r.runbook])).toEqual([
+      ['dynamodb-table/orders', 'started', 'hot-shard'],
+      ['dynamodb-table/orders', 'succeeded', 'hot-shard'],
+    ]);
+    expect(ledger[1]).toMatchObject({
+      executionArn: runs[1]?.executionArn,
+      reason: expect.stringMatching(/healed$/),
+    });
+    expect(JSON.parse(ledger[1]?.actions ?? '[]')).toEqual([
+      expect.objectContaining({ changes: [expect.objectContaining({ dimension: 'write' })] }),
+    ]);
+  });
+
+  it('starts nothing for another deployment’s alarm: it matches none of this deployment’s rules', async () => {
+    const unmatched = await runHotShard({ seed: 1, variant: 'selfheal', alarmDeployment: 'staging' });
+    expect(unmatched.signals).toEqual([
+      expect.objectContaining({
+        name: 'staging-orders-capacity-throttling',
+        rules: [],
+        dispatched: [],
+        result: 'no rule of deployment selfheal matched: nothing started',
+      }),
+    ]);
+    expect(unmatched).toMatchObject({ runs: [], ledger: [], stateTransitions: 0 });
+    // The same world as auto scaling alone: nothing of selfheal's ran.
+    expect(unmatched.throttledRequests).toBe(results['auto-scaling']?.throttledRequests);
+  }, 30_000);
+
+  it('refuses a deployment that does not protect the scenario’s table', async () => {
+    await expect(
+      runHotShard({ seed: 1, variant: 'selfheal', deployment: deploymentOf(parseConfig({})) }),
+    ).rejects.toThrow(/deployment selfheal protects no table "orders"/);
   });
 
   it('throttles fewer requests than auto scaling alone, which throttles fewer than doing nothing', () => {
@@ -55,6 +118,9 @@ describe('the hot-shard incident, simulated end to end', () => {
       healedAtSeconds: null,
       actions: [],
       stateTransitions: 0,
+      runs: [],
+      signals: [],
+      ledger: [],
     });
   });
 

@@ -8,6 +8,7 @@ import {
 import { SQS_BACKPRESSURE_INCIDENT } from '../../simulations/sqs-backpressure-incident.ts';
 
 const ORIGINAL = SQS_BACKPRESSURE_INCIDENT.mapping.maximumConcurrency;
+const RESOURCE = `event-source-mapping/${SQS_BACKPRESSURE_INCIDENT.mapping.uuid}`;
 
 describe('the sqs-backpressure incident, simulated end to end', () => {
   const results = {} as Record<QueueVariant, QueueVariantResult>;
@@ -44,7 +45,19 @@ describe('the sqs-backpressure incident, simulated end to end', () => {
 
   it('lowers MaximumConcurrency when the alarm fires and puts back exactly the original after recovery', () => {
     const { runs, actions, detectedAtSeconds, timeline } = results.selfheal;
-    expect(runs).toEqual([expect.objectContaining({ status: 'SUCCEEDED', outcome: 'restored' })]);
+    expect(runs).toEqual([
+      expect.objectContaining({
+        executionArn: expect.stringMatching(/:execution:dispatch:/),
+        status: 'SUCCEEDED',
+        outcome: `sqs-backpressure on ${RESOURCE}: restored`,
+      }),
+      expect.objectContaining({
+        executionArn: expect.stringMatching(/:execution:sqs-backpressure:/),
+        parentExecutionArn: runs[0]?.executionArn,
+        status: 'SUCCEEDED',
+        outcome: 'restored',
+      }),
+    ]);
     const first = actions[0];
     expect(first?.atSeconds).toBe(detectedAtSeconds);
     expect(first?.what).toMatch(new RegExp(`^MaximumConcurrency ${ORIGINAL} -> \\d+$`));
@@ -54,6 +67,23 @@ describe('the sqs-backpressure incident, simulated end to end', () => {
     expect(Math.min(...limits)).toBe(2);
     expect(Math.max(...limits)).toBe(ORIGINAL);
     expect(timeline.at(-1)?.maximumConcurrency).toBe(ORIGINAL);
+  });
+
+  it('takes the production path: the mapping’s alarm, named by the deployment, through its rule to dispatch', () => {
+    const { signals, ledger, runs } = results.selfheal;
+    expect(signals).toEqual([
+      expect.objectContaining({
+        name: 'selfheal-6c1d8a4e-payments-error-rate',
+        rules: ['selfheal-alarms'],
+        dispatched: [runs[0]?.executionArn],
+      }),
+    ]);
+    // Dispatch's decision, the runbook's record of the original concurrency, dispatch's outcome.
+    expect(ledger.map((r) => [r.resource, r.decision])).toEqual([
+      [RESOURCE, 'started'],
+      [RESOURCE, 'recorded'],
+      [RESOURCE, 'succeeded'],
+    ]);
   });
 
   it('does nothing to the mapping in the baselines', () => {

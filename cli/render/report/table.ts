@@ -29,7 +29,7 @@ export interface OutcomeTable {
   rows: OutcomeRow[];
 }
 
-const NOT_FIGURES = new Set(['scenario', 'seed', 'approve', 'runs', 'baselines']);
+const NOT_FIGURES = new Set(['scenario', 'seed', 'approve', 'runs', 'signals', 'ledger', 'baselines']);
 
 type Fields = Record<string, unknown>;
 

@@ -813,8 +813,21 @@ describe('normaliseSignal: queue backpressure', () => {
     expect(decision.reason).toMatch(/is not a configured event-source mapping \(routing\.mappings/);
   });
 
-  it('gives hot-shard the table it should look at', () => {
+  it('gives hot-shard the table it should look at, with the runbook’s defaults when the routing sets no policy', () => {
     const result = expectStart(normaliseSignal(fixture('operator-request'), DEFAULT_ROUTING));
-    expect(result.runbookInput).toEqual({ tableName: 'orders' });
+    expect(result.runbookInput).toEqual({ tableName: 'orders', policy: {} });
+  });
+
+  it('gives hot-shard the table’s policy from the routing', () => {
+    const withTables = routingSchema.parse({
+      ...DEFAULT_ROUTING,
+      tables: { orders: { policy: { maxWriteCapacityUnits: 4000, maxRounds: 2 } } },
+    });
+    const result = expectStart(normaliseSignal(fixture('operator-request'), withTables));
+    expect(result.runbookInput).toEqual({
+      tableName: 'orders',
+      // Its defaults filled in, as for a mapping's policy.
+      policy: expect.objectContaining({ maxWriteCapacityUnits: 4000, maxRounds: 2, headroomPercent: 30 }),
+    });
   });
 });

@@ -1,0 +1,63 @@
+/**
+ * A table incident's world wired to the deployment it rehearses: the table must be one the
+ * deployment protects, its alarms are the ones the deployment puts on it (named after the
+ * deployment, as the signal rule's prefix expects), the tasks read the deployment's routing, and in
+ * the selfheal variant selfheal is deployed for the game day. Baselines run the same world without it.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startRunbookEngine } from '../engine/runbooks.ts';
+import type { LocalEngine } from '../engine/local-engine.ts';
+import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
+import type { IncidentKind } from '../domain/incidents/incident.ts';
+import { tableAlarms } from '../infra/config/derived.ts';
+import type { ApplicationShardMap } from '../world/dynamodb/application-routing.ts';
+import { buildTableIncidentWorld, type TableIncidentWorld } from './table-incident-world.ts';
+import { exampleDeployment, protectedTable, type Deployment } from './deployment.ts';
+import { startGameDay, type GameDay } from './game-day.ts';
+import type { TableIncident } from './table-incident.ts';
+
+export interface TableScenarioOptions {
+  seed: number;
+  incident: TableIncident;
+  /** The incident the alarm stands for, whose runbook the game day turns live. */
+  kind: IncidentKind;
+  /** Deploy selfheal (the selfheal variant), or only run the world (a baseline). */
+  selfheal: boolean;
+  autoScaling: boolean;
+  deployment?: Deployment;
+  alarmDeployment?: string;
+  shardMap?: () => ApplicationShardMap;
+}
+
+export interface TableScenario {
+  world: TableIncidentWorld;
+  engine: LocalEngine;
+  deployment: Deployment;
+  gameDay?: GameDay;
+}
+
+export async function startTableScenario(
+  dynamodb: DynamoDBClient,
+  options: TableScenarioOptions,
+): Promise<TableScenario> {
+  const deployment = options.deployment ?? exampleDeployment();
+  const table = protectedTable(deployment.config, options.incident.tableName);
+  await createDispatchTables(dynamodb, DEFAULT_DISPATCH_TABLES);
+  const world = await buildTableIncidentWorld(dynamodb, {
+    seed: options.seed,
+    incident: options.incident,
+    autoScaling: options.autoScaling,
+    alarms: tableAlarms({ deployment: options.alarmDeployment ?? deployment.config.deployment }, table),
+    ...(options.shardMap ? { shardMap: options.shardMap } : {}),
+  });
+  const engine = await startRunbookEngine({
+    clock: world.clock,
+    ports: { ...world.ports, routing: deployment.routing },
+    dynamodb,
+    seed: options.seed,
+  });
+  const gameDay = options.selfheal
+    ? await startGameDay({ deployment, engine, dynamodb, kind: options.kind, clock: world.clock })
+    : undefined;
+  return { world, engine, deployment, ...(gameDay ? { gameDay } : {}) };
+}
