@@ -5,14 +5,22 @@
 import { z } from 'zod';
 import { parseOrThrow } from '../domain/validation.ts';
 import { reshuffleRequestSchema, parseReshuffleRequest } from '../domain/reshuffle/request.ts';
-import { planReshuffle } from '../domain/reshuffle/plan-reshuffle.ts';
+import { planReshuffle, planResume } from '../domain/reshuffle/plan-reshuffle.ts';
 import { readKeyDemand } from '../domain/reshuffle/key-demand.ts';
 import { snapshotLogicalKey } from '../domain/reshuffle/verify.ts';
 import { advanceShardState, publishShardMap, readShardMap } from '../domain/reshuffle/shard-map-store.ts';
-import { moveBatch } from '../domain/reshuffle/move.ts';
+import { emptySummary, moveBatch } from '../domain/reshuffle/move.ts';
 import { finishMerge, mergeBatch } from '../domain/reshuffle/merge.ts';
-import { readKeys, shardMapEntrySchema } from '../domain/reshuffle/shard-map.ts';
-import { ShardMapStateError } from '../domain/reshuffle/errors.ts';
+import { readKeys, shardKey, shardMapEntrySchema } from '../domain/reshuffle/shard-map.ts';
+import { ShardMapConflictError, ShardMapStateError } from '../domain/reshuffle/errors.ts';
+import {
+  anyExpired,
+  deadlinesSchema,
+  expiredDeadlines,
+  type Deadlines,
+} from '../domain/reshuffle/deadlines.ts';
+import type { BatchResult } from '../domain/reshuffle/relocate.ts';
+import type { Checkpoint } from '../domain/reshuffle/items.ts';
 import { PARTITION_WRITE_LIMIT } from '../domain/reshuffle/request.ts';
 import { productionReshufflePorts, type ReshufflePorts } from './shared/reshuffle-ports.ts';
 import { taskModule } from './shared/task-handler.ts';
@@ -23,10 +31,44 @@ const withRequest = <T extends z.ZodRawShape>(shape: T) =>
   z.object({ request: reshuffleRequestSchema, ...shape }).strict();
 const checkpointSchema = z.record(z.string(), z.record(z.string(), z.string())).nullable();
 const entryInput = withRequest({ entry: shardMapEntrySchema });
+/** A batch's deadlines (see domain/reshuffle/deadlines.ts); none: no time limit. */
+const deadlinesInput = deadlinesSchema.default({});
 
+/** What a batch task returns: the batch, and which of its deadlines have passed. */
+export type TimedBatchResult = BatchResult & { expired: Record<string, boolean> };
+
+/**
+ * Runs `batch` unless a deadline has already passed (then moves nothing and hands the checkpoint
+ * back as it came), and says which deadlines have passed once it is through. So a state machine
+ * never begins a batch after its deadline, and learns it has passed without another invocation.
+ */
+async function withinDeadlines(
+  deadlines: Deadlines,
+  now: () => number,
+  untouched: { sourceKey: string; checkpoint: Checkpoint | null },
+  batch: () => Promise<BatchResult>,
+): Promise<TimedBatchResult> {
+  const before = expiredDeadlines(deadlines, now());
+  if (anyExpired(before)) {
+    return { ...untouched, read: 0, outcomes: emptySummary().outcomes, done: false, expired: before };
+  }
+  const result = await batch();
+  return { ...result, expired: expiredDeadlines(deadlines, now()) };
+}
+
+/**
+ * Sizes the shards from the key's demand; with `resume`, a key an earlier run left `sharding`
+ * keeps the shards it has (its items already sit at them).
+ */
 export const planKeyReshuffle = (ports: Ports) => async (input: unknown) => {
   const request = parseReshuffleRequest(input);
-  return { request, plan: await planReshuffle(ports(), request) };
+  const resolved = ports();
+  const entry = request.resume ? await readShardMap(resolved.dynamodb, resolved.controlTable, request) : null;
+  const plan =
+    entry?.state === 'sharding'
+      ? await planResume(resolved, request, entry)
+      : await planReshuffle(resolved, request);
+  return { request, plan };
 };
 
 export const snapshotKey = (ports: Ports) => async (input: unknown) => {
@@ -50,12 +92,21 @@ export const publishKeyShardMap = (ports: Ports) => async (input: unknown) => {
     'Publish input',
   );
   const { dynamodb, controlTable, now } = ports();
-  return publishShardMap(
-    dynamodb,
-    controlTable,
-    { tableName: request.tableName, logicalKey: request.logicalKey, shards },
-    new Date(now()),
-  );
+  try {
+    return await publishShardMap(
+      dynamodb,
+      controlTable,
+      { tableName: request.tableName, logicalKey: request.logicalKey, shards },
+      new Date(now()),
+    );
+  } catch (error) {
+    // Resuming: the entry an earlier run published is this run's, if it is still mid-move with
+    // the shards this run planned (the plan took them from it). Anything else is another owner.
+    if (!(request.resume && error instanceof ShardMapConflictError)) throw error;
+    const entry = await readShardMap(dynamodb, controlTable, request);
+    if (entry?.state === 'sharding' && entry.shards === shards) return entry;
+    throw error;
+  }
 };
 
 export const advanceKeyShardMap = (ports: Ports) => async (input: unknown) => {
@@ -71,36 +122,48 @@ export const advanceKeyShardMap = (ports: Ports) => async (input: unknown) => {
 };
 
 export const moveKeyBatch = (ports: Ports) => async (input: unknown) => {
-  const { request, entry, checkpoint } = parseOrThrow(
-    withRequest({ entry: shardMapEntrySchema, checkpoint: checkpointSchema }),
+  const { request, entry, checkpoint, deadlines } = parseOrThrow(
+    withRequest({ entry: shardMapEntrySchema, checkpoint: checkpointSchema, deadlines: deadlinesInput }),
     input,
     'Move batch input',
   );
-  const { dynamodb, controlTable } = ports();
-  return moveBatch(dynamodb, {
-    entry,
-    controlTable,
-    keys: request.keys,
-    batchSize: request.policy.batchSize,
-    checkpoint: checkpoint as never,
-  });
+  const { dynamodb, controlTable, now } = ports();
+  const from = checkpoint as Checkpoint | null;
+  return withinDeadlines(deadlines, now, { sourceKey: entry.logicalKey, checkpoint: from }, () =>
+    moveBatch(dynamodb, {
+      entry,
+      controlTable,
+      keys: request.keys,
+      batchSize: request.policy.batchSize,
+      checkpoint: from,
+    }),
+  );
 };
 
 export const mergeKeyBatch = (ports: Ports) => async (input: unknown) => {
-  const { request, entry, shard, checkpoint } = parseOrThrow(
-    withRequest({ entry: shardMapEntrySchema, shard: z.number().int().min(0), checkpoint: checkpointSchema }),
+  const { request, entry, shard, checkpoint, deadlines } = parseOrThrow(
+    withRequest({
+      entry: shardMapEntrySchema,
+      shard: z.number().int().min(0),
+      checkpoint: checkpointSchema,
+      deadlines: deadlinesInput,
+    }),
     input,
     'Merge batch input',
   );
-  const { dynamodb, controlTable } = ports();
-  return mergeBatch(dynamodb, {
-    entry,
-    shard,
-    controlTable,
-    keys: request.keys,
-    batchSize: request.policy.batchSize,
-    checkpoint: checkpoint as never,
-  });
+  const { dynamodb, controlTable, now } = ports();
+  const from = checkpoint as Checkpoint | null;
+  const sourceKey = shardKey(entry.logicalKey, shard);
+  return withinDeadlines(deadlines, now, { sourceKey, checkpoint: from }, () =>
+    mergeBatch(dynamodb, {
+      entry,
+      shard,
+      controlTable,
+      keys: request.keys,
+      batchSize: request.policy.batchSize,
+      checkpoint: from,
+    }),
+  );
 };
 
 export const finishKeyMerge = (ports: Ports) => async (input: unknown) => {
@@ -109,14 +172,19 @@ export const finishKeyMerge = (ports: Ports) => async (input: unknown) => {
   return finishMerge(dynamodb, { entry, controlTable, keys: request.keys }, new Date(now()));
 };
 
-/** Whether a sharded key has been cool long enough to merge: its demand fits one partition. */
+/**
+ * Whether a sharded key has been cool long enough to merge: its demand fits one partition. With
+ * `resume`, a key an earlier merge left `merging` goes on whatever its demand: its writes already
+ * go to the logical key, so the only way forward is to finish.
+ */
 export const checkKeyCool = (ports: Ports) => async (input: unknown) => {
   const request = parseReshuffleRequest(input);
   const { dynamodb, controlTable, cloudwatch, now } = ports();
   const entry = await readShardMap(dynamodb, controlTable, request);
-  if (!entry || entry.state !== 'active') {
+  const resuming = request.resume && entry?.state === 'merging';
+  if (!entry || !(entry.state === 'active' || resuming)) {
     throw new ShardMapStateError(
-      `${request.tableName} key ${request.logicalKey} is not sharded and active: nothing to merge`,
+      `${request.tableName} key ${request.logicalKey} is not sharded and active${request.resume ? ', nor merging' : ''}: nothing to merge`,
     );
   }
   const end = new Date(now());
@@ -131,7 +199,13 @@ export const checkKeyCool = (ports: Ports) => async (input: unknown) => {
     requestsPerSecond += demand.requestsPerSecond;
   }
   const limit = PARTITION_WRITE_LIMIT / (1 + request.policy.headroomPercent / 100);
-  return { request, entry, requestsPerSecond, measured, cool: measured && requestsPerSecond <= limit };
+  return {
+    request,
+    entry,
+    requestsPerSecond,
+    measured,
+    cool: resuming || (measured && requestsPerSecond <= limit),
+  };
 };
 
 const make = taskModule<Ports>(productionReshufflePorts);

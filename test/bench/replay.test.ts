@@ -63,6 +63,12 @@ describe('a replay table', () => {
     );
   });
 
+  it('masks the wall-clock moments deadlines count from, so a replay asks what the recording asked', () => {
+    expect(keyOf({ deadlines: { run: { since: '2026-12-06T01:23:53.429Z', seconds: 240 } } })).toBe(
+      '{"deadlines":{"run":{"since":"#","seconds":240}}}',
+    );
+  });
+
   it('gives a recorded failure back as an error of the same name', () => {
     expect(() => answer({ ok: false, error: 'ConditionalCheckFailedException', message: 'taken' })).toThrow(
       expect.objectContaining({ name: 'ConditionalCheckFailedException', message: 'taken' }),

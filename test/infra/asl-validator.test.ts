@@ -34,11 +34,17 @@ function valueFor(name: string): string {
 }
 
 describe('asl-validator on the synthesized definitions', () => {
-  it('finds all six runbooks', () => {
+  it('finds all seven runbooks', () => {
     expect(machines.map((m) => m.name).sort()).toEqual(
-      ['cell-traffic-shift', 'dispatch', 'hot-shard', 'key-merge', 'key-reshuffle', 'sqs-backpressure'].map(
-        (n) => `selfheal-${n}`,
-      ),
+      [
+        'cell-traffic-shift',
+        'dispatch',
+        'hot-shard',
+        'key-merge',
+        'key-move-batches',
+        'key-reshuffle',
+        'sqs-backpressure',
+      ].map((n) => `selfheal-${n}`),
     );
   });
 

@@ -35,6 +35,22 @@ describe('what the real runbooks call', () => {
     ]);
   });
 
+  it('key-reshuffle and key-merge move items only through runs of key-move-batches, which invokes the movers', () => {
+    for (const runbook of ['key-reshuffle', 'key-merge']) {
+      expect(needsOf(runbook).runbooks).toEqual([
+        { substitution: 'KeyMoveBatchesStateMachineArn', sync: true },
+      ]);
+      expect(needsOf(runbook).functions).not.toContain('MoveKeyBatchFunctionArn');
+      expect(needsOf(runbook).functions).not.toContain('MergeKeyBatchFunctionArn');
+    }
+    expect(needsOf('key-move-batches')).toEqual({
+      functions: ['MergeKeyBatchFunctionArn', 'MoveKeyBatchFunctionArn'],
+      runbooks: [],
+      dynamodb: [],
+      topics: [],
+    });
+  });
+
   it('every function a runbook invokes is a registered task, and every task has its grants decided', () => {
     const registered = new Set(TASK_FUNCTIONS.map((t) => t.substitution));
     for (const name of runbooks.keys())

@@ -97,6 +97,7 @@ describe('Lambda tasks', () => {
     const actions = allowed(statementsOf(taskPrefix('apply-capacity-plan')));
     expect(actions.get('dynamodb:UpdateTable')).toEqual([
       'arn:<AWS::Partition>:dynamodb:eu-west-1:123456789012:table/orders',
+      'arn:<AWS::Partition>:dynamodb:eu-west-1:123456789012:table/events',
       'arn:<AWS::Partition>:dynamodb:eu-west-1:123456789012:table/sessions',
     ]);
     expect([...actions.keys()].filter((a) => a.startsWith('dynamodb:'))).toEqual([
@@ -109,14 +110,14 @@ describe('Lambda tasks', () => {
     const statements = statementsOf(taskPrefix('apply-backpressure'));
     const update = statements.find((s) => list(s.Action).includes('lambda:UpdateEventSourceMapping'));
     expect(list(update?.Resource).map(flat)).toEqual([
-      'arn:<AWS::Partition>:lambda:eu-west-1:123456789012:event-source-mapping:6f1c2b7e-3d4a-4e5f-9a8b-1c2d3e4f5a6b',
+      'arn:<AWS::Partition>:lambda:eu-west-1:123456789012:event-source-mapping:6c1d8a4e-3b2f-4e7a-9c51-0d2e7f4a8b13',
     ]);
     expect(list(update?.Condition?.ArnLike?.['lambda:FunctionArn']).map(flat)).toEqual([
-      'arn:<AWS::Partition>:lambda:eu-west-1:123456789012:function:payments-consumer',
-      'arn:<AWS::Partition>:lambda:eu-west-1:123456789012:function:payments-consumer:*',
+      'arn:<AWS::Partition>:lambda:eu-west-1:123456789012:function:orders-consumer',
+      'arn:<AWS::Partition>:lambda:eu-west-1:123456789012:function:orders-consumer:*',
     ]);
     expect(allowed(statements).get('sqs:GetQueueAttributes')).toEqual([
-      'arn:<AWS::Partition>:sqs:eu-west-1:123456789012:payments',
+      'arn:<AWS::Partition>:sqs:eu-west-1:123456789012:orders',
     ]);
   });
 
@@ -128,10 +129,10 @@ describe('Lambda tasks', () => {
     const controls = allowed(statementsOf('setcellrouting')).get(
       'route53-recovery-cluster:UpdateRoutingControlStates',
     );
-    expect(controls).toHaveLength(3);
+    expect(controls).toHaveLength(5);
     for (const arn of controls ?? [])
       expect(arn).toMatch(
-        /^arn:aws:route53-recovery-control::123456789012:controlpanel\/0a1b2c3d4e5f\/routingcontrol\/cell\d$/,
+        /^arn:aws:route53-recovery-control::123456789012:controlpanel\/cells\/routingcontrol\/checkout-cell-\d$/,
       );
   });
 
@@ -187,12 +188,13 @@ describe('Lambda tasks', () => {
 
 describe('runbooks', () => {
   it('deploys every runbook as a Standard workflow, logging ALL with execution data, traced', () => {
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 6);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 7);
     for (const runbook of [
       'dispatch',
       'hot-shard',
       'key-reshuffle',
       'key-merge',
+      'key-move-batches',
       'sqs-backpressure',
       'cell-traffic-shift',
     ]) {
@@ -311,7 +313,8 @@ describe('signals and notifications', () => {
       detail: { status: string[]; stateMachineArn: unknown[] };
     };
     expect(pattern.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
-    expect(pattern.detail.stateMachineArn).toHaveLength(6);
+    // Every state machine, key-move-batches (a run of key-reshuffle's or key-merge's batches) too.
+    expect(pattern.detail.stateMachineArn).toHaveLength(7);
     const [target] = rule?.Properties.Targets as {
       Arn: unknown;
       InputTransformer: { InputTemplate: string };
@@ -347,7 +350,7 @@ describe('signals and notifications', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
-          CELL_NAMES: 'checkout-1,checkout-2,checkout-3',
+          CELL_NAMES: 'checkout-cell-1,checkout-cell-2,checkout-cell-3,checkout-cell-4,checkout-cell-5',
           XRAY_GROUP_NAME: 'Default',
         }),
       },
@@ -361,7 +364,9 @@ describe('alarms and tables', () => {
       .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
       .map((r) => r.Properties.AlarmName);
     expect(names.sort()).toEqual([
-      'selfheal-6f1c2b7e-payments-api-error-rate',
+      'selfheal-6c1d8a4e-payments-error-rate',
+      'selfheal-events-capacity-throttling',
+      'selfheal-events-key-range-throttling',
       'selfheal-orders-capacity-throttling',
       'selfheal-orders-key-range-throttling',
       'selfheal-sessions-capacity-throttling',
@@ -386,7 +391,7 @@ describe('alarms and tables', () => {
       ]),
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'selfheal-6f1c2b7e-payments-api-error-rate',
+      AlarmName: 'selfheal-6c1d8a4e-payments-error-rate',
       Threshold: 5,
       Tags: [{ Key: 'selfheal:runbook', Value: 'sqs-backpressure' }],
     });
@@ -468,7 +473,7 @@ describe('operators', () => {
     expect(actions.get('states:StartExecution')).toEqual([
       expect.stringMatching(/^<Runbooksdispatch[0-9A-F]{8}>$/),
     ]);
-    expect(actions.get('states:StopExecution')).toHaveLength(6);
+    expect(actions.get('states:StopExecution')).toHaveLength(7);
     for (const arn of actions.get('states:StopExecution') ?? [])
       expect(arn).toMatch(
         /^arn:<AWS::Partition>:states:eu-west-1:123456789012:execution:selfheal-[a-z-]+:\*$/,
