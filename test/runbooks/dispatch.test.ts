@@ -14,6 +14,7 @@ import { writeGlobalSwitch, writeRunbookSwitch } from '../../domain/dispatch/swi
 import { steadyDemandEngine } from '../support/runbook-engine.ts';
 import { createProvisionedTable, useLocalDynamoDb } from '../support/local-dynamodb.ts';
 import type { JsonValue } from '../../engine/json.ts';
+import { DEFAULT_ROUTING } from '../../detectors/routing/routes.ts';
 
 const TABLES = DEFAULT_DISPATCH_TABLES;
 const ALARM = JSON.parse(
@@ -75,6 +76,23 @@ const runbookRuns = (engine: LocalEngine) =>
   engine.executions().filter((e: ExecutionRecord) => e.stateMachineArn.endsWith(':hot-shard'));
 
 describe('the dispatch state machine', () => {
+  it('hands the hot-shard runbook the table policy the routing names for the table', async () => {
+    await live();
+    const policy = { maxWriteCapacityUnits: 600, headroomPercent: 10 };
+    const routing = { ...DEFAULT_ROUTING, tables: { orders: { policy } } };
+    const { engine } = await steadyDemandEngine(dynamodb(), {
+      tableName: 'orders',
+      demand: { read: 100, write: 500 },
+      routing,
+    });
+    const run = await engine.run('dispatch', alarmEvent());
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(runbookRuns(engine)[0]?.input).toMatchObject({ tableName: 'orders', policy });
+    // 500 writes/s and 10 % headroom would ask for 550; the table's own cap of 600 holds.
+    expect(await writeCapacity('orders')).toBe(550);
+  });
+
   it('starts the hot-shard runbook for a throttling alarm, records it, releases the lock and tells the operators', async () => {
     await live();
     const { engine } = await dispatchEngine();
