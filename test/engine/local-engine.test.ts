@@ -52,6 +52,47 @@ describe('the local engine', () => {
     });
   });
 
+  it('gives $$.Execution.StartTime the virtual start, in Map iterations too, as AWS gives the execution’s start', async () => {
+    // aws-local-stepfunctions 3.0.0 put the wall clock there; patches/ makes it keep the engine's.
+    const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const engine = new LocalEngine({ clock, functions: functionTable({}) });
+    engine.register('stamped', {
+      StartAt: 'Wait a minute',
+      States: {
+        'Wait a minute': { Type: 'Wait', Seconds: 60, Next: 'Stamp' },
+        Stamp: {
+          Type: 'Pass',
+          Parameters: { 'started.$': '$$.Execution.StartTime' },
+          ResultPath: '$.top',
+          Next: 'Each',
+        },
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          ItemProcessor: {
+            StartAt: 'Stamp the item',
+            States: {
+              'Stamp the item': {
+                Type: 'Pass',
+                Parameters: { 'started.$': '$$.Execution.StartTime' },
+                End: true,
+              },
+            },
+          },
+          ResultPath: '$.each',
+          End: true,
+        },
+      },
+    });
+    const run = await engine.run('stamped', { items: [1, 2] });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toMatchObject({
+      top: { started: '2026-01-01T12:00:00.000Z' },
+      each: [{ started: '2026-01-01T12:00:00.000Z' }, { started: '2026-01-01T12:00:00.000Z' }],
+    });
+  });
+
   it('advances virtual time for Wait states instead of sleeping', async () => {
     const clock = new VirtualClock(Date.UTC(2026, 0, 1));
     const seenAt: number[] = [];

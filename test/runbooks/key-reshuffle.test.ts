@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BatchWriteItemCommand, DeleteTableCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { VirtualClock } from '../../engine/virtual-clock.ts';
 import { startRunbookEngine } from '../../engine/runbooks.ts';
@@ -41,7 +41,6 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  vi.useRealTimers();
   for (const name of [TABLE, CONTROL, DEFAULT_DISPATCH_TABLES.ledger]) {
     await dynamodb()
       .send(new DeleteTableCommand({ TableName: name }))
@@ -122,17 +121,11 @@ const batchesOf = (run: ExecutionRecord): number =>
 
 /**
  * Moves virtual time on by `seconds` after every batch a run of key-move-batches moves. The
- * deadlines count from `$$.Execution.StartTime`, which aws-local-stepfunctions fills with the wall
- * clock's `new Date()` (over the engine's virtual start time): so `Date` follows the virtual clock
- * here, as AWS's clock and the tasks' agree.
+ * deadlines count from `$$.Execution.StartTime`, the execution's virtual start in the local engine
+ * as in AWS, and the batch task reads the same virtual clock.
  */
 function slowBatches(engine: LocalEngine, seconds: number): () => void {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(engine.clock.now());
-  const following = engine.clock.onAdvance((_from, to) => {
-    vi.setSystemTime(to);
-  });
-  const slowing = engine.onHistoryEvent((executionArn, event) => {
+  return engine.onHistoryEvent((executionArn, event) => {
     const result = event.taskSucceededEventDetails?.output ?? '';
     // A batch that moved items (one that found a deadline passed returns at once, reading nothing).
     const moved = event.type === 'TaskSucceeded' && !result.includes('"read":0,');
@@ -140,10 +133,6 @@ function slowBatches(engine: LocalEngine, seconds: number): () => void {
       void engine.clock.advance(seconds);
     }
   });
-  return () => {
-    slowing();
-    following();
-  };
 }
 
 describe('the key-reshuffle runbook', () => {
