@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Slow proofs (a key too big for one execution, ...) run in `npm run test:long`.
+    exclude: ['test/long/**', '**/node_modules/**'],
     // Builds the handler bundles the CDK app deploys, once, before any test file loads them.
     globalSetup: ['test/support/build-bundles.global.ts'],
     // Runbook and scenario tests start dynalite and run whole executions in virtual time.
