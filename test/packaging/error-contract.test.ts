@@ -27,6 +27,7 @@ import {
   type HandlerBundles,
 } from '../../packaging/handler-bundles.ts';
 import { SelfHealError } from '../../domain/errors.ts';
+import { lambdaContext } from '../handlers/support.ts';
 
 /** Errors a state may let fail it, by `runbook/state/error`, each with its reason. */
 const DELIBERATELY_UNMATCHED: Record<string, string> = {};
@@ -193,18 +194,4 @@ describe('every error a bundle throws by name', () => {
 function handlerExports(entry: string): string[] {
   const names = TASK_FUNCTIONS.filter((t) => t.entry === entry).map((t) => t.handlerName ?? 'handler');
   return names.length > 0 ? [...new Set(names)] : ['handler'];
-}
-
-function lambdaContext(functionName: string) {
-  return {
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: 'contract',
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'contract',
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 60_000,
-  };
 }

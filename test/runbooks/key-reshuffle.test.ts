@@ -1,44 +1,29 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BatchWriteItemCommand, DeleteTableCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { VirtualClock } from '../../engine/virtual-clock.ts';
-import { startRunbookEngine } from '../../engine/runbooks.ts';
+import { DeleteTableCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { statesEntered } from '../../engine/history.ts';
 import type { ExecutionRecord, LocalEngine } from '../../engine/local-engine.ts';
 import { TaskError } from '../../engine/bindings/task-error.ts';
 import { snapshotLogicalKey } from '../../domain/reshuffle/verify.ts';
-import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
+import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { readShardMap } from '../../domain/reshuffle/shard-map-store.ts';
 import { readKeys, shardFor, shardKey } from '../../domain/reshuffle/shard-map.ts';
-import { MetricStore } from '../../world/metric-store.ts';
-import { contributorRuleNames, registerContributorRules } from '../../world/dynamodb/table-metrics.ts';
-import { SimulatedAutoScaling } from '../../world/dynamodb/auto-scaling.ts';
-import { createTable } from '../../world/dynamodb/table-world.ts';
 import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
+import {
+  createHotKeyTable,
+  engineWithKeyDemand as keyDemandEngine,
+  HOT_KEY,
+  HOT_KEY_TABLE,
+  sortKeyOf,
+} from '../support/hot-key-table.ts';
 
-const TABLE = 'events';
-const KEY = 'events#checkout';
+const TABLE = HOT_KEY_TABLE;
+const KEY = HOT_KEY;
 const ITEMS = 1000;
 const CONTROL = DEFAULT_DISPATCH_TABLES.control;
-const START = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 const dynamodb = useLocalDynamoDb();
 
-beforeEach(async () => {
-  await createDispatchTables(dynamodb(), DEFAULT_DISPATCH_TABLES);
-  await createTable(dynamodb(), { tableName: TABLE, readCapacityUnits: 1000, writeCapacityUnits: 4000 });
-  for (let i = 0; i < ITEMS; i += 25) {
-    const batch = Array.from({ length: 25 }, (_, j) => ({
-      PutRequest: {
-        Item: {
-          pk: { S: KEY },
-          sk: { S: `event#${String(i + j).padStart(5, '0')}` },
-          total: { N: String(i + j) },
-        },
-      },
-    }));
-    await dynamodb().send(new BatchWriteItemCommand({ RequestItems: { [TABLE]: batch } }));
-  }
-});
+beforeEach(() => createHotKeyTable(dynamodb(), ITEMS));
 
 afterEach(async () => {
   for (const name of [TABLE, CONTROL, DEFAULT_DISPATCH_TABLES.ledger]) {
@@ -48,25 +33,7 @@ afterEach(async () => {
   }
 });
 
-/** An engine whose CloudWatch shows the key asked `perSecond` requests a second for the last half hour. */
-async function engineWithKeyDemand(perSecond: number) {
-  const clock = new VirtualClock(START);
-  const metrics = new MetricStore();
-  const rules = contributorRuleNames(TABLE, START - 3_600_000);
-  registerContributorRules(metrics, rules, TABLE, 'pk');
-  for (let minute = 1; minute <= 30; minute++) {
-    metrics.putContributors(rules.accessed, START - minute * 60_000, {
-      keys: new Map([[KEY, perSecond * 60]]),
-    });
-  }
-  const autoScaling = new SimulatedAutoScaling({
-    dynamodb: dynamodb(),
-    cloudwatch: metrics,
-    now: () => clock.now(),
-  });
-  const ports = { dynamodb: dynamodb(), cloudwatch: metrics, autoScaling, now: () => clock.now() };
-  return startRunbookEngine({ clock, ports, dynamodb: dynamodb(), seed: 1 });
-}
+const engineWithKeyDemand = (perSecond: number) => keyDemandEngine(dynamodb(), perSecond);
 
 async function itemsAt(key: string): Promise<string[]> {
   const sortKeys: string[] = [];
@@ -93,7 +60,7 @@ const request = (extra: object = {}, policy: object = {}) => ({
   ...extra,
 });
 
-const EVERY_SORT_KEY = Array.from({ length: ITEMS }, (_, i) => `event#${String(i).padStart(5, '0')}`);
+const EVERY_SORT_KEY = Array.from({ length: ITEMS }, (_, i) => sortKeyOf(i));
 /** AWS fails a Standard execution at its 25,000th history event. */
 const HISTORY_QUOTA = 25_000;
 
