@@ -49,7 +49,8 @@ export interface EngineRow {
 
 /**
  * Virtual time that can be put back: every replayed run starts at the moment the recorded one did.
- * (The engine reads the time only through `now()`; advances go on from where `now()` says.)
+ * (The engine reads the time through `now()` and names moments, its timeouts' deadlines, through
+ * `at()` and `reach()`: all three are in rewound time; advances go on from where `now()` says.)
  */
 class RewindableClock extends VirtualClock {
   #offsetMs = 0;
@@ -60,6 +61,15 @@ class RewindableClock extends VirtualClock {
 
   rewind(toMs: number): void {
     this.#offsetMs = super.now() - toMs;
+  }
+
+  // Moments the engine names (its timeouts' deadlines) are in rewound time, like now().
+  override at(atMs: number, callback: () => void): () => void {
+    return super.at(atMs + this.#offsetMs, callback);
+  }
+
+  override reach(ms: number): void {
+    super.reach(ms + this.#offsetMs);
   }
 }
 

@@ -63,9 +63,9 @@ describe('a replay table', () => {
     );
   });
 
-  it('masks the wall-clock moments deadlines count from, so a replay asks what the recording asked', () => {
-    expect(keyOf({ deadlines: { run: { since: '2026-12-06T01:23:53.429Z', seconds: 240 } } })).toBe(
-      '{"deadlines":{"run":{"since":"#","seconds":240}}}',
+  it('keeps the moments deadlines count from: a replay starts at the recorded virtual start, so they match', () => {
+    expect(keyOf({ deadlines: { run: { since: '2026-01-01T12:00:00.000Z', seconds: 240 } } })).toBe(
+      '{"deadlines":{"run":{"since":"2026-01-01T12:00:00.000Z","seconds":240}}}',
     );
   });
 
