@@ -6,7 +6,7 @@
  */
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { AslDefinition } from '../engine/asl.ts';
-import type { JsonValue } from '../engine/json.ts';
+import type { JsonValue } from '../core/json.ts';
 
 /** A resource ARN the library accepts; never called, every Task has a local handler. */
 const NO_OP_RESOURCE = 'arn:aws:lambda:us-east-1:000000000000:function:bench-no-op';

@@ -11,7 +11,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LambdaFunctionTable, LocalLambdaHandler } from '../engine/bindings/lambda-invoke.ts';
-import { toJson, type JsonValue } from '../engine/json.ts';
+import { toJson, type JsonValue } from '../core/json.ts';
 
 export type CallOutcome = { ok: true; output: JsonValue } | { ok: false; error: string; message: string };
 

@@ -2,7 +2,7 @@
  * Each runbook's typical happy path, run once in the world its tests use (`test/runbooks/`), on its
  * own dynalite, with every answer its tasks get recorded (see `replay.ts`):
  *
- * - hot-shard: a table asking 500 WCU/s of its 100 (`test/support/steady-demand.ts`): raised to 650, healed;
+ * - hot-shard: a table asking 500 WCU/s of its 100 (`world/dynamodb/steady-demand.ts`): raised to 650, healed;
  * - dispatch: the throttling alarm on that table, hot-shard live: dispatch runs it, it heals;
  * - key-reshuffle: a key asking 1,700 requests/s, 1,000 items moved 100 a batch to 3 shards;
  * - key-merge: the same key cooled down to 200/s, merged back;
@@ -16,8 +16,8 @@ import { LocalEngine } from '../engine/local-engine.ts';
 import { loadRunbooks } from '../engine/runbooks.ts';
 import { localFunctionTable } from '../engine/local-functions.ts';
 import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
-import { VirtualClock } from '../engine/virtual-clock.ts';
-import type { JsonValue } from '../engine/json.ts';
+import { VirtualClock } from '../core/virtual-clock.ts';
+import type { JsonValue } from '../core/json.ts';
 import type { LocalPorts } from '../handlers/registry.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import { writeRunbookSwitch } from '../domain/dispatch/switches.ts';
@@ -25,14 +25,14 @@ import { createTable } from '../world/dynamodb/create-table.ts';
 import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
 import { contributorRuleNames, registerContributorRules } from '../world/dynamodb/table-metrics.ts';
 import { MetricStore } from '../world/metric-store.ts';
-import { seededRandom } from '../world/random.ts';
+import { seededRandom } from '../core/random.ts';
 import { QueueWorld } from '../world/sqs/queue-world.ts';
 import { createCellFleet } from '../world/cells/cell-fleet.ts';
 import { createRoutingControlCluster } from '../world/cells/routing-controls.ts';
 import { simulatedXRay } from '../world/cells/xray.ts';
 import { GREY_CELL_INCIDENT } from '../simulations/cell-shift-incident.ts';
 import { cellShiftRequest } from '../simulations/cell-shift-world.ts';
-import { recordingAutoScaling, steadyDemandCloudWatch } from '../test/support/steady-demand.ts';
+import { recordingAutoScaling, steadyDemandCloudWatch } from '../world/dynamodb/steady-demand.ts';
 import { CallRecorder, type RecordedCall } from './replay.ts';
 
 /** One recorded run of a runbook: what to replay it from, and its history for the cost counts. */

@@ -10,7 +10,7 @@ import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
 import type { LocalEngine } from '../engine/local-engine.ts';
 import { startRunbookEngine } from '../engine/runbooks.ts';
 import { restoreTables, saveExecutions, saveTables, type RestoredState } from '../engine/local-state.ts';
-import { VirtualClock } from '../engine/virtual-clock.ts';
+import { VirtualClock } from '../core/virtual-clock.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import type { CapacityPorts } from '../domain/ports.ts';
 import { MetricStore } from '../world/metric-store.ts';

@@ -3,6 +3,7 @@
  * file only routes, and turns errors into one clear line and an exit code.
  */
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
+import type { Command } from './command.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { dispatchCommand } from './commands/dispatch.ts';
 import { ledgerCommand } from './commands/ledger.ts';
@@ -14,13 +15,6 @@ import { listCommand } from './commands/list.ts';
 import { describeCommand } from './commands/describe.ts';
 import { stopCommand } from './commands/stop.ts';
 import { runbookCommand } from './commands/runbook.ts';
-
-export interface Command {
-  name: string;
-  summary: string;
-  usage: string;
-  run(args: string[]): Promise<ExitCode>;
-}
 
 const COMMANDS: readonly Command[] = [
   simulateCommand,

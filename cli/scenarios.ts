@@ -3,7 +3,7 @@
  * first, then its baselines), what `--json` prints, and how the text report reads. A scenario's
  * result type stays inside its entry; the command sees only the outcome.
  */
-import type { CloudWatchAlarmEvent } from '../detectors/events/cloudwatch-alarm-event.ts';
+import type { CloudWatchAlarmEvent } from '../contracts/cloudwatch-alarm-event.ts';
 import { HOT_SHARD_VARIANTS, runHotShard } from '../simulations/hot-shard.ts';
 import { HOT_KEY_VARIANTS, runHotKey } from '../simulations/hot-key.ts';
 import { QUEUE_VARIANTS, runSqsBackpressure } from '../simulations/sqs-backpressure.ts';

@@ -11,6 +11,7 @@
  * (history size, payload size, execution time) end an execution where AWS would (engine/quotas.ts).
  */
 import { LocalTopic } from './local-topic.ts';
+import type { ExecutionRecord, StartOptions } from './executions.ts';
 import { portService } from './bindings/aws-sdk.ts';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { RunOptions } from 'aws-local-stepfunctions';
@@ -24,9 +25,9 @@ import {
   UnsupportedResourceError,
 } from './errors.ts';
 import { HistoryRecorder, type HistoryEvent } from './history.ts';
-import type { JsonValue } from './json.ts';
+import type { JsonValue } from '../core/json.ts';
 import { TaskTokens, type PendingTask } from './task-tokens.ts';
-import { VirtualClock } from './virtual-clock.ts';
+import { VirtualClock } from '../core/virtual-clock.ts';
 import { TaskError } from './bindings/task-error.ts';
 import { bindTask, type TaskBinding } from './bindings/resolve.ts';
 import type { LambdaFunctionTable } from './bindings/lambda-invoke.ts';
@@ -46,25 +47,9 @@ import {
   type StepFunctionsQuotas,
 } from './quotas.ts';
 import { executionTimeoutSeconds, taskTimeoutSeconds, withoutRealTimeTimeouts } from './timeouts.ts';
-import { seededRandom, type Random } from '../world/random.ts';
+import { seededRandom, type Random } from '../core/random.ts';
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
-
-export interface ExecutionRecord {
-  executionArn: string;
-  stateMachineArn: string;
-  name: string;
-  status: ExecutionStatus;
-  input: JsonValue;
-  output?: JsonValue;
-  error?: string;
-  cause?: string;
-  startDate: Date;
-  stopDate?: Date;
-  history: HistoryEvent[];
-  /** Set by the runbook that started it (`states:startExecution`), for the CLI and audits. */
-  parentExecutionArn?: string;
-}
+export type { ExecutionRecord, ExecutionStatus, StartOptions } from './executions.ts';
 
 export interface LocalEngineOptions {
   clock?: VirtualClock;
@@ -96,11 +81,6 @@ interface RegisteredMachine {
   machine: StateMachine;
   bindings: Map<string, TaskBinding>;
   states: Map<string, AslState>;
-}
-
-export interface StartOptions {
-  name?: string;
-  parentExecutionArn?: string;
 }
 
 export interface ExecutionHandle {

@@ -27,7 +27,7 @@ import type { StepFunctionsPort } from '../domain/operator/ports.ts';
 import { isExecutionName } from '../domain/operator/execution-name.ts';
 import { InvalidTaskTokenError, LocalEngineNotRunningError, UnknownExecutionError } from './errors.ts';
 import type { HistoryEvent } from './history.ts';
-import type { JsonValue } from './json.ts';
+import type { JsonValue } from '../core/json.ts';
 import type { ExecutionRecord, LocalEngine } from './local-engine.ts';
 
 /** Page sizes when none is asked for, and the largest the API allows. */

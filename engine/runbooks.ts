@@ -11,7 +11,7 @@ import { loadDefinitionFile, substitute, type AslDefinition } from './asl.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, stateMachineArn } from './arns.ts';
 import { DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import { LocalEngine } from './local-engine.ts';
-import type { VirtualClock } from './virtual-clock.ts';
+import type { VirtualClock } from '../core/virtual-clock.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localFunctionTable, type HandlerCode } from './local-functions.ts';
 import type { LocalPorts } from '../handlers/registry.ts';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { stateMachineArn } from './arns.ts';
 import { UnknownExecutionError } from './errors.ts';
 import type { HistoryEvent } from './history.ts';
-import type { JsonValue } from './json.ts';
+import type { JsonValue } from '../core/json.ts';
 import type { ExecutionRecord } from './local-engine.ts';
 import type { LocalExecutions } from './local-sfn.ts';
 

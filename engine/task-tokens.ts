@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidTaskTokenError } from './errors.ts';
-import type { JsonValue } from './json.ts';
+import type { JsonValue } from '../core/json.ts';
 import { TaskError } from './bindings/task-error.ts';
 
 interface Waiter {

@@ -7,7 +7,7 @@
  */
 import { JSONPath } from 'jsonpath-plus';
 import { allStates, type AslDefinition, type AslState } from './asl.ts';
-import type { JsonValue } from './json.ts';
+import type { JsonValue } from '../core/json.ts';
 
 /**
  * The longest timer Node's setTimeout keeps (2^31 - 1 ms, about 24.8 days of real time); a longer

@@ -4,8 +4,8 @@
  */
 import { JSONPath } from 'jsonpath-plus';
 import type { AslState } from './asl.ts';
-import type { JsonValue } from './json.ts';
-import type { Random } from '../world/random.ts';
+import type { JsonValue } from '../core/json.ts';
+import type { Random } from '../core/random.ts';
 
 type WaitState = Extract<AslState, { Type: 'Wait' }>;
 type Retrier = NonNullable<Extract<AslState, { Type: 'Task' }>['Retry']>[number];

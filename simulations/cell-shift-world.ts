@@ -3,7 +3,7 @@
  * controls), the runbooks on the local engine over it, and dispatch's tables in dynalite.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { VirtualClock } from '../engine/virtual-clock.ts';
+import { VirtualClock } from '../core/virtual-clock.ts';
 import { startRunbookEngine } from '../engine/runbooks.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import type { CellShiftPorts } from '../domain/cells/shift/ports.ts';
@@ -12,7 +12,7 @@ import { createRoutingControlCluster } from '../world/cells/routing-controls.ts'
 import { simulatedXRay } from '../world/cells/xray.ts';
 import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
 import { MetricStore } from '../world/metric-store.ts';
-import { seededRandom } from '../world/random.ts';
+import { seededRandom } from '../core/random.ts';
 import type { CellIncident } from './cell-shift-incident.ts';
 import type { Routing } from '../detectors/routing/routes.ts';
 

@@ -10,7 +10,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ExecutionRecord, LocalEngine } from '../engine/local-engine.ts';
-import type { JsonValue } from '../engine/json.ts';
+import type { JsonValue } from '../core/json.ts';
 import { DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import { writeRunbookSwitch } from '../domain/dispatch/switches.ts';
 import { queryLedger, type LedgerRecord } from '../domain/dispatch/ledger.ts';

@@ -8,8 +8,8 @@
 import type { ExecutionRecord } from '../engine/local-engine.ts';
 import { billedStateTransitions } from '../engine/history.ts';
 import { stateMachineNameOf } from '../engine/arns.ts';
-import type { VirtualClock } from '../engine/virtual-clock.ts';
-import type { CloudWatchAlarmEvent } from '../detectors/events/cloudwatch-alarm-event.ts';
+import type { VirtualClock } from '../core/virtual-clock.ts';
+import type { CloudWatchAlarmEvent } from '../contracts/cloudwatch-alarm-event.ts';
 import type { AlarmEvaluator } from '../world/cloudwatch-alarms.ts';
 import type { TableWorld } from '../world/dynamodb/table-world.ts';
 import type { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';

@@ -5,15 +5,15 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../engine/arns.ts';
-import { VirtualClock } from '../engine/virtual-clock.ts';
+import { VirtualClock } from '../core/virtual-clock.ts';
 import { MetricStore } from '../world/metric-store.ts';
-import { seededRandom } from '../world/random.ts';
+import { seededRandom } from '../core/random.ts';
 import { AlarmEvaluator } from '../world/cloudwatch-alarms.ts';
 import { createTable, TableWorld } from '../world/dynamodb/table-world.ts';
 import type { ApplicationShardMap } from '../world/dynamodb/application-routing.ts';
 import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
 import { dynamoDbThrottlingAlarms } from '../detectors/alarms/dynamodb-throttling.ts';
-import type { AlarmDefinition } from '../detectors/alarms/alarm-definition.ts';
+import type { AlarmDefinition } from '../contracts/alarm-definition.ts';
 import type { CapacityPorts } from '../domain/ports.ts';
 import type { TableIncident } from './table-incident.ts';
 

@@ -16,19 +16,15 @@ import {
   alarmDefinitionSchema,
   alarmPeriodSeconds,
   isMetricMathAlarm,
-} from '../detectors/alarms/alarm-definition.ts';
-import type {
-  AlarmDefinition,
-  ComparisonOperator,
-  TreatMissingData,
-} from '../detectors/alarms/alarm-definition.ts';
-import { ALARM_STATE_CHANGE_DETAIL_TYPE } from '../detectors/events/cloudwatch-alarm-event.ts';
+} from '../contracts/alarm-definition.ts';
+import type { AlarmDefinition, ComparisonOperator, TreatMissingData } from '../contracts/alarm-definition.ts';
+import { ALARM_STATE_CHANGE_DETAIL_TYPE } from '../contracts/cloudwatch-alarm-event.ts';
 import type {
   AlarmMetric,
   AlarmState,
   AlarmStateValue,
   CloudWatchAlarmEvent,
-} from '../detectors/events/cloudwatch-alarm-event.ts';
+} from '../contracts/cloudwatch-alarm-event.ts';
 
 const EXTRA_RANGE_PERIODS = 2;
 const MINUTE_MS = 60_000;

@@ -8,7 +8,7 @@
  */
 import { EXIT, UsageError, type ExitCode } from '../exit-codes.ts';
 import { byOption, parseOptions } from '../options.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { executionTarget, withStepFunctions } from '../step-functions.ts';
 import { reportingOperatorErrors } from '../operator-errors.ts';
 import {

@@ -7,12 +7,12 @@
 import { readFile } from 'node:fs/promises';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { integerOption, parseOptions } from '../options.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { withLocalDeployment, worldOption, WORLDS } from '../local-deployment.ts';
 import { scanAll, stateFilePath } from '../../engine/local-state.ts';
 import { statesEntered } from '../../engine/history.ts';
 import type { ExecutionRecord } from '../../engine/local-engine.ts';
-import type { JsonValue } from '../../engine/json.ts';
+import type { JsonValue } from '../../core/json.ts';
 import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { byLedgerOrder, recordOf, type LedgerRecord } from '../../domain/dispatch/ledger.ts';
 import { renderLedger } from '../render/ledger-table.ts';

@@ -5,7 +5,7 @@
  */
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { parseOptions } from '../options.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { TARGET_OPTIONS, TARGET_USAGE, targetFrom } from '../target.ts';
 import { withDispatchTables } from '../dispatch-tables.ts';
 import { scanAll } from '../../engine/local-state.ts';

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { integerOption, parseOptions } from '../options.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { TARGET_OPTIONS, TARGET_USAGE, targetFrom } from '../target.ts';
 import { withStepFunctions } from '../step-functions.ts';
 import { reportingOperatorErrors } from '../operator-errors.ts';

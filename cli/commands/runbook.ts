@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { parseOptions } from '../options.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { loadDefinitionFile } from '../../engine/asl.ts';
 import { runbookFiles, stateMachineSubstitution, STATEMACHINES_DIR } from '../../engine/runbooks.ts';
 import { TASK_FUNCTIONS } from '../../handlers/registry.ts';

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { EXIT, UsageError, type ExitCode } from '../exit-codes.ts';
 import { integerOption, parseOptions } from '../options.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { SCENARIOS, type Scenario, type ScenarioOutcome } from '../scenarios.ts';
 import type { AlarmTransition } from '../render/scenario-report.ts';
 import { renderReport, type ReportSection } from '../render/report/page.ts';

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { byOption, integerOption, parseOptions } from '../options.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { WORLDS, worldOption } from '../local-deployment.ts';
 import { TARGET_OPTIONS, TARGET_USAGE, targetFrom } from '../target.ts';
 import { withLiveStepFunctions } from '../step-functions.ts';

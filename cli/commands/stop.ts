@@ -5,7 +5,7 @@
  */
 import { EXIT } from '../exit-codes.ts';
 import { byOption, parseOptions } from '../options.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { TARGET_OPTIONS, TARGET_USAGE } from '../target.ts';
 import { executionTarget, withStepFunctions } from '../step-functions.ts';
 import { reportingOperatorErrors } from '../operator-errors.ts';

@@ -9,8 +9,11 @@
  * to nothing, a quiet night) has no rate, which reads as missing, not as 0 % or 100 %.
  * `notBreaching` then keeps a throttled consumer's quiet minutes from holding the alarm.
  */
-import { RUNBOOK_TAG } from './alarm-definition.ts';
-import type { MetricMathAlarmDefinition, SingleMetricAlarmDefinition } from './alarm-definition.ts';
+import { RUNBOOK_TAG } from '../../contracts/alarm-definition.ts';
+import type {
+  MetricMathAlarmDefinition,
+  SingleMetricAlarmDefinition,
+} from '../../contracts/alarm-definition.ts';
 import { DEFAULT_ALARM_PREFIX } from './dynamodb-throttling.ts';
 
 export const SQS_BACKPRESSURE_RUNBOOK = 'sqs-backpressure';

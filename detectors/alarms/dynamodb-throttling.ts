@@ -13,8 +13,8 @@
  * the raw metric would stay in ALARM after throttling stops. The filled expression reports zeros
  * instead and lets the alarm return to OK. `notBreaching` states the intent for any gap left.
  */
-import { RUNBOOK_TAG } from './alarm-definition.ts';
-import type { MetricMathAlarmDefinition } from './alarm-definition.ts';
+import { RUNBOOK_TAG } from '../../contracts/alarm-definition.ts';
+import type { MetricMathAlarmDefinition } from '../../contracts/alarm-definition.ts';
 
 export const DEFAULT_ALARM_PREFIX = 'selfheal';
 export const DEFAULT_THROTTLE_EVENTS_THRESHOLD = 10;

@@ -5,7 +5,7 @@
  * cell its fleet's routing controls and limits. An incident whose resource is not configured gets a reason
  * instead, and is recorded as unhandled: dispatch never starts a runbook it cannot describe.
  */
-import type { JsonObject } from '../../engine/json.ts';
+import type { JsonObject } from '../../core/json.ts';
 import { resourceKey, type Incident } from '../../domain/incidents/incident.ts';
 import type { Routing } from './routes.ts';
 

@@ -4,7 +4,7 @@
  * resource comes from that metric's dimension, or from the route.
  */
 import type { ResourceRef } from '../../domain/incidents/incident.ts';
-import type { CloudWatchAlarmEvent } from '../events/cloudwatch-alarm-event.ts';
+import type { CloudWatchAlarmEvent } from '../../contracts/cloudwatch-alarm-event.ts';
 import type { AlarmRoute } from '../routing/routes.ts';
 
 export type AlarmMatch = { route: AlarmRoute; resource: ResourceRef; metric?: string } | { reason: string };

@@ -13,7 +13,7 @@ import {
   cloudWatchAlarmEventSchema,
   toIsoOffset,
   type CloudWatchAlarmEvent,
-} from '../events/cloudwatch-alarm-event.ts';
+} from '../../contracts/cloudwatch-alarm-event.ts';
 import {
   DETECTOR_SOURCE,
   envelopeSchema,
@@ -30,7 +30,7 @@ import {
 import { matchAlarm } from './match-alarm.ts';
 import { runbookFor, type Routing } from '../routing/routes.ts';
 import { runbookInputFor } from '../routing/runbook-input.ts';
-import type { JsonObject } from '../../engine/json.ts';
+import type { JsonObject } from '../../core/json.ts';
 
 /** What the ledger keeps of any signal, routed or not. */
 export interface SignalSummary {

@@ -4,7 +4,7 @@
  * call on a port bound to the simulated world for services with no local server.
  */
 import * as dynamodb from '@aws-sdk/client-dynamodb';
-import { toJson, type JsonValue } from '../json.ts';
+import { toJson, type JsonValue } from '../../core/json.ts';
 import { TaskError, messageOf, sdkErrorName } from './task-error.ts';
 
 /** A service as a set of actions (camelCase, as in the resource ARN) taking PascalCase parameters. */

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { functionNameOf, lambdaArn } from '../arns.ts';
-import { toJson, type JsonValue, isJsonObject } from '../json.ts';
+import { toJson, type JsonValue, isJsonObject } from '../../core/json.ts';
 import { TaskError } from './task-error.ts';
 
 /** The part of the Lambda context object handlers and Powertools read. */

@@ -4,37 +4,17 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_REGION, functionNameOf } from '../arns.ts';
-import type { ExecutionRecord, StartOptions } from '../local-engine.ts';
-import type { HistoryRecorder } from '../history.ts';
-import { isJsonObject, type JsonValue } from '../json.ts';
+import type { ExecutionRecord, StartOptions } from '../executions.ts';
+import { isJsonObject, type JsonValue } from '../../core/json.ts';
 import { DATA_LIMIT_ERROR, payloadBytes, resultTooLargeCause } from '../quotas.ts';
 import type { TaskTokens } from '../task-tokens.ts';
+import type { InvocationContext, TaskBinding } from './binding.ts';
 import { callSdkAction, dynamoDbService, type SdkService } from './aws-sdk.ts';
 import { invokeLocalFunction, type LambdaFunctionTable } from './lambda-invoke.ts';
 import { startDetachedExecution, startNestedExecution, type NestedExecution } from './start-execution.ts';
 import { TaskError } from './task-error.ts';
 
-export interface InvocationContext {
-  stateName: string;
-  history: HistoryRecorder;
-  execution: ExecutionRecord;
-  tokens: TaskTokens;
-  /** Waits until the token is answered (or the state times out, in virtual time). */
-  waitForToken(token: string): Promise<JsonValue>;
-  /**
-   * Aborted when this attempt ends before its call does: the Task's TimeoutSeconds ran out, or the
-   * execution ended. The attempt's end is recorded already; the call records nothing more.
-   */
-  signal: AbortSignal;
-  /** The payload quota a task's result must keep to (UTF-8 bytes of its JSON). */
-  maxPayloadBytes: number;
-}
-
-export interface TaskBinding {
-  resourceType: string;
-  resource: string;
-  invoke(parameters: JsonValue, context: InvocationContext): Promise<JsonValue>;
-}
+export type { InvocationContext, TaskBinding } from './binding.ts';
 
 export interface BindingSources {
   functions: LambdaFunctionTable;

@@ -5,10 +5,10 @@
  * Task ends first (its TimeoutSeconds, or the parent execution ends), the child is stopped, as AWS
  * stops a resource whose managing Task state was aborted.
  */
-import type { ExecutionRecord, StartOptions } from '../local-engine.ts';
-import { isJsonObject, type JsonValue } from '../json.ts';
+import type { ExecutionRecord, StartOptions } from '../executions.ts';
+import { isJsonObject, type JsonValue } from '../../core/json.ts';
 import { TaskError } from './task-error.ts';
-import type { InvocationContext } from './resolve.ts';
+import type { InvocationContext } from './binding.ts';
 
 /** A nested child: its end, and a way to stop it (ABORTED, with this cause and no error). */
 export interface NestedExecution {

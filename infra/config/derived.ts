@@ -11,7 +11,7 @@ import {
 } from '../../detectors/routing/routes.ts';
 import { dynamoDbThrottlingAlarms } from '../../detectors/alarms/dynamodb-throttling.ts';
 import { downstreamHealthAlarms } from '../../detectors/alarms/downstream-health.ts';
-import type { AlarmDefinition } from '../../detectors/alarms/alarm-definition.ts';
+import type { AlarmDefinition } from '../../contracts/alarm-definition.ts';
 import { QUEUE_URL, type MappingConfig, type SelfhealConfig, type TableConfig } from './schema.ts';
 
 /** The downstream's single dimension, which the schema requires of a mapping. */

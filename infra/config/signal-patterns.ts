@@ -6,7 +6,7 @@
  * template by a test) and the game day matches its simulated events against it, so both see the
  * same patterns without the simulation running CDK.
  */
-import { ALARM_STATE_CHANGE_DETAIL_TYPE } from '../../detectors/events/cloudwatch-alarm-event.ts';
+import { ALARM_STATE_CHANGE_DETAIL_TYPE } from '../../contracts/cloudwatch-alarm-event.ts';
 import { XRAY_INSIGHT_DETAIL_TYPE } from '../../detectors/signals/signal-events.ts';
 import {
   DETECTOR_SOURCE,

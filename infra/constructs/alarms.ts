@@ -5,7 +5,7 @@
  */
 import { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { isMetricMathAlarm, type AlarmDefinition } from '../../detectors/alarms/alarm-definition.ts';
+import { isMetricMathAlarm, type AlarmDefinition } from '../../contracts/alarm-definition.ts';
 
 export class Alarms extends Construct {
   readonly alarms: CfnAlarm[];

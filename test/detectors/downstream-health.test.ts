@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alarmDefinitionSchema, runbookOf } from '../../detectors/alarms/alarm-definition.ts';
+import { alarmDefinitionSchema, runbookOf } from '../../contracts/alarm-definition.ts';
 import { downstreamHealthAlarms } from '../../detectors/alarms/downstream-health.ts';
 import { AlarmEvaluator } from '../../world/cloudwatch-alarms.ts';
 import { MetricStore } from '../../world/metric-store.ts';

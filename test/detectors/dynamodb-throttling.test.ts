@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alarmDefinitionSchema, runbookOf } from '../../detectors/alarms/alarm-definition.ts';
+import { alarmDefinitionSchema, runbookOf } from '../../contracts/alarm-definition.ts';
 import { dynamoDbThrottlingAlarms } from '../../detectors/alarms/dynamodb-throttling.ts';
 
 const tableMetric = (id: string, metricName: string) => ({

@@ -4,7 +4,7 @@ import { UnsupportedResourceError } from '../../engine/errors.ts';
 import { billedStateTransitions, statesEntered } from '../../engine/history.ts';
 import type { AslDefinition } from '../../engine/asl.ts';
 import type { LocalLambdaHandler } from '../../engine/bindings/lambda-invoke.ts';
-import { VirtualClock } from '../../engine/virtual-clock.ts';
+import { VirtualClock } from '../../core/virtual-clock.ts';
 import { createOnDemandTable, useLocalDynamoDb } from '../support/local-dynamodb.ts';
 
 function functionTable(handlers: Record<string, LocalLambdaHandler>) {

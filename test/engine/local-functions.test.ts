@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { localFunctionTable } from '../../engine/local-functions.ts';
 import { functionName, TASK_FUNCTIONS } from '../../handlers/registry.ts';
 import { BUNDLES_DIR, bundleName, REPOSITORY_ROOT } from '../../packaging/handler-bundles.ts';
-import { VirtualClock } from '../../engine/virtual-clock.ts';
+import { VirtualClock } from '../../core/virtual-clock.ts';
 import type { LocalPorts } from '../../handlers/registry.ts';
 
 /** No task is called here: the table is only built, so the ports are never touched. */

@@ -11,7 +11,7 @@ import {
 } from '../../engine/local-state.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
-import { VirtualClock } from '../../engine/virtual-clock.ts';
+import { VirtualClock } from '../../core/virtual-clock.ts';
 
 const dynamodb = useLocalDynamoDb();
 let dir: string;

@@ -5,7 +5,7 @@ import { STANDARD_WORKFLOW_QUOTAS } from '../../engine/quotas.ts';
 import { statesEntered, type HistoryEvent } from '../../engine/history.ts';
 import type { AslDefinition, AslState } from '../../engine/asl.ts';
 import type { LocalLambdaHandler } from '../../engine/bindings/lambda-invoke.ts';
-import { VirtualClock } from '../../engine/virtual-clock.ts';
+import { VirtualClock } from '../../core/virtual-clock.ts';
 
 function functionTable(handlers: Record<string, LocalLambdaHandler>) {
   return { get: (name: string) => handlers[name], names: () => Object.keys(handlers) };

@@ -5,7 +5,7 @@ import { metrics } from '../../handlers/shared/powertools.ts';
 import type { CapacityAction } from '../../domain/capacity/apply.ts';
 import type { CapacityPlan } from '../../domain/capacity/plan.ts';
 import type { CapacityPorts } from '../../domain/ports.ts';
-import { recordingAutoScaling, writeScalableTarget } from '../support/steady-demand.ts';
+import { recordingAutoScaling, writeScalableTarget } from '../../world/dynamodb/steady-demand.ts';
 import {
   MISSING_TABLE,
   NOW,

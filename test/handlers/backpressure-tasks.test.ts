@@ -40,10 +40,10 @@ import type { BackpressureState, Original, Restored } from '../../domain/backpre
 import type { LedgerItem } from '../../domain/dispatch/ledger.ts';
 import { findState, loadDefinitionFile } from '../../engine/asl.ts';
 import { STATEMACHINES_DIR } from '../../engine/runbooks.ts';
-import { toJson, type JsonValue } from '../../engine/json.ts';
-import { VirtualClock } from '../../engine/virtual-clock.ts';
+import { toJson, type JsonValue } from '../../core/json.ts';
+import { VirtualClock } from '../../core/virtual-clock.ts';
 import { MetricStore } from '../../world/metric-store.ts';
-import { seededRandom } from '../../world/random.ts';
+import { seededRandom } from '../../core/random.ts';
 import { QueueWorld } from '../../world/sqs/queue-world.ts';
 import { awsErrors, failing, fillParameters, invocationError, invoke } from './support.ts';
 

@@ -35,7 +35,7 @@ import type { Confirmation, SafetyAssessment } from '../../domain/cells/shift/ru
 import type { LedgerItem } from '../../domain/dispatch/ledger.ts';
 import { findState, loadDefinitionFile } from '../../engine/asl.ts';
 import { STATEMACHINES_DIR } from '../../engine/runbooks.ts';
-import { toJson, type JsonObject, type JsonValue } from '../../engine/json.ts';
+import { toJson, type JsonObject, type JsonValue } from '../../core/json.ts';
 import { FLEET_SLOWDOWN_INCIDENT, GREY_CELL_INCIDENT } from '../../simulations/cell-shift-incident.ts';
 import { cellShiftRequest } from '../../simulations/cell-shift-world.ts';
 import { createCellFleet, type CellSpec, type FleetFault } from '../../world/cells/cell-fleet.ts';
@@ -47,7 +47,7 @@ import {
   type AtLeastOnRule,
 } from '../../world/cells/routing-controls.ts';
 import { simulatedXRay } from '../../world/cells/xray.ts';
-import { seededRandom } from '../../world/random.ts';
+import { seededRandom } from '../../core/random.ts';
 import { SimulatedServiceError } from '../../world/service-error.ts';
 import { fillParameters, invocationError, invoke } from './support.ts';
 

@@ -7,7 +7,7 @@ import { incidentSchema } from '../../domain/incidents/incident.ts';
 import { normaliseSignal } from '../../detectors/signals/normalise.ts';
 import { DEFAULT_ROUTING } from '../../detectors/routing/routes.ts';
 import { CHECKOUT_FLEET } from '../detectors/signals/fixtures.ts';
-import { seededRandom } from '../../world/random.ts';
+import { seededRandom } from '../../core/random.ts';
 import { createCellFleet, uniformCells, type FleetFault } from '../../world/cells/cell-fleet.ts';
 import { simulatedXRay } from '../../world/cells/xray.ts';
 import { simulatedEventBus, type SimulatedEventBus } from '../../world/cells/events.ts';

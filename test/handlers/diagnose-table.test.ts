@@ -3,7 +3,7 @@ import { makeHandler } from '../../handlers/diagnose-table.ts';
 import { parseCapacityRequest } from '../../domain/capacity/request.ts';
 import type { TableDiagnosis } from '../../domain/capacity/diagnose.ts';
 import type { CapacityPorts } from '../../domain/ports.ts';
-import { recordingAutoScaling, writeScalableTarget } from '../support/steady-demand.ts';
+import { recordingAutoScaling, writeScalableTarget } from '../../world/dynamodb/steady-demand.ts';
 import {
   MISSING_TABLE,
   NOW,

@@ -5,7 +5,7 @@ import { makeHandler as makeDiagnose } from '../../handlers/diagnose-table.ts';
 import type { CapacityPlan } from '../../domain/capacity/plan.ts';
 import type { CapacityRequest } from '../../domain/capacity/request.ts';
 import type { TableDiagnosis } from '../../domain/capacity/diagnose.ts';
-import type { SteadyDemand } from '../support/steady-demand.ts';
+import type { SteadyDemand } from '../../world/dynamodb/steady-demand.ts';
 import { TABLE, capacityPorts, invocationError, invoke, payloadOf, useLocalTables } from './support.ts';
 
 const STATE = 'Plan the capacity change';

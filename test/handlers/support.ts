@@ -23,10 +23,10 @@ import type { AutoScalingPort, CapacityPorts, CloudWatchPort } from '../../domai
 import type { LocalDynamoDbOptions } from '../../engine/dynalite.ts';
 import { findState, loadDefinitionFile } from '../../engine/asl.ts';
 import { STATEMACHINES_DIR } from '../../engine/runbooks.ts';
-import { isJsonObject, toJson, type JsonValue } from '../../engine/json.ts';
+import { isJsonObject, toJson, type JsonValue } from '../../core/json.ts';
 import { lambdaArn } from '../../engine/arns.ts';
 import { functionName } from '../../handlers/registry.ts';
-import { steadyDemandCloudWatch, type SteadyDemand } from '../support/steady-demand.ts';
+import { steadyDemandCloudWatch, type SteadyDemand } from '../../world/dynamodb/steady-demand.ts';
 import {
   createOnDemandTable,
   createProvisionedTable,

@@ -4,7 +4,7 @@ import { makeHandler } from '../../handlers/verify-table-health.ts';
 import { parseCapacityRequest } from '../../domain/capacity/request.ts';
 import type { Verification } from '../../domain/capacity/verify.ts';
 import type { CloudWatchPort } from '../../domain/ports.ts';
-import { steadyDemandCloudWatch, type SteadyDemand } from '../support/steady-demand.ts';
+import { steadyDemandCloudWatch, type SteadyDemand } from '../../world/dynamodb/steady-demand.ts';
 import {
   TABLE,
   awsErrors,

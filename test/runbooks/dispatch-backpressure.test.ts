@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../engine/virtual-clock.ts';
+import { VirtualClock } from '../../core/virtual-clock.ts';
 import { startRunbookEngine } from '../../engine/runbooks.ts';
 import { statesEntered } from '../../engine/history.ts';
-import type { JsonValue } from '../../engine/json.ts';
+import type { JsonValue } from '../../core/json.ts';
 import { downstreamHealthAlarms } from '../../detectors/alarms/downstream-health.ts';
-import type { CloudWatchAlarmEvent } from '../../detectors/events/cloudwatch-alarm-event.ts';
+import type { CloudWatchAlarmEvent } from '../../contracts/cloudwatch-alarm-event.ts';
 import { routingSchema, type Routing } from '../../detectors/routing/routes.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { queryLedger } from '../../domain/dispatch/ledger.ts';
@@ -12,7 +12,7 @@ import { writeRunbookSwitch } from '../../domain/dispatch/switches.ts';
 import { AlarmEvaluator } from '../../world/cloudwatch-alarms.ts';
 import { SimulatedAutoScaling } from '../../world/dynamodb/auto-scaling.ts';
 import { MetricStore } from '../../world/metric-store.ts';
-import { seededRandom } from '../../world/random.ts';
+import { seededRandom } from '../../core/random.ts';
 import { QueueWorld } from '../../world/sqs/queue-world.ts';
 import { dropDispatchTablesAfterEach, useLocalDynamoDb } from '../support/local-dynamodb.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { statesEntered } from '../../engine/history.ts';
-import type { JsonValue } from '../../engine/json.ts';
+import type { JsonValue } from '../../core/json.ts';
 import { detectGreyCells } from '../../domain/cells/detect.ts';
 import { greyCellFleetSchema } from '../../domain/cells/fleet.ts';
 import { publishIncidents } from '../../domain/cells/publish.ts';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { DeleteTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { LocalEngine } from '../../engine/local-engine.ts';
 import { statesEntered } from '../../engine/history.ts';
-import type { JsonValue } from '../../engine/json.ts';
+import type { JsonValue } from '../../core/json.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { queryLedger } from '../../domain/dispatch/ledger.ts';
 import { GLOBAL_SWITCH_KEY, writeRunbookSwitch } from '../../domain/dispatch/switches.ts';

@@ -7,7 +7,7 @@ import { writeRunbookSwitch } from '../../domain/dispatch/switches.ts';
 import { operatorRequestDetail, operatorRequestEvent } from '../../detectors/signals/operator-request.ts';
 import { steadyDemandEngine } from '../support/runbook-engine.ts';
 import { createProvisionedTable, useLocalDynamoDb } from '../support/local-dynamodb.ts';
-import type { JsonValue } from '../../engine/json.ts';
+import type { JsonValue } from '../../core/json.ts';
 
 const TABLES = DEFAULT_DISPATCH_TABLES;
 const dynamodb = useLocalDynamoDb();

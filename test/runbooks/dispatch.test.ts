@@ -13,7 +13,7 @@ import { queryLedger } from '../../domain/dispatch/ledger.ts';
 import { writeGlobalSwitch, writeRunbookSwitch } from '../../domain/dispatch/switches.ts';
 import { steadyDemandEngine } from '../support/runbook-engine.ts';
 import { createProvisionedTable, useLocalDynamoDb } from '../support/local-dynamodb.ts';
-import type { JsonValue } from '../../engine/json.ts';
+import type { JsonValue } from '../../core/json.ts';
 import { DEFAULT_ROUTING } from '../../detectors/routing/routes.ts';
 
 const TABLES = DEFAULT_DISPATCH_TABLES;

@@ -3,7 +3,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { ScalableTarget } from '@aws-sdk/client-application-auto-scaling';
 import type { ExecutionRecord } from '../../engine/local-engine.ts';
 import { statesEntered } from '../../engine/history.ts';
-import { writeScalableTarget } from '../support/steady-demand.ts';
+import { writeScalableTarget } from '../../world/dynamodb/steady-demand.ts';
 import { steadyDemandEngine, type SteadyDemandEngineOptions } from '../support/runbook-engine.ts';
 import {
   recordCommands,

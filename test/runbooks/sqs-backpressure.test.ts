@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { VirtualClock } from '../../engine/virtual-clock.ts';
+import { VirtualClock } from '../../core/virtual-clock.ts';
 import { LOCAL_NOTIFICATION_TOPIC_ARN, startRunbookEngine } from '../../engine/runbooks.ts';
 import { SimulatedAutoScaling } from '../../world/dynamodb/auto-scaling.ts';
 import { statesEntered } from '../../engine/history.ts';
@@ -8,7 +8,7 @@ import type { BackpressurePorts } from '../../domain/backpressure/ports.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { queryLedger } from '../../domain/dispatch/ledger.ts';
 import { MetricStore } from '../../world/metric-store.ts';
-import { seededRandom } from '../../world/random.ts';
+import { seededRandom } from '../../core/random.ts';
 import { SimulatedServiceError } from '../../world/service-error.ts';
 import { QueueWorld, type QueueWorldOptions } from '../../world/sqs/queue-world.ts';
 import { useLocalDynamoDb } from '../support/local-dynamodb.ts';

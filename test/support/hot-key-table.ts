@@ -4,7 +4,7 @@
  * for the last half hour.
  */
 import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { VirtualClock } from '../../engine/virtual-clock.ts';
+import { VirtualClock } from '../../core/virtual-clock.ts';
 import { startRunbookEngine } from '../../engine/runbooks.ts';
 import type { LocalEngine } from '../../engine/local-engine.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';

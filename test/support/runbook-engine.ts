@@ -1,15 +1,19 @@
 /**
  * The local engine with selfheal's runbooks loaded, their Lambda functions acting on tables in
- * dynalite whose CloudWatch metrics follow a steady demand (see `steady-demand.ts`).
+ * dynalite whose CloudWatch metrics follow a steady demand (see `world/dynamodb/steady-demand.ts`).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ScalableTarget } from '@aws-sdk/client-application-auto-scaling';
 import { LocalEngine } from '../../engine/local-engine.ts';
 import { loadRunbooks } from '../../engine/runbooks.ts';
 import { localFunctionTable } from '../../engine/local-functions.ts';
-import { VirtualClock } from '../../engine/virtual-clock.ts';
+import { VirtualClock } from '../../core/virtual-clock.ts';
 import type { Routing } from '../../detectors/routing/routes.ts';
-import { recordingAutoScaling, steadyDemandCloudWatch, type SteadyDemand } from './steady-demand.ts';
+import {
+  recordingAutoScaling,
+  steadyDemandCloudWatch,
+  type SteadyDemand,
+} from '../../world/dynamodb/steady-demand.ts';
 
 export interface SteadyDemandEngineOptions {
   /** The table whose metrics CloudWatch reports. */

@@ -11,10 +11,10 @@ import type {
   AlarmDefinition,
   SingleMetricAlarmDefinition,
   TreatMissingData,
-} from '../../detectors/alarms/alarm-definition.ts';
+} from '../../contracts/alarm-definition.ts';
 import { dynamoDbThrottlingAlarms } from '../../detectors/alarms/dynamodb-throttling.ts';
-import { parseAlarmEvent } from '../../detectors/events/cloudwatch-alarm-event.ts';
-import type { CloudWatchAlarmEvent } from '../../detectors/events/cloudwatch-alarm-event.ts';
+import { parseAlarmEvent } from '../../contracts/cloudwatch-alarm-event.ts';
+import type { CloudWatchAlarmEvent } from '../../contracts/cloudwatch-alarm-event.ts';
 import { AlarmEvaluator, evaluateDatapoints, javaDouble } from '../../world/cloudwatch-alarms.ts';
 import type { Datapoint } from '../../world/cloudwatch-alarms.ts';
 

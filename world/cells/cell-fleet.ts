@@ -16,7 +16,7 @@
  */
 import type { HistogramEntry } from '@aws-sdk/client-xray';
 import { histogramPercentile } from '../../domain/cells/histogram.ts';
-import type { Random } from '../random.ts';
+import type { Random } from '../../core/random.ts';
 import { latencyHistogram } from './latency.ts';
 import {
   DEFAULT_CANARY_RPS,

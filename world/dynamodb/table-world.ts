@@ -9,9 +9,9 @@
  * how long UPDATING lasts is dynalite's real-time `updateTableMs`, not virtual time.
  */
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { VirtualClock } from '../../engine/virtual-clock.ts';
+import type { VirtualClock } from '../../core/virtual-clock.ts';
 import type { MetricStore } from '../metric-store.ts';
-import type { Random } from '../random.ts';
+import type { Random } from '../../core/random.ts';
 import {
   applyTableSettings,
   initialCapacityState,

@@ -2,7 +2,7 @@
  * What the application asks of a table: request rates over virtual time, how much capacity each
  * request costs, and how requests spread over partition keys.
  */
-import type { Random } from '../random.ts';
+import type { Random } from '../../core/random.ts';
 
 /** A rate that is either held or ramped linearly from the first value to the second. */
 export type Rate = number | readonly [from: number, to: number];

@@ -63,14 +63,14 @@ import type {
   GetQueueAttributesResult,
   QueueAttributeName,
 } from '@aws-sdk/client-sqs';
-import type { VirtualClock } from '../../engine/virtual-clock.ts';
+import type { VirtualClock } from '../../core/virtual-clock.ts';
 import type {
   BackpressurePorts,
   EventSourceMappingPort,
   QueuePort,
 } from '../../domain/backpressure/ports.ts';
 import type { MetricStore } from '../metric-store.ts';
-import type { Random } from '../random.ts';
+import type { Random } from '../../core/random.ts';
 import { SimulatedServiceError } from '../service-error.ts';
 import {
   brownoutProblems,

@@ -2,7 +2,7 @@
  * What producers send to a queue: messages per second over virtual time, in phases (as
  * `world/dynamodb/workload.ts` does for table traffic).
  */
-import type { Random } from '../random.ts';
+import type { Random } from '../../core/random.ts';
 
 /** A rate that is either held or ramped linearly from the first value to the second. */
 export type Rate = number | readonly [from: number, to: number];

@@ -4,7 +4,7 @@ import type { RegisterScalableTargetRequest, ScalableTarget } from '@aws-sdk/cli
 import { applyCapacityPlan, type ActionablePlan } from '../../../domain/capacity/apply.ts';
 import type { DimensionChange } from '../../../domain/capacity/plan.ts';
 import type { AutoScalingPort, CapacityPorts, CloudWatchPort } from '../../../domain/ports.ts';
-import { recordingAutoScaling, writeScalableTarget } from '../../support/steady-demand.ts';
+import { recordingAutoScaling, writeScalableTarget } from '../../../world/dynamodb/steady-demand.ts';
 import {
   createOnDemandTable,
   createProvisionedTable,

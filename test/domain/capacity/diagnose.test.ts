@@ -18,7 +18,7 @@ import {
   steadyDemandCloudWatch,
   writeScalableTarget,
   type SteadyDemand,
-} from '../../support/steady-demand.ts';
+} from '../../../world/dynamodb/steady-demand.ts';
 import { createOnDemandTable, useLocalDynamoDb, useProvisionedTable } from '../../support/local-dynamodb.ts';
 
 const TABLE = 'orders';

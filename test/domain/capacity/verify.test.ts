@@ -3,7 +3,7 @@ import { UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { GetMetricDataInput, MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { verifyThrottlingStopped } from '../../../domain/capacity/verify.ts';
 import type { CloudWatchPort } from '../../../domain/ports.ts';
-import { steadyDemandCloudWatch } from '../../support/steady-demand.ts';
+import { steadyDemandCloudWatch } from '../../../world/dynamodb/steady-demand.ts';
 import { useLocalDynamoDb, useProvisionedTable } from '../../support/local-dynamodb.ts';
 
 const TABLE = 'orders';

@@ -4,7 +4,7 @@ import { localStepFunctions } from '../../../engine/local-sfn.ts';
 import { statesEntered } from '../../../engine/history.ts';
 import type { LocalLambdaHandler } from '../../../engine/bindings/lambda-invoke.ts';
 import type { AslDefinition } from '../../../engine/asl.ts';
-import type { JsonValue } from '../../../engine/json.ts';
+import type { JsonValue } from '../../../core/json.ts';
 import {
   approve,
   ExecutionNotFoundError,

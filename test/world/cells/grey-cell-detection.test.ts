@@ -3,7 +3,7 @@
  * Lambda runs, with the world's X-Ray in place of AWS's.
  */
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../world/random.ts';
+import { seededRandom } from '../../../core/random.ts';
 import { createCellFleet, uniformCells, type FleetFault } from '../../../world/cells/cell-fleet.ts';
 import { simulatedXRay } from '../../../world/cells/xray.ts';
 import { detectGreyCells } from '../../../domain/cells/detect.ts';

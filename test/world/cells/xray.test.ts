@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../world/random.ts';
+import { seededRandom } from '../../../core/random.ts';
 import { createCellFleet, uniformCells, type FleetFault } from '../../../world/cells/cell-fleet.ts';
 import { simulatedXRay } from '../../../world/cells/xray.ts';
 

@@ -2,9 +2,9 @@
  * One dynalite per test file and a helper to put a simulated table on it.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { VirtualClock } from '../../../engine/virtual-clock.ts';
+import { VirtualClock } from '../../../core/virtual-clock.ts';
 import { MetricStore } from '../../../world/metric-store.ts';
-import { seededRandom } from '../../../world/random.ts';
+import { seededRandom } from '../../../core/random.ts';
 import { createTable, TableWorld } from '../../../world/dynamodb/table-world.ts';
 import type { WorkloadSpec } from '../../../world/dynamodb/workload.ts';
 import { connectLocalDynamoDb } from '../../support/local-dynamodb.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
-import { VirtualClock } from '../../../engine/virtual-clock.ts';
+import { VirtualClock } from '../../../core/virtual-clock.ts';
 import type { MetricStore } from '../../../world/metric-store.ts';
 import type { WorkloadSpec } from '../../../world/dynamodb/workload.ts';
 import type { TimelineEntry } from '../../../world/dynamodb/table-world.ts';

@@ -3,9 +3,9 @@
  * (visibility timeout 30 s, maxReceiveCount 5), drained by `orders-consumer` in batches of 10,
  * calling `payments`, which serves 100 requests a second at 200 ms.
  */
-import { VirtualClock } from '../../../engine/virtual-clock.ts';
+import { VirtualClock } from '../../../core/virtual-clock.ts';
 import { MetricStore } from '../../../world/metric-store.ts';
-import { seededRandom } from '../../../world/random.ts';
+import { seededRandom } from '../../../core/random.ts';
 import { QueueWorld, type QueueWorldOptions } from '../../../world/sqs/queue-world.ts';
 
 export interface SimulatedQueue {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../engine/virtual-clock.ts';
+import { VirtualClock } from '../../core/virtual-clock.ts';
 
 describe('VirtualClock', () => {
   it('shows every listener each interval once, in order, and ends at the interval end', async () => {

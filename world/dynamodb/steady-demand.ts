@@ -1,8 +1,9 @@
 /**
- * A test double for the runbook tests: a table under a steady demand, whose CloudWatch metrics are
- * computed from the table's *current* capacity in dynalite. Before a capacity change every minute
- * throttles; after it, none do (if the new capacity covers the demand). Deliberately tiny: the
- * full simulated world lives in `world/` and drives the scenario tests.
+ * The smallest table world, for the runbook tests and the bench's recordings: a table under a
+ * steady demand, whose CloudWatch metrics are computed from the table's *current* capacity in
+ * dynalite. Before a capacity change every minute throttles; after it, none do (if the new
+ * capacity covers the demand). Deliberately tiny: the full table world (`table-world.ts`) drives
+ * the scenarios.
  */
 import { DescribeTableCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { GetMetricDataInput, GetMetricDataOutput, MetricDataResult } from '@aws-sdk/client-cloudwatch';

@@ -5,12 +5,12 @@ import {
   alarmPeriodSeconds,
   isMetricMathAlarm,
   runbookOf,
-} from '../../detectors/alarms/alarm-definition.ts';
+} from '../../contracts/alarm-definition.ts';
 import type {
   AlarmDefinition,
   MetricMathAlarmDefinition,
   SingleMetricAlarmDefinition,
-} from '../../detectors/alarms/alarm-definition.ts';
+} from '../../contracts/alarm-definition.ts';
 
 const singleMetric: SingleMetricAlarmDefinition = {
   AlarmName: 'orders-write-throttle-events',

@@ -5,7 +5,7 @@ import {
   isCompositeAlarmEvent,
   parseAlarmEvent,
   tableNamesOf,
-} from '../../detectors/events/cloudwatch-alarm-event.ts';
+} from '../../contracts/cloudwatch-alarm-event.ts';
 
 function fixture(name: string): unknown {
   return JSON.parse(readFileSync(new URL(`../fixtures/events/${name}.json`, import.meta.url), 'utf8'));

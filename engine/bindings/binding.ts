@@ -1,0 +1,31 @@
+/**
+ * What a bound Task is and what it is given when it runs: the contract between the engine and
+ * each kind of binding (kept apart so that the bindings need not import the resolver that
+ * imports them).
+ */
+import type { ExecutionRecord } from '../executions.ts';
+import type { HistoryRecorder } from '../history.ts';
+import type { JsonValue } from '../../core/json.ts';
+import type { TaskTokens } from '../task-tokens.ts';
+
+export interface InvocationContext {
+  stateName: string;
+  history: HistoryRecorder;
+  execution: ExecutionRecord;
+  tokens: TaskTokens;
+  /** Waits until the token is answered (or the state times out, in virtual time). */
+  waitForToken(token: string): Promise<JsonValue>;
+  /**
+   * Aborted when this attempt ends before its call does: the Task's TimeoutSeconds ran out, or the
+   * execution ended. The attempt's end is recorded already; the call records nothing more.
+   */
+  signal: AbortSignal;
+  /** The payload quota a task's result must keep to (UTF-8 bytes of its JSON). */
+  maxPayloadBytes: number;
+}
+
+export interface TaskBinding {
+  resourceType: string;
+  resource: string;
+  invoke(parameters: JsonValue, context: InvocationContext): Promise<JsonValue>;
+}
