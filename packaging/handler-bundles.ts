@@ -61,11 +61,14 @@ interface Manifest {
 
 const MANIFEST = 'manifest.json';
 
+/** Files esbuild reads that its metafile does not list as inputs. */
+const CONFIG_FILES = ['tsconfig.json', 'package-lock.json'];
+
 /** Everything that decides the output besides the inputs' contents. */
 function buildKey(entries: readonly string[]): string {
-  return createHash('sha256')
-    .update(JSON.stringify({ esbuildVersion, BUNDLE_OPTIONS, entries }))
-    .digest('hex');
+  const hash = createHash('sha256').update(JSON.stringify({ esbuildVersion, BUNDLE_OPTIONS, entries }));
+  for (const file of CONFIG_FILES) hash.update(readFileSync(join(REPOSITORY_ROOT, file)));
+  return hash.digest('hex');
 }
 
 function bundlesAt(dir: string, entries: readonly string[]): HandlerBundles {
@@ -76,10 +79,11 @@ function bundlesAt(dir: string, entries: readonly string[]): HandlerBundles {
   return { dir, entries, folderOf, fileOf: (entry) => join(folderOf(entry), 'index.mjs') };
 }
 
-function upToDate(dir: string, key: string): boolean {
+function upToDate(dir: string, key: string, entries: readonly string[]): boolean {
   try {
     const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as Manifest;
     if (manifest.key !== key) return false;
+    if (!entries.every((entry) => existsSync(join(dir, bundleName(entry), 'index.mjs')))) return false;
     return Object.entries(manifest.inputs).every(([path, seen]) => {
       const now = statSync(join(REPOSITORY_ROOT, path));
       return now.size === seen.size && now.mtimeMs === seen.mtimeMs;
@@ -89,11 +93,15 @@ function upToDate(dir: string, key: string): boolean {
   }
 }
 
-function manifestOf(metafile: Metafile, key: string): Manifest {
+/**
+ * The inputs as the build read them. An input changed since the build began (an editor saving
+ * mid-build) may not be what the bundle holds: it is recorded as unseen, so the next start rebuilds.
+ */
+function manifestOf(metafile: Metafile, key: string, startedMs: number): Manifest {
   const inputs: Manifest['inputs'] = {};
   for (const path of Object.keys(metafile.inputs)) {
     const stat = statSync(join(REPOSITORY_ROOT, path));
-    inputs[path] = { size: stat.size, mtimeMs: stat.mtimeMs };
+    inputs[path] = { size: stat.size, mtimeMs: stat.mtimeMs >= startedMs ? -1 : stat.mtimeMs };
   }
   return { key, inputs };
 }
@@ -119,9 +127,26 @@ function buildOptions(entries: readonly string[], outdir: string): BuildOptions 
 function publish(dir: string, staging: string, manifest: Manifest): void {
   writeFileSync(join(staging, MANIFEST), JSON.stringify(manifest));
   const old = `${dir}.old-${process.pid}-${Date.now()}`;
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(staging, dir);
-  rmSync(old, { recursive: true, force: true });
+  try {
+    if (existsSync(dir)) renameSync(dir, old);
+    renameSync(staging, dir);
+  } catch (error) {
+    // Another process published its build in between: theirs is as good, keep it.
+    if (!existsSync(dir)) throw error;
+  } finally {
+    rmSync(old, { recursive: true, force: true });
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Runs a build into a staging folder, removed whatever happens unless published. */
+function staged<T>(dir: string, build: (staging: string) => T): T {
+  const staging = stagingFor(dir);
+  try {
+    return build(staging);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 const stagingFor = (dir: string): string => {
@@ -141,10 +166,12 @@ export function buildHandlerBundlesSync(options: BuildHandlerBundlesOptions = {}
   const dir = options.dir ?? BUNDLES_DIR;
   const entries = options.entries ?? HANDLER_ENTRIES;
   const key = buildKey(entries);
-  if (!upToDate(dir, key)) {
-    const staging = stagingFor(dir);
-    const result = buildSync(buildOptions(entries, staging));
-    publish(dir, staging, manifestOf(result.metafile as Metafile, key));
+  if (!upToDate(dir, key, entries)) {
+    staged(dir, (staging) => {
+      const startedMs = Date.now();
+      const result = buildSync(buildOptions(entries, staging));
+      publish(dir, staging, manifestOf(result.metafile as Metafile, key, startedMs));
+    });
   }
   return bundlesAt(dir, entries);
 }
@@ -154,10 +181,15 @@ export async function buildHandlerBundles(options: BuildHandlerBundlesOptions = 
   const dir = options.dir ?? BUNDLES_DIR;
   const entries = options.entries ?? HANDLER_ENTRIES;
   const key = buildKey(entries);
-  if (!upToDate(dir, key)) {
+  if (!upToDate(dir, key, entries)) {
     const staging = stagingFor(dir);
-    const result = await build(buildOptions(entries, staging));
-    publish(dir, staging, manifestOf(result.metafile as Metafile, key));
+    try {
+      const startedMs = Date.now();
+      const result = await build(buildOptions(entries, staging));
+      publish(dir, staging, manifestOf(result.metafile as Metafile, key, startedMs));
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
   }
   return bundlesAt(dir, entries);
 }
