@@ -89,7 +89,10 @@ export const routingSchema = z
     insightGroups: z.record(z.string().min(1), incidentKindSchema).optional(),
     /** The cell fleets selfheal may shift traffic in, by fleet name. */
     fleets: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), cellFleetSchema).optional(),
-    /** The DynamoDB tables with a policy of their own, by table name. */
+    /**
+     * The DynamoDB tables the deployment protects, by table name, each with its policy (if any).
+     * When given, an incident on any other table is recorded as unhandled, not remediated.
+     */
     tables: z.record(capacityRequestSchema.shape.tableName, tableTargetSchema).optional(),
     /** The event-source mappings selfheal may throttle, by mapping UUID. */
     mappings: z.record(backpressureRequestSchema.shape.mappingId, backpressureTargetSchema).optional(),

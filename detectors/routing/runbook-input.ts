@@ -17,8 +17,15 @@ export function runbookInputFor(incident: Incident, routing: Routing): RunbookIn
     case 'table-capacity':
     case 'hot-key': {
       // An own key only: a table named `constructor` must not find Object.prototype's.
-      const tables = routing.tables ?? {};
-      const target = Object.hasOwn(tables, resource.name) ? tables[resource.name] : undefined;
+      const tables = routing.tables;
+      const target = tables && Object.hasOwn(tables, resource.name) ? tables[resource.name] : undefined;
+      // A deployment's routing lists the tables it protects (the alarm rule matches its alarms by
+      // prefix, and another deployment's `<name>-staging-...` alarm shares it): any other is not ours.
+      if (tables && !target) {
+        return {
+          reason: `${resourceKey(resource)} is not a table this deployment protects (routing.tables names them)`,
+        };
+      }
       return { input: { tableName: resource.name, policy: { ...target?.policy } } };
     }
     case 'queue-backpressure': {

@@ -830,4 +830,11 @@ describe('normaliseSignal: queue backpressure', () => {
       policy: expect.objectContaining({ maxWriteCapacityUnits: 4000, maxRounds: 2, headroomPercent: 30 }),
     });
   });
+
+  it('leaves a table the routing does not list unhandled, when it lists the tables it protects', () => {
+    const withTables = routingSchema.parse({ ...DEFAULT_ROUTING, tables: { carts: {} } });
+    const decision = normaliseSignal(fixture('operator-request'), withTables);
+    expect(decision.decision).toBe('unhandled');
+    expect(decision.reason).toMatch(/dynamodb-table\/orders is not a table this deployment protects/);
+  });
 });
