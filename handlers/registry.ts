@@ -27,7 +27,14 @@ export interface TaskFunction {
    */
   factory?: string;
   localArgs(ports: LocalPorts): unknown[];
+  /** The function's timeout in Lambda, when a task moves items and may take longer than a check. */
+  timeoutSeconds?: number;
 }
+
+/** A Lambda task's timeout unless it says otherwise. */
+export const DEFAULT_TASK_TIMEOUT_SECONDS = 60;
+/** The timeout of the tasks that move or count a key's items. */
+const LONG_TASK_SECONDS = 300;
 
 /** Handler modules the CDK app deploys besides the runbooks' tasks (scheduled detectors). */
 export const DETECTOR_ENTRIES = ['handlers/detect-grey-cells.ts'] as const;
@@ -130,6 +137,7 @@ export const TASK_FUNCTIONS: readonly TaskFunction[] = [
   },
   {
     id: 'snapshot-key',
+    timeoutSeconds: LONG_TASK_SECONDS,
     substitution: 'SnapshotKeyFunctionArn',
     entry: 'handlers/reshuffle-tasks.ts',
     handlerName: 'snapshotHandler',
@@ -154,6 +162,7 @@ export const TASK_FUNCTIONS: readonly TaskFunction[] = [
   },
   {
     id: 'move-key-batch',
+    timeoutSeconds: LONG_TASK_SECONDS,
     substitution: 'MoveKeyBatchFunctionArn',
     entry: 'handlers/reshuffle-tasks.ts',
     handlerName: 'moveHandler',
@@ -162,6 +171,7 @@ export const TASK_FUNCTIONS: readonly TaskFunction[] = [
   },
   {
     id: 'merge-key-batch',
+    timeoutSeconds: LONG_TASK_SECONDS,
     substitution: 'MergeKeyBatchFunctionArn',
     entry: 'handlers/reshuffle-tasks.ts',
     handlerName: 'mergeHandler',
@@ -170,6 +180,7 @@ export const TASK_FUNCTIONS: readonly TaskFunction[] = [
   },
   {
     id: 'finish-key-merge',
+    timeoutSeconds: LONG_TASK_SECONDS,
     substitution: 'FinishKeyMergeFunctionArn',
     entry: 'handlers/reshuffle-tasks.ts',
     handlerName: 'finishMergeHandler',

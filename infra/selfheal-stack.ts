@@ -10,7 +10,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { deploymentNames, type DeploymentNames } from '../domain/deployment/names.ts';
 import { LEDGER_BY_DAY_INDEX } from '../domain/dispatch/tables.ts';
-import { TASK_FUNCTIONS } from '../handlers/registry.ts';
+import { DEFAULT_TASK_TIMEOUT_SECONDS, TASK_FUNCTIONS } from '../handlers/registry.ts';
 import type { SelfhealConfig, FleetConfig } from './config/schema.ts';
 import { alarmsOf, queueArnOf, routingControlArnsOf, routingOf } from './config/derived.ts';
 import { DETECTOR_GRANTS, TASK_GRANTS, type GrantScope } from './permissions/task-grants.ts';
@@ -24,16 +24,8 @@ import { signalRulesOf } from './config/signal-patterns.ts';
 import { OperatorPolicy } from './constructs/operator-policy.ts';
 import { TaskFunction } from './constructs/task-function.ts';
 
-/** Tasks that move a batch of items may run longer than a check. */
 /** Where the routing lies in the routing task's code (`SELFHEAL_ROUTING_FILE`). */
 export const ROUTING_FILE = 'routing.json';
-
-const LONG_TASKS: ReadonlySet<string> = new Set([
-  'snapshot-key',
-  'move-key-batch',
-  'merge-key-batch',
-  'finish-key-merge',
-]);
 
 export interface SelfhealStackProps extends StackProps {
   config: SelfhealConfig;
@@ -72,7 +64,7 @@ export class SelfhealStack extends Stack {
         description: `selfheal task ${task.id}`,
         logRetention,
         service: names.deployment,
-        ...(LONG_TASKS.has(task.id) ? { timeout: Duration.minutes(5) } : {}),
+        timeout: Duration.seconds(task.timeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS),
         ...(task.id === 'normalise-signal' ? { files: { [ROUTING_FILE]: routing } } : {}),
         environment: {
           ...common,
