@@ -373,6 +373,8 @@ export class LocalEngine {
   #startNested(reference: string, input: JsonValue, options: StartOptions): NestedExecution {
     const handle = this.start(reference, input, options);
     return {
+      executionArn: handle.executionArn,
+      startDate: this.describe(handle.executionArn).startDate,
       done: handle.done,
       stop: (cause) => {
         const child = this.#runs.get(handle.executionArn);

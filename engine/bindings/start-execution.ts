@@ -12,6 +12,8 @@ import type { InvocationContext } from './binding.ts';
 
 /** A nested child: its end, and a way to stop it (ABORTED, with this cause and no error). */
 export interface NestedExecution {
+  executionArn: string;
+  startDate: Date;
   done: Promise<ExecutionRecord>;
   stop(cause: string): void;
 }
@@ -49,6 +51,15 @@ export function startNestedExecution(startNested: StartNested) {
   return async (parameters: JsonValue, context: InvocationContext): Promise<JsonValue> => {
     const { stateMachineArn, input, options } = childStart(parameters, context);
     const nested = startNested(stateMachineArn, input, options);
+    // As AWS records for a `.sync` integration: the job (here the child) started, with the start's
+    // own response, before the Task waits for it to end.
+    context.history.record('TaskSubmitted', {
+      taskSubmittedEventDetails: {
+        resourceType: 'states',
+        resource: 'startExecution.sync:2',
+        output: JSON.stringify({ ExecutionArn: nested.executionArn, StartDate: nested.startDate.getTime() }),
+      },
+    });
     // AWS's cause when it stops a child whose Task state was aborted (timed out, or its execution ended).
     const stopChild = (): void =>
       nested.stop(

@@ -260,6 +260,18 @@ describe('the local engine', () => {
     expect(run.output).toEqual({ greeting: 'hello operator' });
     const child = engine.executions().find((e) => e.parentExecutionArn === run.executionArn);
     expect(child?.status).toBe('SUCCEEDED');
+    // As AWS records a `.sync` task: the child's start (StartExecution's answer), then its end.
+    const taskEvents = run.history.filter((e) => e.type.startsWith('Task') && !e.type.includes('State'));
+    expect(taskEvents.map((e) => e.type)).toEqual([
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSubmitted',
+      'TaskSucceeded',
+    ]);
+    expect(JSON.parse(taskEvents[2]?.taskSubmittedEventDetails?.output ?? '{}')).toEqual({
+      ExecutionArn: child?.executionArn,
+      StartDate: child?.startDate.getTime(),
+    });
   });
 
   it('waits on .waitForTaskToken until the token is answered', async () => {

@@ -1,6 +1,6 @@
 /**
  * A key whose batches could not fit in one Standard execution (25,000 history events, enforced by
- * the local engine at AWS's number): 4,000 items moved one a batch would need some 36,000 events
+ * the local engine at AWS's number): 4,000 items moved one a batch would need at least 28,000 events
  * in a single execution. key-reshuffle moves them in runs of key-move-batches from checkpoint to
  * checkpoint, and every item arrives exactly once. Slow (about a minute), so it runs in
  * `npm run test:long`, which CI runs after `npm test`.
