@@ -78,7 +78,7 @@ export function createSqsClient(config: EndpointConfig = {}): SQSClient {
 
 /**
  * Step Functions, for an operator's answer to a waiting runbook (`selfheal approve`/`reject`): only
- * ever built for AWS (the local engine answers through `engine/local-sfn.ts`), so no endpoint
+ * ever built for AWS (the local engine answers through `local/step-functions.ts`), so no endpoint
  * override. The execution's ARN names its region; callers pass it, since that is where it runs.
  */
 export function createSfnClient(config: EndpointConfig = {}): SFNClient {

@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { LocalEngine, type ExecutionRecord } from '../engine/local-engine.ts';
-import { loadRunbooks } from '../engine/runbooks.ts';
+import { loadRunbooks } from '../local/runbooks.ts';
 import { VirtualClock } from '../core/virtual-clock.ts';
 import { bareMachine, enteredKinds } from './bare-machine.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -5,7 +5,7 @@
  * (no item lost or duplicated, whatever crashes) costs against writing blindly.
  */
 import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
+import { withLocalDynamoDb } from '../local/dynamodb-client.ts';
 import { createTable } from '../world/dynamodb/create-table.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import { publishShardMap } from '../domain/reshuffle/shard-map-store.ts';

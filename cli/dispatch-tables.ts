@@ -4,7 +4,7 @@
  * saved back to it. The commands then run the same domain functions on either.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { saveTables } from '../engine/local-state.ts';
+import { saveTables } from '../local/state-file.ts';
 import { DEFAULT_DISPATCH_TABLES, type DispatchTables } from '../domain/dispatch/tables.ts';
 import { ResourceNotFoundError } from '../domain/errors.ts';
 import { UsageError } from './exit-codes.ts';

@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
+import { withLocalDynamoDb } from '../local/dynamodb-client.ts';
 import type { LocalEngine } from '../engine/local-engine.ts';
-import { startRunbookEngine } from '../engine/runbooks.ts';
-import { restoreTables, saveExecutions, saveTables, type RestoredState } from '../engine/local-state.ts';
+import { startRunbookEngine } from '../local/runbooks.ts';
+import { restoreTables, saveExecutions, saveTables, type RestoredState } from '../local/state-file.ts';
 import { VirtualClock } from '../core/virtual-clock.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import type { CapacityPorts } from '../domain/ports.ts';

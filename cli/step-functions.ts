@@ -5,13 +5,13 @@
  * reading them (`list`, `describe`, `stop`, `approve`) reads the saved runs, and only `start` runs
  * the engine. This is the only place that tells the two apart.
  */
-import { savedStepFunctions, localStepFunctions } from '../engine/local-sfn.ts';
-import { followLocal } from '../engine/local-follow.ts';
-import { savedExecutions } from '../engine/saved-executions.ts';
-import { savedExecutionRecords } from '../engine/local-state.ts';
-import { runbookFiles } from '../engine/runbooks.ts';
+import { savedStepFunctions, localStepFunctions } from '../local/step-functions.ts';
+import { followLocal } from '../local/follow.ts';
+import { savedExecutions } from '../local/saved-executions.ts';
+import { savedExecutionRecords } from '../local/state-file.ts';
+import { runbookFiles } from '../local/runbooks.ts';
 import { runbookOf } from '../domain/deployment/names.ts';
-import { runbookNames } from '../engine/runbooks.ts';
+import { runbookNames } from '../local/runbooks.ts';
 import { arnParts, isExecutionArn, type MachineNaming } from '../domain/operator/executions.ts';
 import { followByPolling, type FollowExecution } from '../domain/operator/follow.ts';
 import type { StepFunctionsPort } from '../domain/operator/ports.ts';

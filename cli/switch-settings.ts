@@ -16,7 +16,7 @@ import {
   type GlobalSwitch,
   type RunbookSwitch,
 } from '../domain/dispatch/switches.ts';
-import { runbookFiles } from '../engine/runbooks.ts';
+import { runbookFiles } from '../local/runbooks.ts';
 import { UsageError } from './exit-codes.ts';
 import type { DispatchStore } from './dispatch-tables.ts';
 

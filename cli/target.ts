@@ -9,7 +9,7 @@ import { createDynamoDbClient, createSfnClient } from '../adapters/aws-clients.t
 import { sfnAdapter } from '../adapters/sfn.ts';
 import { DEFAULT_DEPLOYMENT, deploymentNames, type DeploymentNames } from '../domain/deployment/names.ts';
 import type { StepFunctionsPort } from '../domain/operator/ports.ts';
-import { stateFilePath } from '../engine/local-state.ts';
+import { stateFilePath } from '../local/state-file.ts';
 import { UsageError } from './exit-codes.ts';
 
 export const TARGET_OPTIONS = {

@@ -1,6 +1,6 @@
 /**
  * The one build of the Lambda handlers. The CDK app deploys these bundles (`infra/constructs/
- * task-function.ts`), the local engine can run its runbooks on them (`engine/local-functions.ts`),
+ * task-function.ts`), the local engine can run its runbooks on them (`local/functions.ts`),
  * and the tests and the bench load them: what is proven offline is the code AWS runs.
  *
  * Each handler module of the task list becomes `dist/handlers/<name>/index.mjs` (with its source

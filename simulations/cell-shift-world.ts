@@ -4,7 +4,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { VirtualClock } from '../core/virtual-clock.ts';
-import { startRunbookEngine } from '../engine/runbooks.ts';
+import { startRunbookEngine } from '../local/runbooks.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import type { CellShiftPorts } from '../domain/cells/shift/ports.ts';
 import { createCellFleet } from '../world/cells/cell-fleet.ts';

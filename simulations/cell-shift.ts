@@ -8,7 +8,7 @@
  * five minutes after being asked (`manual`, an on-call engineer paged).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
+import { withLocalDynamoDb } from '../local/dynamodb-client.ts';
 import type { ExecutionRecord } from '../engine/local-engine.ts';
 import { billedStateTransitions } from '../engine/history.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../engine/arns.ts';

@@ -8,7 +8,7 @@
  * double the table's write capacity when the alarm fires).
  */
 import { BatchWriteItemCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
+import { withLocalDynamoDb } from '../local/dynamodb-client.ts';
 import { DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import { ShardMapCache } from '../key-router/index.ts';
 import type { ApplicationShardMap } from '../world/dynamodb/application-routing.ts';

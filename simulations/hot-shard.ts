@@ -7,7 +7,7 @@
  * no remediation at all.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
+import { withLocalDynamoDb } from '../local/dynamodb-client.ts';
 import { driveIncident, type ScenarioRunOptions } from './incident-driver.ts';
 import { HOT_SHARD_INCIDENT, incidentEndSeconds, type HotShardIncident } from './hot-shard-incident.ts';
 import { startTableScenario } from './table-scenario.ts';

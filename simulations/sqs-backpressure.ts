@@ -9,8 +9,8 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../engine/arns.ts';
-import { withLocalDynamoDb } from '../engine/local-dynamodb-client.ts';
-import { startRunbookEngine } from '../engine/runbooks.ts';
+import { withLocalDynamoDb } from '../local/dynamodb-client.ts';
+import { startRunbookEngine } from '../local/runbooks.ts';
 import { VirtualClock } from '../core/virtual-clock.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import { AlarmEvaluator } from '../world/cloudwatch-alarms.ts';

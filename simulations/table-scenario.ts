@@ -5,7 +5,7 @@
  * the selfheal variant selfheal is deployed for the game day. Baselines run the same world without it.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startRunbookEngine } from '../engine/runbooks.ts';
+import { startRunbookEngine } from '../local/runbooks.ts';
 import type { LocalEngine } from '../engine/local-engine.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import type { IncidentKind } from '../domain/incidents/incident.ts';

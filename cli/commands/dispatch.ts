@@ -9,7 +9,7 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import { integerOption, parseOptions } from '../options.ts';
 import type { Command } from '../command.ts';
 import { withLocalDeployment, worldOption, WORLDS } from '../local-deployment.ts';
-import { scanAll, stateFilePath } from '../../engine/local-state.ts';
+import { scanAll, stateFilePath } from '../../local/state-file.ts';
 import { statesEntered } from '../../engine/history.ts';
 import type { ExecutionRecord } from '../../engine/local-engine.ts';
 import type { JsonValue } from '../../core/json.ts';

@@ -8,7 +8,7 @@ import { parseOptions } from '../options.ts';
 import type { Command } from '../command.ts';
 import { TARGET_OPTIONS, TARGET_USAGE, targetFrom } from '../target.ts';
 import { withDispatchTables } from '../dispatch-tables.ts';
-import { scanAll } from '../../engine/local-state.ts';
+import { scanAll } from '../../local/state-file.ts';
 import { byLedgerOrder, queryLedger, recordOf } from '../../domain/dispatch/ledger.ts';
 import { renderLedger } from '../render/ledger-table.ts';
 

@@ -9,7 +9,7 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import { parseOptions } from '../options.ts';
 import type { Command } from '../command.ts';
 import { loadDefinitionFile } from '../../engine/asl.ts';
-import { runbookFiles, stateMachineSubstitution, STATEMACHINES_DIR } from '../../engine/runbooks.ts';
+import { runbookFiles, stateMachineSubstitution, STATEMACHINES_DIR } from '../../local/runbooks.ts';
 import { TASK_FUNCTIONS } from '../../handlers/registry.ts';
 import { renderRunbookMarkdown, type RunbookSource } from '../../domain/runbook-docs/markdown.ts';
 import { renderIndex, summarise } from '../../domain/runbook-docs/index-page.ts';

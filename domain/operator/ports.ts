@@ -1,7 +1,7 @@
 /**
  * The slice of the Step Functions API the operator's commands need, in the SDK's own
  * request/response shapes (as the other ports): production binds it to the SFN client
- * (`adapters/sfn.ts`), the local engine to its executions and task tokens (`engine/local-sfn.ts`),
+ * (`adapters/sfn.ts`), the local engine to its executions and task tokens (`local/step-functions.ts`),
  * so the same operator code runs against both. Responses carry no `$metadata`; errors are the
  * SDK's own names (`ExecutionDoesNotExist`, `StateMachineDoesNotExist`, `ExecutionAlreadyExists`,
  * `TaskDoesNotExist`, `TaskTimedOut`, `InvalidToken`, `InvalidArn`).

@@ -12,7 +12,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { placeholdersOf, type AslDefinition } from '../../engine/asl.ts';
-import { runbookNames, STATEMACHINES_DIR, stateMachineSubstitution } from '../../engine/runbooks.ts';
+import { runbookNames, STATEMACHINES_DIR, stateMachineSubstitution } from '../../local/runbooks.ts';
 import type { DeploymentNames } from '../../domain/deployment/names.ts';
 import { runbookNeeds, type RunbookNeeds } from '../permissions/runbook-needs.ts';
 import { acknowledgeWildcards } from './scoped-grants.ts';
@@ -22,7 +22,7 @@ export interface RunbookFile {
   definition: AslDefinition;
 }
 
-/** The runbooks the engine loads (`engine/runbooks.ts` finds them), with their ASL read at once. */
+/** The runbooks the engine loads (`local/runbooks.ts` finds them), with their ASL read at once. */
 export function readRunbooks(dir: string = STATEMACHINES_DIR): RunbookFile[] {
   return runbookNames(dir).map((name) => ({
     name,

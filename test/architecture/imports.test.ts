@@ -5,9 +5,8 @@
  * and no two modules import each other, even for a type.
  *
  * Read from the sources with TypeScript's own import scanner. `KNOWN` lists, one by one, the
- * imports that still break a rule today (selfheal's local deployment still lives in `engine/`;
- * the key router shares the shard map's code with the domain): a new one fails, and one that is
- * gone must leave the list.
+ * imports that still break a rule today (the key router shares the shard map's code with the
+ * domain): a new one fails, and one that is gone must leave the list.
  */
 import ts from 'typescript';
 import { execFileSync } from 'node:child_process';
@@ -37,7 +36,7 @@ const IMPORTS = new Map(
 
 const folderOf = (file: string): string => file.split('/')[0] ?? '';
 const PRODUCT = ['adapters', 'bench', 'bin', 'cli', 'contracts', 'core', 'detectors', 'domain', 'engine'];
-PRODUCT.push('handlers', 'infra', 'key-router', 'packaging', 'simulations', 'world');
+PRODUCT.push('handlers', 'infra', 'key-router', 'local', 'packaging', 'simulations', 'world');
 
 interface Rule {
   name: string;
@@ -69,19 +68,6 @@ const RULES: Rule[] = [
 
 /** Imports that break a rule today, each to go: `from -> to`. */
 const KNOWN: Record<string, string[]> = {
-  // selfheal's local deployment, to move out of the generic engine into a folder of its own.
-  'the engine imports only the engine and the leaves': [
-    'engine/local-dynamodb-client.ts -> adapters/aws-clients.ts',
-    'engine/local-follow.ts -> domain/operator/follow.ts',
-    'engine/local-functions.ts -> handlers/registry.ts',
-    'engine/local-functions.ts -> packaging/handler-bundles.ts',
-    'engine/local-sfn.ts -> domain/operator/execution-name.ts',
-    'engine/local-sfn.ts -> domain/operator/ports.ts',
-    'engine/runbooks.ts -> domain/dispatch/tables.ts',
-    // One import of values, one of types.
-    'engine/runbooks.ts -> handlers/registry.ts',
-    'engine/runbooks.ts -> handlers/registry.ts',
-  ],
   // The shard map's layout is shared by the router and the reshuffle: it belongs in the router.
   'the key router does not reach into the domain': [
     'key-router/index.ts -> domain/reshuffle/shard-map.ts',

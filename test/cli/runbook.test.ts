@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { main } from '../../cli/main.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
 import { renderRunbookDocs } from '../../cli/commands/runbook.ts';
-import { runbookFiles } from '../../engine/runbooks.ts';
+import { runbookFiles } from '../../local/runbooks.ts';
 
 const NAMES = (await runbookFiles()).map((f) => f.name);
 

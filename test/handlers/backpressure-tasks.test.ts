@@ -39,7 +39,7 @@ import type { BackpressurePorts } from '../../domain/backpressure/ports.ts';
 import type { BackpressureState, Original, Restored } from '../../domain/backpressure/runbook.ts';
 import type { LedgerItem } from '../../domain/dispatch/ledger.ts';
 import { findState, loadDefinitionFile } from '../../engine/asl.ts';
-import { STATEMACHINES_DIR } from '../../engine/runbooks.ts';
+import { STATEMACHINES_DIR } from '../../local/runbooks.ts';
 import { toJson, type JsonValue } from '../../core/json.ts';
 import { VirtualClock } from '../../core/virtual-clock.ts';
 import { MetricStore } from '../../world/metric-store.ts';

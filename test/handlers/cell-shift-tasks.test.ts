@@ -34,7 +34,7 @@ import type { CellShiftPorts } from '../../domain/cells/shift/ports.ts';
 import type { Confirmation, SafetyAssessment } from '../../domain/cells/shift/runbook.ts';
 import type { LedgerItem } from '../../domain/dispatch/ledger.ts';
 import { findState, loadDefinitionFile } from '../../engine/asl.ts';
-import { STATEMACHINES_DIR } from '../../engine/runbooks.ts';
+import { STATEMACHINES_DIR } from '../../local/runbooks.ts';
 import { toJson, type JsonObject, type JsonValue } from '../../core/json.ts';
 import { FLEET_SLOWDOWN_INCIDENT, GREY_CELL_INCIDENT } from '../../simulations/cell-shift-incident.ts';
 import { cellShiftRequest } from '../../simulations/cell-shift-world.ts';

@@ -20,9 +20,9 @@ import {
 import type { Context } from 'aws-lambda';
 import { join } from 'node:path';
 import type { AutoScalingPort, CapacityPorts, CloudWatchPort } from '../../domain/ports.ts';
-import type { LocalDynamoDbOptions } from '../../engine/dynalite.ts';
+import type { LocalDynamoDbOptions } from '../../local/dynalite.ts';
 import { findState, loadDefinitionFile } from '../../engine/asl.ts';
-import { STATEMACHINES_DIR } from '../../engine/runbooks.ts';
+import { STATEMACHINES_DIR } from '../../local/runbooks.ts';
 import { isJsonObject, toJson, type JsonValue } from '../../core/json.ts';
 import { lambdaArn } from '../../engine/arns.ts';
 import { functionName } from '../../handlers/registry.ts';

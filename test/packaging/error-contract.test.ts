@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allStates, loadDefinitionFile, type AslDefinition, type AslState } from '../../engine/asl.ts';
-import { runbookFiles } from '../../engine/runbooks.ts';
+import { runbookFiles } from '../../local/runbooks.ts';
 import { HANDLER_ENTRIES, TASK_FUNCTIONS, type TaskFunction } from '../../handlers/registry.ts';
 import {
   buildHandlerBundles,

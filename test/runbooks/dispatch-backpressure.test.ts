@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../core/virtual-clock.ts';
-import { startRunbookEngine } from '../../engine/runbooks.ts';
+import { startRunbookEngine } from '../../local/runbooks.ts';
 import { statesEntered } from '../../engine/history.ts';
 import type { JsonValue } from '../../core/json.ts';
 import { downstreamHealthAlarms } from '../../detectors/alarms/downstream-health.ts';

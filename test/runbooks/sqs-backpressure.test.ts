@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { VirtualClock } from '../../core/virtual-clock.ts';
-import { LOCAL_NOTIFICATION_TOPIC_ARN, startRunbookEngine } from '../../engine/runbooks.ts';
+import { LOCAL_NOTIFICATION_TOPIC_ARN, startRunbookEngine } from '../../local/runbooks.ts';
 import { SimulatedAutoScaling } from '../../world/dynamodb/auto-scaling.ts';
 import { statesEntered } from '../../engine/history.ts';
 import type { BackpressurePorts } from '../../domain/backpressure/ports.ts';

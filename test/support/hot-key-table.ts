@@ -5,7 +5,7 @@
  */
 import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { VirtualClock } from '../../core/virtual-clock.ts';
-import { startRunbookEngine } from '../../engine/runbooks.ts';
+import { startRunbookEngine } from '../../local/runbooks.ts';
 import type { LocalEngine } from '../../engine/local-engine.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { MetricStore } from '../../world/metric-store.ts';

@@ -9,7 +9,7 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { startLocalDynamoDb, type LocalDynamoDbOptions } from '../../engine/dynalite.ts';
+import { startLocalDynamoDb, type LocalDynamoDbOptions } from '../../local/dynalite.ts';
 import { createDynamoDbClient, localEndpointConfig } from '../../adapters/aws-clients.ts';
 import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 

@@ -5,8 +5,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ScalableTarget } from '@aws-sdk/client-application-auto-scaling';
 import { LocalEngine } from '../../engine/local-engine.ts';
-import { loadRunbooks } from '../../engine/runbooks.ts';
-import { localFunctionTable } from '../../engine/local-functions.ts';
+import { loadRunbooks } from '../../local/runbooks.ts';
+import { localFunctionTable } from '../../local/functions.ts';
 import { VirtualClock } from '../../core/virtual-clock.ts';
 import type { Routing } from '../../detectors/routing/routes.ts';
 import {

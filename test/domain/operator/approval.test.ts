@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LocalEngine } from '../../../engine/local-engine.ts';
-import { localStepFunctions } from '../../../engine/local-sfn.ts';
+import { localStepFunctions } from '../../../local/step-functions.ts';
 import { statesEntered } from '../../../engine/history.ts';
 import type { LocalLambdaHandler } from '../../../engine/bindings/lambda-invoke.ts';
 import type { AslDefinition } from '../../../engine/asl.ts';

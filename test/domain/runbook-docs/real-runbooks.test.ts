@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { format, resolveConfig } from 'prettier';
 import { allStates, loadDefinitionFile, type AslState } from '../../../engine/asl.ts';
-import { runbookFiles } from '../../../engine/runbooks.ts';
+import { runbookFiles } from '../../../local/runbooks.ts';
 import { renderRunbookDocs, RUNBOOK_DOCS_DIR } from '../../../cli/commands/runbook.ts';
 import { mermaidBlock, parseFlowchart, type ParsedFlowchart } from './mermaid-syntax.ts';
 

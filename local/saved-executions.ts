@@ -4,12 +4,12 @@
  * read them through the same StepFunctionsPort as a live engine's (`savedStepFunctions`).
  */
 import { z } from 'zod';
-import { stateMachineArn } from './arns.ts';
-import { UnknownExecutionError } from './errors.ts';
-import type { HistoryEvent } from './history.ts';
+import { stateMachineArn } from '../engine/arns.ts';
+import { UnknownExecutionError } from '../engine/errors.ts';
+import type { HistoryEvent } from '../engine/history.ts';
 import type { JsonValue } from '../core/json.ts';
-import type { ExecutionRecord } from './local-engine.ts';
-import type { LocalExecutions } from './local-sfn.ts';
+import type { ExecutionRecord } from '../engine/local-engine.ts';
+import type { LocalExecutions } from './step-functions.ts';
 
 /** The engine's own events, written by it: checked for the fields every event has, the rest kept. */
 const savedEventSchema = z.looseObject({

@@ -1,7 +1,7 @@
 /** The engine's functions are the bundles the CDK app deploys unless the sources are asked for. */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localFunctionTable } from '../../engine/local-functions.ts';
+import { localFunctionTable } from '../../local/functions.ts';
 import { functionName, TASK_FUNCTIONS } from '../../handlers/registry.ts';
 import { BUNDLES_DIR, bundleName, REPOSITORY_ROOT } from '../../packaging/handler-bundles.ts';
 import { VirtualClock } from '../../core/virtual-clock.ts';

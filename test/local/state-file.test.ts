@@ -8,7 +8,7 @@ import {
   saveExecutions,
   savedExecutionRecords,
   saveTables,
-} from '../../engine/local-state.ts';
+} from '../../local/state-file.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
 import { VirtualClock } from '../../core/virtual-clock.ts';

@@ -3,8 +3,8 @@
  * operator sees each state as it is entered, in virtual time, with no polling.
  */
 import type { FollowExecution } from '../domain/operator/follow.ts';
-import type { LocalEngine } from './local-engine.ts';
-import { toSdkEvent } from './local-sfn.ts';
+import type { LocalEngine } from '../engine/local-engine.ts';
+import { toSdkEvent } from './step-functions.ts';
 
 export function followLocal(engine: LocalEngine): FollowExecution {
   return async (executionArn, onEvent) => {

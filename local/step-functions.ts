@@ -25,10 +25,14 @@ import {
 import type { HistoryEvent as SfnHistoryEvent } from '@aws-sdk/client-sfn';
 import type { StepFunctionsPort } from '../domain/operator/ports.ts';
 import { isExecutionName } from '../domain/operator/execution-name.ts';
-import { InvalidTaskTokenError, LocalEngineNotRunningError, UnknownExecutionError } from './errors.ts';
-import type { HistoryEvent } from './history.ts';
+import {
+  InvalidTaskTokenError,
+  LocalEngineNotRunningError,
+  UnknownExecutionError,
+} from '../engine/errors.ts';
+import type { HistoryEvent } from '../engine/history.ts';
 import type { JsonValue } from '../core/json.ts';
-import type { ExecutionRecord, LocalEngine } from './local-engine.ts';
+import type { ExecutionRecord, LocalEngine } from '../engine/local-engine.ts';
 
 /** Page sizes when none is asked for, and the largest the API allows. */
 const DEFAULT_HISTORY_PAGE = 100;

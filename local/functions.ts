@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import type { LambdaFunctionTable, LocalLambdaHandler } from './bindings/lambda-invoke.ts';
+import type { LambdaFunctionTable, LocalLambdaHandler } from '../engine/bindings/lambda-invoke.ts';
 import { TASK_FUNCTIONS, functionName, type LocalPorts } from '../handlers/registry.ts';
 import { buildHandlerBundles, REPOSITORY_ROOT } from '../packaging/handler-bundles.ts';
 

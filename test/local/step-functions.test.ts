@@ -10,9 +10,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { LocalEngine } from '../../engine/local-engine.ts';
-import { localStepFunctions, savedStepFunctions } from '../../engine/local-sfn.ts';
-import { followLocal } from '../../engine/local-follow.ts';
-import { savedExecutions } from '../../engine/saved-executions.ts';
+import { localStepFunctions, savedStepFunctions } from '../../local/step-functions.ts';
+import { followLocal } from '../../local/follow.ts';
+import { savedExecutions } from '../../local/saved-executions.ts';
 import { LocalEngineNotRunningError } from '../../engine/errors.ts';
 import { stateMachineArn } from '../../engine/arns.ts';
 import type { AslDefinition } from '../../engine/asl.ts';

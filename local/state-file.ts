@@ -13,7 +13,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { ExecutionRecord } from './local-engine.ts';
+import type { ExecutionRecord } from '../engine/local-engine.ts';
 import { parseSavedExecution } from './saved-executions.ts';
 
 export const DEFAULT_STATE_FILE = '.selfheal/local-state.json';
@@ -28,7 +28,7 @@ interface StateFile {
   /** Virtual time the last command ended at: the next one goes on from there. */
   clockMs?: number;
   tables: Record<string, Item[]>;
-  /** Ended runs, as `engine/saved-executions.ts` reads them. */
+  /** Ended runs, as `local/saved-executions.ts` reads them. */
   executions?: unknown[];
 }
 

@@ -7,13 +7,13 @@ import { readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadDefinitionFile, substitute, type AslDefinition } from './asl.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION, stateMachineArn } from './arns.ts';
+import { loadDefinitionFile, substitute, type AslDefinition } from '../engine/asl.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, stateMachineArn } from '../engine/arns.ts';
 import { DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
-import { LocalEngine } from './local-engine.ts';
+import { LocalEngine } from '../engine/local-engine.ts';
 import type { VirtualClock } from '../core/virtual-clock.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { localFunctionTable, type HandlerCode } from './local-functions.ts';
+import { localFunctionTable, type HandlerCode } from './functions.ts';
 import type { LocalPorts } from '../handlers/registry.ts';
 import { localFunctionSubstitutions } from '../handlers/registry.ts';
 
