@@ -24,7 +24,7 @@ const loaded = new Map<string, Promise<HandlerModule>>();
 
 async function loadModules(code: HandlerCode): Promise<Map<string, { file: string; module: HandlerModule }>> {
   const entries = [...new Set(TASK_FUNCTIONS.map((task) => task.entry))];
-  const bundles = code === 'bundles' ? await buildHandlerBundles() : undefined;
+  const bundles = code === 'bundles' ? buildHandlerBundles() : undefined;
   const modules = new Map<string, { file: string; module: HandlerModule }>();
   for (const entry of entries) {
     const file = bundles ? bundles.fileOf(entry) : join(REPOSITORY_ROOT, entry);

@@ -7,10 +7,10 @@
  * map), built by the esbuild the project locks, in one esbuild call. A manifest of every input's
  * size and modification time lets a later process reuse the bundles when nothing changed.
  */
-import { build, buildSync, version as esbuildVersion, type BuildOptions, type Metafile } from 'esbuild';
+import { buildSync, version as esbuildVersion, type BuildOptions, type Metafile } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HANDLER_ENTRIES } from '../handlers/registry.ts';
 
@@ -135,7 +135,6 @@ function publish(dir: string, staging: string, manifest: Manifest): void {
     if (!existsSync(dir)) throw error;
   } finally {
     rmSync(old, { recursive: true, force: true });
-    rmSync(staging, { recursive: true, force: true });
   }
 }
 
@@ -161,8 +160,11 @@ export interface BuildHandlerBundlesOptions {
   entries?: readonly string[];
 }
 
-/** Builds the handler bundles unless they are up to date (for the CDK app, which runs synchronously). */
-export function buildHandlerBundlesSync(options: BuildHandlerBundlesOptions = {}): HandlerBundles {
+/**
+ * Builds the handler bundles unless they are up to date. Synchronous, as the CDK app needs (its
+ * constructs are built synchronously); a build takes a few seconds, once.
+ */
+export function buildHandlerBundles(options: BuildHandlerBundlesOptions = {}): HandlerBundles {
   const dir = options.dir ?? BUNDLES_DIR;
   const entries = options.entries ?? HANDLER_ENTRIES;
   const key = buildKey(entries);
@@ -175,24 +177,3 @@ export function buildHandlerBundlesSync(options: BuildHandlerBundlesOptions = {}
   }
   return bundlesAt(dir, entries);
 }
-
-/** Builds the handler bundles unless they are up to date. */
-export async function buildHandlerBundles(options: BuildHandlerBundlesOptions = {}): Promise<HandlerBundles> {
-  const dir = options.dir ?? BUNDLES_DIR;
-  const entries = options.entries ?? HANDLER_ENTRIES;
-  const key = buildKey(entries);
-  if (!upToDate(dir, key, entries)) {
-    const staging = stagingFor(dir);
-    try {
-      const startedMs = Date.now();
-      const result = await build(buildOptions(entries, staging));
-      publish(dir, staging, manifestOf(result.metafile as Metafile, key, startedMs));
-    } finally {
-      rmSync(staging, { recursive: true, force: true });
-    }
-  }
-  return bundlesAt(dir, entries);
-}
-
-/** A bundle's path from the repository root, for messages. */
-export const displayPath = (file: string): string => relative(REPOSITORY_ROOT, file);

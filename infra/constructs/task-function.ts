@@ -14,7 +14,7 @@ import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { acknowledgeWildcards } from './scoped-grants.ts';
-import { buildHandlerBundlesSync, REPOSITORY_ROOT } from '../../packaging/handler-bundles.ts';
+import { buildHandlerBundles, REPOSITORY_ROOT } from '../../packaging/handler-bundles.ts';
 
 export { REPOSITORY_ROOT };
 
@@ -104,7 +104,7 @@ export class TaskFunction extends Construct {
  */
 function codeOf(scope: Construct, entry: string, files: Record<string, string>): Code {
   if (!Stack.of(scope).bundlingRequired) return Code.fromInline(`// ${entry}: bundling skipped`);
-  const bundle = buildHandlerBundlesSync().folderOf(entry);
+  const bundle = buildHandlerBundles().folderOf(entry);
   if (Object.keys(files).length === 0) return Code.fromAsset(bundle);
   return Code.fromAsset(withFiles(bundle, files));
 }

@@ -15,8 +15,8 @@ import { buildApp } from '../../infra/app.ts';
 import { exampleConfig } from '../support/selfheal-stack.ts';
 
 describe('files written beside a bundle', () => {
-  it('carries the routing, quotes and all, so the routing task reads what the config said', async () => {
-    const bundle = (await buildHandlerBundles()).folderOf('handlers/normalise-signal.ts');
+  it('carries the routing, quotes and all, so the routing task reads what the config said', () => {
+    const bundle = buildHandlerBundles().folderOf('handlers/normalise-signal.ts');
     const routing = JSON.stringify(routingOf(exampleConfig()));
     const staged = withFiles(bundle, { 'routing.json': routing }, mkdtempSync(join(tmpdir(), 'selfheal-')));
 
@@ -27,8 +27,8 @@ describe('files written beside a bundle', () => {
     ).toEqual(routingOf(exampleConfig()));
   });
 
-  it('refuses a file name that could escape the bundle, or that would replace the bundle', async () => {
-    const bundle = (await buildHandlerBundles()).folderOf('handlers/normalise-signal.ts');
+  it('refuses a file name that could escape the bundle, or that would replace the bundle', () => {
+    const bundle = buildHandlerBundles().folderOf('handlers/normalise-signal.ts');
     const root = mkdtempSync(join(tmpdir(), 'selfheal-'));
     expect(() => withFiles(bundle, { '../evil': 'x' }, root)).toThrow(/not a plain file name/);
     expect(() => withFiles(bundle, { 'index.mjs': 'x' }, root)).toThrow(/would overwrite/);
@@ -36,8 +36,8 @@ describe('files written beside a bundle', () => {
 });
 
 describe('the synthesized functions', () => {
-  it('deploy the very bundles the local engine and the tests run', async () => {
-    const bundles = await buildHandlerBundles();
+  it('deploy the very bundles the local engine and the tests run', () => {
+    const bundles = buildHandlerBundles();
     const outdir = mkdtempSync(join(tmpdir(), 'selfheal-cdk-'));
     const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
     const { stack } = buildApp(

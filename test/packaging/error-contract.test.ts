@@ -116,7 +116,7 @@ let calls: Caller[];
 const thrownBy = new Map<string, Set<string>>();
 
 beforeAll(async () => {
-  bundles = await buildHandlerBundles();
+  bundles = buildHandlerBundles();
   errors = await selfhealErrors();
   calls = await callers();
   for (const entry of bundles.entries) {

@@ -4,6 +4,6 @@
  */
 import { buildHandlerBundles } from '../../packaging/handler-bundles.ts';
 
-export default async function setup(): Promise<void> {
-  await buildHandlerBundles();
+export default function setup(): void {
+  buildHandlerBundles();
 }
