@@ -10,7 +10,7 @@
  * - cell-traffic-shift: a grey cell, approved at once, shifted off and back after the bake.
  */
 import { readFile } from 'node:fs/promises';
-import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ExecutionRecord } from '../engine/local-engine.ts';
 import { LocalEngine } from '../engine/local-engine.ts';
 import { loadRunbooks } from '../local/runbooks.ts';
@@ -23,7 +23,6 @@ import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatc
 import { writeRunbookSwitch } from '../domain/dispatch/switches.ts';
 import { createTable } from '../world/dynamodb/create-table.ts';
 import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
-import { contributorRuleNames, registerContributorRules } from '../world/dynamodb/table-metrics.ts';
 import { MetricStore } from '../world/metric-store.ts';
 import { seededRandom } from '../core/random.ts';
 import { QueueWorld } from '../world/sqs/queue-world.ts';
@@ -33,6 +32,7 @@ import { simulatedXRay } from '../world/cells/xray.ts';
 import { GREY_CELL_INCIDENT } from '../simulations/cell-shift-incident.ts';
 import { cellShiftRequest } from '../simulations/cell-shift-world.ts';
 import { recordingAutoScaling, steadyDemandCloudWatch } from '../world/dynamodb/steady-demand.ts';
+import { HOT_KEY, HOT_KEY_TABLE, keyDemandPorts, seedHotKeyTable } from '../world/dynamodb/hot-key-table.ts';
 import { CallRecorder, type RecordedCall } from './replay.ts';
 
 /** One recorded run of a runbook: what to replay it from, and its history for the cost counts. */
@@ -142,45 +142,21 @@ async function recordDispatch(): Promise<RecordedRun[]> {
   });
 }
 
-const EVENTS = 'events';
-const KEY = 'events#checkout';
 const ITEMS = 300;
 
 /** The reshuffle tests' world: CloudWatch shows the key asking `perSecond` for the last half hour. */
 async function keyDemandEngine(dynamodb: DynamoDBClient, perSecond: number) {
   const clock = new VirtualClock(START);
-  const metrics = new MetricStore();
-  const rules = contributorRuleNames(EVENTS, START - 3_600_000);
-  registerContributorRules(metrics, rules, EVENTS, 'pk');
-  for (let minute = 1; minute <= 30; minute++) {
-    metrics.putContributors(rules.accessed, START - minute * 60_000, {
-      keys: new Map([[KEY, perSecond * 60]]),
-    });
-  }
-  const now = () => clock.now();
-  const autoScaling = new SimulatedAutoScaling({ dynamodb, cloudwatch: metrics, now });
-  return recordingEngine(clock, { dynamodb, cloudwatch: metrics, autoScaling, now }, dynamodb);
+  return recordingEngine(clock, keyDemandPorts(dynamodb, clock, perSecond), dynamodb);
 }
 
 async function recordReshuffleAndMerge(): Promise<RecordedRun[]> {
   return withLocalDynamoDb(async (dynamodb) => {
     await createDispatchTables(dynamodb, TABLES);
-    await createTable(dynamodb, { tableName: EVENTS, readCapacityUnits: 1000, writeCapacityUnits: 4000 });
-    for (let i = 0; i < ITEMS; i += 25) {
-      const batch = Array.from({ length: 25 }, (_, j) => ({
-        PutRequest: {
-          Item: {
-            pk: { S: KEY },
-            sk: { S: `event#${String(i + j).padStart(5, '0')}` },
-            total: { N: String(i + j) },
-          },
-        },
-      }));
-      await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [EVENTS]: batch } }));
-    }
+    await seedHotKeyTable(dynamodb, ITEMS);
     const request = {
-      tableName: EVENTS,
-      logicalKey: KEY,
+      tableName: HOT_KEY_TABLE,
+      logicalKey: HOT_KEY,
       policy: { routerCacheSeconds: 30, batchSize: 100 },
     };
     const reshuffle = await recordRun(

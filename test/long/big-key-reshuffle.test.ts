@@ -8,10 +8,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
-import { snapshotLogicalKey } from '../../domain/reshuffle/verify.ts';
 import { STANDARD_WORKFLOW_QUOTAS } from '../../engine/quotas.ts';
 import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
-import { createHotKeyTable, engineWithKeyDemand, HOT_KEY, HOT_KEY_TABLE } from '../support/hot-key-table.ts';
+import {
+  createHotKeyTable,
+  engineWithKeyDemand,
+  HOT_KEY,
+  HOT_KEY_TABLE,
+  keyInventory,
+} from '../support/hot-key-table.ts';
 
 const ITEMS = 4000;
 /** Events a batch adds to a loop's history at the least (Task entered, scheduled, started, succeeded, exited; Choice entered, exited). */
@@ -29,15 +34,7 @@ afterAll(async () => {
   }
 });
 
-const inventory = async (shards: number) => {
-  const snapshot = await snapshotLogicalKey(dynamodb(), {
-    tableName: HOT_KEY_TABLE,
-    keys: { partitionKey: 'pk', sortKey: 'sk' },
-    logicalKey: HOT_KEY,
-    shards,
-  });
-  return { count: snapshot.count, checksum: snapshot.checksum };
-};
+const inventory = (shards: number) => keyInventory(dynamodb(), shards);
 
 describe('a key too big for one execution', () => {
   it('is reshuffled across executions under the 25,000-event quota, losing and duplicating nothing', async () => {

@@ -3,7 +3,6 @@ import { DeleteTableCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { statesEntered } from '../../engine/history.ts';
 import type { ExecutionRecord, LocalEngine } from '../../engine/local-engine.ts';
 import { TaskError } from '../../engine/bindings/task-error.ts';
-import { snapshotLogicalKey } from '../../domain/reshuffle/verify.ts';
 import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { readShardMap } from '../../domain/reshuffle/shard-map-store.ts';
 import { readKeys, shardFor, shardKey } from '../../domain/reshuffle/shard-map.ts';
@@ -14,6 +13,7 @@ import {
   HOT_KEY,
   HOT_KEY_TABLE,
   sortKeyOf,
+  keyInventory,
 } from '../support/hot-key-table.ts';
 
 const TABLE = HOT_KEY_TABLE;
@@ -65,15 +65,7 @@ const EVERY_SORT_KEY = Array.from({ length: ITEMS }, (_, i) => sortKeyOf(i));
 const HISTORY_QUOTA = 25_000;
 
 /** Count and checksum of the key's items, wherever they are (the logical key and `shards` shard keys). */
-const inventory = async (shards: number) => {
-  const snapshot = await snapshotLogicalKey(dynamodb(), {
-    tableName: TABLE,
-    keys: { partitionKey: 'pk', sortKey: 'sk' },
-    logicalKey: KEY,
-    shards,
-  });
-  return { count: snapshot.count, checksum: snapshot.checksum };
-};
+const inventory = (shards: number) => keyInventory(dynamodb(), shards);
 
 /** Every item's sort key, at the logical key and at each of `shards` shards. */
 const everyItem = async (shards: number) =>
