@@ -249,14 +249,29 @@ describe('the payload quota (256 KiB)', () => {
   });
 });
 
+type TaskState = Extract<AslState, { Type: 'Task' }>;
+
+interface NestedOptions {
+  handling?: Pick<TaskState, 'Retry' | 'Catch'>;
+  states?: AslDefinition['States'];
+  childTimeoutSeconds?: number;
+}
+
 describe('TimeoutSeconds in virtual time', () => {
   const CHILD_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:slow-child';
 
-  /** A parent whose Task runs a child that waits an hour, with ten minutes to do it. */
-  const nestedEngine = (clock: VirtualClock): LocalEngine => {
+  /**
+   * A parent whose Task runs a child that waits an hour, with ten minutes to do it: `handling` is
+   * the Task's Retry or Catch (and the states it catches to), `childTimeoutSeconds` the child's own.
+   */
+  const nestedEngine = (
+    clock: VirtualClock,
+    { handling = {}, states = {}, childTimeoutSeconds }: NestedOptions = {},
+  ): LocalEngine => {
     const engine = new LocalEngine({ clock, functions: functionTable({}) });
     engine.register('slow-child', {
       StartAt: 'Wait an hour',
+      ...(childTimeoutSeconds === undefined ? {} : { TimeoutSeconds: childTimeoutSeconds }),
       States: { 'Wait an hour': { Type: 'Wait', Seconds: 3600, End: true } },
     });
     engine.register('parent', {
@@ -267,15 +282,10 @@ describe('TimeoutSeconds in virtual time', () => {
           Resource: 'arn:aws:states:::states:startExecution.sync:2',
           Parameters: { StateMachineArn: CHILD_ARN, Input: {} },
           TimeoutSeconds: 600,
-          Catch: [
-            // States.TaskFailed matches every error but States.Timeout.
-            { ErrorEquals: ['States.TaskFailed'], Next: 'Child failed' },
-            { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Timed out' },
-          ],
+          ...handling,
           End: true,
         },
-        'Child failed': { Type: 'Fail', Error: 'ChildFailed' },
-        'Timed out': { Type: 'Pass', End: true },
+        ...states,
       },
     });
     return engine;
@@ -283,7 +293,19 @@ describe('TimeoutSeconds in virtual time', () => {
 
   it('fails a Task whose nested execution outlives its TimeoutSeconds with States.Timeout, at that virtual time', async () => {
     const clock = new VirtualClock();
-    const engine = nestedEngine(clock);
+    const engine = nestedEngine(clock, {
+      handling: {
+        Catch: [
+          // States.TaskFailed matches every error but States.Timeout.
+          { ErrorEquals: ['States.TaskFailed'], Next: 'Child failed' },
+          { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Timed out' },
+        ],
+      },
+      states: {
+        'Child failed': { Type: 'Fail', Error: 'ChildFailed' },
+        'Timed out': { Type: 'Pass', End: true },
+      },
+    });
 
     const run = await engine.run('parent', {});
 
@@ -314,23 +336,8 @@ describe('TimeoutSeconds in virtual time', () => {
 
   it('fails the execution with States.Timeout when nothing catches it', async () => {
     const clock = new VirtualClock();
-    const engine = new LocalEngine({ clock, functions: functionTable({}) });
-    engine.register('slow-child', {
-      StartAt: 'Wait an hour',
-      States: { 'Wait an hour': { Type: 'Wait', Seconds: 3600, End: true } },
-    });
-    engine.register('parent', {
-      StartAt: 'Run the child',
-      States: {
-        'Run the child': {
-          Type: 'Task',
-          Resource: 'arn:aws:states:::states:startExecution.sync:2',
-          Parameters: { StateMachineArn: CHILD_ARN, Input: {} },
-          TimeoutSeconds: 600,
-          Retry: [{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 }],
-          End: true,
-        },
-      },
+    const engine = nestedEngine(clock, {
+      handling: { Retry: [{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 }] },
     });
 
     const run = await engine.run('parent', {});
@@ -343,24 +350,7 @@ describe('TimeoutSeconds in virtual time', () => {
 
   it('gives the parent States.TaskFailed when the nested execution itself times out, at that moment', async () => {
     const clock = new VirtualClock();
-    const engine = new LocalEngine({ clock, functions: functionTable({}) });
-    engine.register('slow-child', {
-      StartAt: 'Wait an hour',
-      TimeoutSeconds: 300,
-      States: { 'Wait an hour': { Type: 'Wait', Seconds: 3600, End: true } },
-    });
-    engine.register('parent', {
-      StartAt: 'Run the child',
-      States: {
-        'Run the child': {
-          Type: 'Task',
-          Resource: 'arn:aws:states:::states:startExecution.sync:2',
-          Parameters: { StateMachineArn: CHILD_ARN, Input: {} },
-          TimeoutSeconds: 600,
-          End: true,
-        },
-      },
-    });
+    const engine = nestedEngine(clock, { childTimeoutSeconds: 300 });
 
     const run = await engine.run('parent', {});
 
