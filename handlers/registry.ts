@@ -298,6 +298,15 @@ export const HANDLER_ENTRIES: readonly string[] = [
   ...new Set([...TASK_FUNCTIONS.map((task) => task.entry), ...DETECTOR_ENTRIES]),
 ];
 
+/**
+ * The task a Lambda Task state invokes, by its `FunctionName` as the ASL writes it
+ * (`${PlanCapacityFunctionArn}`); undefined for anything else.
+ */
+export function taskInvokedAs(functionNameParameter: unknown): TaskFunction | undefined {
+  const substitution = /^\$\{(\w+)\}$/.exec(String(functionNameParameter))?.[1];
+  return TASK_FUNCTIONS.find((task) => task.substitution === substitution);
+}
+
 export const functionName = (id: string): string => `selfheal-${id}`;
 
 /** The Lambda ARN substitutions for the local engine. */

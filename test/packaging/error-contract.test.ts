@@ -20,7 +20,12 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allStates, loadDefinitionFile, type AslDefinition, type AslState } from '../../engine/asl.ts';
 import { runbookFiles } from '../../local/runbooks.ts';
-import { HANDLER_ENTRIES, TASK_FUNCTIONS, type TaskFunction } from '../../handlers/registry.ts';
+import {
+  HANDLER_ENTRIES,
+  TASK_FUNCTIONS,
+  taskInvokedAs,
+  type TaskFunction,
+} from '../../handlers/registry.ts';
 import {
   buildHandlerBundles,
   REPOSITORY_ROOT,
@@ -102,8 +107,7 @@ async function callers(): Promise<Caller[]> {
 function invokedTask(state: AslState): TaskFunction | undefined {
   if (state.Type !== 'Task' || !/^arn:aws:states:::lambda:invoke/.test(state.Resource)) return undefined;
   const parameters = (state.Parameters ?? {}) as Record<string, unknown>;
-  const reference = /^\$\{(\w+)\}$/.exec(String(parameters.FunctionName ?? ''))?.[1];
-  const task = TASK_FUNCTIONS.find((t) => t.substitution === reference);
+  const task = taskInvokedAs(parameters.FunctionName);
   if (!task)
     throw new Error(`a Lambda task invokes ${String(parameters.FunctionName)}, which no task deploys`);
   return task;

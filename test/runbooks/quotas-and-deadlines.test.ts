@@ -18,7 +18,7 @@ import {
   reshuffleRequestSchema,
 } from '../../domain/reshuffle/request.ts';
 import { MAX_SHARDS } from '../../domain/reshuffle/shard-map.ts';
-import { DEFAULT_TASK_TIMEOUT_SECONDS, TASK_FUNCTIONS } from '../../handlers/registry.ts';
+import { DEFAULT_TASK_TIMEOUT_SECONDS, taskInvokedAs } from '../../handlers/registry.ts';
 
 const runbooks = new Map(readRunbooks().map((r) => [r.name, r.definition]));
 const definition = (name: string): AslDefinition => {
@@ -79,11 +79,8 @@ const LAMBDA_SECONDS = 60;
 
 /** The timeout the CDK app gives the function a Lambda task invokes (from the task list). */
 function functionSecondsOf(state: Task): number {
-  const reference = /^\$\{(\w+)\}$/.exec(
-    String((state.Parameters as { FunctionName?: unknown }).FunctionName),
-  )?.[1];
-  const deployed = TASK_FUNCTIONS.find((t) => t.substitution === reference);
-  if (!deployed) throw new Error(`no task is deployed for ${String(reference)}`);
+  const deployed = taskInvokedAs((state.Parameters as { FunctionName?: unknown }).FunctionName);
+  if (!deployed) throw new Error(`no task is deployed for ${JSON.stringify(state.Parameters)}`);
   return deployed.timeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS;
 }
 /** A Lambda task at its worst: every attempt runs to the function's timeout, every pause at its longest. */
