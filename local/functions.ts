@@ -19,22 +19,30 @@ export const HANDLER_CODES: readonly HandlerCode[] = ['bundles', 'sources'];
 
 type HandlerModule = Record<string, unknown>;
 
-/** Each handler module, by its entry path, loaded once per process. */
-const loaded = new Map<string, Promise<HandlerModule>>();
+type LoadedModules = Map<string, { file: string; module: HandlerModule }>;
 
-async function loadModules(code: HandlerCode): Promise<Map<string, { file: string; module: HandlerModule }>> {
+/**
+ * The handler modules, by entry path, built (if need be) and loaded once per process for each kind
+ * of code: Node caches a module by its URL, so a later rebuild could not be loaded again anyway.
+ */
+const loaded = new Map<HandlerCode, Promise<LoadedModules>>();
+
+function loadModules(code: HandlerCode): Promise<LoadedModules> {
+  let modules = loaded.get(code);
+  if (!modules) {
+    modules = importModules(code);
+    loaded.set(code, modules);
+  }
+  return modules;
+}
+
+async function importModules(code: HandlerCode): Promise<LoadedModules> {
   const entries = [...new Set(TASK_FUNCTIONS.map((task) => task.entry))];
   const bundles = code === 'bundles' ? buildHandlerBundles() : undefined;
-  const modules = new Map<string, { file: string; module: HandlerModule }>();
+  const modules: LoadedModules = new Map();
   for (const entry of entries) {
     const file = bundles ? bundles.fileOf(entry) : join(REPOSITORY_ROOT, entry);
-    const url = pathToFileURL(file).href;
-    let module = loaded.get(url);
-    if (!module) {
-      module = import(url) as Promise<HandlerModule>;
-      loaded.set(url, module);
-    }
-    modules.set(entry, { file, module: await module });
+    modules.set(entry, { file, module: (await import(pathToFileURL(file).href)) as HandlerModule });
   }
   return modules;
 }
