@@ -11,7 +11,7 @@ import { snapshotLogicalKey } from '../domain/reshuffle/verify.ts';
 import { advanceShardState, publishShardMap, readShardMap } from '../domain/reshuffle/shard-map-store.ts';
 import { emptySummary, moveBatch } from '../domain/reshuffle/move.ts';
 import { finishMerge, mergeBatch } from '../domain/reshuffle/merge.ts';
-import { readKeys, shardKey, shardMapEntrySchema } from '../domain/reshuffle/shard-map.ts';
+import { readKeys, shardKey, shardMapEntrySchema } from '../key-router/shard-map.ts';
 import { ShardMapConflictError, ShardMapStateError } from '../domain/reshuffle/errors.ts';
 import {
   anyExpired,

@@ -32,4 +32,4 @@ export {
   shardMapKey,
   type ShardMapEntry,
   type ShardState,
-} from '../domain/reshuffle/shard-map.ts';
+} from './shard-map.ts';

@@ -3,7 +3,7 @@
  * to and the physical keys a read covers, from the key's shard map entry (cached).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { readKeys, shardFor, shardKey, writeKey, type ShardMapEntry } from '../domain/reshuffle/shard-map.ts';
+import { readKeys, shardFor, shardKey, writeKey, type ShardMapEntry } from './shard-map.ts';
 import { query, type ScatterGatherQueryInput, type ScatterGatherQueryOutput } from './scatter-gather.ts';
 import { ShardMapCache, type ShardMapCacheOptions, type ShardMapSource } from './shard-map-cache.ts';
 

@@ -17,7 +17,7 @@ import {
   type DynamoDBClient,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { readKeys, writeKey, type ShardMapEntry } from '../domain/reshuffle/shard-map.ts';
+import { readKeys, writeKey, type ShardMapEntry } from './shard-map.ts';
 import { InvalidQueryError, RetryLaterError } from './errors.ts';
 import { compareKeyValues, keyValue, keyValueId, sortKeyIdentity, type KeyValue } from './sort-key.ts';
 

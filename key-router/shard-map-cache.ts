@@ -7,7 +7,7 @@
  * then `tableName` (S), `logicalKey` (S), `shards` (N), `state` (S), `since` (S), `version` (N).
  */
 import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { shardMapEntrySchema, shardMapKey, type ShardMapEntry } from '../domain/reshuffle/shard-map.ts';
+import { shardMapEntrySchema, shardMapKey, type ShardMapEntry } from './shard-map.ts';
 import { InvalidShardMapEntryError } from './errors.ts';
 
 /** The control table's partition key attribute. */

@@ -12,7 +12,13 @@ import { ShardMapStateError } from './errors.ts';
 import type { Checkpoint, KeyAttributes } from './items.ts';
 import { addBatch, emptySummary, untilDone, type RelocationSummary } from './move.ts';
 import { batchOptionsSchema, relocateBatch, type BatchResult } from './relocate.ts';
-import { MAX_SHARDS, shardKey, shardMapEntrySchema, writeKey, type ShardMapEntry } from './shard-map.ts';
+import {
+  MAX_SHARDS,
+  shardKey,
+  shardMapEntrySchema,
+  writeKey,
+  type ShardMapEntry,
+} from '../../key-router/shard-map.ts';
 import { advanceShardState, type ShardMapAdvance } from './shard-map-store.ts';
 
 export interface MergeBatchInput {

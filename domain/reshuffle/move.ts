@@ -14,7 +14,7 @@ import {
   type BatchResult,
   type RelocateOutcome,
 } from './relocate.ts';
-import { shardMapEntrySchema, writeKey, type ShardMapEntry } from './shard-map.ts';
+import { shardMapEntrySchema, writeKey, type ShardMapEntry } from '../../key-router/shard-map.ts';
 
 export interface MoveBatchInput {
   /** The key's entry, in state `sharding` (as publishShardMap returned it). Names the table. */

@@ -4,7 +4,7 @@ import { ChangeRejectedError } from '../errors.ts';
 import { readKeyDemand, type KeyDemand } from './key-demand.ts';
 import { planShardCount, type ShardCountPlan } from './plan.ts';
 import { PARTITION_WRITE_LIMIT, type ReshuffleRequest } from './request.ts';
-import type { ShardMapEntry } from './shard-map.ts';
+import type { ShardMapEntry } from '../../key-router/shard-map.ts';
 
 export interface ReshufflePlan extends ShardCountPlan {
   demand: KeyDemand;

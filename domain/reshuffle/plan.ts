@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { parseOrThrow } from '../validation.ts';
-import { MAX_SHARDS } from './shard-map.ts';
+import { MAX_SHARDS } from '../../key-router/shard-map.ts';
 
 export interface ShardCountPlan {
   /** The shard count to publish: in [2, cap]. */

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { parseOrThrow } from '../validation.ts';
-import { MAX_SHARDS } from './shard-map.ts';
+import { MAX_SHARDS } from '../../key-router/shard-map.ts';
 
 /**
  * The most batches one execution of the key-move-batches state machine may move. Its history is

@@ -19,7 +19,12 @@ import { z } from 'zod';
 import { classifyAwsError } from '../errors.ts';
 import { parseOrThrow } from '../validation.ts';
 import { ShardMapConflictError } from './errors.ts';
-import { shardMapEntrySchema, shardMapKey, type ShardMapEntry, type ShardState } from './shard-map.ts';
+import {
+  shardMapEntrySchema,
+  shardMapKey,
+  type ShardMapEntry,
+  type ShardState,
+} from '../../key-router/shard-map.ts';
 
 /** What each step moves a key to; `deleted` removes the entry (the key is whole again). */
 export const NEXT_SHARD_STATE: Record<ShardState, ShardState | 'deleted'> = {

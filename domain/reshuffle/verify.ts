@@ -12,7 +12,7 @@ import { classifyAwsError } from '../errors.ts';
 import { parseOrThrow } from '../validation.ts';
 import { ReshuffleVerificationError } from './errors.ts';
 import { canonicalJson, withPartitionKey, type Item, type KeyAttributes } from './items.ts';
-import { MAX_SHARDS, readKeys } from './shard-map.ts';
+import { MAX_SHARDS, readKeys } from '../../key-router/shard-map.ts';
 
 export interface PhysicalKeySnapshot {
   physicalKey: string;

@@ -5,8 +5,8 @@
  * and no two modules import each other, even for a type.
  *
  * Read from the sources with TypeScript's own import scanner. `KNOWN` lists, one by one, the
- * imports that still break a rule today (the key router shares the shard map's code with the
- * domain): a new one fails, and one that is gone must leave the list.
+ * imports that still break a rule today (none now): a new one fails, and one that is gone must
+ * leave the list.
  */
 import ts from 'typescript';
 import { execFileSync } from 'node:child_process';
@@ -67,15 +67,7 @@ const RULES: Rule[] = [
 ];
 
 /** Imports that break a rule today, each to go: `from -> to`. */
-const KNOWN: Record<string, string[]> = {
-  // The shard map's layout is shared by the router and the reshuffle: it belongs in the router.
-  'the key router does not reach into the domain': [
-    'key-router/index.ts -> domain/reshuffle/shard-map.ts',
-    'key-router/router.ts -> domain/reshuffle/shard-map.ts',
-    'key-router/scatter-gather.ts -> domain/reshuffle/shard-map.ts',
-    'key-router/shard-map-cache.ts -> domain/reshuffle/shard-map.ts',
-  ],
-};
+const KNOWN: Record<string, string[]> = {};
 
 describe('imports', () => {
   it('were read from every source file', () => {

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { QueryCommand, type AttributeValue, type ScalarAttributeType } from '@aws-sdk/client-dynamodb';
 import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
-import { shardFor, type ShardState } from '../../domain/reshuffle/shard-map.ts';
+import { shardFor, type ShardState } from '../../key-router/shard-map.ts';
 import { compareSortKeys, createKeyRouter, shardKey, type KeyRouter } from '../../key-router/index.ts';
 import {
   CONTROL_TABLE,

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
-import { shardFor, type ShardMapEntry } from '../../domain/reshuffle/shard-map.ts';
+import { shardFor, type ShardMapEntry } from '../../key-router/shard-map.ts';
 import {
   KeyRouter,
   createKeyRouter,

@@ -1,7 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { recordCommands, useLocalDynamoDb, type SentCommand } from '../support/local-dynamodb.ts';
-import { shardFor, type ShardMapEntry } from '../../domain/reshuffle/shard-map.ts';
+import { shardFor, type ShardMapEntry } from '../../key-router/shard-map.ts';
 import {
   InvalidQueryError,
   KeyRouter,

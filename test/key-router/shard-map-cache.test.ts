@@ -1,7 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { recordCommands, useLocalDynamoDb, type SentCommand } from '../support/local-dynamodb.ts';
-import { shardMapKey } from '../../domain/reshuffle/shard-map.ts';
+import { shardMapKey } from '../../key-router/shard-map.ts';
 import {
   DEFAULT_NEGATIVE_TTL_MS,
   DEFAULT_SHARD_MAP_TTL_MS,

@@ -12,7 +12,7 @@ import {
   type ScalarAttributeType,
 } from '@aws-sdk/client-dynamodb';
 import { controlTableDefinition } from '../../domain/dispatch/tables.ts';
-import { shardMapKey, type ShardMapEntry, type ShardState } from '../../domain/reshuffle/shard-map.ts';
+import { shardMapKey, type ShardMapEntry, type ShardState } from '../../key-router/shard-map.ts';
 
 export type Item = Record<string, AttributeValue>;
 

@@ -5,7 +5,7 @@ import type { ExecutionRecord, LocalEngine } from '../../engine/local-engine.ts'
 import { TaskError } from '../../engine/bindings/task-error.ts';
 import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { readShardMap } from '../../domain/reshuffle/shard-map-store.ts';
-import { readKeys, shardFor, shardKey } from '../../domain/reshuffle/shard-map.ts';
+import { readKeys, shardFor, shardKey } from '../../key-router/shard-map.ts';
 import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
 import {
   createHotKeyTable,

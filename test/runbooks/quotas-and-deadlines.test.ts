@@ -17,7 +17,7 @@ import {
   reshufflePolicySchema,
   reshuffleRequestSchema,
 } from '../../domain/reshuffle/request.ts';
-import { MAX_SHARDS } from '../../domain/reshuffle/shard-map.ts';
+import { MAX_SHARDS } from '../../key-router/shard-map.ts';
 import { DEFAULT_TASK_TIMEOUT_SECONDS, taskInvokedAs } from '../../handlers/registry.ts';
 
 const runbooks = new Map(readRunbooks().map((r) => [r.name, r.definition]));

@@ -9,7 +9,7 @@
  * becomes one query per physical key, each costing a whole read (a scatter-gather read is that
  * much dearer, which the planner's shard cap keeps in bounds).
  */
-import { readKeys, shardKey, type ShardState } from '../../domain/reshuffle/shard-map.ts';
+import { readKeys, shardKey, type ShardState } from '../../key-router/shard-map.ts';
 import type { SecondDemand } from './workload.ts';
 
 export interface RoutedKey {

@@ -9,13 +9,7 @@ import {
   publishShardMap,
   readShardMap,
 } from '../../../domain/reshuffle/shard-map-store.ts';
-import {
-  readKeys,
-  shardFor,
-  shardKey,
-  writeKey,
-  type ShardMapEntry,
-} from '../../../domain/reshuffle/shard-map.ts';
+import { readKeys, shardFor, shardKey, writeKey, type ShardMapEntry } from '../../../key-router/shard-map.ts';
 import { snapshotLogicalKey, verifyReshuffle } from '../../../domain/reshuffle/verify.ts';
 import { canonicalJson, type Checkpoint, type Item } from '../../../domain/reshuffle/items.ts';
 import {

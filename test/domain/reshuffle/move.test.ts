@@ -10,7 +10,7 @@ import { InvalidRequestError } from '../../../domain/errors.ts';
 import { ShardMapStateError } from '../../../domain/reshuffle/errors.ts';
 import { moveAll, moveBatch } from '../../../domain/reshuffle/move.ts';
 import { advanceShardState, publishShardMap } from '../../../domain/reshuffle/shard-map-store.ts';
-import { shardFor, shardKey, writeKey, type ShardMapEntry } from '../../../domain/reshuffle/shard-map.ts';
+import { shardFor, shardKey, writeKey, type ShardMapEntry } from '../../../key-router/shard-map.ts';
 import { snapshotLogicalKey, verifyReshuffle } from '../../../domain/reshuffle/verify.ts';
 import type { Checkpoint, Item } from '../../../domain/reshuffle/items.ts';
 import type { BatchResult, RelocateOutcome } from '../../../domain/reshuffle/relocate.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { InvalidRequestError } from '../../../domain/errors.ts';
 import { planShardCount } from '../../../domain/reshuffle/plan.ts';
-import { MAX_SHARDS } from '../../../domain/reshuffle/shard-map.ts';
+import { MAX_SHARDS } from '../../../key-router/shard-map.ts';
 
 describe('planShardCount', () => {
   it('is ceil(demand × (1 + headroom) / limit)', () => {

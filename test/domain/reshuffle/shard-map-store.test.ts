@@ -7,7 +7,7 @@ import {
   publishShardMap,
   readShardMap,
 } from '../../../domain/reshuffle/shard-map-store.ts';
-import { shardMapKey } from '../../../domain/reshuffle/shard-map.ts';
+import { shardMapKey } from '../../../key-router/shard-map.ts';
 import { createTables } from './support.ts';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 

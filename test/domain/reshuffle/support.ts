@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { createDispatchTables } from '../../../domain/dispatch/tables.ts';
 import { canonicalJson, type Item, type KeyAttributes } from '../../../domain/reshuffle/items.ts';
-import { readKeys } from '../../../domain/reshuffle/shard-map.ts';
+import { readKeys } from '../../../key-router/shard-map.ts';
 
 export const KEYS: KeyAttributes = { partitionKey: 'pk', sortKey: 'sk' };
 export const LOGICAL_KEY = 'customer#42';

@@ -16,7 +16,7 @@ import {
   unchangedCondition,
   type Item,
 } from '../../../domain/reshuffle/items.ts';
-import { shardFor, shardKey } from '../../../domain/reshuffle/shard-map.ts';
+import { shardFor, shardKey } from '../../../key-router/shard-map.ts';
 import {
   combineSnapshots,
   compareSnapshots,
