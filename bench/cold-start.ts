@@ -1,5 +1,5 @@
 /**
- * Handler cold start: every Lambda entry of the handler registry bundled as the CDK app's one build
+ * Handler cold start: every Lambda entry of the runbook catalogue bundled as the CDK app's one build
  * bundles it (`packaging/handler-bundles.ts`: ESM, node22, minified with names kept, the AWS SDK
  * bundled, the createRequire banner, a linked source map), then imported in a fresh `node` process — the time
  * from the import to a callable handler, median of N — against a bare bundle that imports only
@@ -16,7 +16,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { TASK_FUNCTIONS } from '../handlers/registry.ts';
+import { TASK_FUNCTIONS } from '../runbooks/catalogue.ts';
 import { BUNDLE_OPTIONS } from '../packaging/handler-bundles.ts';
 import { median } from './stats.ts';
 

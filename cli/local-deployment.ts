@@ -12,7 +12,7 @@ import { startRunbookEngine } from '../local/runbooks.ts';
 import { restoreTables, saveExecutions, saveTables, type RestoredState } from '../local/state-file.ts';
 import { VirtualClock } from '../core/virtual-clock.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
-import type { CapacityPorts } from '../domain/ports.ts';
+import type { CapacityPorts } from '../domain/capacity/ports.ts';
 import { MetricStore } from '../world/metric-store.ts';
 import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
 import { buildTableIncidentWorld } from '../simulations/table-incident-world.ts';

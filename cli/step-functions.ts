@@ -9,9 +9,8 @@ import { savedStepFunctions, localStepFunctions } from '../local/step-functions.
 import { followLocal } from '../local/follow.ts';
 import { savedExecutions } from '../local/saved-executions.ts';
 import { savedExecutionRecords } from '../local/state-file.ts';
-import { runbookFiles } from '../local/runbooks.ts';
+import { runbookNames } from '../runbooks/catalogue.ts';
 import { runbookOf } from '../domain/deployment/names.ts';
-import { runbookNames } from '../local/runbooks.ts';
 import { arnParts, isExecutionArn, type MachineNaming } from '../domain/operator/executions.ts';
 import { followByPolling, type FollowExecution } from '../domain/operator/follow.ts';
 import type { StepFunctionsPort } from '../domain/operator/ports.ts';
@@ -38,7 +37,7 @@ export async function withStepFunctions<T>(
   use: (access: StepFunctionsAccess) => Promise<T>,
 ): Promise<T> {
   if (target.kind === 'aws') return use({ port: target.stepFunctions(), naming: awsNaming(target) });
-  const machines = (await runbookFiles()).map((file) => file.name);
+  const machines = runbookNames();
   const saved = savedExecutions(await savedExecutionRecords(target.stateFile), machines);
   return use({ port: savedStepFunctions(saved), naming: localNaming(target) });
 }

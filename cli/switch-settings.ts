@@ -16,7 +16,7 @@ import {
   type GlobalSwitch,
   type RunbookSwitch,
 } from '../domain/dispatch/switches.ts';
-import { runbookFiles } from '../local/runbooks.ts';
+import { runbookNames } from '../runbooks/catalogue.ts';
 import { UsageError } from './exit-codes.ts';
 import type { DispatchStore } from './dispatch-tables.ts';
 
@@ -48,7 +48,7 @@ const UNSWITCHED: ReadonlySet<string> = new Set(['dispatch', 'key-move-batches']
 
 /** Runbooks with a switch: the state machines in `statemachines/` but those above. */
 export async function switchableRunbooks(): Promise<string[]> {
-  return (await runbookFiles()).map((file) => file.name).filter((name) => !UNSWITCHED.has(name));
+  return runbookNames().filter((name) => !UNSWITCHED.has(name));
 }
 
 /** A typo would write a switch nothing ever reads, and the operator would believe it holds. */

@@ -37,12 +37,3 @@ export interface AutoScalingPort {
 
 /** DynamoDB is spoken to through the real client: dynalite serves the same API locally. */
 export type DynamoDbPort = DynamoDBClient;
-
-/** Everything the hot-shard runbook's tasks touch. */
-export interface CapacityPorts {
-  dynamodb: DynamoDbPort;
-  cloudwatch: CloudWatchPort;
-  autoScaling: AutoScalingPort;
-  /** Epoch milliseconds: wall time in Lambda, virtual time in the local engine. */
-  now: () => number;
-}

@@ -1,5 +1,5 @@
 /** Task "Apply the capacity change": UpdateTable or the auto scaling range, with before/after. */
-import type { CapacityPorts } from '../domain/ports.ts';
+import type { CapacityPorts } from '../domain/capacity/ports.ts';
 import { applyCapacityPlan, type ActionablePlan, type CapacityAction } from '../domain/capacity/apply.ts';
 import { applyInputSchema } from '../domain/capacity/schemas.ts';
 import { parseOrThrow } from '../domain/validation.ts';

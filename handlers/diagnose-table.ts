@@ -1,5 +1,5 @@
 /** Task "Diagnose the table": capacity, load, throttling by cause, hot keys, auto scaling. */
-import type { CapacityPorts } from '../domain/ports.ts';
+import type { CapacityPorts } from '../domain/capacity/ports.ts';
 import { diagnoseTable, type TableDiagnosis } from '../domain/capacity/diagnose.ts';
 import { diagnoseInputSchema } from '../domain/capacity/schemas.ts';
 import { parseOrThrow } from '../domain/validation.ts';

@@ -22,7 +22,8 @@ import {
 import type { BatchResult } from '../domain/reshuffle/relocate.ts';
 import type { Checkpoint } from '../domain/reshuffle/items.ts';
 import { PARTITION_WRITE_LIMIT } from '../domain/reshuffle/request.ts';
-import { productionReshufflePorts, type ReshufflePorts } from './shared/reshuffle-ports.ts';
+import { productionReshufflePorts } from './shared/reshuffle-ports.ts';
+import type { ReshufflePorts } from '../domain/reshuffle/ports.ts';
 import { taskModule } from './shared/task-handler.ts';
 
 type Ports = () => ReshufflePorts;

@@ -1,5 +1,5 @@
 /** Task "Verify throttling has stopped": no throttle events over the verification window. */
-import type { CapacityPorts } from '../domain/ports.ts';
+import type { CapacityPorts } from '../domain/capacity/ports.ts';
 import { verifyThrottlingStopped, type Verification } from '../domain/capacity/verify.ts';
 import { verifyInputSchema } from '../domain/capacity/schemas.ts';
 import { parseOrThrow } from '../domain/validation.ts';

@@ -9,10 +9,16 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { SelfhealStack } from './selfheal-stack.ts';
 import { loadConfig, DEFAULT_CONFIG_FILE, ConfigError } from './config/load.ts';
 import type { SelfhealConfig } from './config/schema.ts';
+import type { Catalogue } from '../runbooks/catalogue.ts';
 
-export function buildApp(config: SelfhealConfig, app: App = new App()): { app: App; stack: SelfhealStack } {
+export function buildApp(
+  config: SelfhealConfig,
+  app: App = new App(),
+  catalogue?: Catalogue,
+): { app: App; stack: SelfhealStack } {
   const stack = new SelfhealStack(app, config.deployment, {
     config,
+    ...(catalogue ? { catalogue } : {}),
     description: `selfheal (${config.deployment}): self-healing remediations on AWS Step Functions`,
     env: {
       account: config.environment.account ?? process.env.CDK_DEFAULT_ACCOUNT,

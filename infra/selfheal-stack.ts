@@ -10,10 +10,11 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { deploymentNames, type DeploymentNames } from '../domain/deployment/names.ts';
 import { LEDGER_BY_DAY_INDEX } from '../domain/dispatch/tables.ts';
-import { DEFAULT_TASK_TIMEOUT_SECONDS, TASK_FUNCTIONS } from '../handlers/registry.ts';
+import { CATALOGUE, DEFAULT_TASK_TIMEOUT_SECONDS, type Catalogue } from '../runbooks/catalogue.ts';
+import type { GrantScope } from '../runbooks/task-spec.ts';
 import type { SelfhealConfig, FleetConfig } from './config/schema.ts';
 import { alarmsOf, queueArnOf, routingControlArnsOf, routingOf } from './config/derived.ts';
-import { DETECTOR_GRANTS, TASK_GRANTS, type GrantScope } from './permissions/task-grants.ts';
+import { DETECTOR_GRANTS } from './permissions/detector-grants.ts';
 import { Alarms } from './constructs/alarms.ts';
 import { ControlTables } from './constructs/control-tables.ts';
 import { Notifications } from './constructs/notifications.ts';
@@ -29,6 +30,8 @@ export const ROUTING_FILE = 'routing.json';
 
 export interface SelfhealStackProps extends StackProps {
   config: SelfhealConfig;
+  /** The runbooks and tasks to deploy: selfheal's own (`runbooks/*.json`) unless told. */
+  catalogue?: Catalogue;
 }
 
 export class SelfhealStack extends Stack {
@@ -39,6 +42,7 @@ export class SelfhealStack extends Stack {
   constructor(scope: Construct, id: string, props: SelfhealStackProps) {
     super(scope, id, props);
     const { config } = props;
+    const catalogue = props.catalogue ?? CATALOGUE;
     const names = (this.names = deploymentNames(config.deployment));
     const logRetention = config.logRetentionDays as RetentionDays;
     const tables = new ControlTables(this, 'Tables', names);
@@ -54,9 +58,7 @@ export class SelfhealStack extends Stack {
     const arcEndpoints = JSON.stringify(config.arcCluster?.endpoints ?? []);
     const resources = this.scopedResources(config, tables);
 
-    for (const task of TASK_FUNCTIONS) {
-      const grants = TASK_GRANTS[task.id];
-      if (!grants) throw new Error(`task ${task.id} has no entry in infra/permissions/task-grants.ts`);
+    for (const task of catalogue.tasks) {
       const fn = new TaskFunction(this, task.id, {
         functionName: names.function(task.id),
         entry: task.entry,
@@ -65,20 +67,19 @@ export class SelfhealStack extends Stack {
         logRetention,
         service: names.deployment,
         timeout: Duration.seconds(task.timeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS),
-        ...(task.id === 'normalise-signal' ? { files: { [ROUTING_FILE]: routing } } : {}),
+        // What its ports read in production: the routing, or the ARC cluster's endpoints.
+        ...(task.ports === 'routing' ? { files: { [ROUTING_FILE]: routing } } : {}),
         environment: {
           ...common,
-          ...(task.id === 'normalise-signal' ? { SELFHEAL_ROUTING_FILE: ROUTING_FILE } : {}),
-          ...(task.entry === 'handlers/cell-shift-tasks.ts'
-            ? { SELFHEAL_ARC_CLUSTER_ENDPOINTS: arcEndpoints }
-            : {}),
+          ...(task.ports === 'routing' ? { SELFHEAL_ROUTING_FILE: ROUTING_FILE } : {}),
+          ...(task.ports === 'cells' ? { SELFHEAL_ARC_CLUSTER_ENDPOINTS: arcEndpoints } : {}),
         },
       });
-      applyGrants(fn.role, fn.unscoped, grants, resources);
+      applyGrants(fn.role, fn.unscoped, task.grants, resources);
       this.functions.set(task.id, fn);
     }
 
-    const runbookFiles = readRunbooks();
+    const runbookFiles = readRunbooks(catalogue);
     const tableArns = (table: string): string[] => {
       if (table === 'ControlTableName') return [tables.control.tableArn];
       if (table === 'LedgerTableName') return [tables.ledger.tableArn];
@@ -93,7 +94,7 @@ export class SelfhealStack extends Stack {
       topicKeyArn: notifications.key.keyArn,
       substitutions: {
         ...Object.fromEntries(
-          TASK_FUNCTIONS.map((task) => [
+          catalogue.tasks.map((task) => [
             task.substitution,
             this.functions.get(task.id)?.function.functionArn ?? '',
           ]),

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HANDLER_ENTRIES } from '../handlers/registry.ts';
+import { HANDLER_ENTRIES } from '../runbooks/catalogue.ts';
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const BUNDLES_DIR = join(REPOSITORY_ROOT, 'dist', 'handlers');

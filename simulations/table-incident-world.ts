@@ -14,7 +14,7 @@ import type { ApplicationShardMap } from '../world/dynamodb/application-routing.
 import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
 import { dynamoDbThrottlingAlarms } from '../detectors/alarms/dynamodb-throttling.ts';
 import type { AlarmDefinition } from '../contracts/alarm-definition.ts';
-import type { CapacityPorts } from '../domain/ports.ts';
+import type { CapacityPorts } from '../domain/capacity/ports.ts';
 import type { TableIncident } from './table-incident.ts';
 
 export const INCIDENT_START_MS = Date.UTC(2026, 10, 23, 9, 0, 0);

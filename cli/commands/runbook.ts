@@ -9,8 +9,7 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import { parseOptions } from '../options.ts';
 import type { Command } from '../command.ts';
 import { loadDefinitionFile } from '../../engine/asl.ts';
-import { runbookFiles, stateMachineSubstitution, STATEMACHINES_DIR } from '../../local/runbooks.ts';
-import { TASK_FUNCTIONS } from '../../handlers/registry.ts';
+import { CATALOGUE, stateMachineSubstitution, type Catalogue } from '../../runbooks/catalogue.ts';
 import { renderRunbookMarkdown, type RunbookSource } from '../../domain/runbook-docs/markdown.ts';
 import { renderIndex, summarise } from '../../domain/runbook-docs/index-page.ts';
 import { resourceNames, type ResourceNames } from '../../domain/runbook-docs/resources.ts';
@@ -37,10 +36,9 @@ Options:
   --out FILE      render <name>: write the page to FILE instead of printing it
   --out-dir DIR   render --all: the folder to write into (docs/runbooks to regenerate the docs)`;
 
-async function loadSources(dir: string): Promise<RunbookSource[]> {
-  const files = await runbookFiles(dir);
+async function loadSources(catalogue: Catalogue = CATALOGUE): Promise<RunbookSource[]> {
   return Promise.all(
-    files.map(async (f) => ({
+    catalogue.runbooks.map(async (f) => ({
       name: f.name,
       file: `statemachines/${basename(f.path)}`,
       definition: await loadDefinitionFile(f.path),
@@ -50,7 +48,7 @@ async function loadSources(dir: string): Promise<RunbookSource[]> {
 
 function namesFor(sources: readonly RunbookSource[]): ResourceNames {
   return resourceNames({
-    functions: TASK_FUNCTIONS,
+    functions: CATALOGUE.tasks,
     stateMachines: sources.map((s) => ({ name: s.name, substitution: stateMachineSubstitution(s.name) })),
   });
 }
@@ -64,8 +62,8 @@ function page(source: RunbookSource, names: ResourceNames): string {
 }
 
 /** Every file of docs/runbooks, by file name: a page per runbook and the README.md index. */
-export async function renderRunbookDocs(dir: string = STATEMACHINES_DIR): Promise<Map<string, string>> {
-  const sources = await loadSources(dir);
+export async function renderRunbookDocs(catalogue: Catalogue = CATALOGUE): Promise<Map<string, string>> {
+  const sources = await loadSources(catalogue);
   const names = namesFor(sources);
   return new Map([
     ...sources.map((s): [string, string] => [`${s.name}.md`, page(s, names)]),
@@ -74,7 +72,7 @@ export async function renderRunbookDocs(dir: string = STATEMACHINES_DIR): Promis
 }
 
 async function list(json: boolean): Promise<void> {
-  const summaries = (await loadSources(STATEMACHINES_DIR)).map(summarise);
+  const summaries = (await loadSources()).map(summarise);
   if (json) {
     console.log(JSON.stringify(summaries, null, 2));
     return;
@@ -86,7 +84,7 @@ async function list(json: boolean): Promise<void> {
 }
 
 async function renderOne(name: string, out: string | undefined): Promise<void> {
-  const sources = await loadSources(STATEMACHINES_DIR);
+  const sources = await loadSources();
   const source = sources.find((s) => s.name === name);
   if (!source) {
     throw new UsageError(`unknown runbook "${name}"; valid names: ${sources.map((s) => s.name).join(', ')}`);

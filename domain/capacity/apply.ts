@@ -3,7 +3,7 @@
  * action record (before/after values) is what the report and the audit ledger keep.
  */
 import { DescribeTableCommand, UpdateTableCommand, type TableDescription } from '@aws-sdk/client-dynamodb';
-import type { CapacityPorts } from '../ports.ts';
+import type { CapacityPorts } from './ports.ts';
 import { ResourceBusyError, classifyAwsError } from '../errors.ts';
 import type { CapacityPlan, DimensionChange } from './plan.ts';
 import type { Dimension } from './table-metrics.ts';

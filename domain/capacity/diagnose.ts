@@ -3,7 +3,7 @@
  * scaling) manages its capacity. Read-only: a diagnosis never changes anything.
  */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import type { CapacityPorts } from '../ports.ts';
+import type { CapacityPorts } from './ports.ts';
 import { classifyAwsError } from '../errors.ts';
 import type { CapacityPolicy } from './request.ts';
 import { metricWindow, perSecond, readTableLoad, type Dimension, type MinuteLoad } from './table-metrics.ts';

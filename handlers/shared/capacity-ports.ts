@@ -2,7 +2,7 @@
  * The ports the capacity tasks use in AWS: built once per Lambda process, on first use (so merely
  * importing a handler, as the local engine and tests do, creates no AWS client).
  */
-import type { CapacityPorts } from '../../domain/ports.ts';
+import type { CapacityPorts } from '../../domain/capacity/ports.ts';
 import {
   createAutoScalingClient,
   createCloudWatchClient,

@@ -1,18 +1,17 @@
 /**
- * Every runbook in `statemachines/` as a Standard workflow, deployed from the same ASL the local
+ * Every runbook of the catalogue (`statemachines/`, owned by `runbooks/*.json`) as a Standard workflow, deployed from the same ASL the local
  * engine runs: `${...}` placeholders become DefinitionSubstitutions, logging is ALL to a log group
  * of its own, X-Ray tracing is on, and its role may do exactly what its Task states call
  * (`permissions/runbook-needs.ts`), on the resources they name.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { placeholdersOf, type AslDefinition } from '../../engine/asl.ts';
-import { runbookNames, STATEMACHINES_DIR, stateMachineSubstitution } from '../../local/runbooks.ts';
+import { CATALOGUE, stateMachineSubstitution, type Catalogue } from '../../runbooks/catalogue.ts';
 import type { DeploymentNames } from '../../domain/deployment/names.ts';
 import { runbookNeeds, type RunbookNeeds } from '../permissions/runbook-needs.ts';
 import { acknowledgeWildcards } from './scoped-grants.ts';
@@ -22,11 +21,11 @@ export interface RunbookFile {
   definition: AslDefinition;
 }
 
-/** The runbooks the engine loads (`local/runbooks.ts` finds them), with their ASL read at once. */
-export function readRunbooks(dir: string = STATEMACHINES_DIR): RunbookFile[] {
-  return runbookNames(dir).map((name) => ({
-    name,
-    definition: JSON.parse(readFileSync(join(dir, `${name}.asl.json`), 'utf8')) as AslDefinition,
+/** The catalogue's runbooks, the ones the local engine loads, with their ASL read at once. */
+export function readRunbooks(catalogue: Catalogue = CATALOGUE): RunbookFile[] {
+  return catalogue.runbooks.map((runbook) => ({
+    name: runbook.name,
+    definition: JSON.parse(readFileSync(runbook.path, 'utf8')) as AslDefinition,
   }));
 }
 

@@ -1,5 +1,5 @@
 /**
- * Turns a task's grants (`permissions/task-grants.ts`) into IAM statements on its role, each on
+ * Turns a task's grants (its manifest's `grants`) into IAM statements on its role, each on
  * the configured resources of its scope. A scope with nothing configured grants nothing: a
  * deployment with no mappings gives the backpressure tasks no Lambda permission at all. Statements
  * that must name a wildcard resource are acknowledged to cdk-nag with the grant's written reason.
@@ -8,7 +8,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, type IRole, type Policy } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
-import type { GrantScope, TaskGrant } from '../permissions/task-grants.ts';
+import type { GrantScope, TaskGrant } from '../../runbooks/task-spec.ts';
 
 export interface ScopedResources {
   /** The ARNs a scope stands for in this deployment. */

@@ -10,7 +10,7 @@
  */
 import ts from 'typescript';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../packaging/handler-bundles.ts';
@@ -20,7 +20,10 @@ const FILES = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '*.t
   encoding: 'utf8',
 })
   .split('\n')
-  .filter((file) => file !== '' && !file.startsWith('node_modules/'));
+  // A tracked file moved or deleted in the working tree is listed until the change is committed.
+  .filter(
+    (file) => file !== '' && !file.startsWith('node_modules/') && existsSync(join(REPOSITORY_ROOT, file)),
+  );
 
 /** Each file's relative imports (static, dynamic, type-only), as paths from the repository root. */
 const IMPORTS = new Map(
@@ -36,7 +39,7 @@ const IMPORTS = new Map(
 
 const folderOf = (file: string): string => file.split('/')[0] ?? '';
 const PRODUCT = ['adapters', 'bench', 'bin', 'cli', 'contracts', 'core', 'detectors', 'domain', 'engine'];
-PRODUCT.push('handlers', 'infra', 'key-router', 'local', 'packaging', 'simulations', 'world');
+PRODUCT.push('handlers', 'infra', 'key-router', 'local', 'packaging', 'scenarios', 'simulations', 'world');
 
 interface Rule {
   name: string;

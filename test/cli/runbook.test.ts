@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { main } from '../../cli/main.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
 import { renderRunbookDocs } from '../../cli/commands/runbook.ts';
-import { runbookFiles } from '../../local/runbooks.ts';
+import { CATALOGUE } from '../../runbooks/catalogue.ts';
 
-const NAMES = (await runbookFiles()).map((f) => f.name);
+const NAMES = CATALOGUE.runbooks.map((f) => f.name);
 
 let out: string[];
 let err: string[];

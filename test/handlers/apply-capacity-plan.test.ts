@@ -4,7 +4,7 @@ import { makeHandler } from '../../handlers/apply-capacity-plan.ts';
 import { metrics } from '../../handlers/shared/powertools.ts';
 import type { CapacityAction } from '../../domain/capacity/apply.ts';
 import type { CapacityPlan } from '../../domain/capacity/plan.ts';
-import type { CapacityPorts } from '../../domain/ports.ts';
+import type { CapacityPorts } from '../../domain/capacity/ports.ts';
 import { recordingAutoScaling, writeScalableTarget } from '../../world/dynamodb/steady-demand.ts';
 import {
   MISSING_TABLE,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../handlers/diagnose-table.ts';
 import { parseCapacityRequest } from '../../domain/capacity/request.ts';
 import type { TableDiagnosis } from '../../domain/capacity/diagnose.ts';
-import type { CapacityPorts } from '../../domain/ports.ts';
+import type { CapacityPorts } from '../../domain/capacity/ports.ts';
 import { recordingAutoScaling, writeScalableTarget } from '../../world/dynamodb/steady-demand.ts';
 import {
   MISSING_TABLE,

@@ -19,13 +19,14 @@ import {
 } from '@aws-sdk/client-application-auto-scaling';
 import type { Context } from 'aws-lambda';
 import { join } from 'node:path';
-import type { AutoScalingPort, CapacityPorts, CloudWatchPort } from '../../domain/ports.ts';
+import type { AutoScalingPort, CloudWatchPort } from '../../domain/ports.ts';
+import type { CapacityPorts } from '../../domain/capacity/ports.ts';
 import type { LocalDynamoDbOptions } from '../../local/dynalite.ts';
 import { findState, loadDefinitionFile } from '../../engine/asl.ts';
-import { STATEMACHINES_DIR } from '../../local/runbooks.ts';
+import { STATEMACHINES_DIR } from '../../runbooks/catalogue.ts';
 import { isJsonObject, toJson, type JsonValue } from '../../core/json.ts';
 import { lambdaArn } from '../../engine/arns.ts';
-import { functionName } from '../../handlers/registry.ts';
+import { functionName } from '../../runbooks/catalogue.ts';
 import { steadyDemandCloudWatch, type SteadyDemand } from '../../world/dynamodb/steady-demand.ts';
 import {
   createOnDemandTable,

@@ -2,8 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { runbookNeeds, UnreadableTaskError } from '../../infra/permissions/runbook-needs.ts';
 import { readRunbooks } from '../../infra/constructs/runbooks.ts';
-import { TASK_FUNCTIONS } from '../../handlers/registry.ts';
-import { TASK_GRANTS } from '../../infra/permissions/task-grants.ts';
+import { CATALOGUE, TASK_FUNCTIONS } from '../../runbooks/catalogue.ts';
 import type { AslDefinition } from '../../engine/asl.ts';
 
 const runbooks = new Map(readRunbooks().map((r) => [r.name, r.definition]));
@@ -51,11 +50,16 @@ describe('what the real runbooks call', () => {
     });
   });
 
-  it('every function a runbook invokes is a registered task, and every task has its grants decided', () => {
+  it('every function a runbook invokes is a catalogued task, and every task is invoked by a runbook of its own manifest', () => {
     const registered = new Set(TASK_FUNCTIONS.map((t) => t.substitution));
     for (const name of runbooks.keys())
       for (const fn of needsOf(name).functions) expect(registered).toContain(fn);
-    expect(Object.keys(TASK_GRANTS).sort()).toEqual(TASK_FUNCTIONS.map((t) => t.id).sort());
+    for (const task of TASK_FUNCTIONS) {
+      const invokers = CATALOGUE.runbooks
+        .filter((r) => needsOf(r.name).functions.includes(task.substitution))
+        .map((r) => r.manifest);
+      expect(invokers, task.id).toContain(task.manifest);
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { synthesize } from '../support/selfheal-stack.ts';
-import { TASK_FUNCTIONS } from '../../handlers/registry.ts';
+import { TASK_FUNCTIONS } from '../../runbooks/catalogue.ts';
 import { ROUTING_FILE } from '../../infra/selfheal-stack.ts';
 
 interface Statement {

@@ -2,10 +2,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { localFunctionTable } from '../../local/functions.ts';
-import { functionName, TASK_FUNCTIONS } from '../../handlers/registry.ts';
+import { functionName, TASK_FUNCTIONS } from '../../runbooks/catalogue.ts';
 import { BUNDLES_DIR, bundleName, REPOSITORY_ROOT } from '../../packaging/handler-bundles.ts';
 import { VirtualClock } from '../../core/virtual-clock.ts';
-import type { LocalPorts } from '../../handlers/registry.ts';
+import type { LocalPorts } from '../../local/task-ports.ts';
 
 /** No task is called here: the table is only built, so the ports are never touched. */
 const PORTS = { now: () => new VirtualClock().now() } as unknown as LocalPorts;

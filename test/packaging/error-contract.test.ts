@@ -19,13 +19,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allStates, loadDefinitionFile, type AslDefinition, type AslState } from '../../engine/asl.ts';
-import { runbookFiles } from '../../local/runbooks.ts';
+import { CATALOGUE } from '../../runbooks/catalogue.ts';
 import {
   HANDLER_ENTRIES,
   TASK_FUNCTIONS,
   taskInvokedAs,
   type TaskFunction,
-} from '../../handlers/registry.ts';
+} from '../../runbooks/catalogue.ts';
 import {
   buildHandlerBundles,
   REPOSITORY_ROOT,
@@ -78,7 +78,7 @@ interface Caller {
 /** Every Lambda Task state of every runbook, with the task it invokes and what it matches. */
 async function callers(): Promise<Caller[]> {
   const found: Caller[] = [];
-  for (const runbook of await runbookFiles()) {
+  for (const runbook of CATALOGUE.runbooks) {
     const definition: AslDefinition = await loadDefinitionFile(runbook.path);
     const states = allStates(definition);
     for (const { name, state, path } of states) {

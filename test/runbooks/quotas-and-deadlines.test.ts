@@ -18,7 +18,7 @@ import {
   reshuffleRequestSchema,
 } from '../../domain/reshuffle/request.ts';
 import { MAX_SHARDS } from '../../key-router/shard-map.ts';
-import { DEFAULT_TASK_TIMEOUT_SECONDS, taskInvokedAs } from '../../handlers/registry.ts';
+import { DEFAULT_TASK_TIMEOUT_SECONDS, taskInvokedAs } from '../../runbooks/catalogue.ts';
 
 const runbooks = new Map(readRunbooks().map((r) => [r.name, r.definition]));
 const definition = (name: string): AslDefinition => {

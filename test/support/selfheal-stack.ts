@@ -8,6 +8,7 @@ import { buildApp } from '../../infra/app.ts';
 import { loadConfig, parseConfig } from '../../infra/config/load.ts';
 import type { SelfhealConfig } from '../../infra/config/schema.ts';
 import type { SelfhealStack } from '../../infra/selfheal-stack.ts';
+import type { Catalogue } from '../../runbooks/catalogue.ts';
 
 export const EXAMPLE_CONFIG_FILE = new URL('../../selfheal.config.json', import.meta.url).pathname;
 
@@ -25,11 +26,12 @@ export interface SynthesizedStack {
   template: Template;
 }
 
-export function synthesize(config: SelfhealConfig = exampleConfig()): SynthesizedStack {
+export function synthesize(config: SelfhealConfig = exampleConfig(), catalogue?: Catalogue): SynthesizedStack {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const { stack } = buildApp(
     { ...config, environment: { account: '123456789012', region: 'eu-west-1', ...config.environment } },
     app,
+    catalogue,
   );
   return { app, stack, template: Template.fromStack(stack) };
 }

@@ -5,7 +5,7 @@
  */
 import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { VirtualClock } from '../../core/virtual-clock.ts';
-import type { CapacityPorts } from '../../domain/ports.ts';
+import type { CapacityPorts } from '../../domain/capacity/ports.ts';
 import { MetricStore } from '../metric-store.ts';
 import { contributorRuleNames, registerContributorRules } from './table-metrics.ts';
 import { SimulatedAutoScaling } from './auto-scaling.ts';

@@ -3,7 +3,8 @@ import { DeleteTableCommand, DescribeTableCommand, UpdateTableCommand } from '@a
 import type { RegisterScalableTargetRequest, ScalableTarget } from '@aws-sdk/client-application-auto-scaling';
 import { applyCapacityPlan, type ActionablePlan } from '../../../domain/capacity/apply.ts';
 import type { DimensionChange } from '../../../domain/capacity/plan.ts';
-import type { AutoScalingPort, CapacityPorts, CloudWatchPort } from '../../../domain/ports.ts';
+import type { AutoScalingPort, CloudWatchPort } from '../../../domain/ports.ts';
+import type { CapacityPorts } from '../../../domain/capacity/ports.ts';
 import { recordingAutoScaling, writeScalableTarget } from '../../../world/dynamodb/steady-demand.ts';
 import {
   createOnDemandTable,

@@ -12,7 +12,8 @@ import {
   judgeCause,
   type DimensionLoad,
 } from '../../../domain/capacity/diagnose.ts';
-import type { AutoScalingPort, CapacityPorts, CloudWatchPort } from '../../../domain/ports.ts';
+import type { AutoScalingPort, CloudWatchPort } from '../../../domain/ports.ts';
+import type { CapacityPorts } from '../../../domain/capacity/ports.ts';
 import {
   recordingAutoScaling,
   steadyDemandCloudWatch,

@@ -5,11 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { format, resolveConfig } from 'prettier';
 import { allStates, loadDefinitionFile, type AslState } from '../../../engine/asl.ts';
-import { runbookFiles } from '../../../local/runbooks.ts';
+import { CATALOGUE } from '../../../runbooks/catalogue.ts';
 import { renderRunbookDocs, RUNBOOK_DOCS_DIR } from '../../../cli/commands/runbook.ts';
 import { mermaidBlock, parseFlowchart, type ParsedFlowchart } from './mermaid-syntax.ts';
 
-const runbooks = await runbookFiles();
+const runbooks = CATALOGUE.runbooks;
 const docs = await renderRunbookDocs();
 
 /** Every transition the ASL has, as [from, to, Catch errors if it is a Catch]. */
