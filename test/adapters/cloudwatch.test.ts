@@ -13,6 +13,12 @@ const cloudwatch = mockClient(CloudWatchClient);
 const adapter = cloudWatchAdapter(new CloudWatchClient({ region: 'us-east-1' }));
 const metadata = { httpStatusCode: 200, requestId: 'req-1' };
 const minute = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m));
+/** Query `Id`'s datapoints: `values` at the given minutes. */
+const datapoints = (Id: string, minutes: number[], values: number[]) => ({
+  Id,
+  Timestamps: minutes.map(minute),
+  Values: values,
+});
 
 beforeEach(() => {
   cloudwatch.reset();
@@ -45,19 +51,11 @@ describe('cloudWatchAdapter.getMetricData', () => {
       $metadata: metadata,
       MetricDataResults: [
         {
-          Id: 'writes',
+          ...datapoints('writes', [0, 1], [600, 660]),
           Label: 'ConsumedWriteCapacityUnits',
-          Timestamps: [minute(0), minute(1)],
-          Values: [600, 660],
           StatusCode: 'PartialData',
         },
-        {
-          Id: 'rate',
-          Label: 'rate',
-          Timestamps: [minute(0), minute(1)],
-          Values: [10, 11],
-          StatusCode: 'PartialData',
-        },
+        { ...datapoints('rate', [0, 1], [10, 11]), Label: 'rate', StatusCode: 'PartialData' },
       ],
       Messages: [{ Code: 'MaxDatapointsExceeded', Value: 'first page' }],
       NextToken: 'page-2',
@@ -66,13 +64,11 @@ describe('cloudWatchAdapter.getMetricData', () => {
       $metadata: metadata,
       MetricDataResults: [
         {
-          Id: 'writes',
-          Timestamps: [minute(2), minute(3)],
-          Values: [720, 780],
+          ...datapoints('writes', [2, 3], [720, 780]),
           StatusCode: 'Complete',
           Messages: [{ Code: 'Note', Value: 'second page' }],
         },
-        { Id: 'rate', Timestamps: [minute(2), minute(3)], Values: [12, 13], StatusCode: 'Complete' },
+        { ...datapoints('rate', [2, 3], [12, 13]), StatusCode: 'Complete' },
       ],
     });
 
@@ -85,20 +81,12 @@ describe('cloudWatchAdapter.getMetricData', () => {
     expect(result).toStrictEqual({
       MetricDataResults: [
         {
-          Id: 'writes',
+          ...datapoints('writes', [0, 1, 2, 3], [600, 660, 720, 780]),
           Label: 'ConsumedWriteCapacityUnits',
-          Timestamps: [minute(0), minute(1), minute(2), minute(3)],
-          Values: [600, 660, 720, 780],
           StatusCode: 'Complete',
           Messages: [{ Code: 'Note', Value: 'second page' }],
         },
-        {
-          Id: 'rate',
-          Label: 'rate',
-          Timestamps: [minute(0), minute(1), minute(2), minute(3)],
-          Values: [10, 11, 12, 13],
-          StatusCode: 'Complete',
-        },
+        { ...datapoints('rate', [0, 1, 2, 3], [10, 11, 12, 13]), Label: 'rate', StatusCode: 'Complete' },
       ],
       Messages: [{ Code: 'MaxDatapointsExceeded', Value: 'first page' }],
     });

@@ -19,8 +19,10 @@ import { createRecoveryClusterClient } from '../../adapters/aws-clients.ts';
 import { AwsTransientError, classifyAwsError, RETRYABLE_ERRORS } from '../../domain/errors.ts';
 
 const metadata = { httpStatusCode: 200, requestId: 'req-1' };
-const CONTROL = 'arn:aws:route53-recovery-control::123456789012:controlpanel/abc/routingcontrol/cell1';
-const OTHER_CONTROL = 'arn:aws:route53-recovery-control::123456789012:controlpanel/abc/routingcontrol/cell2';
+const controlArn = (cell: string) =>
+  `arn:aws:route53-recovery-control::123456789012:controlpanel/abc/routingcontrol/${cell}`;
+const CONTROL = controlArn('cell1');
+const OTHER_CONTROL = controlArn('cell2');
 
 const ENDPOINTS: ClusterEndpoint[] = [
   { endpoint: 'https://host-aaaaaa.us-east-1.example.com/v1', region: 'us-east-1' },

@@ -100,6 +100,35 @@ function lists(records: ResourceRecordSet[]): void {
   }
 }
 
+/** Route 53's listing that ends with `records` (none after them). */
+const lastPage = (records: ResourceRecordSet[]) => ({
+  $metadata: metadata,
+  ResourceRecordSets: records,
+  IsTruncated: false,
+  MaxItems: 1,
+});
+
+/** The adapter's updateRoutingControlStates, each entry given as [routing control, state]. */
+const update = (...entries: [string, 'On' | 'Off'][]) =>
+  adapter().updateRoutingControlStates({
+    UpdateRoutingControlStateEntries: entries.map(([RoutingControlArn, RoutingControlState]) => ({
+      RoutingControlArn,
+      RoutingControlState,
+    })),
+  });
+
+/** What `work` rejected with (its answer if it did not). */
+const raised = (work: Promise<unknown>): Promise<unknown> => work.catch((e: unknown) => e);
+
+/** The listing that finds cell A's record: from its name, type and set identifier, one item. */
+const LIST_CELL_A = {
+  HostedZoneId: ZONE,
+  StartRecordName: 'api.example.com',
+  StartRecordType: 'A',
+  StartRecordIdentifier: 'cell-a',
+  MaxItems: 1,
+};
+
 const listCalls = () => route53.commandCalls(ListResourceRecordSetsCommand).map((c) => c.args[0].input);
 const changeCalls = () => route53.commandCalls(ChangeResourceRecordSetsCommand).map((c) => c.args[0].input);
 
@@ -114,15 +143,7 @@ describe('weightedRecordsAdapter.getRoutingControlState', () => {
 
     const answer = await adapter().getRoutingControlState({ RoutingControlArn: CELL_A.routingControlArn });
 
-    expect(listCalls()).toStrictEqual([
-      {
-        HostedZoneId: ZONE,
-        StartRecordName: 'api.example.com',
-        StartRecordType: 'A',
-        StartRecordIdentifier: 'cell-a',
-        MaxItems: 1,
-      },
-    ]);
+    expect(listCalls()).toStrictEqual([LIST_CELL_A]);
     expect(answer).toStrictEqual({
       RoutingControlArn: CELL_A.routingControlArn,
       RoutingControlState: 'On',
@@ -143,12 +164,9 @@ describe('weightedRecordsAdapter.getRoutingControlState', () => {
 
   it("matches Route 53's spelling of a name: any case, trailing dot, octal escapes", async () => {
     const wildcard: WeightedCell = { ...CELL_A, routingControlArn: 'wild', recordName: '*.API.example.com' };
-    route53.on(ListResourceRecordSetsCommand).resolves({
-      $metadata: metadata,
-      ResourceRecordSets: [{ ...recordA(3), Name: '\\052.api.example.com.' }],
-      IsTruncated: false,
-      MaxItems: 1,
-    });
+    route53
+      .on(ListResourceRecordSetsCommand)
+      .resolves(lastPage([{ ...recordA(3), Name: '\\052.api.example.com.' }]));
 
     const answer = await weightedRecordsAdapter(client, [wildcard]).getRoutingControlState({
       RoutingControlArn: 'wild',
@@ -168,16 +186,11 @@ describe('weightedRecordsAdapter.getRoutingControlState', () => {
       [{ ...recordA(10), Weight: undefined, Region: 'us-east-1' as const }],
     ],
   ])('answers ResourceNotFoundException when the listing gives %s', async (_name, records) => {
-    route53.on(ListResourceRecordSetsCommand).resolves({
-      $metadata: metadata,
-      ResourceRecordSets: records,
-      IsTruncated: false,
-      MaxItems: 1,
-    });
+    route53.on(ListResourceRecordSetsCommand).resolves(lastPage(records));
 
-    const thrown = await adapter()
-      .getRoutingControlState({ RoutingControlArn: CELL_A.routingControlArn })
-      .catch((e: unknown) => e);
+    const thrown = await raised(
+      adapter().getRoutingControlState({ RoutingControlArn: CELL_A.routingControlArn }),
+    );
 
     expect(thrown).toBeInstanceOf(Error);
     expect((thrown as Error).name).toBe('ResourceNotFoundException');
@@ -190,9 +203,7 @@ describe('weightedRecordsAdapter.getRoutingControlState', () => {
   });
 
   it('answers ResourceNotFoundException for an unknown routing control without calling Route 53', async () => {
-    const thrown = await adapter()
-      .getRoutingControlState({ RoutingControlArn: 'arn:unknown' })
-      .catch((e: unknown) => e);
+    const thrown = await raised(adapter().getRoutingControlState({ RoutingControlArn: 'arn:unknown' }));
 
     expect((thrown as Error).name).toBe('ResourceNotFoundException');
     expect((thrown as Error).message).toBe(
@@ -207,21 +218,9 @@ describe('weightedRecordsAdapter.updateRoutingControlStates', () => {
   it('turns a cell Off: UPSERTs its record with weight 0, keeping TTL, ResourceRecords and health check', async () => {
     lists([recordA(10)]);
 
-    const answer = await adapter().updateRoutingControlStates({
-      UpdateRoutingControlStateEntries: [
-        { RoutingControlArn: CELL_A.routingControlArn, RoutingControlState: 'Off' },
-      ],
-    });
+    const answer = await update([CELL_A.routingControlArn, 'Off']);
 
-    expect(listCalls()).toStrictEqual([
-      {
-        HostedZoneId: ZONE,
-        StartRecordName: 'api.example.com',
-        StartRecordType: 'A',
-        StartRecordIdentifier: 'cell-a',
-        MaxItems: 1,
-      },
-    ]);
+    expect(listCalls()).toStrictEqual([LIST_CELL_A]);
     expect(changeCalls()).toStrictEqual([
       {
         HostedZoneId: ZONE,
@@ -250,9 +249,7 @@ describe('weightedRecordsAdapter.updateRoutingControlStates', () => {
   it('turns a cell On with its configured weight', async () => {
     lists([recordB(0)]);
 
-    await adapter().updateRoutingControlStates({
-      UpdateRoutingControlStateEntries: [{ RoutingControlArn: 'cell-b', RoutingControlState: 'On' }],
-    });
+    await update(['cell-b', 'On']);
 
     expect(changeCalls()).toStrictEqual([
       {
@@ -280,9 +277,7 @@ describe('weightedRecordsAdapter.updateRoutingControlStates', () => {
   it('keeps an alias record its AliasTarget', async () => {
     lists([recordC(0)]);
 
-    await adapter().updateRoutingControlStates({
-      UpdateRoutingControlStateEntries: [{ RoutingControlArn: 'cell-c', RoutingControlState: 'On' }],
-    });
+    await update(['cell-c', 'On']);
 
     expect(listCalls()).toStrictEqual([
       {
@@ -322,12 +317,7 @@ describe('weightedRecordsAdapter.updateRoutingControlStates', () => {
   it('changes two cells of one zone in one call, in the order asked', async () => {
     lists([recordA(10), recordB(0)]);
 
-    await adapter().updateRoutingControlStates({
-      UpdateRoutingControlStateEntries: [
-        { RoutingControlArn: CELL_A.routingControlArn, RoutingControlState: 'Off' },
-        { RoutingControlArn: 'cell-b', RoutingControlState: 'On' },
-      ],
-    });
+    await update([CELL_A.routingControlArn, 'Off'], ['cell-b', 'On']);
 
     expect(listCalls().map((input) => input.StartRecordIdentifier)).toStrictEqual(['cell-a', 'cell-b']);
     expect(changeCalls()).toStrictEqual([
@@ -358,13 +348,7 @@ describe('weightedRecordsAdapter.updateRoutingControlStates', () => {
       return { ChangeInfo: CHANGE_INFO };
     });
 
-    await adapter().updateRoutingControlStates({
-      UpdateRoutingControlStateEntries: [
-        { RoutingControlArn: CELL_A.routingControlArn, RoutingControlState: 'Off' },
-        { RoutingControlArn: 'cell-c', RoutingControlState: 'Off' },
-        { RoutingControlArn: 'cell-b', RoutingControlState: 'Off' },
-      ],
-    });
+    await update([CELL_A.routingControlArn, 'Off'], ['cell-c', 'Off'], ['cell-b', 'Off']);
 
     expect(order).toStrictEqual([
       'list cell-a',
@@ -379,12 +363,7 @@ describe('weightedRecordsAdapter.updateRoutingControlStates', () => {
   it('does not rewrite a record already at the weight asked for, nor call for a zone left unchanged', async () => {
     lists([recordA(0), recordB(7)]);
 
-    await adapter().updateRoutingControlStates({
-      UpdateRoutingControlStateEntries: [
-        { RoutingControlArn: CELL_A.routingControlArn, RoutingControlState: 'Off' },
-        { RoutingControlArn: 'cell-b', RoutingControlState: 'On' },
-      ],
-    });
+    await update([CELL_A.routingControlArn, 'Off'], ['cell-b', 'On']);
     // cell-b is On at weight 7: turning it On restores its configured weight.
     expect(changeCalls()).toStrictEqual([
       {
@@ -397,11 +376,7 @@ describe('weightedRecordsAdapter.updateRoutingControlStates', () => {
     ]);
 
     route53.resetHistory();
-    await adapter().updateRoutingControlStates({
-      UpdateRoutingControlStateEntries: [
-        { RoutingControlArn: CELL_A.routingControlArn, RoutingControlState: 'Off' },
-      ],
-    });
+    await update([CELL_A.routingControlArn, 'Off']);
     expect(listCalls()).toHaveLength(1);
     expect(changeCalls()).toStrictEqual([]);
   });
@@ -409,14 +384,7 @@ describe('weightedRecordsAdapter.updateRoutingControlStates', () => {
   it('answers ResourceNotFoundException for an unknown routing control before any call', async () => {
     lists([recordA(10)]);
 
-    const thrown = await adapter()
-      .updateRoutingControlStates({
-        UpdateRoutingControlStateEntries: [
-          { RoutingControlArn: CELL_A.routingControlArn, RoutingControlState: 'Off' },
-          { RoutingControlArn: 'arn:unknown', RoutingControlState: 'Off' },
-        ],
-      })
-      .catch((e: unknown) => e);
+    const thrown = await raised(update([CELL_A.routingControlArn, 'Off'], ['arn:unknown', 'Off']));
 
     expect((thrown as Error).name).toBe('ResourceNotFoundException');
     expect(classifyAwsError(thrown, 'UpdateRoutingControlStates')).toBeInstanceOf(ResourceNotFoundError);
@@ -425,21 +393,9 @@ describe('weightedRecordsAdapter.updateRoutingControlStates', () => {
 
   it('answers ResourceNotFoundException when a record set is missing, and changes no zone', async () => {
     lists([recordA(10)]);
-    route53.on(ListResourceRecordSetsCommand, { StartRecordIdentifier: 'cell-c' }).resolves({
-      $metadata: metadata,
-      ResourceRecordSets: [],
-      IsTruncated: false,
-      MaxItems: 1,
-    });
+    route53.on(ListResourceRecordSetsCommand, { StartRecordIdentifier: 'cell-c' }).resolves(lastPage([]));
 
-    const thrown = await adapter()
-      .updateRoutingControlStates({
-        UpdateRoutingControlStateEntries: [
-          { RoutingControlArn: CELL_A.routingControlArn, RoutingControlState: 'Off' },
-          { RoutingControlArn: 'cell-c', RoutingControlState: 'Off' },
-        ],
-      })
-      .catch((e: unknown) => e);
+    const thrown = await raised(update([CELL_A.routingControlArn, 'Off'], ['cell-c', 'Off']));
 
     expect((thrown as Error).name).toBe('ResourceNotFoundException');
     expect((thrown as Error).message).toBe(
@@ -490,9 +446,7 @@ describe('weightedRecordsAdapter.updateRoutingControlStates', () => {
       'Weighted records have no safety rules to override',
     ],
   ])('answers ValidationException for %s before any call', async (_name, input, message) => {
-    const thrown = await adapter()
-      .updateRoutingControlStates(input)
-      .catch((e: unknown) => e);
+    const thrown = await raised(adapter().updateRoutingControlStates(input));
 
     expect((thrown as Error).name).toBe('ValidationException');
     expect((thrown as Error).message).toBe(message);
@@ -505,11 +459,11 @@ describe('weightedRecordsAdapter.updateRoutingControlStates', () => {
       routingControlArn: `cell-${i}`,
       setIdentifier: `a-rather-long-set-identifier-${i}`,
     }));
-    route53.on(ListResourceRecordSetsCommand).callsFake((input: { StartRecordIdentifier: string }) => ({
-      ResourceRecordSets: [{ ...recordA(10), SetIdentifier: input.StartRecordIdentifier }],
-      IsTruncated: false,
-      MaxItems: 1,
-    }));
+    route53
+      .on(ListResourceRecordSetsCommand)
+      .callsFake((input: { StartRecordIdentifier: string }) =>
+        lastPage([{ ...recordA(10), SetIdentifier: input.StartRecordIdentifier }]),
+      );
 
     await weightedRecordsAdapter(client, many).updateRoutingControlStates({
       UpdateRoutingControlStateEntries: many.map((c) => ({
@@ -545,9 +499,7 @@ describe("Route 53's errors", () => {
     const error = make();
     route53.on(ListResourceRecordSetsCommand).rejects(error);
 
-    const thrown = await adapter()
-      .getRoutingControlState({ RoutingControlArn: 'cell-b' })
-      .catch((e: unknown) => e);
+    const thrown = await raised(adapter().getRoutingControlState({ RoutingControlArn: 'cell-b' }));
 
     expect(thrown).toBe(error);
     const classified = classifyAwsError(thrown, 'GetRoutingControlState of cell cell-b');
@@ -556,63 +508,42 @@ describe("Route 53's errors", () => {
     expect(RETRYABLE_ERRORS).toContain(classified.name);
   });
 
-  it('propagate a throttled ChangeResourceRecordSets as raised: AwsThrottledError', async () => {
+  /** Turns cell A Off while ChangeResourceRecordSets fails with `error`: the adapter raises it as is. */
+  async function turnOffFailingWith(error: Error): Promise<unknown> {
     lists([recordA(10)]);
-    const error = new ThrottlingException({ $metadata: metadata, message: 'Rate exceeded' });
     route53.on(ChangeResourceRecordSetsCommand).rejects(error);
-
-    const thrown = await adapter()
-      .updateRoutingControlStates({
-        UpdateRoutingControlStateEntries: [
-          { RoutingControlArn: CELL_A.routingControlArn, RoutingControlState: 'Off' },
-        ],
-      })
-      .catch((e: unknown) => e);
-
+    const thrown = await raised(update([CELL_A.routingControlArn, 'Off']));
     expect(thrown).toBe(error);
+    return thrown;
+  }
+
+  it('propagate a throttled ChangeResourceRecordSets as raised: AwsThrottledError', async () => {
+    const thrown = await turnOffFailingWith(
+      new ThrottlingException({ $metadata: metadata, message: 'Rate exceeded' }),
+    );
     expect(classifyAwsError(thrown, 'UpdateRoutingControlStates cell-a Off')).toBeInstanceOf(
       AwsThrottledError,
     );
   });
 
   it('propagate PriorRequestNotComplete as raised', async () => {
-    lists([recordA(10)]);
-    const error = new PriorRequestNotComplete({
-      $metadata: metadata,
-      message: 'The request was rejected because Route 53 was still processing a prior request.',
-    });
-    route53.on(ChangeResourceRecordSetsCommand).rejects(error);
-
-    const thrown = await adapter()
-      .updateRoutingControlStates({
-        UpdateRoutingControlStateEntries: [
-          { RoutingControlArn: CELL_A.routingControlArn, RoutingControlState: 'Off' },
-        ],
-      })
-      .catch((e: unknown) => e);
-
-    expect(thrown).toBe(error);
+    const thrown = await turnOffFailingWith(
+      new PriorRequestNotComplete({
+        $metadata: metadata,
+        message: 'The request was rejected because Route 53 was still processing a prior request.',
+      }),
+    );
     expect((thrown as Error).name).toBe('PriorRequestNotComplete');
   });
 
   it('propagate InvalidChangeBatch as raised, which is not retried', async () => {
-    lists([recordA(10)]);
-    const error = new InvalidChangeBatch({
-      $metadata: metadata,
-      message: 'Tried to create resource record set but it already exists',
-      messages: ['Tried to create resource record set but it already exists'],
-    });
-    route53.on(ChangeResourceRecordSetsCommand).rejects(error);
-
-    const thrown = await adapter()
-      .updateRoutingControlStates({
-        UpdateRoutingControlStateEntries: [
-          { RoutingControlArn: CELL_A.routingControlArn, RoutingControlState: 'Off' },
-        ],
-      })
-      .catch((e: unknown) => e);
-
-    expect(thrown).toBe(error);
+    const thrown = await turnOffFailingWith(
+      new InvalidChangeBatch({
+        $metadata: metadata,
+        message: 'Tried to create resource record set but it already exists',
+        messages: ['Tried to create resource record set but it already exists'],
+      }),
+    );
     expect(classifyAwsError(thrown, 'UpdateRoutingControlStates cell-a Off').retryable).toBe(false);
   });
 });

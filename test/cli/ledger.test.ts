@@ -8,7 +8,9 @@ import { useCliConsole, useTempStateFile } from '../support/cli.ts';
 import { tableNotFound, useMockedDynamoDb } from '../support/cli-dynamodb.ts';
 import { PROD } from '../support/operator-cli.ts';
 
-const ALARM = fileURLToPath(new URL('../fixtures/events/cloudwatch-alarm-metric.json', import.meta.url));
+const ALARM = fileURLToPath(
+  new URL('../../contracts/examples/cloudwatch-alarm-metric.json', import.meta.url),
+);
 
 const started: LedgerRecord = {
   resource: 'dynamodb-table/orders',

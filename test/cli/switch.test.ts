@@ -6,10 +6,10 @@ import { main } from '../../cli/main.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
 import { useCliConsole, useTempStateFile } from '../support/cli.ts';
 import {
-  getSwitches,
   key,
-  putSwitch,
+  runbookSwitchSet,
   switchItem,
+  switchWrites,
   tableNotFound,
   useMockedControlTable,
 } from '../support/cli-dynamodb.ts';
@@ -27,31 +27,11 @@ describe('selfheal switch in AWS: the deployment’s control table', () => {
       await main(['switch', '--runbook', 'hot-shard', '--live', '--cooldown', '600', ...PROD, '--json']),
     ).toBe(EXIT.ok);
 
-    expect(requests()).toEqual([
-      getSwitches('prod-control', ['switch#global', 'switch#runbook#hot-shard']),
-      putSwitch(
-        'prod-control',
-        switchItem('switch#runbook#hot-shard', {
-          enabled: true,
-          live: true,
-          cooldownSeconds: 600,
-          actionsPerHour: 3,
-        }),
-      ),
-    ]);
+    const live = { enabled: true, live: true, cooldownSeconds: 600, actionsPerHour: 3 };
+    expect(requests()).toEqual(switchWrites('prod-control', live, 'hot-shard'));
     expect(regions).toEqual(['eu-west-1']);
     expect(await (ddb().call(0).thisValue as DynamoDBClient).config.region()).toBe('eu-west-1');
-    expect(JSON.parse(out.join('\n'))).toEqual({
-      scope: 'runbook',
-      runbook: 'hot-shard',
-      key: 'switch#runbook#hot-shard',
-      set: true,
-      enabled: true,
-      live: true,
-      cooldownSeconds: 600,
-      actionsPerHour: 3,
-      changed: true,
-    });
+    expect(JSON.parse(out.join('\n'))).toEqual({ ...runbookSwitchSet('hot-shard', live), changed: true });
   });
 
   it('sets the global limit in the deployment $SELFHEAL_DEPLOYMENT names', async () => {
@@ -59,10 +39,7 @@ describe('selfheal switch in AWS: the deployment’s control table', () => {
 
     expect(await main(['switch', '--global', '--per-hour', '10', '--region', 'eu-west-1'])).toBe(EXIT.ok);
 
-    expect(requests()).toEqual([
-      getSwitches('staging-control', ['switch#global']),
-      putSwitch('staging-control', switchItem('switch#global', { enabled: true, actionsPerHour: 10 })),
-    ]);
+    expect(requests()).toEqual(switchWrites('staging-control', { enabled: true, actionsPerHour: 10 }));
     expect(out).toEqual(['switch#global: {"enabled":true,"actionsPerHour":10}']);
   });
 

@@ -6,6 +6,7 @@ import type { AslDefinition } from '../../engine/asl.ts';
 import type { LocalLambdaHandler } from '../../engine/bindings/lambda-invoke.ts';
 import { VirtualClock } from '../../core/virtual-clock.ts';
 import { createOnDemandTable, useLocalDynamoDb } from '../support/local-dynamodb.ts';
+import { approvalMachine, parentMachine } from '../support/task-machines.ts';
 
 function functionTable(handlers: Record<string, LocalLambdaHandler>) {
   return { get: (name: string) => handlers[name], names: () => Object.keys(handlers) };
@@ -240,21 +241,16 @@ describe('the local engine', () => {
       functions: functionTable({ greet: async (e) => ({ greeting: `hello ${(e as { who: string }).who}` }) }),
     });
     engine.register('child', { StartAt: 'Greet', States: { Greet: invoke('greet', undefined) } });
-    engine.register('parent', {
-      StartAt: 'Run the child',
-      States: {
-        'Run the child': {
-          Type: 'Task',
-          Resource: 'arn:aws:states:::states:startExecution.sync:2',
-          Parameters: {
-            StateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:child',
-            Input: { 'who.$': '$.who' },
-          },
-          OutputPath: '$.Output',
-          End: true,
+    engine.register(
+      'parent',
+      parentMachine(
+        {
+          StateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:child',
+          Input: { 'who.$': '$.who' },
         },
-      },
-    });
+        { OutputPath: '$.Output' },
+      ),
+    );
     const run = await engine.run('parent', { who: 'operator' });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.output).toEqual({ greeting: 'hello operator' });
@@ -276,17 +272,7 @@ describe('the local engine', () => {
 
   it('waits on .waitForTaskToken until the token is answered', async () => {
     const engine = new LocalEngine({ functions: functionTable({ ask: async () => ({ asked: true }) }) });
-    engine.register('approval', {
-      StartAt: 'Ask for approval',
-      States: {
-        'Ask for approval': {
-          Type: 'Task',
-          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-          Parameters: { FunctionName: 'ask', Payload: { 'token.$': '$$.Task.Token' } },
-          End: true,
-        },
-      },
-    });
+    engine.register('approval', approvalMachine({ 'token.$': '$$.Task.Token' }));
     const handle = engine.start('approval', {});
     await expect.poll(() => engine.tokens.pending().length).toBe(1);
     const [pending] = engine.tokens.pending();
@@ -299,31 +285,28 @@ describe('the local engine', () => {
   });
 
   describe('a task token wait with a TimeoutSeconds, in virtual time', () => {
-    const approvalMachine = (clock: VirtualClock) => {
+    const approvalEngine = (clock: VirtualClock) => {
       const engine = new LocalEngine({
         clock,
         functions: functionTable({ ask: async () => ({ asked: true }) }),
       });
-      engine.register('approval', {
-        StartAt: 'Ask for approval',
-        States: {
-          'Ask for approval': {
-            Type: 'Task',
-            Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-            Parameters: { FunctionName: 'ask', Payload: { 'token.$': '$$.Task.Token' } },
+      engine.register(
+        'approval',
+        approvalMachine(
+          { 'token.$': '$$.Task.Token' },
+          {
             TimeoutSeconds: 1800,
             Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'No answer in time' }],
-            End: true,
           },
-          'No answer in time': { Type: 'Fail', Error: 'ApprovalTimedOut', Cause: 'nobody answered' },
-        },
-      });
+          { 'No answer in time': { Type: 'Fail', Error: 'ApprovalTimedOut', Cause: 'nobody answered' } },
+        ),
+      );
       return engine;
     };
 
     it('lets virtual time go on while it waits, so an operator can answer minutes later', async () => {
       const clock = new VirtualClock();
-      const engine = approvalMachine(clock);
+      const engine = approvalEngine(clock);
       let asked: { token: string; atMs: number } | undefined;
       engine.onTaskToken(({ token }) => (asked = { token, atMs: clock.now() }));
       // The operator answers five minutes after being asked.
@@ -339,7 +322,7 @@ describe('the local engine', () => {
 
     it('fails the state with States.Timeout when nobody answers within TimeoutSeconds', async () => {
       const clock = new VirtualClock();
-      const engine = approvalMachine(clock);
+      const engine = approvalEngine(clock);
 
       const run = await engine.run('approval', {});
 
@@ -350,7 +333,7 @@ describe('the local engine', () => {
 
     it('tells operators of the wait at once, so an answer given then takes no time', async () => {
       const clock = new VirtualClock();
-      const engine = approvalMachine(clock);
+      const engine = approvalEngine(clock);
       engine.onTaskToken(({ token, stateName }) => {
         expect(stateName).toBe('Ask for approval');
         engine.tokens.succeed(token, { approved: true, by: 'bob' });

@@ -6,6 +6,7 @@ import { statesEntered, type HistoryEvent } from '../../engine/history.ts';
 import type { AslDefinition, AslState } from '../../engine/asl.ts';
 import type { LocalLambdaHandler } from '../../engine/bindings/lambda-invoke.ts';
 import { VirtualClock } from '../../core/virtual-clock.ts';
+import { parentMachine, type TaskState } from '../support/task-machines.ts';
 
 function functionTable(handlers: Record<string, LocalLambdaHandler>) {
   return { get: (name: string) => handlers[name], names: () => Object.keys(handlers) };
@@ -249,8 +250,6 @@ describe('the payload quota (256 KiB)', () => {
   });
 });
 
-type TaskState = Extract<AslState, { Type: 'Task' }>;
-
 interface NestedOptions {
   handling?: Pick<TaskState, 'Retry' | 'Catch'>;
   states?: AslDefinition['States'];
@@ -274,20 +273,10 @@ describe('TimeoutSeconds in virtual time', () => {
       ...(childTimeoutSeconds === undefined ? {} : { TimeoutSeconds: childTimeoutSeconds }),
       States: { 'Wait an hour': { Type: 'Wait', Seconds: 3600, End: true } },
     });
-    engine.register('parent', {
-      StartAt: 'Run the child',
-      States: {
-        'Run the child': {
-          Type: 'Task',
-          Resource: 'arn:aws:states:::states:startExecution.sync:2',
-          Parameters: { StateMachineArn: CHILD_ARN, Input: {} },
-          TimeoutSeconds: 600,
-          ...handling,
-          End: true,
-        },
-        ...states,
-      },
-    });
+    engine.register(
+      'parent',
+      parentMachine({ StateMachineArn: CHILD_ARN, Input: {} }, { TimeoutSeconds: 600, ...handling }, states),
+    );
     return engine;
   };
 

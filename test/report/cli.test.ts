@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Scenario, ScenarioOutcome } from '../../cli/scenarios.ts';
+import { useCliConsole } from '../support/cli.ts';
 
 const ran: { name: string; approve: string | undefined }[] = [];
 
@@ -54,21 +55,15 @@ const { main } = await import('../../cli/main.ts');
 const { EXIT } = await import('../../cli/exit-codes.ts');
 
 describe('selfheal simulate --report', () => {
+  const { out, err } = useCliConsole();
   let directory: string;
-  let out: string[];
-  let err: string[];
 
   beforeEach(async () => {
     directory = await mkdtemp(join(tmpdir(), 'selfheal-report-cli-'));
     ran.length = 0;
-    out = [];
-    err = [];
-    vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void out.push(args.join(' ')));
-    vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void err.push(args.join(' ')));
   });
 
   afterEach(async () => {
-    vi.restoreAllMocks();
     await rm(directory, { recursive: true, force: true });
   });
 

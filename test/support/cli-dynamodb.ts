@@ -105,3 +105,24 @@ export const putSwitch = (table: string, item: Record<string, AttributeValue>) =
   'PutItemCommand',
   { TableName: table, Item: item },
 ];
+
+/**
+ * What changing one switch sends: one read of the switches dispatch reads with it (the global one,
+ * then the runbook's if it is a runbook's), then that switch written whole with `attributes`.
+ */
+export function switchWrites(table: string, attributes: SwitchAttributes, runbook?: string) {
+  const pk = runbook === undefined ? 'switch#global' : `switch#runbook#${runbook}`;
+  return [
+    getSwitches(table, pk === 'switch#global' ? [pk] : ['switch#global', pk]),
+    putSwitch(table, switchItem(pk, attributes)),
+  ];
+}
+
+/** The --json answer of a command that set one runbook's switch to `attributes`. */
+export const runbookSwitchSet = (runbook: string, attributes: SwitchAttributes) => ({
+  scope: 'runbook',
+  runbook,
+  key: `switch#runbook#${runbook}`,
+  set: true,
+  ...attributes,
+});

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { useLocalDynamoDb } from '../../support/local-dynamodb.ts';
 import { ShardMapStateError } from '../../../domain/reshuffle/errors.ts';
 import { finishMerge, mergeAll, mergeBatch } from '../../../domain/reshuffle/merge.ts';
@@ -10,32 +9,17 @@ import {
   readShardMap,
 } from '../../../domain/reshuffle/shard-map-store.ts';
 import { readKeys, shardFor, shardKey, writeKey, type ShardMapEntry } from '../../../key-router/shard-map.ts';
-import { snapshotLogicalKey, verifyReshuffle } from '../../../domain/reshuffle/verify.ts';
 import { canonicalJson, type Checkpoint, type Item } from '../../../domain/reshuffle/items.ts';
-import {
-  KEYS,
-  LOGICAL_KEY,
-  contentWithoutKey,
-  crashOf,
-  crashingClient,
-  createTables,
-  duplicates,
-  random,
-  readLayout,
-  richItem,
-  seedItem,
-  seedItems,
-  sortKey,
-} from './support.ts';
+import { KEYS, LOGICAL_KEY, SHARDS, TEN_THOUSAND_TIMEOUT } from './support.ts';
+import { createTables, richItem, seedItem, seedItems, sortKey, contentWithoutKey } from './support.ts';
+import { readLayout, duplicates, snapshotOf, expectSameItems, runTenThousand } from './support.ts';
+import { putPayload, updateItem, setPayload, payloadContent } from './support.ts';
+import { crashingClient, crashOf, random } from './support.ts';
 
 const client = useLocalDynamoDb();
-const SHARDS = 8;
-/** 20,000 conditional writes through the SDK to an in-process dynalite: ~2 ms each on a small box. */
-const TEN_THOUSAND_TIMEOUT = 180_000;
 const NOW = new Date('2026-01-01T12:00:00Z');
 
-const snapshot = (table: string) =>
-  snapshotLogicalKey(client(), { tableName: table, keys: KEYS, logicalKey: LOGICAL_KEY, shards: SHARDS });
+const snapshot = (table: string) => snapshotOf(client(), table);
 
 /** Canonical JSON of each item, in key order: a layout compared attribute for attribute. */
 const exactly = (items: Item[]) => items.map(canonicalJson).sort();
@@ -84,25 +68,17 @@ describe('merging a key back', () => {
       const before = await snapshot(table);
       expect(before.perKey[LOGICAL_KEY]).toBe(0);
 
-      const started = performance.now();
-      const summary = await mergeAll(client(), {
-        entry,
-        controlTable: control,
-        keys: KEYS,
-        batchSize: 500,
-        concurrency: 16,
-      });
-      const mergedInMs = performance.now() - started;
+      const summary = await runTenThousand('merged', (large) =>
+        mergeAll(client(), { entry, controlTable: control, keys: KEYS, ...large }),
+      );
 
       expect(summary.read).toBe(10_000);
       expect(summary.outcomes.copied).toBe(10_000);
-      const after = await snapshot(table);
-      expect(verifyReshuffle(before, after).equal).toBe(true);
+      const after = await expectSameItems(client(), before, table);
       expect(after.perKey[LOGICAL_KEY]).toBe(10_000);
       await expectMerged(table, originals);
       expect((await finishMerge(client(), { entry, controlTable: control, keys: KEYS })).entry).toBeNull();
       expect(await readShardMap(client(), control, { tableName: table, logicalKey: LOGICAL_KEY })).toBeNull();
-      console.info(`merged 10,000 items in ${Math.round(mergedInMs)} ms`);
     },
     TEN_THOUSAND_TIMEOUT,
   );
@@ -119,8 +95,7 @@ describe('merging a key back', () => {
       shards: SHARDS,
     });
     await moveAll(client(), { entry: published, controlTable: control, keys: KEYS, batchSize: 100 });
-    const moved = await snapshot(table);
-    expect(verifyReshuffle(original, moved).equal).toBe(true);
+    const moved = await expectSameItems(client(), original, table);
     expect(moved.perKey[LOGICAL_KEY]).toBe(0);
 
     const { entry: active } = await advanceShardState(client(), control, published);
@@ -162,7 +137,7 @@ describe('merging a key back', () => {
     expect(done.size).toBeLessThan(SHARDS);
 
     await runShards(client());
-    expect(verifyReshuffle(before, await snapshot(table)).equal).toBe(true);
+    await expectSameItems(client(), before, table);
     await expectMerged(table, originals);
   });
 
@@ -183,54 +158,28 @@ describe('merging a key back', () => {
         const payload = `version ${version}`;
         if (i % 2 === 0) {
           // Through the router: a merging key's writes go to the logical key.
-          await client().send(
-            new PutItemCommand({
-              TableName: table,
-              Item: { pk: { S: writeKey(entry, LOGICAL_KEY, sk) }, sk: { S: sk }, payload: { S: payload } },
-            }),
-          );
+          await putPayload(client(), table, { pk: writeKey(entry, LOGICAL_KEY, sk), sk }, payload);
           tally.routed += 1;
         } else {
           // A writer still on the shard layout: updates the item at its shard while it is there.
           const shard = shardKey(LOGICAL_KEY, shardFor(sk, SHARDS));
-          const at = await client()
-            .send(
-              new UpdateItemCommand({
-                TableName: table,
-                Key: { pk: { S: shard }, sk: { S: sk } },
-                UpdateExpression: 'SET payload = :p',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeValues: { ':p': { S: payload } },
-              }),
-            )
-            .then(
-              () => shard,
-              () => LOGICAL_KEY,
-            );
+          const at = await updateItem(
+            client(),
+            table,
+            { pk: shard, sk },
+            setPayload(payload, 'attribute_exists(pk)'),
+          ).then(
+            () => shard,
+            () => LOGICAL_KEY,
+          );
           if (at === LOGICAL_KEY) {
-            await client().send(
-              new UpdateItemCommand({
-                TableName: table,
-                Key: { pk: { S: LOGICAL_KEY }, sk: { S: sk } },
-                UpdateExpression: 'SET payload = :p',
-                ExpressionAttributeValues: { ':p': { S: payload } },
-              }),
-            );
+            await updateItem(client(), table, { pk: LOGICAL_KEY, sk }, setPayload(payload));
           } else tally.inPlace += 1;
         }
-        expected.set(sk, contentWithoutKey({ sk: { S: sk }, payload: { S: payload } }));
+        expected.set(sk, payloadContent(sk, payload));
         const created = `new#${worker}#${String(version).padStart(6, '0')}`;
-        await client().send(
-          new PutItemCommand({
-            TableName: table,
-            Item: {
-              pk: { S: writeKey(entry, LOGICAL_KEY, created) },
-              sk: { S: created },
-              payload: { S: 'new' },
-            },
-          }),
-        );
-        expected.set(created, contentWithoutKey({ sk: { S: created }, payload: { S: 'new' } }));
+        await putPayload(client(), table, { pk: writeKey(entry, LOGICAL_KEY, created), sk: created }, 'new');
+        expected.set(created, payloadContent(created, 'new'));
         tally.created += 1;
       }
     };
@@ -257,12 +206,7 @@ describe('the merge’s guards', () => {
     const { table, control, entry } = await sharded(40);
     await mergeAll(client(), { entry, controlTable: control, keys: KEYS });
     // A write to a shard after it was merged (a writer still on the old layout).
-    await client().send(
-      new PutItemCommand({
-        TableName: table,
-        Item: { pk: { S: shardKey(LOGICAL_KEY, 3) }, sk: { S: 'late' }, payload: { S: 'late' } },
-      }),
-    );
+    await putPayload(client(), table, { pk: shardKey(LOGICAL_KEY, 3), sk: 'late' }, 'late');
     await expect(finishMerge(client(), { entry, controlTable: control, keys: KEYS })).rejects.toBeInstanceOf(
       ShardMapStateError,
     );

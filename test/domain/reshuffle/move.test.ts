@@ -1,42 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { useLocalDynamoDb } from '../../support/local-dynamodb.ts';
 import { InvalidRequestError } from '../../../domain/errors.ts';
 import { ShardMapStateError } from '../../../domain/reshuffle/errors.ts';
 import { moveAll, moveBatch } from '../../../domain/reshuffle/move.ts';
 import { advanceShardState, publishShardMap } from '../../../domain/reshuffle/shard-map-store.ts';
 import { shardFor, shardKey, writeKey, type ShardMapEntry } from '../../../key-router/shard-map.ts';
-import { snapshotLogicalKey, verifyReshuffle } from '../../../domain/reshuffle/verify.ts';
 import type { Checkpoint, Item } from '../../../domain/reshuffle/items.ts';
 import type { BatchResult, RelocateOutcome } from '../../../domain/reshuffle/relocate.ts';
-import {
-  KEYS,
-  LOGICAL_KEY,
-  contentWithoutKey,
-  crashOf,
-  crashingClient,
-  createTables,
-  duplicates,
-  interleavingClient,
-  isItemCommand,
-  random,
-  readLayout,
-  richItem,
-  seedItem,
-  seedItems,
-  sortKey,
-  type SentCommand,
-} from './support.ts';
+import { KEYS, LOGICAL_KEY, SHARDS, TEN_THOUSAND_TIMEOUT } from './support.ts';
+import { createTables, richItem, seedItem, seedItems, sortKey, contentWithoutKey } from './support.ts';
+import { readLayout, duplicates, snapshotOf, expectSameItems, runTenThousand } from './support.ts';
+import { putPayload, updateItem, setPayload, payloadContent } from './support.ts';
+import { crashingClient, crashOf, random } from './support.ts';
+import { interleavingClient, isItemCommand, type SentCommand } from './support.ts';
 
 const client = useLocalDynamoDb();
-const SHARDS = 8;
-/** 20,000 conditional writes through the SDK to an in-process dynalite: ~2 ms each on a small box. */
-const TEN_THOUSAND_TIMEOUT = 180_000;
 type Client = ReturnType<typeof client>;
 
 interface Seeded {
@@ -64,8 +43,15 @@ async function seeded(count: number, make: (i: number) => Item = seedItem): Prom
   };
 }
 
-const snapshot = (table: string) =>
-  snapshotLogicalKey(client(), { tableName: table, keys: KEYS, logicalKey: LOGICAL_KEY, shards: SHARDS });
+const snapshot = (table: string) => snapshotOf(client(), table);
+
+/** The item `sk` stored at physical key `pk`, if any. */
+const itemAt = (table: string, pk: string, sk: string) =>
+  client()
+    .send(
+      new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }),
+    )
+    .then((result) => result.Item);
 
 /** Every item exactly once, at the shard the layout gives it, with the expected content; none left. */
 async function expectSharded(table: string, expected: Map<string, string>) {
@@ -82,31 +68,55 @@ async function expectSharded(table: string, expected: Map<string, string>) {
   return layout;
 }
 
-/** The runbook's loop: batches from `checkpoint` until done; the last checkpoint a batch returned. */
+/** Where the runbook's loop is: the checkpoint it kept last, and what its batches did so far. */
+interface Progress {
+  checkpoint: Checkpoint | null;
+  batches: number;
+  outcomes: Record<string, number>;
+}
+
+const startingAt = (checkpoint: Checkpoint | null = null): Progress => ({
+  checkpoint,
+  batches: 0,
+  outcomes: {},
+});
+
+/**
+ * The runbook's loop: batches from `progress.checkpoint` until done. `progress` is updated after
+ * every batch, so when a crash cuts the loop short it holds what the runbook had kept.
+ */
 async function runBatches(
   dynamodb: Client,
   { entry, control }: Pick<Seeded, 'entry' | 'control'>,
-  start: Checkpoint | null,
-  outcomes: Record<string, number> = {},
+  progress: Progress = startingAt(),
   batchSize = 100,
-): Promise<{ checkpoint: Checkpoint | null; batches: number }> {
-  let checkpoint = start;
-  let batches = 0;
+): Promise<Progress> {
   for (;;) {
     const result: BatchResult = await moveBatch(dynamodb, {
       entry,
       controlTable: control,
       keys: KEYS,
       batchSize,
-      checkpoint,
+      checkpoint: progress.checkpoint,
     });
     // What the runbook keeps: the state's output, as JSON.
-    checkpoint = JSON.parse(JSON.stringify(result)).checkpoint;
-    batches += 1;
+    progress.checkpoint = JSON.parse(JSON.stringify(result)).checkpoint;
+    progress.batches += 1;
     for (const [outcome, n] of Object.entries(result.outcomes))
-      outcomes[outcome] = (outcomes[outcome] ?? 0) + n;
-    if (result.done) return { checkpoint, batches };
+      progress.outcomes[outcome] = (progress.outcomes[outcome] ?? 0) + n;
+    if (result.done) return progress;
   }
+}
+
+/** The runbook's loop on a client set to crash, until it does: where the loop was then. */
+async function runUntilCrash(
+  dynamodb: Client,
+  seeded: Pick<Seeded, 'entry' | 'control'>,
+  batchSize?: number,
+): Promise<Progress> {
+  const progress = startingAt();
+  await crashOf(runBatches(dynamodb, seeded, progress, batchSize));
+  return progress;
 }
 
 const NO_OUTCOMES: Record<RelocateOutcome, number> = {
@@ -125,20 +135,13 @@ describe('moving a hot key to its shards', () => {
       const before = await snapshot(table);
       expect(before.count).toBe(10_000);
 
-      const started = performance.now();
-      const summary = await moveAll(client(), {
-        entry,
-        controlTable: control,
-        keys: KEYS,
-        batchSize: 500,
-        concurrency: 16,
-      });
-      const movedInMs = performance.now() - started;
+      const summary = await runTenThousand('moved', (large) =>
+        moveAll(client(), { entry, controlTable: control, keys: KEYS, ...large }),
+      );
 
       expect(summary.read).toBe(10_000);
       expect(summary.outcomes).toEqual({ ...NO_OUTCOMES, copied: 10_000 });
-      const after = await snapshot(table);
-      expect(verifyReshuffle(before, after).equal).toBe(true);
+      const after = await expectSameItems(client(), before, table);
       expect(after.perKey[LOGICAL_KEY]).toBe(0);
       const layout = await expectSharded(table, expected);
       for (let shard = 0; shard < SHARDS; shard++) {
@@ -156,7 +159,6 @@ describe('moving a hot key to its shards', () => {
         }),
       );
       expect(journal.Item).toBeUndefined();
-      console.info(`moved 10,000 items in ${Math.round(movedInMs)} ms`);
     },
     TEN_THOUSAND_TIMEOUT,
   );
@@ -165,7 +167,7 @@ describe('moving a hot key to its shards', () => {
     const { table, control, entry, expected } = await seeded(150, richItem);
     const before = await snapshot(table);
     await moveAll(client(), { entry, controlTable: control, keys: KEYS, batchSize: 40 });
-    expect(verifyReshuffle(before, await snapshot(table)).equal).toBe(true);
+    await expectSameItems(client(), before, table);
     await expectSharded(table, expected);
   });
 
@@ -213,35 +215,17 @@ describe('a crash and a re-run', () => {
       const crashAt = 250 + Math.floor(next() * 1600);
       const crashing = crashingClient(client(), crashAt, { when });
 
-      let checkpoint: Checkpoint | null = null;
-      let completed = 0;
-      await crashOf(
-        (async () => {
-          for (;;) {
-            const result = await moveBatch(crashing.client, {
-              entry,
-              controlTable: control,
-              keys: KEYS,
-              batchSize: 100,
-              checkpoint,
-            });
-            checkpoint = result.checkpoint;
-            completed += 1;
-            if (result.done) return;
-          }
-        })(),
-      );
+      const crashed = await runUntilCrash(crashing.client, { entry, control }, 100);
       expect(crashing.crashed()).toBe(true);
-      expect(completed).toBeGreaterThan(0);
+      expect(crashed.batches).toBeGreaterThan(0);
 
       // Mid-crash: nothing lost, though an item may be in two places.
       const torn = await readLayout(client(), table, SHARDS);
       expect(torn.copies.size).toBe(COUNT);
 
-      const outcomes: Record<string, number> = {};
-      await runBatches(client(), { entry, control }, checkpoint, outcomes);
+      const { outcomes } = await runBatches(client(), { entry, control }, startingAt(crashed.checkpoint));
       await expectSharded(table, expected);
-      expect(verifyReshuffle(before, await snapshot(table)).equal).toBe(true);
+      await expectSameItems(client(), before, table);
       expect(outcomes['kept-target'] ?? 0).toBe(0);
       expect(outcomes.recopied ?? 0).toBe(0);
     },
@@ -251,7 +235,7 @@ describe('a crash and a re-run', () => {
     // 8 items in batches of 3: every command of the whole move is a crash point once.
     const clean = await seeded(8);
     const counting = crashingClient(client(), Number.POSITIVE_INFINITY);
-    await runBatches(counting.client, clean, null, {}, 3);
+    await runBatches(counting.client, clean, startingAt(), 3);
     const commands = counting.matched();
     expect(commands).toBeGreaterThan(20);
 
@@ -259,23 +243,8 @@ describe('a crash and a re-run', () => {
       for (let crashAt = 1; crashAt <= commands; crashAt++) {
         const { table, control, entry, expected } = await seeded(8);
         const crashing = crashingClient(client(), crashAt, { when });
-        let checkpoint: Checkpoint | null = null;
-        await crashOf(
-          (async () => {
-            for (;;) {
-              const result = await moveBatch(crashing.client, {
-                entry,
-                controlTable: control,
-                keys: KEYS,
-                batchSize: 3,
-                checkpoint,
-              });
-              checkpoint = result.checkpoint;
-              if (result.done) return;
-            }
-          })(),
-        );
-        await runBatches(client(), { entry, control }, checkpoint, {}, 3);
+        const crashed = await runUntilCrash(crashing.client, { entry, control }, 3);
+        await runBatches(client(), { entry, control }, startingAt(crashed.checkpoint), 3);
         await expectSharded(table, expected);
       }
     }
@@ -286,31 +255,17 @@ describe('a crash and a re-run', () => {
     const before = await snapshot(table);
     // The 530th delete of an original: batch 6, its in-flight items copied but not deleted.
     const crashing = crashingClient(client(), 530, { matches: dataCommand(table, 'DeleteItem') });
-    let checkpoint: Checkpoint | null = null;
-    await crashOf(
-      (async () => {
-        for (;;) {
-          const result = await moveBatch(crashing.client, {
-            entry,
-            controlTable: control,
-            keys: KEYS,
-            checkpoint,
-          });
-          checkpoint = result.checkpoint;
-        }
-      })(),
-    );
+    const { checkpoint } = await runUntilCrash(crashing.client, { entry, control });
     expect(checkpoint).toEqual({ pk: { S: LOGICAL_KEY }, sk: { S: sortKey(499) } });
 
     const torn = await readLayout(client(), table, SHARDS);
     const both = duplicates(torn);
     expect(both.length).toBeGreaterThan(0); // copied, original not deleted yet
 
-    const outcomes: Record<string, number> = {};
-    await runBatches(client(), { entry, control }, checkpoint, outcomes);
+    const { outcomes } = await runBatches(client(), { entry, control }, startingAt(checkpoint));
     expect(outcomes['already-copied']).toBe(both.length);
     await expectSharded(table, expected);
-    expect(verifyReshuffle(before, await snapshot(table)).equal).toBe(true);
+    await expectSameItems(client(), before, table);
   });
 
   it('crashes after a copy was written but before its answer came, and re-runs from scratch', async () => {
@@ -319,70 +274,52 @@ describe('a crash and a re-run', () => {
     const crashing = crashingClient(client(), 777, { when: 'after', matches: dataCommand(table, 'PutItem') });
     await crashOf(moveAll(crashing.client, { entry, controlTable: control, keys: KEYS, batchSize: 100 }));
 
-    const outcomes: Record<string, number> = {};
-    await runBatches(client(), { entry, control }, null, outcomes);
+    const { outcomes } = await runBatches(client(), { entry, control });
     expect(outcomes['already-copied']).toBeGreaterThan(0);
     await expectSharded(table, expected);
-    expect(verifyReshuffle(before, await snapshot(table)).equal).toBe(true);
+    await expectSameItems(client(), before, table);
   });
 
-  it('an original updated in place between the crash and the re-run: the re-run moves the update', async () => {
-    const { table, control, entry, expected } = await seeded(300);
-    const victim = sortKey(120);
-    const target = writeKey(entry, LOGICAL_KEY, victim);
-    // Crash just before the victim's original is deleted: its copy is written, the original stays.
+  /**
+   * 300 items, the move crashed just before it deletes the original of item `i` (the victim): its
+   * copy at `target` is written, the original stays, and nothing runs until the re-run.
+   */
+  async function crashedBeforeDeletingOriginal(i: number) {
+    const ctx = await seeded(300);
+    const victim = sortKey(i);
     const crashing = crashingClient(client(), 1, {
       matches: (command) => isItemCommand(command, 'DeleteItem', LOGICAL_KEY, victim),
     });
-    await crashOf(moveAll(crashing.client, { entry, controlTable: control, keys: KEYS, batchSize: 100 }));
-    // A writer that does not route yet updates the original in place while nothing runs.
-    await client().send(
-      new UpdateItemCommand({
-        TableName: table,
-        Key: { pk: { S: LOGICAL_KEY }, sk: { S: victim } },
-        UpdateExpression: 'SET payload = :p',
-        ExpressionAttributeValues: { ':p': { S: 'updated in place after the crash' } },
-      }),
+    await crashOf(
+      moveAll(crashing.client, { entry: ctx.entry, controlTable: ctx.control, keys: KEYS, batchSize: 100 }),
     );
-    const stale = await client().send(
-      new GetItemCommand({ TableName: table, Key: { pk: { S: target }, sk: { S: victim } } }),
-    );
-    expect(stale.Item?.payload?.S).toBe(`order 120 of ${LOGICAL_KEY}, version 1`);
+    return { ...ctx, victim, target: writeKey(ctx.entry, LOGICAL_KEY, victim) };
+  }
 
-    const outcomes: Record<string, number> = {};
-    await runBatches(client(), { entry, control }, null, outcomes);
-    expect(outcomes.recopied).toBe(1);
-    expected.set(
-      victim,
-      contentWithoutKey({ sk: { S: victim }, payload: { S: 'updated in place after the crash' } }),
+  it('an original updated in place between the crash and the re-run: the re-run moves the update', async () => {
+    const { table, control, entry, expected, victim, target } = await crashedBeforeDeletingOriginal(120);
+    // A writer that does not route yet updates the original in place while nothing runs.
+    await updateItem(
+      client(),
+      table,
+      { pk: LOGICAL_KEY, sk: victim },
+      setPayload('updated in place after the crash'),
     );
+    expect((await itemAt(table, target, victim))?.payload?.S).toBe(`order 120 of ${LOGICAL_KEY}, version 1`);
+
+    const { outcomes } = await runBatches(client(), { entry, control });
+    expect(outcomes.recopied).toBe(1);
+    expected.set(victim, payloadContent(victim, 'updated in place after the crash'));
     await expectSharded(table, expected);
   });
 
   it('a copy changed through the router between the crash and the re-run: the re-run keeps it', async () => {
-    const { table, control, entry, expected } = await seeded(300);
-    const victim = sortKey(40);
-    const target = writeKey(entry, LOGICAL_KEY, victim);
-    const crashing = crashingClient(client(), 1, {
-      matches: (command) => isItemCommand(command, 'DeleteItem', LOGICAL_KEY, victim),
-    });
-    await crashOf(moveAll(crashing.client, { entry, controlTable: control, keys: KEYS, batchSize: 100 }));
-    await client().send(
-      new UpdateItemCommand({
-        TableName: table,
-        Key: { pk: { S: target }, sk: { S: victim } },
-        UpdateExpression: 'SET payload = :p',
-        ExpressionAttributeValues: { ':p': { S: 'updated through the router' } },
-      }),
-    );
+    const { table, control, entry, expected, victim, target } = await crashedBeforeDeletingOriginal(40);
+    await updateItem(client(), table, { pk: target, sk: victim }, setPayload('updated through the router'));
 
-    const outcomes: Record<string, number> = {};
-    await runBatches(client(), { entry, control }, null, outcomes);
+    const { outcomes } = await runBatches(client(), { entry, control });
     expect(outcomes['kept-target']).toBe(1);
-    expected.set(
-      victim,
-      contentWithoutKey({ sk: { S: victim }, payload: { S: 'updated through the router' } }),
-    );
+    expected.set(victim, payloadContent(victim, 'updated through the router'));
     await expectSharded(table, expected);
   });
 });
@@ -408,28 +345,17 @@ describe('application writes landing between the mover’s steps', () => {
     return { ...ctx, target, summary };
   }
 
-  const victimAt = (table: string, pk: string) =>
-    client()
-      .send(
-        new GetItemCommand({
-          TableName: table,
-          Key: { pk: { S: pk }, sk: { S: VICTIM } },
-          ConsistentRead: true,
-        }),
-      )
-      .then((result) => result.Item);
+  const victimAt = (table: string, pk: string) => itemAt(table, pk, VICTIM);
 
   it('an in-place update of a nested attribute after the copy: the newer content is re-copied', async () => {
-    const { table, target, summary, expected } = await moveWith('DeleteItem', async ({ table }) => {
-      await client().send(
-        new UpdateItemCommand({
-          TableName: table,
-          Key: { pk: { S: LOGICAL_KEY }, sk: { S: VICTIM } },
-          UpdateExpression: 'SET detail.address.city = :c',
-          ExpressionAttributeValues: { ':c': { S: 'Porto' } },
-        }),
-      );
-    });
+    const { table, target, summary, expected } = await moveWith('DeleteItem', ({ table }) =>
+      updateItem(
+        client(),
+        table,
+        { pk: LOGICAL_KEY, sk: VICTIM },
+        { expression: 'SET detail.address.city = :c', values: { ':c': { S: 'Porto' } } },
+      ),
+    );
     expect(summary.outcomes).toEqual({ ...NO_OUTCOMES, copied: 19, recopied: 1 });
     const moved = await victimAt(table, target);
     expect(moved?.detail?.M?.address?.M?.city?.S).toBe('Porto');
@@ -438,16 +364,14 @@ describe('application writes landing between the mover’s steps', () => {
   });
 
   it('an attribute added in place after the copy: carried over to the copy', async () => {
-    const { table, target, expected } = await moveWith('DeleteItem', async ({ table }) => {
-      await client().send(
-        new UpdateItemCommand({
-          TableName: table,
-          Key: { pk: { S: LOGICAL_KEY }, sk: { S: VICTIM } },
-          UpdateExpression: 'SET shippedAt = :t',
-          ExpressionAttributeValues: { ':t': { S: '2026-01-01T12:00:00Z' } },
-        }),
-      );
-    });
+    const { table, target, expected } = await moveWith('DeleteItem', ({ table }) =>
+      updateItem(
+        client(),
+        table,
+        { pk: LOGICAL_KEY, sk: VICTIM },
+        { expression: 'SET shippedAt = :t', values: { ':t': { S: '2026-01-01T12:00:00Z' } } },
+      ),
+    );
     const moved = await victimAt(table, target);
     expect(moved?.shippedAt?.S).toBe('2026-01-01T12:00:00Z');
     expect(contentWithoutKey({ ...moved! })).not.toBe(expected.get(VICTIM));
@@ -456,37 +380,21 @@ describe('application writes landing between the mover’s steps', () => {
   });
 
   it('a write through the router after the copy: the original goes, the router’s write stays', async () => {
-    const { table, target, summary, expected } = await moveWith('DeleteItem', async ({ table, target }) => {
-      await client().send(
-        new PutItemCommand({
-          TableName: table,
-          Item: { pk: { S: target }, sk: { S: VICTIM }, payload: { S: 'written through the router' } },
-        }),
-      );
-    });
+    const { table, target, summary, expected } = await moveWith('DeleteItem', ({ table, target }) =>
+      putPayload(client(), table, { pk: target, sk: VICTIM }, 'written through the router'),
+    );
     expect(summary.outcomes).toEqual({ ...NO_OUTCOMES, copied: 20 });
     expect((await victimAt(table, target))?.payload?.S).toBe('written through the router');
-    expected.set(
-      VICTIM,
-      contentWithoutKey({ sk: { S: VICTIM }, payload: { S: 'written through the router' } }),
-    );
+    expected.set(VICTIM, payloadContent(VICTIM, 'written through the router'));
     await expectSharded(table, expected);
   });
 
   it('a write through the router before the copy: it is not overwritten', async () => {
-    const { table, target, summary, expected } = await moveWith('PutItem', async ({ table, target }) => {
-      await client().send(
-        new PutItemCommand({
-          TableName: table,
-          Item: { pk: { S: target }, sk: { S: VICTIM }, payload: { S: 'written through the router first' } },
-        }),
-      );
-    });
-    expect(summary.outcomes).toEqual({ ...NO_OUTCOMES, copied: 19, 'kept-target': 1 });
-    expected.set(
-      VICTIM,
-      contentWithoutKey({ sk: { S: VICTIM }, payload: { S: 'written through the router first' } }),
+    const { table, target, summary, expected } = await moveWith('PutItem', ({ table, target }) =>
+      putPayload(client(), table, { pk: target, sk: VICTIM }, 'written through the router first'),
     );
+    expect(summary.outcomes).toEqual({ ...NO_OUTCOMES, copied: 19, 'kept-target': 1 });
+    expected.set(VICTIM, payloadContent(VICTIM, 'written through the router first'));
     expect((await victimAt(table, target))?.payload?.S).toBe('written through the router first');
     await expectSharded(table, expected);
   });
@@ -514,40 +422,25 @@ describe('concurrent application writes during the move', () => {
     const tally = { created: 0, routed: 0, inPlace: 0, inPlaceFellBack: 0 };
 
     const routerPut = async (sk: string, payload: string) => {
-      await client().send(
-        new PutItemCommand({
-          TableName: table,
-          Item: { pk: { S: writeKey(entry, LOGICAL_KEY, sk) }, sk: { S: sk }, payload: { S: payload } },
-        }),
-      );
-      expected.set(sk, contentWithoutKey({ sk: { S: sk }, payload: { S: payload } }));
+      await putPayload(client(), table, { pk: writeKey(entry, LOGICAL_KEY, sk), sk }, payload);
+      expected.set(sk, payloadContent(sk, payload));
     };
     /** A writer that has not picked up the shard map: updates the original where it is, else routes. */
     const inPlaceUpdate = async (sk: string, payload: string) => {
       try {
-        await client().send(
-          new UpdateItemCommand({
-            TableName: table,
-            Key: { pk: { S: LOGICAL_KEY }, sk: { S: sk } },
-            UpdateExpression: 'SET payload = :p',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':p': { S: payload } },
-          }),
+        await updateItem(
+          client(),
+          table,
+          { pk: LOGICAL_KEY, sk },
+          setPayload(payload, 'attribute_exists(pk)'),
         );
         tally.inPlace += 1;
       } catch (error) {
         if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-        await client().send(
-          new UpdateItemCommand({
-            TableName: table,
-            Key: { pk: { S: writeKey(entry, LOGICAL_KEY, sk) }, sk: { S: sk } },
-            UpdateExpression: 'SET payload = :p',
-            ExpressionAttributeValues: { ':p': { S: payload } },
-          }),
-        );
+        await updateItem(client(), table, { pk: writeKey(entry, LOGICAL_KEY, sk), sk }, setPayload(payload));
         tally.inPlaceFellBack += 1;
       }
-      expected.set(sk, contentWithoutKey({ sk: { S: sk }, payload: { S: payload } }));
+      expected.set(sk, payloadContent(sk, payload));
     };
 
     /** One application worker: items i ≡ worker (mod 4), so each item's writes are in order. */

@@ -2,19 +2,27 @@
  * Shared by the reshuffle tests: a `pk`/`sk` table, items seeded with BatchWriteItem, every item
  * of a logical key read back, and a client that crashes on its Nth command.
  */
+import { expect } from 'vitest';
 import {
   BatchWriteItemCommand,
-  CreateTableCommand,
+  PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { createDispatchTables } from '../../../domain/dispatch/tables.ts';
 import { canonicalJson, type Item, type KeyAttributes } from '../../../domain/reshuffle/items.ts';
+import { snapshotLogicalKey, verifyReshuffle, type KeySnapshot } from '../../../domain/reshuffle/verify.ts';
 import { readKeys } from '../../../key-router/shard-map.ts';
+import { createTable } from '../../../world/dynamodb/create-table.ts';
 
 export const KEYS: KeyAttributes = { partitionKey: 'pk', sortKey: 'sk' };
 export const LOGICAL_KEY = 'customer#42';
+/** How many shards the move and merge tests spread the logical key over. */
+export const SHARDS = 8;
+/** 20,000 conditional writes through the SDK to an in-process dynalite: ~2 ms each on a small box. */
+export const TEN_THOUSAND_TIMEOUT = 180_000;
 
 let tables = 0;
 
@@ -23,20 +31,7 @@ export async function createTables(client: DynamoDBClient): Promise<{ table: str
   tables += 1;
   const table = `orders-${tables}`;
   const control = `selfheal-control-${tables}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createTable(client, { tableName: table, billingMode: 'PAY_PER_REQUEST' });
   await createDispatchTables(client, { control, ledger: `selfheal-ledger-${tables}` });
   return { table, control };
 }
@@ -133,6 +128,76 @@ export async function readLayout(client: DynamoDBClient, table: string, shards: 
 export function contentWithoutKey(item: Item): string {
   const { pk: _pk, ...rest } = item;
   return canonicalJson(rest);
+}
+
+/** The content of an item an application wrote with only a sort key and a payload. */
+export const payloadContent = (sk: string, payload: string): string =>
+  contentWithoutKey({ sk: { S: sk }, payload: { S: payload } });
+
+/** An application's PutItem of `sk` (with only a payload) at physical key `pk`. */
+export async function putPayload(
+  client: DynamoDBClient,
+  table: string,
+  { pk, sk }: { pk: string; sk: string },
+  payload: string,
+): Promise<void> {
+  await client.send(
+    new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, sk: { S: sk }, payload: { S: payload } } }),
+  );
+}
+
+/** An application's UpdateItem of `sk` at physical key `pk`: `update` with its `:name` `values`. */
+export async function updateItem(
+  client: DynamoDBClient,
+  table: string,
+  { pk, sk }: { pk: string; sk: string },
+  update: { expression: string; values: Record<string, AttributeValue>; condition?: string },
+): Promise<void> {
+  await client.send(
+    new UpdateItemCommand({
+      TableName: table,
+      Key: { pk: { S: pk }, sk: { S: sk } },
+      UpdateExpression: update.expression,
+      ConditionExpression: update.condition,
+      ExpressionAttributeValues: update.values,
+    }),
+  );
+}
+
+/** `SET payload = :p`: how the tests' writers change an item. */
+export const setPayload = (payload: string, condition?: string) => ({
+  expression: 'SET payload = :p',
+  values: { ':p': { S: payload } },
+  condition,
+});
+
+/** The logical key's count and checksum over all its physical keys. */
+export const snapshotOf = (client: DynamoDBClient, table: string): Promise<KeySnapshot> =>
+  snapshotLogicalKey(client, { tableName: table, keys: KEYS, logicalKey: LOGICAL_KEY, shards: SHARDS });
+
+/** Asserts the logical key holds the same items as at `before` (count and checksum); the snapshot now. */
+export async function expectSameItems(
+  client: DynamoDBClient,
+  before: KeySnapshot,
+  table: string,
+): Promise<KeySnapshot> {
+  const after = await snapshotOf(client, table);
+  expect(verifyReshuffle(before, after).equal).toBe(true);
+  return after;
+}
+
+/**
+ * Runs a 10,000-item move or merge as the runbook's Map does (batches of 500, 16 at once) and
+ * logs how long it took, so a slowdown shows in the test output before it hits the timeout.
+ */
+export async function runTenThousand<T>(
+  label: string,
+  run: (large: { batchSize: number; concurrency: number }) => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  const result = await run({ batchSize: 500, concurrency: 16 });
+  console.info(`${label} 10,000 items in ${Math.round(performance.now() - started)} ms`);
+  return result;
 }
 
 /** Sort keys held more than once. */
