@@ -18,19 +18,13 @@ import { localFunctionTable } from '../local/functions.ts';
 import { withLocalDynamoDb } from '../local/dynamodb-client.ts';
 import { VirtualClock } from '../core/virtual-clock.ts';
 import type { JsonValue } from '../core/json.ts';
-import type { LocalPorts } from '../handlers/registry.ts';
+import type { LocalPorts } from '../local/task-ports.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import { writeRunbookSwitch } from '../domain/dispatch/switches.ts';
 import { createTable } from '../world/dynamodb/create-table.ts';
-import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
-import { MetricStore } from '../world/metric-store.ts';
-import { seededRandom } from '../core/random.ts';
-import { QueueWorld } from '../world/sqs/queue-world.ts';
-import { createCellFleet } from '../world/cells/cell-fleet.ts';
-import { createRoutingControlCluster } from '../world/cells/routing-controls.ts';
-import { simulatedXRay } from '../world/cells/xray.ts';
-import { GREY_CELL_INCIDENT } from '../simulations/cell-shift-incident.ts';
-import { cellShiftRequest } from '../simulations/cell-shift-world.ts';
+import { brownoutWorld, startQueueWorld } from '../scenarios/sqs-backpressure/world.ts';
+import { GREY_CELL, RUNBOOK_GREY_CELL_INCIDENT } from '../scenarios/cell-shift/incident.ts';
+import { buildCellShiftWorld, cellShiftRequest } from '../scenarios/cell-shift/world.ts';
 import { recordingAutoScaling, steadyDemandCloudWatch } from '../world/dynamodb/steady-demand.ts';
 import { HOT_KEY, HOT_KEY_TABLE, keyDemandPorts, seedHotKeyTable } from '../world/dynamodb/hot-key-table.ts';
 import { CallRecorder, type RecordedCall } from './replay.ts';
@@ -54,8 +48,12 @@ const SEED = 1;
 const TABLES = DEFAULT_DISPATCH_TABLES;
 
 /** A local engine with every runbook, its tasks' and integrations' answers recorded. */
-async function recordingEngine(clock: VirtualClock, ports: LocalPorts, dynamodb: DynamoDBClient) {
-  const recorder = new CallRecorder();
+async function recordingEngine(
+  clock: VirtualClock,
+  ports: LocalPorts,
+  dynamodb: DynamoDBClient,
+  recorder = new CallRecorder(),
+) {
   const engine = new LocalEngine({
     clock,
     functions: recorder.functions(await localFunctionTable(ports)),
@@ -120,9 +118,9 @@ async function recordHotShard(): Promise<RecordedRun[]> {
   });
 }
 
-/** The test fixture's throttling alarm, on `orders`, as dispatch's tests send it. */
+/** AWS's example throttling alarm event (`contracts/examples/`), on `orders`, as dispatch's tests send it. */
 async function throttlingAlarm(): Promise<JsonValue> {
-  const path = new URL('../test/fixtures/events/cloudwatch-alarm-metric.json', import.meta.url);
+  const path = new URL('../contracts/examples/cloudwatch-alarm-metric.json', import.meta.url);
   const event = JSON.parse(await readFile(path, 'utf8')) as {
     detail: { alarmName: string; state: { timestamp: string } };
   };
@@ -177,103 +175,60 @@ async function recordReshuffleAndMerge(): Promise<RecordedRun[]> {
   });
 }
 
-const MAPPING = 'a1b2c3d4-5678-4abc-9def-111111111111';
-
 async function recordBackpressure(): Promise<RecordedRun[]> {
   return withLocalDynamoDb(async (dynamodb) => {
     await createDispatchTables(dynamodb, TABLES);
-    const clock = new VirtualClock(START);
-    const metrics = new MetricStore();
-    const world = new QueueWorld({
-      clock,
-      metrics,
-      random: seededRandom(1),
-      arrivals: {
-        phases: [{ name: 'steady', durationSeconds: 4 * 3600, messagesPerSecond: 200 }],
-        noise: 0.05,
-      },
-      queue: { name: 'orders', visibilityTimeoutSeconds: 30, maxReceiveCount: 5 },
-      mapping: { uuid: MAPPING, maximumConcurrency: 100, transitionSeconds: 20 },
-      function: { name: 'orders-consumer' },
-      downstream: {
-        name: 'payments',
-        capacity: 100,
-        latencyMs: 200,
-        brownouts: [{ fromMinute: 2, durationMinutes: 20, capacity: 5 }],
-      },
-    });
-    const ports = world.ports();
-    const autoScaling = new SimulatedAutoScaling({ dynamodb, cloudwatch: ports.cloudwatch, now: ports.now });
-    const setup = await recordingEngine(
-      clock,
-      { dynamodb, cloudwatch: ports.cloudwatch, autoScaling, now: ports.now, backpressure: ports },
+    // The sqs-backpressure tests' world: payments browning out from minute 2 for 20 minutes.
+    const recorder = new CallRecorder();
+    const { clock, world, engine } = await startQueueWorld({
+      seed: SEED,
+      startMs: START,
+      world: brownoutWorld(20),
       dynamodb,
-    );
+      startEngine: async (at, ports) => (await recordingEngine(at, ports, dynamodb, recorder)).engine,
+    });
     // The alarm fires a few minutes into the brownout.
     await clock.advance(5 * 60);
     const request = {
-      mappingId: MAPPING,
-      queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders',
+      mappingId: world.mappingUuid,
+      queueUrl: world.queueUrl,
       incidentId: 'incident-1',
       health: { namespace: 'Downstream', dimensions: { Service: 'payments' }, thresholdPercent: 5 },
       policy: { probeSeconds: 120, increaseStep: 25 },
     };
     return [
-      await recordRun(setup, 'sqs-backpressure', request, '20-min brownout: lowered to 2, restored to 100', {
-        outcome: 'restored',
-      }),
+      await recordRun(
+        { engine, recorder },
+        'sqs-backpressure',
+        request,
+        '20-min brownout: lowered to 2, restored to 100',
+        { outcome: 'restored' },
+      ),
     ];
   });
 }
 
 async function recordCellShift(): Promise<RecordedRun[]> {
   return withLocalDynamoDb(async (dynamodb) => {
-    await createDispatchTables(dynamodb, TABLES);
-    // The cell-traffic-shift tests' incident: checkout-cell-3 grey from minute 1 to minute 15.
-    const incident = {
-      ...GREY_CELL_INCIDENT,
-      startMs: START,
-      faults: [
-        {
-          kind: 'grey-cell',
-          cell: 'checkout-cell-3',
-          fromMinute: 1,
-          untilMinute: 15,
-          faultRate: 0.2,
-          latencyFactor: 3,
-        } as const,
-      ],
-    };
-    const clock = new VirtualClock(incident.startMs);
-    const routing = createRoutingControlCluster({ clock, cells: incident.cells.map((c) => c.name) });
-    const fleet = createCellFleet({
-      clock,
-      cells: incident.cells,
-      faults: incident.faults,
-      random: seededRandom(SEED),
-      routing,
-    });
-    const metrics = new MetricStore();
-    const now = () => clock.now();
-    const setup = await recordingEngine(
-      clock,
-      {
-        dynamodb,
-        cloudwatch: metrics,
-        autoScaling: new SimulatedAutoScaling({ dynamodb, cloudwatch: metrics, now }),
-        now,
-        cells: { xray: simulatedXRay(fleet), routing, now },
-      },
+    // The cell-traffic-shift tests' world: checkout-cell-3 grey from minute 1 to minute 15.
+    const recorder = new CallRecorder();
+    const world = await buildCellShiftWorld({
       dynamodb,
-    );
+      incident: RUNBOOK_GREY_CELL_INCIDENT,
+      seed: SEED,
+      startEngine: async (clock, ports) => (await recordingEngine(clock, ports, dynamodb, recorder)).engine,
+    });
+    const setup = { engine: world.engine, recorder };
     // The operator approves at once; the answer is recorded with the rest.
     setup.engine.onTaskToken(({ token }) => {
       const output = { approved: true, by: 'on-call' };
       setup.recorder.record('token', '', { ok: true, output });
       setup.engine.tokens.succeed(token, output);
     });
-    await clock.advance(6 * 60);
-    const request = cellShiftRequest(incident, routing, 'checkout-cell-3', { incidentId: 'incident-1' });
+    await world.clock.advance(6 * 60);
+    const request = cellShiftRequest(RUNBOOK_GREY_CELL_INCIDENT, world.routing, GREY_CELL, {
+      incidentId: 'incident-1',
+    });
     return [
       await recordRun(
         setup,

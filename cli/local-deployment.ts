@@ -15,8 +15,8 @@ import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatc
 import type { CapacityPorts } from '../domain/capacity/ports.ts';
 import { MetricStore } from '../world/metric-store.ts';
 import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
-import { buildTableIncidentWorld } from '../simulations/table-incident-world.ts';
-import { HOT_SHARD_INCIDENT } from '../simulations/hot-shard-incident.ts';
+import { buildTableIncidentWorld } from '../scenarios/table/world.ts';
+import { HOT_SHARD_INCIDENT } from '../scenarios/hot-shard/incident.ts';
 
 import { UsageError } from './exit-codes.ts';
 

@@ -4,17 +4,17 @@
  * result type stays inside its entry; the command sees only the outcome.
  */
 import type { CloudWatchAlarmEvent } from '../contracts/cloudwatch-alarm-event.ts';
-import { HOT_SHARD_VARIANTS, runHotShard } from '../simulations/hot-shard.ts';
-import { HOT_KEY_VARIANTS, runHotKey } from '../simulations/hot-key.ts';
-import { QUEUE_VARIANTS, runSqsBackpressure } from '../simulations/sqs-backpressure.ts';
+import { HOT_SHARD_VARIANTS, runHotShard } from '../scenarios/hot-shard/run.ts';
+import { HOT_KEY_VARIANTS, runHotKey } from '../scenarios/hot-key/run.ts';
+import { QUEUE_VARIANTS, runSqsBackpressure } from '../scenarios/sqs-backpressure/run.ts';
 import { summarise } from '../simulations/summary.ts';
-import { summariseQueue } from '../simulations/queue-summary.ts';
+import { summariseQueue } from '../scenarios/sqs-backpressure/summary.ts';
 import { renderComparison, renderTimeline, type AlarmTransition } from './render/scenario-report.ts';
 import { renderQueueComparison, renderQueueTimeline } from './render/queue-report.ts';
 import { renderCellComparison, renderCellTimeline } from './render/cell-report.ts';
-import { CELL_VARIANTS, runCellShift, type Approval } from '../simulations/cell-shift.ts';
-import { FLEET_SLOWDOWN_INCIDENT, GREY_CELL_INCIDENT } from '../simulations/cell-shift-incident.ts';
-import { summariseCells } from '../simulations/cell-summary.ts';
+import { CELL_VARIANTS, runCellShift, type Approval } from '../scenarios/cell-shift/run.ts';
+import { FLEET_SLOWDOWN_INCIDENT, GREY_CELL_INCIDENT } from '../scenarios/cell-shift/incident.ts';
+import { summariseCells } from '../scenarios/cell-shift/summary.ts';
 import { cellCharts, queueCharts, tableCharts, type ScenarioCharts } from './render/report/figures.ts';
 import type { Deployment } from '../simulations/deployment.ts';
 

@@ -3,7 +3,7 @@
  * share of the traffic, Off cells marked, the users' failed requests, the runbook's states and its
  * routing changes), then the variants side by side.
  */
-import type { CellVariantResult } from '../../simulations/cell-shift.ts';
+import type { CellVariantResult } from '../../scenarios/cell-shift/run.ts';
 import { clock, count, sideBySide, type ComparisonRow } from './format.ts';
 import { runNotes, type AlarmTransition } from './scenario-report.ts';
 

@@ -3,7 +3,7 @@
  * the consumer's limit and concurrency, the downstream, the alarms, the runbook's states and its
  * changes), then every variant side by side.
  */
-import type { QueueVariantResult } from '../../simulations/sqs-backpressure.ts';
+import type { QueueVariantResult } from '../../scenarios/sqs-backpressure/run.ts';
 import { clock, count, sideBySide, type ComparisonRow } from './format.ts';
 import { runNotes, type AlarmTransition } from './scenario-report.ts';
 

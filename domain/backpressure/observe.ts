@@ -7,6 +7,7 @@
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchPort } from '../ports.ts';
 import { classifyAwsError } from '../errors.ts';
+import { metricStatQuery } from '../metric-stat.ts';
 import type { BackpressurePorts, EventSourceMappingPort } from './ports.ts';
 import { queueNameOf, type BackpressureRequest } from './request.ts';
 import {
@@ -108,28 +109,6 @@ export interface MetricQuery {
   stat: 'Average' | 'Maximum';
 }
 
-/** One metric's one-minute statistic, as a GetMetricData query. */
-function metricStat(
-  id: string,
-  metric: { namespace: string; metricName: string; dimensions: Record<string, string> },
-  stat: string,
-  returnData: boolean,
-): MetricDataQuery {
-  return {
-    Id: id,
-    MetricStat: {
-      Metric: {
-        Namespace: metric.namespace,
-        MetricName: metric.metricName,
-        Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
-      },
-      Period: 60,
-      Stat: stat,
-    },
-    ReturnData: returnData,
-  };
-}
-
 /**
  * The latest value of the query `resultId` names, within the last `lookbackSeconds` of whole
  * minutes (a minute still in progress reads low: a partial Maximum or count); null when none.
@@ -164,7 +143,7 @@ export function latestValue(
 ): Promise<number | null> {
   return latestResult(
     cloudwatch,
-    [metricStat('m', query, query.stat, true)],
+    [metricStatQuery('m', query, query.stat, { returnData: true })],
     'm',
     { nowMs, lookbackSeconds },
     `${query.namespace}/${query.metricName}`,
@@ -200,12 +179,14 @@ function latestErrorRate(
   lookbackSeconds: number,
 ): Promise<number | null> {
   const { namespace, dimensions } = metric;
+  const count = (id: string, metricName: string) =>
+    metricStatQuery(id, { namespace, dimensions, metricName }, 'Sum', { returnData: false });
   return latestResult(
     cloudwatch,
     [
       { Id: 'rate', Expression: '100 * FILL(errors, 0) / requests', ReturnData: true },
-      metricStat('errors', { namespace, dimensions, metricName: metric.errors }, 'Sum', false),
-      metricStat('requests', { namespace, dimensions, metricName: metric.requests }, 'Sum', false),
+      count('errors', metric.errors),
+      count('requests', metric.requests),
     ],
     'rate',
     { nowMs, lookbackSeconds },

@@ -12,12 +12,11 @@ import type {
   GetTimeSeriesServiceStatisticsResult,
 } from '@aws-sdk/client-xray';
 
+/** Each call is one page-complete answer: adapters follow NextToken themselves. */
 export interface XRayPort {
-  /** One page-complete answer: adapters follow NextToken themselves. */
   getTimeSeriesServiceStatistics(
     input: GetTimeSeriesServiceStatisticsRequest,
   ): Promise<GetTimeSeriesServiceStatisticsResult>;
-  /** One page-complete answer: adapters follow NextToken themselves. */
   getInsightSummaries(input: GetInsightSummariesRequest): Promise<GetInsightSummariesResult>;
 }
 

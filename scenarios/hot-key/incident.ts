@@ -5,7 +5,7 @@
  * (1,000 WCU), while the table as a whole stays near a third of its capacity. Raising capacity
  * adds partitions but cannot split one key; only spreading the key over sharded keys helps.
  */
-import { minutes, type TableIncident } from './table-incident.ts';
+import { minutes, type TableIncident } from '../table/incident.ts';
 
 /** The runbook's policy for `events` is the deployment's (`selfheal.config.json`), not the incident's. */
 export interface HotKeyIncident extends TableIncident {

@@ -8,20 +8,20 @@
  * double the table's write capacity when the alarm fires).
  */
 import { BatchWriteItemCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { withLocalDynamoDb } from '../local/dynamodb-client.ts';
-import { DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
-import { ShardMapCache } from '../key-router/index.ts';
-import type { ApplicationShardMap } from '../world/dynamodb/application-routing.ts';
-import { startTableScenario } from './table-scenario.ts';
+import { withLocalDynamoDb } from '../../local/dynamodb-client.ts';
+import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
+import { ShardMapCache } from '../../key-router/index.ts';
+import type { ApplicationShardMap } from '../../world/dynamodb/application-routing.ts';
+import { startTableScenario } from '../table/engine.ts';
 import {
   describeCapacityAction,
   driveIncident,
   type RunbookAction,
   type ScenarioRunOptions,
-} from './incident-driver.ts';
-import { HOT_KEY_INCIDENT, type HotKeyIncident } from './hot-key-incident.ts';
-import { incidentEndSeconds } from './table-incident.ts';
-import type { VariantResult } from './outcome.ts';
+} from '../../simulations/incident-driver.ts';
+import { HOT_KEY_INCIDENT, type HotKeyIncident } from './incident.ts';
+import { incidentEndSeconds } from '../table/incident.ts';
+import type { VariantResult } from '../../simulations/outcome.ts';
 
 export type HotKeyVariant = 'selfheal' | 'auto-scaling' | 'capacity-raise';
 

@@ -4,7 +4,7 @@
  * minutes: a sale, a backfill, a retry storm. Sized so that one partition can still serve the
  * surge (900 WCU < 1,000): the problem is the table's capacity, not a hot key.
  */
-import { minutes, type TableIncident } from './table-incident.ts';
+import { minutes, type TableIncident } from '../table/incident.ts';
 
 /** The runbook's policy for `orders` is the deployment's (`selfheal.config.json`), not the incident's. */
 export type HotShardIncident = TableIncident;
@@ -39,4 +39,4 @@ export const HOT_SHARD_INCIDENT: HotShardIncident = {
   verificationMinutes: 3,
 };
 
-export { incidentEndSeconds } from './table-incident.ts';
+export { incidentEndSeconds } from '../table/incident.ts';

@@ -7,11 +7,11 @@
  * no remediation at all.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { withLocalDynamoDb } from '../local/dynamodb-client.ts';
-import { driveIncident, type ScenarioRunOptions } from './incident-driver.ts';
-import { HOT_SHARD_INCIDENT, incidentEndSeconds, type HotShardIncident } from './hot-shard-incident.ts';
-import { startTableScenario } from './table-scenario.ts';
-import type { VariantResult } from './outcome.ts';
+import { withLocalDynamoDb } from '../../local/dynamodb-client.ts';
+import { driveIncident, type ScenarioRunOptions } from '../../simulations/incident-driver.ts';
+import { HOT_SHARD_INCIDENT, incidentEndSeconds, type HotShardIncident } from './incident.ts';
+import { startTableScenario } from '../table/engine.ts';
+import type { VariantResult } from '../../simulations/outcome.ts';
 
 export type HotShardVariant = 'selfheal' | 'auto-scaling' | 'none';
 

@@ -5,16 +5,16 @@
  * the selfheal variant selfheal is deployed for the game day. Baselines run the same world without it.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startRunbookEngine } from '../local/runbooks.ts';
-import type { LocalEngine } from '../engine/local-engine.ts';
-import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
-import type { IncidentKind } from '../domain/incidents/incident.ts';
-import { tableAlarms } from '../infra/config/derived.ts';
-import type { ApplicationShardMap } from '../world/dynamodb/application-routing.ts';
-import { buildTableIncidentWorld, type TableIncidentWorld } from './table-incident-world.ts';
-import { exampleDeployment, protectedTable, type Deployment } from './deployment.ts';
-import { startGameDay, type GameDay } from './game-day.ts';
-import type { TableIncident } from './table-incident.ts';
+import { startRunbookEngine } from '../../local/runbooks.ts';
+import type { LocalEngine } from '../../engine/local-engine.ts';
+import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
+import type { IncidentKind } from '../../domain/incidents/incident.ts';
+import { tableAlarms } from '../../infra/config/derived.ts';
+import type { ApplicationShardMap } from '../../world/dynamodb/application-routing.ts';
+import { buildTableIncidentWorld, type TableIncidentWorld } from './world.ts';
+import { exampleDeployment, protectedTable, type Deployment } from '../../simulations/deployment.ts';
+import { startGameDay, type GameDay } from '../../simulations/game-day.ts';
+import type { TableIncident } from './incident.ts';
 
 export interface TableScenarioOptions {
   seed: number;

@@ -2,7 +2,7 @@
  * A simulated incident on one DynamoDB table: the table as provisioned, the workload that hits it,
  * auto scaling as configured, and what counts as healed.
  */
-import type { WorkloadSpec } from '../world/dynamodb/workload.ts';
+import type { WorkloadSpec } from '../../world/dynamodb/workload.ts';
 
 export interface TableIncident {
   tableName: string;

@@ -4,18 +4,18 @@
  * `dispatch --scenario` runs it up to the alarm and hands over an event.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../engine/arns.ts';
-import { VirtualClock } from '../core/virtual-clock.ts';
-import { MetricStore } from '../world/metric-store.ts';
-import { seededRandom } from '../core/random.ts';
-import { AlarmEvaluator } from '../world/cloudwatch-alarms.ts';
-import { createTable, TableWorld } from '../world/dynamodb/table-world.ts';
-import type { ApplicationShardMap } from '../world/dynamodb/application-routing.ts';
-import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
-import { dynamoDbThrottlingAlarms } from '../detectors/alarms/dynamodb-throttling.ts';
-import type { AlarmDefinition } from '../contracts/alarm-definition.ts';
-import type { CapacityPorts } from '../domain/capacity/ports.ts';
-import type { TableIncident } from './table-incident.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../engine/arns.ts';
+import { VirtualClock } from '../../core/virtual-clock.ts';
+import { MetricStore } from '../../world/metric-store.ts';
+import { seededRandom } from '../../core/random.ts';
+import { AlarmEvaluator } from '../../world/cloudwatch-alarms.ts';
+import { createTable, TableWorld } from '../../world/dynamodb/table-world.ts';
+import type { ApplicationShardMap } from '../../world/dynamodb/application-routing.ts';
+import { SimulatedAutoScaling } from '../../world/dynamodb/auto-scaling.ts';
+import { dynamoDbThrottlingAlarms } from '../../detectors/alarms/dynamodb-throttling.ts';
+import type { AlarmDefinition } from '../../contracts/alarm-definition.ts';
+import type { CapacityPorts } from '../../domain/capacity/ports.ts';
+import type { TableIncident } from './incident.ts';
 
 export const INCIDENT_START_MS = Date.UTC(2026, 10, 23, 9, 0, 0);
 

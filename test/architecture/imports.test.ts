@@ -1,8 +1,9 @@
 /**
  * Which way imports run. Leaves (`core/`, `contracts/`) import nothing of selfheal's; the generic
- * engine imports only leaves; the simulated world does not read the detectors; the key router
- * (an application library) does not reach into the domain; no product folder imports the tests;
- * and no two modules import each other, even for a type.
+ * engine imports only leaves; the runbook catalogue imports nothing; the simulated world does not
+ * read the detectors; the key router (an application library) does not reach into the domain; no
+ * product folder imports the tests or reads their files; and no two modules import each other,
+ * even for a type.
  *
  * Read from the sources with TypeScript's own import scanner. `KNOWN` lists, one by one, the
  * imports that still break a rule today (none now): a new one fails, and one that is gone must
@@ -39,7 +40,17 @@ const IMPORTS = new Map(
 
 const folderOf = (file: string): string => file.split('/')[0] ?? '';
 const PRODUCT = ['adapters', 'bench', 'bin', 'cli', 'contracts', 'core', 'detectors', 'domain', 'engine'];
-PRODUCT.push('handlers', 'infra', 'key-router', 'local', 'packaging', 'scenarios', 'simulations', 'world');
+PRODUCT.push(
+  'handlers',
+  'infra',
+  'key-router',
+  'local',
+  'packaging',
+  'runbooks',
+  'scenarios',
+  'simulations',
+  'world',
+);
 
 interface Rule {
   name: string;
@@ -64,6 +75,11 @@ const RULES: Rule[] = [
     breaks: (from, to) => folderOf(from) === 'key-router' && folderOf(to) === 'domain',
   },
   {
+    // Reading the catalogue (the CDK app, the build, the CLI) must load no task or engine code.
+    name: 'the runbook catalogue imports nothing of selfheal',
+    breaks: (from, to) => folderOf(from) === 'runbooks' && folderOf(to) !== 'runbooks',
+  },
+  {
     name: 'no product folder imports the tests',
     breaks: (from, to) => PRODUCT.includes(folderOf(from)) && folderOf(to) === 'test',
   },
@@ -83,6 +99,13 @@ describe('imports', () => {
       targets.filter((to) => rule.breaks(from, to)).map((to) => `${from} -> ${to}`),
     );
     expect(breaking.sort()).toEqual([...(KNOWN[rule.name] ?? [])].sort());
+  });
+
+  it('no product file reads a file of the tests (a fixture by URL is an import too)', () => {
+    const readers = FILES.filter((file) => PRODUCT.includes(folderOf(file))).filter((file) =>
+      /['"`](\.\.\/)+test\//.test(readFileSync(join(REPOSITORY_ROOT, file), 'utf8')),
+    );
+    expect(readers).toEqual([]);
   });
 
   it('form no circle: no module reaches itself through its imports', () => {

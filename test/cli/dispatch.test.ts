@@ -1,38 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../cli/main.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
+import { useCliConsole, useTempStateFile } from '../support/cli.ts';
 
-const ALARM = fileURLToPath(new URL('../fixtures/events/cloudwatch-alarm-metric.json', import.meta.url));
+const ALARM = fileURLToPath(
+  new URL('../../contracts/examples/cloudwatch-alarm-metric.json', import.meta.url),
+);
 
-let dir: string;
-let state: string;
-let out: string[];
-let err: string[];
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'selfheal-cli-'));
-  state = join(dir, 'state.json');
-  out = [];
-  err = [];
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void out.push(args.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void err.push(args.join(' ')));
-});
-
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await rm(dir, { recursive: true, force: true });
-});
-
-const json = <T>(): T => JSON.parse(out.join('\n')) as T;
-const take = <T>(): T => {
-  const value = json<T>();
-  out.length = 0;
-  return value;
-};
+const { out, err, take } = useCliConsole();
+const { path: state } = useTempStateFile('selfheal-cli-');
 
 interface DispatchResult {
   dispatch: { status: string; error?: string; states: string[] };
@@ -43,7 +22,7 @@ interface DispatchResult {
 
 describe('selfheal dispatch, switch and ledger on the local deployment', () => {
   it('dry-runs by default, acts once the runbook is live, then holds the cooldown, and the ledger keeps it all', async () => {
-    const dispatch = ['dispatch', '--event', ALARM, '--state', state, '--json'];
+    const dispatch = ['dispatch', '--event', ALARM, '--state', state(), '--json'];
 
     expect(await main(dispatch)).toBe(EXIT.ok);
     const dryRun = take<DispatchResult>();
@@ -54,7 +33,7 @@ describe('selfheal dispatch, switch and ledger on the local deployment', () => {
     );
     expect(dryRun.notifications[0]?.Subject).toMatch(/^selfheal: Dry run of hot-shard/);
 
-    expect(await main(['switch', '--runbook', 'hot-shard', '--live', '--local', '--state', state])).toBe(
+    expect(await main(['switch', '--runbook', 'hot-shard', '--live', '--local', '--state', state()])).toBe(
       EXIT.ok,
     );
     out.length = 0;
@@ -71,7 +50,7 @@ describe('selfheal dispatch, switch and ledger on the local deployment', () => {
     ]);
 
     expect(
-      await main(['ledger', '--resource', 'dynamodb-table/orders', '--local', '--state', state, '--json']),
+      await main(['ledger', '--resource', 'dynamodb-table/orders', '--local', '--state', state(), '--json']),
     ).toBe(EXIT.ok);
     expect(take<{ decision: string }[]>().map((r) => r.decision)).toEqual([
       'dry-run',
@@ -83,9 +62,9 @@ describe('selfheal dispatch, switch and ledger on the local deployment', () => {
   }, 60_000);
 
   it('stops everything with the global kill switch', async () => {
-    expect(await main(['switch', '--global', '--off', '--local', '--state', state])).toBe(EXIT.ok);
+    expect(await main(['switch', '--global', '--off', '--local', '--state', state()])).toBe(EXIT.ok);
     out.length = 0;
-    expect(await main(['dispatch', '--event', ALARM, '--state', state, '--json'])).toBe(EXIT.ok);
+    expect(await main(['dispatch', '--event', ALARM, '--state', state(), '--json'])).toBe(EXIT.ok);
     const result = take<DispatchResult>();
     expect(result.runbooks).toEqual([]);
     expect(result.ledger).toEqual([
@@ -97,13 +76,13 @@ describe('selfheal dispatch, switch and ledger on the local deployment', () => {
   }, 30_000);
 
   it('fails (exit 1) on an event it cannot read, and records the rejection', async () => {
-    const event = join(dir, 'bad.json');
+    const event = join(dirname(state()), 'bad.json');
     await writeFile(event, JSON.stringify({ source: 'aws.cloudwatch', detail: {} }));
     expect(
-      await main(['dispatch', '--event', event, '--scenario', 'empty', '--state', state, '--json']),
+      await main(['dispatch', '--event', event, '--scenario', 'empty', '--state', state(), '--json']),
     ).toBe(EXIT.failed);
     expect(take<DispatchResult>().dispatch).toMatchObject({ status: 'FAILED', error: 'InvalidSignalError' });
-    expect(await main(['ledger', '--resource', 'unrouted', '--local', '--state', state])).toBe(EXIT.ok);
+    expect(await main(['ledger', '--resource', 'unrouted', '--local', '--state', state()])).toBe(EXIT.ok);
     expect(out.join('\n')).toMatch(/unrouted\s+rejected/);
   }, 30_000);
 
@@ -115,7 +94,7 @@ describe('selfheal dispatch, switch and ledger on the local deployment', () => {
     [['switch', '--runbook', 'hot-shard', '--live', '--dry-run', '--local'], /contradict/],
     [['switch', '--local'], /name one of --global or --runbook NAME/],
   ])('rejects %j as a usage error (exit 2)', async (argv, message) => {
-    expect(await main([...argv, '--state', state])).toBe(EXIT.usage);
+    expect(await main([...argv, '--state', state()])).toBe(EXIT.usage);
     expect(err.join('\n')).toMatch(message);
   });
 });

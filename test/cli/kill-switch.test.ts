@@ -4,10 +4,19 @@ import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamo
 import { main } from '../../cli/main.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
 import { useCliConsole, useTempStateFile } from '../support/cli.ts';
-import { getSwitches, key, putSwitch, switchItem, useMockedControlTable } from '../support/cli-dynamodb.ts';
+import {
+  getSwitches,
+  key,
+  runbookSwitchSet,
+  switchItem,
+  switchWrites,
+  useMockedControlTable,
+} from '../support/cli-dynamodb.ts';
 import { PROD } from '../support/operator-cli.ts';
 
-const ALARM = fileURLToPath(new URL('../fixtures/events/cloudwatch-alarm-metric.json', import.meta.url));
+const ALARM = fileURLToPath(
+  new URL('../../contracts/examples/cloudwatch-alarm-metric.json', import.meta.url),
+);
 const RUNBOOKS = ['cell-traffic-shift', 'hot-shard', 'key-merge', 'key-reshuffle', 'sqs-backpressure'];
 
 const { out, err, take } = useCliConsole();
@@ -20,10 +29,7 @@ describe('selfheal kill-switch in AWS: the deployment’s control table', () => 
 
     expect(await main(['kill-switch', 'on', ...PROD])).toBe(EXIT.ok);
 
-    expect(requests()).toEqual([
-      getSwitches('prod-control', ['switch#global']),
-      putSwitch('prod-control', switchItem('switch#global', { enabled: false, actionsPerHour: 50 })),
-    ]);
+    expect(requests()).toEqual(switchWrites('prod-control', { enabled: false, actionsPerHour: 50 }));
     expect(await (ddb().call(1).thisValue as DynamoDBClient).config.region()).toBe('eu-west-1');
     expect(out).toEqual([
       'Kill switch ON in deployment prod (AWS, eu-west-1): dispatch starts no runbook anywhere until "selfheal kill-switch off".',
@@ -43,28 +49,9 @@ describe('selfheal kill-switch in AWS: the deployment’s control table', () => 
 
     expect(await main(['kill-switch', 'off', '--runbook', 'hot-shard', ...PROD, '--json'])).toBe(EXIT.ok);
 
-    expect(requests()).toEqual([
-      getSwitches('prod-control', ['switch#global', 'switch#runbook#hot-shard']),
-      putSwitch(
-        'prod-control',
-        switchItem('switch#runbook#hot-shard', {
-          enabled: true,
-          live: true,
-          cooldownSeconds: 300,
-          actionsPerHour: 6,
-        }),
-      ),
-    ]);
-    expect(take()).toEqual({
-      scope: 'runbook',
-      runbook: 'hot-shard',
-      key: 'switch#runbook#hot-shard',
-      set: true,
-      enabled: true,
-      live: true,
-      cooldownSeconds: 300,
-      actionsPerHour: 6,
-    });
+    const resumed = { enabled: true, live: true, cooldownSeconds: 300, actionsPerHour: 6 };
+    expect(requests()).toEqual(switchWrites('prod-control', resumed, 'hot-shard'));
+    expect(take()).toEqual(runbookSwitchSet('hot-shard', resumed));
 
     expect(await main(['kill-switch', 'off', '--runbook', 'hot-shard', ...PROD])).toBe(EXIT.ok);
     expect(out).toEqual([

@@ -8,7 +8,7 @@ import {
 } from '../../contracts/cloudwatch-alarm-event.ts';
 
 function fixture(name: string): unknown {
-  return JSON.parse(readFileSync(new URL(`../fixtures/events/${name}.json`, import.meta.url), 'utf8'));
+  return JSON.parse(readFileSync(new URL(`../../contracts/examples/${name}.json`, import.meta.url), 'utf8'));
 }
 
 const metricEvent = fixture('cloudwatch-alarm-metric');

@@ -34,20 +34,26 @@ import {
   makeProbeHandler,
   makeRestoreHandler,
 } from '../../handlers/backpressure-tasks.ts';
-import { TASK_FUNCTIONS } from '../../handlers/registry.ts';
+import { TASK_FUNCTIONS } from '../../runbooks/catalogue.ts';
 import type { BackpressurePorts } from '../../domain/backpressure/ports.ts';
 import type { BackpressureState, Original, Restored } from '../../domain/backpressure/runbook.ts';
 import type { LedgerItem } from '../../domain/dispatch/ledger.ts';
 import { findState, loadDefinitionFile } from '../../engine/asl.ts';
-import { STATEMACHINES_DIR } from '../../local/runbooks.ts';
+import { STATEMACHINES_DIR } from '../../runbooks/catalogue.ts';
 import { toJson, type JsonValue } from '../../core/json.ts';
-import { VirtualClock } from '../../core/virtual-clock.ts';
-import { MetricStore } from '../../world/metric-store.ts';
-import { seededRandom } from '../../core/random.ts';
-import { QueueWorld } from '../../world/sqs/queue-world.ts';
+import type { VirtualClock } from '../../core/virtual-clock.ts';
+import type { MetricStore } from '../../world/metric-store.ts';
+import type { QueueWorld } from '../../world/sqs/queue-world.ts';
+import {
+  BROWNOUT_MAPPING_UUID,
+  brownoutFromMinute2,
+  buildQueueWorld,
+  ORDERS_TO_PAYMENTS,
+  steadyOrders,
+} from '../../scenarios/sqs-backpressure/world.ts';
 import { awsErrors, failing, fillParameters, invocationError, invoke } from './support.ts';
 
-const UUID = 'a1b2c3d4-5678-4abc-9def-111111111111';
+const UUID = BROWNOUT_MAPPING_UUID;
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/orders';
 const DLQ_ARN = 'arn:aws:sqs:us-east-1:123456789012:orders-dlq';
@@ -195,34 +201,28 @@ interface Env {
 async function queueWorld(setup: WorldSetup = {}): Promise<Env> {
   const { maximumConcurrency = 100, enabled = true, brownout = false, minutes = 5 } = setup;
   let errorRate = setup.errorRate === undefined ? 20 : setup.errorRate;
-  const clock = new VirtualClock(START);
-  const metrics = new MetricStore();
-  const world = new QueueWorld({
-    clock,
-    metrics,
-    random: seededRandom(1),
-    arrivals: {
-      phases: [{ name: 'steady', durationSeconds: 4 * 3600, messagesPerSecond: 300 }],
-      noise: 0.05,
-    },
-    queue: {
-      name: 'orders',
-      visibilityTimeoutSeconds: 60,
-      maxReceiveCount: 5,
-      ...(setup.retentionSeconds ? { messageRetentionPeriodSeconds: setup.retentionSeconds } : {}),
-    },
-    mapping: {
-      uuid: UUID,
-      transitionSeconds: 20,
-      enabled,
-      ...(maximumConcurrency === null ? {} : { maximumConcurrency }),
-    },
-    function: { name: 'orders-consumer', timeoutSeconds: 10 },
-    downstream: {
-      name: 'payments',
-      capacity: 100,
-      latencyMs: 5000,
-      brownouts: brownout ? [{ fromMinute: 2, durationMinutes: 120, capacity: 5 }] : [],
+  const { clock, metrics, world } = buildQueueWorld({
+    seed: 1,
+    startMs: START,
+    world: {
+      arrivals: steadyOrders(300),
+      queue: {
+        ...ORDERS_TO_PAYMENTS.queue,
+        visibilityTimeoutSeconds: 60,
+        ...(setup.retentionSeconds ? { messageRetentionPeriodSeconds: setup.retentionSeconds } : {}),
+      },
+      mapping: {
+        uuid: UUID,
+        transitionSeconds: 20,
+        enabled,
+        ...(maximumConcurrency === null ? {} : { maximumConcurrency }),
+      },
+      function: { ...ORDERS_TO_PAYMENTS.function, timeoutSeconds: 10 },
+      downstream: {
+        ...ORDERS_TO_PAYMENTS.downstream,
+        latencyMs: 5000,
+        brownouts: brownout ? [brownoutFromMinute2(120)] : [],
+      },
     },
   });
   world.onMinute(({ entry }) => {
@@ -270,6 +270,15 @@ async function queueWorld(setup: WorldSetup = {}): Promise<Env> {
 /** The mapping as GetEventSourceMapping shows it now (read by the test, not recorded). */
 const mappingOf = (env: Env) => env.world.getEventSourceMapping({ UUID });
 
+/** Lets a restore take effect (20 s), then checks the mapping runs again with `limit` (null: none). */
+async function expectRunningWith(env: Env, limit: number | null) {
+  await env.clock.advance(20);
+  const mapping = await mappingOf(env);
+  expect(mapping.State).toBe('Enabled');
+  if (limit === null) expect(mapping.ScalingConfig).toBeUndefined();
+  else expect(mapping.ScalingConfig).toMatchObject({ MaximumConcurrency: limit });
+}
+
 /** Changes the mapping behind the tasks' back (as an earlier step did) and lets it settle. */
 async function changedEarlier(env: Env, update: Omit<UpdateEventSourceMappingRequest, 'UUID'>) {
   await env.world.updateEventSourceMapping({ UUID, ...update });
@@ -284,6 +293,27 @@ const request = (extra: Record<string, unknown> = {}) => ({
   health: HEALTH,
   ...extra,
 });
+
+/** The runbook's control after a first look at an untouched mapping at 100: nothing changed yet. */
+const UNTOUCHED_AT_100 = {
+  current: 100,
+  probes: 0,
+  notified: false,
+  polls: 0,
+  settled: true,
+  state: 'Enabled',
+  changes: 0,
+};
+
+/** A first look's judgement of the downstream at 20 % errors (over the 5 % threshold): halve the limit. */
+const HALVE_AT_20_PERCENT = {
+  decision: 'decrease',
+  target: 50,
+  reason: 'unhealthy (20 > 5)',
+  healthy: false,
+  errorRate: 20,
+  thresholdPercent: 5,
+};
 
 /** Requests the runbook refuses, and the field each error names. */
 const INVALID_REQUESTS: [string, unknown, string][] = [
@@ -347,23 +377,9 @@ describe('inspect-backpressure (Read the mapping and the queue)', () => {
     const state = await inspect(env);
 
     expect(state.original).toEqual({ maximumConcurrency: 100, enabled: true, concurrency: 100 });
-    expect(state.control).toMatchObject({
-      current: 100,
-      probes: 0,
-      notified: false,
-      polls: 0,
-      settled: true,
-      state: 'Enabled',
-      changes: 0,
-    });
-    // Unhealthy (20 % > 5 %): halve the limit.
+    expect(state.control).toMatchObject(UNTOUCHED_AT_100);
     expect(state.assessment).toMatchObject({
-      decision: 'decrease',
-      target: 50,
-      reason: 'unhealthy (20 > 5)',
-      healthy: false,
-      errorRate: 20,
-      thresholdPercent: 5,
+      ...HALVE_AT_20_PERCENT,
       urgent: false,
       retentionSeconds: 345_600,
       queue: {
@@ -548,10 +564,8 @@ describe('apply-backpressure (Set the next concurrency)', () => {
 
     expect(env.updates).toEqual([{ UUID, ScalingConfig: { MaximumConcurrency: 50 } }]);
     expect(state.control).toMatchObject({
+      ...UNTOUCHED_AT_100,
       current: 50,
-      probes: 0,
-      notified: false,
-      polls: 0,
       settled: false,
       state: 'Updating',
       changes: 1,
@@ -892,11 +906,7 @@ describe('restore-concurrency (Restore the original concurrency)', () => {
 
     expect(env.updates).toEqual([{ UUID, ScalingConfig: { MaximumConcurrency: 100 } }]);
     expect(restored).toEqual({ changed: true, maximumConcurrency: 100, enabled: true, concurrency: 100 });
-    await env.clock.advance(20);
-    expect(await mappingOf(env)).toMatchObject({
-      State: 'Enabled',
-      ScalingConfig: { MaximumConcurrency: 100 },
-    });
+    await expectRunningWith(env, 100);
   });
 
   it('removes the limit again when the original had no MaximumConcurrency (an empty ScalingConfig, not 1,000)', async () => {
@@ -909,10 +919,7 @@ describe('restore-concurrency (Restore the original concurrency)', () => {
 
     expect(env.updates).toEqual([{ UUID, ScalingConfig: {} }]);
     expect(restored).toEqual({ changed: true, maximumConcurrency: null, enabled: true, concurrency: 1000 });
-    await env.clock.advance(20);
-    const mapping = await mappingOf(env);
-    expect(mapping.State).toBe('Enabled');
-    expect(mapping.ScalingConfig).toBeUndefined();
+    await expectRunningWith(env, null);
   });
 
   it('re-enables a mapping the disable mode turned off, with its original MaximumConcurrency', async () => {
@@ -926,11 +933,7 @@ describe('restore-concurrency (Restore the original concurrency)', () => {
     expect(env.updates).toEqual([{ UUID, Enabled: true, ScalingConfig: { MaximumConcurrency: 100 } }]);
     expect(restored).toEqual({ changed: true, maximumConcurrency: 100, enabled: true, concurrency: 100 });
     expect(await mappingOf(env)).toMatchObject({ State: 'Enabling' });
-    await env.clock.advance(20);
-    expect(await mappingOf(env)).toMatchObject({
-      State: 'Enabled',
-      ScalingConfig: { MaximumConcurrency: 100 },
-    });
+    await expectRunningWith(env, 100);
   });
 
   it('re-enables a disabled mapping without a limit to none, not 1,000', async () => {
@@ -941,10 +944,7 @@ describe('restore-concurrency (Restore the original concurrency)', () => {
     await restore(env, state);
 
     expect(env.updates).toEqual([{ UUID, Enabled: true, ScalingConfig: {} }]);
-    await env.clock.advance(20);
-    const mapping = await mappingOf(env);
-    expect(mapping.State).toBe('Enabled');
-    expect(mapping.ScalingConfig).toBeUndefined();
+    await expectRunningWith(env, null);
   });
 
   it('leaves a mapping that was disabled before the run disabled', async () => {
@@ -1133,22 +1133,9 @@ describe('in AWS, through the Lambda, SQS and CloudWatch clients', () => {
       policy: FILLED_POLICY,
     },
     original: { maximumConcurrency: 100, enabled: true, concurrency: 100 },
-    control: {
-      current: 100,
-      probes: 0,
-      notified: false,
-      polls: 0,
-      settled: true,
-      state: 'Enabled',
-      changes: 0,
-    },
+    control: UNTOUCHED_AT_100,
     assessment: {
-      decision: 'decrease',
-      target: 50,
-      reason: 'unhealthy (20 > 5)',
-      healthy: false,
-      errorRate: 20,
-      thresholdPercent: 5,
+      ...HALVE_AT_20_PERCENT,
       oldestAgeSeconds: 120,
       retentionSeconds: 345_600,
       urgent: false,

@@ -7,8 +7,8 @@ import {
   tableCharts,
 } from '../../cli/render/report/figures.ts';
 import type { RunSummary, VariantResult } from '../../simulations/outcome.ts';
-import type { QueueVariantResult } from '../../simulations/sqs-backpressure.ts';
-import type { CellVariantResult } from '../../simulations/cell-shift.ts';
+import type { QueueVariantResult } from '../../scenarios/sqs-backpressure/run.ts';
+import type { CellVariantResult } from '../../scenarios/cell-shift/run.ts';
 
 const RUN: RunSummary = {
   executionArn: 'arn:aws:states:us-east-1:000000000000:execution:hot-shard:local-0001',

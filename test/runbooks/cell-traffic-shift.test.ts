@@ -6,7 +6,7 @@ import { queryLedger } from '../../domain/dispatch/ledger.ts';
 import { SimulatedServiceError } from '../../world/service-error.ts';
 import { dropDispatchTablesAfterEach, useLocalDynamoDb } from '../support/local-dynamodb.ts';
 import {
-  cellFleetEngine,
+  cellFleetSixMinutesIn,
   GREY_CELL,
   shiftRequest,
   type CellFleetEngineOptions,
@@ -17,22 +17,9 @@ const dynamodb = useLocalDynamoDb();
 
 dropDispatchTablesAfterEach(dynamodb);
 
-/** checkout-cell-3 fails grey (20 % faults, 3x slower) from minute 1 to minute 15. */
-const GREY_FAULT = {
-  kind: 'grey-cell',
-  cell: GREY_CELL,
-  fromMinute: 1,
-  untilMinute: 15,
-  faultRate: 0.2,
-  latencyFactor: 3,
-} as const;
-
-/** The fleet, six minutes in: five minutes of evidence for the runbook to re-read. */
-async function setUp(options: Partial<Omit<CellFleetEngineOptions, 'dynamodb'>> = {}) {
-  const world = await cellFleetEngine({ dynamodb: dynamodb(), faults: [GREY_FAULT], ...options });
-  await world.clock.advance(6 * 60);
-  return world;
-}
+/** checkout-cell-3 grey from minute 1 to minute 15, six minutes in, unless a test says otherwise. */
+const setUp = (options: Omit<CellFleetEngineOptions, 'dynamodb'> = {}) =>
+  cellFleetSixMinutesIn({ dynamodb: dynamodb(), ...options });
 
 const minuteOf = (world: { clock: { startMs: number } }, atMs: number) =>
   (atMs - world.clock.startMs) / 60_000;

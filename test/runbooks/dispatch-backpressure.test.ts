@@ -1,6 +1,4 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../core/virtual-clock.ts';
-import { startRunbookEngine } from '../../local/runbooks.ts';
 import { statesEntered } from '../../engine/history.ts';
 import type { JsonValue } from '../../core/json.ts';
 import { downstreamHealthAlarms } from '../../detectors/alarms/downstream-health.ts';
@@ -9,11 +7,12 @@ import { routingSchema, type Routing } from '../../detectors/routing/routes.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { queryLedger } from '../../domain/dispatch/ledger.ts';
 import { writeRunbookSwitch } from '../../domain/dispatch/switches.ts';
-import { AlarmEvaluator } from '../../world/cloudwatch-alarms.ts';
-import { SimulatedAutoScaling } from '../../world/dynamodb/auto-scaling.ts';
-import { MetricStore } from '../../world/metric-store.ts';
-import { seededRandom } from '../../core/random.ts';
-import { QueueWorld } from '../../world/sqs/queue-world.ts';
+import {
+  brownoutFromMinute2,
+  ORDERS_TO_PAYMENTS,
+  startQueueWorld,
+  steadyOrders,
+} from '../../scenarios/sqs-backpressure/world.ts';
 import { dropDispatchTablesAfterEach, useLocalDynamoDb } from '../support/local-dynamodb.ts';
 
 const UUID = '6c1d8a4e-3b2f-4e7a-9c51-0d2e7f4a8b13';
@@ -60,48 +59,23 @@ function routing(
  * runs until the alarm fires and returns its EventBridge event.
  */
 async function untilTheAlarm(routes: Routing) {
-  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
-  const metrics = new MetricStore();
-  const world = new QueueWorld({
-    clock,
-    metrics,
-    random: seededRandom(1),
-    arrivals: { phases: [{ name: 'steady', durationSeconds: 4 * 3600, messagesPerSecond: 200 }] },
-    queue: { name: 'orders', visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
-    mapping: { uuid: UUID, maximumConcurrency: 100 },
-    function: { name: 'orders-consumer', timeoutSeconds: 10 },
-    downstream: {
-      name: 'payments',
-      capacity: 100,
-      latencyMs: 200,
-      brownouts: [{ fromMinute: 2, durationMinutes: 15, capacity: 5 }],
+  const { clock, world, alarms, engine } = await startQueueWorld({
+    seed: 1,
+    startMs: Date.UTC(2026, 0, 1, 12, 0, 0),
+    world: {
+      arrivals: steadyOrders(200, 0),
+      queue: { ...ORDERS_TO_PAYMENTS.queue, visibilityTimeoutSeconds: 60 },
+      mapping: { uuid: UUID, maximumConcurrency: 100 },
+      function: { ...ORDERS_TO_PAYMENTS.function, timeoutSeconds: 10 },
+      downstream: { ...ORDERS_TO_PAYMENTS.downstream, brownouts: [brownoutFromMinute2(15)] },
     },
-  });
-  const alarms = new AlarmEvaluator({
     alarms: downstreamHealthAlarms({ service: 'payments' }),
-    cloudwatch: metrics,
-    accountId: '123456789012',
-    region: 'us-east-1',
-    createdAtMs: clock.now(),
+    dynamodb: dynamodb(),
+    routing: routes,
   });
   let alarm: CloudWatchAlarmEvent | undefined;
   alarms.onStateChange((event) => {
     if (event.detail.state.value === 'ALARM') alarm ??= event;
-  });
-  world.onMinute(({ nowMs }) => alarms.evaluate(nowMs).then(() => undefined));
-  const ports = world.ports();
-  const engine = await startRunbookEngine({
-    clock,
-    ports: {
-      dynamodb: dynamodb(),
-      cloudwatch: metrics,
-      autoScaling: new SimulatedAutoScaling({ dynamodb: dynamodb(), cloudwatch: metrics, now: ports.now }),
-      now: ports.now,
-      backpressure: ports,
-      routing: routes,
-    },
-    dynamodb: dynamodb(),
-    seed: 1,
   });
   while (!alarm) await clock.advance(60);
   return { world, engine, event: alarm as unknown as JsonValue };

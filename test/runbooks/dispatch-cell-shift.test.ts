@@ -24,14 +24,6 @@ dropDispatchTablesAfterEach(dynamodb);
 
 describe('dispatch of a grey-cell incident', () => {
   it('starts cell-traffic-shift with the fleet from the routing, hands it over, and the shift runs to its end', async () => {
-    const fault = {
-      kind: 'grey-cell',
-      cell: GREY_CELL,
-      fromMinute: 1,
-      untilMinute: 15,
-      faultRate: 0.2,
-      latencyFactor: 3,
-    } as const;
     // The routing an operator writes: the fleet's cells, their ARC routing controls, no approval.
     const cells = [1, 2, 3, 4, 5].map((i) => ({
       name: `checkout-cell-${i}`,
@@ -46,7 +38,8 @@ describe('dispatch of a grey-cell incident', () => {
       ...DEFAULT_ROUTING,
       fleets: { checkout: { cells, approval: { required: false }, recovery: { bakeSeconds: 300 } } },
     });
-    const world = await cellFleetEngine({ dynamodb: dynamodb(), faults: [fault], routing });
+    // checkout-cell-3 grey from minute 1 to minute 15.
+    const world = await cellFleetEngine({ dynamodb: dynamodb(), routing });
     const { engine } = world;
     await writeRunbookSwitch(dynamodb(), TABLES.control, 'cell-traffic-shift', { live: true });
 

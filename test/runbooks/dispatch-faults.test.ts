@@ -17,7 +17,7 @@ import { createProvisionedTable, useLocalDynamoDb } from '../support/local-dynam
  */
 const TABLES = DEFAULT_DISPATCH_TABLES;
 const ALARM = JSON.parse(
-  readFileSync(new URL('../fixtures/events/cloudwatch-alarm-metric.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../contracts/examples/cloudwatch-alarm-metric.json', import.meta.url), 'utf8'),
 ) as JsonValue;
 const LOCK = 'lock#dynamodb-table/orders';
 

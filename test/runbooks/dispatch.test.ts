@@ -18,7 +18,7 @@ import { DEFAULT_ROUTING } from '../../detectors/routing/routes.ts';
 
 const TABLES = DEFAULT_DISPATCH_TABLES;
 const ALARM = JSON.parse(
-  readFileSync(new URL('../fixtures/events/cloudwatch-alarm-metric.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../contracts/examples/cloudwatch-alarm-metric.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown> & { detail: Record<string, unknown> };
 
 const dynamodb = useLocalDynamoDb();

@@ -1,19 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { VirtualClock } from '../../core/virtual-clock.ts';
-import { LOCAL_NOTIFICATION_TOPIC_ARN, startRunbookEngine } from '../../local/runbooks.ts';
-import { SimulatedAutoScaling } from '../../world/dynamodb/auto-scaling.ts';
+import { LOCAL_NOTIFICATION_TOPIC_ARN } from '../../local/runbooks.ts';
 import { statesEntered } from '../../engine/history.ts';
 import type { BackpressurePorts } from '../../domain/backpressure/ports.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { queryLedger } from '../../domain/dispatch/ledger.ts';
-import { MetricStore } from '../../world/metric-store.ts';
-import { seededRandom } from '../../core/random.ts';
 import { SimulatedServiceError } from '../../world/service-error.ts';
-import { QueueWorld, type QueueWorldOptions } from '../../world/sqs/queue-world.ts';
+import type { QueueWorld } from '../../world/sqs/queue-world.ts';
+import {
+  BROWNOUT_MAPPING_UUID,
+  brownoutWorld,
+  ORDERS_TO_PAYMENTS,
+  startQueueWorld,
+  type QueueWorldParts,
+} from '../../scenarios/sqs-backpressure/world.ts';
 import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
 
-const UUID = 'a1b2c3d4-5678-4abc-9def-111111111111';
+const UUID = BROWNOUT_MAPPING_UUID;
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/orders';
 const LEDGER = DEFAULT_DISPATCH_TABLES.ledger;
 
@@ -31,58 +34,25 @@ afterEach(async () => {
   }
 });
 
-type WorldOverrides = Partial<Omit<QueueWorldOptions, 'clock' | 'metrics' | 'random'>>;
-
 /**
- * 200 messages a second into `orders`, drained by `orders-consumer` (MaximumConcurrency 100 unless
- * told) calling `payments` (100 requests a second at 200 ms), a brownout to 5 requests a second
- * from minute 2 for `brownoutMinutes`; the engine and the world share one virtual clock.
+ * The runbook's own world (`brownoutWorld`): 200 messages a second into `orders`, drained by
+ * `orders-consumer` (MaximumConcurrency 100 unless told) calling `payments` (100 requests a second
+ * at 200 ms), a brownout to 5 requests a second from minute 2 for `brownoutMinutes`; the engine and
+ * the world share one virtual clock.
  */
 async function setUp(
   options: {
-    world?: WorldOverrides;
+    world?: Partial<QueueWorldParts>;
     brownoutMinutes?: number;
     wrap?: (ports: BackpressurePorts) => BackpressurePorts;
   } = {},
 ) {
-  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
-  const metrics = new MetricStore();
-  const world = new QueueWorld({
-    clock,
-    metrics,
-    random: seededRandom(1),
-    arrivals: {
-      phases: [{ name: 'steady', durationSeconds: 4 * 3600, messagesPerSecond: 200 }],
-      noise: 0.05,
-    },
-    queue: { name: 'orders', visibilityTimeoutSeconds: 30, maxReceiveCount: 5 },
-    mapping: { uuid: UUID, maximumConcurrency: 100, transitionSeconds: 20 },
-    function: { name: 'orders-consumer' },
-    downstream: {
-      name: 'payments',
-      capacity: 100,
-      latencyMs: 200,
-      brownouts: [{ fromMinute: 2, durationMinutes: options.brownoutMinutes ?? 20, capacity: 5 }],
-    },
-    ...options.world,
-  });
-  const ports = options.wrap ? options.wrap(world.ports()) : world.ports();
-  const autoScaling = new SimulatedAutoScaling({
-    dynamodb: dynamodb(),
-    cloudwatch: ports.cloudwatch,
-    now: ports.now,
-  });
-  const engine = await startRunbookEngine({
-    clock,
-    ports: {
-      dynamodb: dynamodb(),
-      cloudwatch: ports.cloudwatch,
-      autoScaling,
-      now: ports.now,
-      backpressure: ports,
-    },
-    dynamodb: dynamodb(),
+  const { clock, world, engine } = await startQueueWorld({
     seed: 1,
+    startMs: Date.UTC(2026, 0, 1, 12, 0, 0),
+    world: { ...brownoutWorld(options.brownoutMinutes ?? 20), ...options.world },
+    dynamodb: dynamodb(),
+    ...(options.wrap ? { wrap: options.wrap } : {}),
   });
   // The alarm fires a few minutes into the brownout.
   await clock.advance(5 * 60);
@@ -90,13 +60,8 @@ async function setUp(
 }
 
 /** The `orders` queue of `setUp`, keeping its messages `seconds` instead of four days. */
-const keepingMessagesFor = (seconds: number): WorldOverrides => ({
-  queue: {
-    name: 'orders',
-    visibilityTimeoutSeconds: 30,
-    maxReceiveCount: 5,
-    messageRetentionPeriodSeconds: seconds,
-  },
+const keepingMessagesFor = (seconds: number): Partial<QueueWorldParts> => ({
+  queue: { ...ORDERS_TO_PAYMENTS.queue, messageRetentionPeriodSeconds: seconds },
 });
 
 const request = (extra: { policy?: object } & Record<string, unknown> = {}) => ({

@@ -3,11 +3,13 @@ import {
   runCellShift,
   MANUAL_APPROVAL_SECONDS,
   type CellVariantResult,
-} from '../../simulations/cell-shift.ts';
-import { FLEET_SLOWDOWN_INCIDENT, GREY_CELL_INCIDENT } from '../../simulations/cell-shift-incident.ts';
+} from '../../scenarios/cell-shift/run.ts';
+import {
+  FLEET_SLOWDOWN_INCIDENT,
+  GREY_CELL as GREY,
+  GREY_CELL_INCIDENT,
+} from '../../scenarios/cell-shift/incident.ts';
 import { exampleDeployment } from '../../simulations/deployment.ts';
-
-const GREY = 'checkout-cell-3';
 
 describe('the cell-shift incident, simulated end to end', () => {
   let selfheal: CellVariantResult;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runHotKey, type HotKeyVariant } from '../../simulations/hot-key.ts';
+import { runHotKey, type HotKeyVariant } from '../../scenarios/hot-key/run.ts';
 import type { VariantResult } from '../../simulations/outcome.ts';
-import { HOT_KEY_INCIDENT } from '../../simulations/hot-key-incident.ts';
+import { HOT_KEY_INCIDENT } from '../../scenarios/hot-key/incident.ts';
 
 describe('the hot-key incident, simulated end to end', () => {
   const results = {} as Record<HotKeyVariant, VariantResult>;

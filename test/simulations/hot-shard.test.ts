@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runHotShard } from '../../simulations/hot-shard.ts';
+import { runHotShard } from '../../scenarios/hot-shard/run.ts';
 import type { VariantResult } from '../../simulations/outcome.ts';
-import { HOT_SHARD_INCIDENT, incidentEndSeconds } from '../../simulations/hot-shard-incident.ts';
+import { HOT_SHARD_INCIDENT, incidentEndSeconds } from '../../scenarios/hot-shard/incident.ts';
 import { deploymentOf } from '../../simulations/deployment.ts';
 import { parseConfig } from '../../infra/config/load.ts';
 

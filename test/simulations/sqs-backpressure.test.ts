@@ -4,8 +4,8 @@ import {
   runSqsBackpressure,
   type QueueVariant,
   type QueueVariantResult,
-} from '../../simulations/sqs-backpressure.ts';
-import { SQS_BACKPRESSURE_INCIDENT } from '../../simulations/sqs-backpressure-incident.ts';
+} from '../../scenarios/sqs-backpressure/run.ts';
+import { SQS_BACKPRESSURE_INCIDENT } from '../../scenarios/sqs-backpressure/incident.ts';
 
 const ORIGINAL = SQS_BACKPRESSURE_INCIDENT.mapping.maximumConcurrency;
 const RESOURCE = `event-source-mapping/${SQS_BACKPRESSURE_INCIDENT.mapping.uuid}`;

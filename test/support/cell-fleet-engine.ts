@@ -1,37 +1,45 @@
 /**
- * The cell incident's world for the runbook tests: the five `checkout` cells of the simulation,
- * the fault each test asks for, six minutes of traffic before the runbook starts.
+ * The cell incident's world for the runbook tests: the runbook's rehearsal (the five `checkout`
+ * cells, checkout-cell-3 grey from minute 1 to minute 15) or the fault a test asks for instead,
+ * on the local engine.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CellShiftPorts } from '../../domain/cells/shift/ports.ts';
 import type { FleetFault } from '../../world/cells/cell-fleet.ts';
 import type { Routing } from '../../detectors/routing/routes.ts';
-import { GREY_CELL_INCIDENT } from '../../simulations/cell-shift-incident.ts';
-import { buildCellShiftWorld, cellShiftRequest } from '../../simulations/cell-shift-world.ts';
+import { GREY_CELL, RUNBOOK_GREY_CELL_INCIDENT } from '../../scenarios/cell-shift/incident.ts';
+import { buildCellShiftWorld, cellShiftRequest } from '../../scenarios/cell-shift/world.ts';
 
-export const GREY_CELL = 'checkout-cell-3';
+export { GREY_CELL };
 
 export interface CellFleetEngineOptions {
   dynamodb: DynamoDBClient;
-  faults: readonly FleetFault[];
+  /** The rehearsal's grey cell unless told. */
+  faults?: readonly FleetFault[];
   seed?: number;
   wrap?: (ports: CellShiftPorts) => CellShiftPorts;
   routing?: Routing;
 }
 
-const INCIDENT = { ...GREY_CELL_INCIDENT, startMs: Date.UTC(2026, 0, 1, 12, 0, 0) };
+const INCIDENT = RUNBOOK_GREY_CELL_INCIDENT;
 
 export function cellFleetEngine(options: CellFleetEngineOptions) {
+  const { faults, seed, ...world } = options;
   return buildCellShiftWorld({
-    dynamodb: options.dynamodb,
-    incident: { ...INCIDENT, faults: [...options.faults] },
-    seed: options.seed ?? 1,
-    ...(options.wrap ? { wrap: options.wrap } : {}),
-    ...(options.routing ? { routing: options.routing } : {}),
+    ...world,
+    incident: faults ? { ...INCIDENT, faults: [...faults] } : INCIDENT,
+    seed: seed ?? 1,
   });
 }
 
-/** The runbook's request for the grey cell, with the test's own bake (5 minutes). */
+/** The fleet six minutes in: five minutes of the fault for the runbook to re-read. */
+export async function cellFleetSixMinutesIn(options: CellFleetEngineOptions) {
+  const world = await cellFleetEngine(options);
+  await world.clock.advance(6 * 60);
+  return world;
+}
+
+/** The runbook's request for the grey cell, with the rehearsal's own bake (5 minutes). */
 export function shiftRequest(
   routing: { routingControlArn(cell: string): string },
   extra: Record<string, unknown> = {},

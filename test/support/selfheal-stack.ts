@@ -26,7 +26,10 @@ export interface SynthesizedStack {
   template: Template;
 }
 
-export function synthesize(config: SelfhealConfig = exampleConfig(), catalogue?: Catalogue): SynthesizedStack {
+export function synthesize(
+  config: SelfhealConfig = exampleConfig(),
+  catalogue?: Catalogue,
+): SynthesizedStack {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const { stack } = buildApp(
     { ...config, environment: { account: '123456789012', region: 'eu-west-1', ...config.environment } },

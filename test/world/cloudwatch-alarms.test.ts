@@ -120,7 +120,7 @@ function evaluateSum(
 
 function fixture(name: string): CloudWatchAlarmEvent {
   return parseAlarmEvent(
-    JSON.parse(readFileSync(new URL(`../fixtures/events/${name}.json`, import.meta.url), 'utf8')),
+    JSON.parse(readFileSync(new URL(`../../contracts/examples/${name}.json`, import.meta.url), 'utf8')),
   );
 }
 

@@ -105,7 +105,7 @@ describe('matching an event pattern, as EventBridge documents it', () => {
 
 describe('selfheal’s rules against the events they are for', () => {
   const ALARM = JSON.parse(
-    readFileSync(new URL('../fixtures/events/cloudwatch-alarm-metric.json', import.meta.url), 'utf8'),
+    readFileSync(new URL('../../contracts/examples/cloudwatch-alarm-metric.json', import.meta.url), 'utf8'),
   ) as { detail: { alarmName: string; state: { value: string } } };
   const alarm = (name: string, state = 'ALARM') => ({
     ...ALARM,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { MetricStore, type MetricIdentity } from '../../world/metric-store.ts';
+import { metricStatQuery } from '../../domain/metric-stat.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const minute = (n: number) => T0 + n * 60_000;
@@ -11,27 +12,14 @@ const consumed: MetricIdentity = {
 };
 const throttles: MetricIdentity = { ...consumed, metricName: 'WriteThrottleEvents' };
 
-function stat(
+/** `statistic` of `metric` per `period` seconds, as the tasks query it, with `extra` fields. */
+const stat = (
   id: string,
   metric: MetricIdentity,
   period: number,
   statistic: string,
   extra: Partial<MetricDataQuery> = {},
-): MetricDataQuery {
-  return {
-    Id: id,
-    MetricStat: {
-      Metric: {
-        Namespace: metric.namespace,
-        MetricName: metric.metricName,
-        Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
-      },
-      Period: period,
-      Stat: statistic,
-    },
-    ...extra,
-  };
-}
+): MetricDataQuery => ({ ...metricStatQuery(id, metric, statistic, { periodSeconds: period }), ...extra });
 
 /** Minutes 0..9 with sums 10, 20, ... 100, each from (minute + 1) samples. */
 function store(): MetricStore {

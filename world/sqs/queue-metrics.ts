@@ -24,17 +24,16 @@ export const SQS_NAMESPACE = 'AWS/SQS';
 export const LAMBDA_NAMESPACE = 'AWS/Lambda';
 export const DOWNSTREAM_NAMESPACE = 'Downstream';
 
-/** A minute of seconds, added up. */
-export interface MinuteTally {
-  seconds: number;
-  sent: number;
+/** What a minute counts that the world's timeline shows as counted (`QueueMinute`). */
+export interface MinuteCounts {
+  /** Every receive, retries and throttled ones included. */
   received: number;
-  deleted: number;
+  /** Returned by failed invocations. */
   returned: number;
+  /** Received by pollers beyond the reserved concurrency, whose invocation was throttled. */
   throttledMessages: number;
   movedToDeadLetter: number;
   expired: number;
-  deadLetterExpired: number;
   invocations: number;
   errors: number;
   throttles: number;
@@ -42,6 +41,14 @@ export interface MinuteTally {
   downstreamErrors: number;
   /** Of the errors, requests a circuit breaker in front of the downstream answered 429 at once. */
   shedRequests: number;
+}
+
+/** A minute of seconds, added up. */
+export interface MinuteTally extends MinuteCounts {
+  seconds: number;
+  sent: number;
+  deleted: number;
+  deadLetterExpired: number;
   /** Lowest downstream capacity of the minute. */
   downstreamCapacity: number;
   /** Worst p99 of the seconds with requests, ms; 0 if none. */

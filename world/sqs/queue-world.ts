@@ -85,7 +85,13 @@ import {
 import { CircuitBreaker, type CircuitBreakerSpec } from './circuit-breaker.ts';
 import { EventSourceMapping, nextPollers, pollerCap, type MappingState } from './event-source-mapping.ts';
 import { MessageStore, type Cohort } from './message-store.ts';
-import { addSamples, emptyTally, publishMinute, type MinuteTally } from './queue-metrics.ts';
+import {
+  addSamples,
+  emptyTally,
+  publishMinute,
+  type MinuteCounts,
+  type MinuteTally,
+} from './queue-metrics.ts';
 import { createArrivals, type ArrivalSpec, type Arrivals } from './workload.ts';
 
 export type { ArrivalSpec, ArrivalPhase } from './workload.ts';
@@ -146,8 +152,11 @@ export interface QueueWorldOptions {
   accountId?: string;
 }
 
-/** One minute of the world, as a timeline row. Counts are the minute's; levels its end's. */
-export interface QueueMinute {
+/**
+ * One minute of the world, as a timeline row. Counts are the minute's (those of `MinuteCounts` as
+ * the minute's tally has them); levels its end's.
+ */
+export interface QueueMinute extends MinuteCounts {
   /** Minutes since the world started. */
   minute: number;
   startMs: number;
@@ -155,28 +164,13 @@ export interface QueueMinute {
   /** Arrivals phase at the minute's start. */
   phase: string;
   arrivals: number;
-  /** Every receive, retries and throttled ones included. */
-  received: number;
   /** Deleted after a successful invocation. */
   processed: number;
-  /** Returned by failed invocations. */
-  returned: number;
-  /** Received by pollers beyond the reserved concurrency, whose invocation was throttled. */
-  throttledMessages: number;
   visible: number;
   notVisible: number;
   oldestAgeSeconds: number;
   /** Messages in the DLQ at the minute's end. */
   deadLetter: number;
-  movedToDeadLetter: number;
-  expired: number;
-  invocations: number;
-  errors: number;
-  throttles: number;
-  downstreamRequests: number;
-  downstreamErrors: number;
-  /** Of the downstream errors, calls a circuit breaker answered 429 without serving them. */
-  shedRequests: number;
   /** Lowest capacity of the minute (a brownout shows here). */
   downstreamCapacity: number;
   downstreamLatencyP99Ms: number;
@@ -295,6 +289,9 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
   readonly deadLetterQueueArn: string;
   readonly functionName: string;
   readonly mappingUuid: string;
+  /** Where the queue, the function and the mapping live (their URLs' and ARNs'). */
+  readonly region: string;
+  readonly accountId: string;
   readonly arrivals: Arrivals;
 
   #options: QueueWorldOptions;
@@ -322,6 +319,8 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
     const { queue, downstream } = options;
     const region = options.region ?? 'us-east-1';
     const account = options.accountId ?? '123456789012';
+    this.region = region;
+    this.accountId = account;
     this.#visibilityTimeout = queue.visibilityTimeoutSeconds ?? 30;
     this.#functionTimeout = options.function.timeoutSeconds ?? 3;
     const retention = queue.messageRetentionPeriodSeconds ?? 345_600;

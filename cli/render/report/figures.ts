@@ -5,8 +5,8 @@
  * one panel per variant (a line per cell) where they are not.
  */
 import type { RunSummary, VariantResult } from '../../../simulations/outcome.ts';
-import type { QueueVariantResult } from '../../../simulations/sqs-backpressure.ts';
-import type { CellVariantResult } from '../../../simulations/cell-shift.ts';
+import type { QueueVariantResult } from '../../../scenarios/sqs-backpressure/run.ts';
+import type { CellVariantResult } from '../../../scenarios/cell-shift/run.ts';
 
 export interface Series {
   label: string;

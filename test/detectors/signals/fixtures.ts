@@ -56,7 +56,9 @@ export const FIXTURE_NAMES: readonly FixtureName[] = [
 
 /** A fresh copy on every call, so a test may change it freely. */
 export function fixture(name: FixtureName): Json {
-  return JSON.parse(readFileSync(new URL(`../../fixtures/events/${name}.json`, import.meta.url), 'utf8'));
+  return JSON.parse(
+    readFileSync(new URL(`../../../contracts/examples/${name}.json`, import.meta.url), 'utf8'),
+  );
 }
 
 export const alarmFixture = (

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { greyCellFleetSchema } from '../../../domain/cells/fleet.ts';
+import { DEFAULT_OUTLIER_POLICY } from '../../support/outlier-policy.ts';
 
 const cells = ['checkout-cell-1', 'checkout-cell-2', 'checkout-cell-3'];
 
@@ -9,13 +10,7 @@ describe('greyCellFleetSchema', () => {
       cells,
       groupName: 'Default',
       windowMinutes: 5,
-      policy: {
-        minRequests: 500,
-        outlierScore: 3.5,
-        minFaultRateIncrease: 0.02,
-        minP99IncreaseMs: 100,
-        minP99Ratio: 1.5,
-      },
+      policy: DEFAULT_OUTLIER_POLICY,
     });
   });
 

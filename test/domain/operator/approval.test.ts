@@ -14,7 +14,8 @@ import {
   reject,
 } from '../../../domain/operator/approval.ts';
 import { dropDispatchTablesAfterEach, useLocalDynamoDb } from '../../support/local-dynamodb.ts';
-import { cellFleetEngine, GREY_CELL, shiftRequest } from '../../support/cell-fleet-engine.ts';
+import { cellFleetSixMinutesIn, GREY_CELL, shiftRequest } from '../../support/cell-fleet-engine.ts';
+import { approvalMachine } from '../../support/task-machines.ts';
 
 const ASK = 'Ask an operator to approve the shift';
 
@@ -156,17 +157,7 @@ describe('an operator answers a run waiting in the local engine', () => {
     const engine = new LocalEngine({
       functions: { get: () => async () => ({ asked: true }), names: () => ['ask'] },
     });
-    engine.register('approval', {
-      StartAt: 'Ask for approval',
-      States: {
-        'Ask for approval': {
-          Type: 'Task',
-          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-          Parameters: { FunctionName: 'ask', Payload: { request: { 'taskToken.$': '$$.Task.Token' } } },
-          End: true,
-        },
-      },
-    });
+    engine.register('approval', approvalMachine({ request: { 'taskToken.$': '$$.Task.Token' } }));
     const handle = await waitingRun(engine);
 
     await approve(localStepFunctions(engine), { executionArn: handle.executionArn, by: 'erin' });
@@ -273,23 +264,7 @@ describe('the cell-traffic-shift runbook, answered through the port', () => {
 
   dropDispatchTablesAfterEach(dynamodb);
 
-  async function shiftWorld() {
-    const world = await cellFleetEngine({
-      dynamodb: dynamodb(),
-      faults: [
-        {
-          kind: 'grey-cell',
-          cell: GREY_CELL,
-          fromMinute: 1,
-          untilMinute: 15,
-          faultRate: 0.2,
-          latencyFactor: 3,
-        },
-      ],
-    });
-    await world.clock.advance(6 * 60);
-    return world;
-  }
+  const shiftWorld = () => cellFleetSixMinutesIn({ dynamodb: dynamodb() });
 
   it('shifts once approved with `approve`', async () => {
     const world = await shiftWorld();

@@ -1,39 +1,22 @@
 /**
- * A queue world with the defaults the specifications share: 200 messages a second into `orders`
- * (visibility timeout 30 s, maxReceiveCount 5), drained by `orders-consumer` in batches of 10,
- * calling `payments`, which serves 100 requests a second at 200 ms.
+ * The orders→payments queue world of `scenarios/sqs-backpressure/world.ts`, as the world's own
+ * specifications vary it: 200 messages a second into `orders` (visibility timeout 30 s,
+ * maxReceiveCount 5), drained by `orders-consumer` in batches of 10, calling `payments`, which
+ * serves 100 requests a second at 200 ms.
  */
-import { VirtualClock } from '../../../core/virtual-clock.ts';
-import { MetricStore } from '../../../world/metric-store.ts';
-import { seededRandom } from '../../../core/random.ts';
-import { QueueWorld, type QueueWorldOptions } from '../../../world/sqs/queue-world.ts';
+import type { MetricStore } from '../../../world/metric-store.ts';
+import {
+  buildQueueWorld,
+  type QueueWorldParts,
+  type SimulatedQueueWorld,
+} from '../../../scenarios/sqs-backpressure/world.ts';
 
-export interface SimulatedQueue {
-  clock: VirtualClock;
-  metrics: MetricStore;
-  world: QueueWorld;
-}
+/** A part named replaces that part of the world whole. */
+export type QueueWorldOverrides = Partial<QueueWorldParts> & { seed?: number };
 
-export type QueueWorldOverrides = Partial<Omit<QueueWorldOptions, 'clock' | 'metrics' | 'random'>> & {
-  seed?: number;
-};
-
-export function simulatedQueue(overrides: QueueWorldOverrides = {}): SimulatedQueue {
-  const { seed = 1, ...options } = overrides;
-  const clock = new VirtualClock();
-  const metrics = new MetricStore();
-  const world = new QueueWorld({
-    clock,
-    metrics,
-    random: seededRandom(seed),
-    arrivals: { phases: [{ name: 'steady', durationSeconds: 3600, messagesPerSecond: 200 }], noise: 0.05 },
-    queue: { name: 'orders', visibilityTimeoutSeconds: 30, maxReceiveCount: 5 },
-    mapping: { maximumConcurrency: 100 },
-    function: { name: 'orders-consumer' },
-    downstream: { name: 'payments', capacity: 100, latencyMs: 200 },
-    ...options,
-  });
-  return { clock, metrics, world };
+export function simulatedQueue(overrides: QueueWorldOverrides = {}): SimulatedQueueWorld {
+  const { seed = 1, ...world } = overrides;
+  return buildQueueWorld({ seed, world });
 }
 
 export const minutes = (n: number) => n * 60;

@@ -12,7 +12,7 @@
  * What selfheal is configured with (the mapping's queue, the downstream's health metric and 5 %
  * error-rate threshold, the throttling policy) is the deployment's: `selfheal.config.json`.
  */
-import type { ArrivalSpec, CircuitBreakerSpec, QueueWorldOptions } from '../world/sqs/queue-world.ts';
+import type { ArrivalSpec, CircuitBreakerSpec, QueueWorldOptions } from '../../world/sqs/queue-world.ts';
 
 export interface QueueIncident {
   startMs: number;

@@ -3,34 +3,25 @@
  * (queue, DLQ, event-source mapping, consumer, downstream), the deployment's downstream-health
  * alarm emitting EventBridge events, and selfheal as deployed on the local engine (the signal rule,
  * dispatch, the sqs-backpressure runbook with the mapping's queue, health and policy from the
- * config) with its ledger in dynalite. The same brownout runs three ways on the same seed: selfheal lowering the mapping's
- * MaximumConcurrency, a circuit breaker in front of the downstream (its 429s send the batches back
- * to the queue), and no remediation at all.
+ * config) with its ledger in dynalite, all built by `world.ts`. The same brownout runs three ways
+ * on the same seed: selfheal lowering the mapping's MaximumConcurrency, a circuit breaker in front
+ * of the downstream (its 429s send the batches back to the queue), and no remediation at all.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../engine/arns.ts';
-import { withLocalDynamoDb } from '../local/dynamodb-client.ts';
-import { startRunbookEngine } from '../local/runbooks.ts';
-import { VirtualClock } from '../core/virtual-clock.ts';
-import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
-import { AlarmEvaluator } from '../world/cloudwatch-alarms.ts';
-import { SimulatedAutoScaling } from '../world/dynamodb/auto-scaling.ts';
-import { MetricStore } from '../world/metric-store.ts';
-import { seededRandom } from '../core/random.ts';
-import { QueueWorld, type MappingChange, type QueueMinute } from '../world/sqs/queue-world.ts';
-import { DOWNSTREAM_NAMESPACE } from '../world/sqs/queue-metrics.ts';
-import type { LedgerRecord } from '../domain/dispatch/ledger.ts';
-import { mappingAlarms } from '../infra/config/derived.ts';
-import { QUEUE_URL, type MappingConfig } from '../infra/config/schema.ts';
-import { driveAlarms, trailOf, type ScenarioRunOptions } from './incident-driver.ts';
-import { exampleDeployment, expectSame, protectedMapping } from './deployment.ts';
-import { startGameDay, type SignalRecord } from './game-day.ts';
-import type { RunSummary, ScenarioAction } from './outcome.ts';
-import {
-  recoverySeconds,
-  SQS_BACKPRESSURE_INCIDENT,
-  type QueueIncident,
-} from './sqs-backpressure-incident.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../engine/arns.ts';
+import { withLocalDynamoDb } from '../../local/dynamodb-client.ts';
+import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
+import type { MappingChange, QueueMinute, QueueWorld } from '../../world/sqs/queue-world.ts';
+import { DOWNSTREAM_NAMESPACE } from '../../world/sqs/queue-metrics.ts';
+import type { LedgerRecord } from '../../domain/dispatch/ledger.ts';
+import { mappingAlarms } from '../../infra/config/derived.ts';
+import { QUEUE_URL, type MappingConfig } from '../../infra/config/schema.ts';
+import { driveAlarms, trailOf, type ScenarioRunOptions } from '../../simulations/incident-driver.ts';
+import { exampleDeployment, expectSame, protectedMapping } from '../../simulations/deployment.ts';
+import type { SignalRecord } from '../../simulations/game-day.ts';
+import type { RunSummary, ScenarioAction } from '../../simulations/outcome.ts';
+import { recoverySeconds, SQS_BACKPRESSURE_INCIDENT, type QueueIncident } from './incident.ts';
+import { startQueueWorld, type QueueWorldParts } from './world.ts';
 
 export type QueueVariant = 'selfheal' | 'circuit-breaker' | 'none';
 
@@ -94,50 +85,16 @@ async function simulate(
   // The world's queue lives where the config says: its region and account come from the URL.
   const [, region = LOCAL_REGION, accountId = LOCAL_ACCOUNT] = QUEUE_URL.exec(mapping.queueUrl) ?? [];
   await createDispatchTables(dynamodb, DEFAULT_DISPATCH_TABLES);
-  const clock = new VirtualClock(incident.startMs);
-  const metrics = new MetricStore();
-  const world = new QueueWorld({
-    clock,
-    metrics,
-    random: seededRandom(options.seed),
-    arrivals: incident.arrivals,
-    queue: incident.queue,
-    mapping: incident.mapping,
-    function: incident.function,
-    downstream: { ...incident.downstream, brownouts: [incident.brownout] },
-    ...(options.variant === 'circuit-breaker' ? { circuitBreaker: incident.circuitBreaker } : {}),
-    region,
-    accountId,
+  const { clock, world, alarms, engine, gameDay } = await startQueueWorld({
+    seed: options.seed,
+    startMs: incident.startMs,
+    world: { ...incidentWorld(incident, options.variant), region, accountId },
+    alarms: mappingAlarms({ deployment: options.alarmDeployment ?? deployment.config.deployment }, mapping),
+    dynamodb,
+    // selfheal as deployed meets the alarms' events; the baselines have no selfheal.
+    ...(options.variant === 'selfheal' ? { gameDay: deployment } : {}),
   });
   expectSameMapping(mapping, incident, world);
-  const alarms = new AlarmEvaluator({
-    alarms: mappingAlarms({ deployment: options.alarmDeployment ?? deployment.config.deployment }, mapping),
-    cloudwatch: metrics,
-    accountId,
-    region,
-    createdAtMs: incident.startMs,
-  });
-  world.onMinute(({ nowMs }) => alarms.evaluate(nowMs).then(() => undefined));
-
-  const backpressure = world.ports();
-  const engine = await startRunbookEngine({
-    clock,
-    ports: {
-      dynamodb,
-      cloudwatch: metrics,
-      // The capacity runbooks' port; nothing here scales a table.
-      autoScaling: new SimulatedAutoScaling({ dynamodb, cloudwatch: metrics, now: backpressure.now }),
-      now: backpressure.now,
-      backpressure,
-      routing: deployment.routing,
-    },
-    dynamodb,
-    seed: options.seed,
-  });
-  const gameDay =
-    options.variant === 'selfheal'
-      ? await startGameDay({ deployment, engine, dynamodb, kind: 'queue-backpressure', clock })
-      : undefined;
 
   const driven = await driveAlarms({
     clock,
@@ -163,6 +120,18 @@ async function simulate(
     runs: driven.runs,
     ...(await trailOf(gameDay)),
     timeline: world.timeline,
+  };
+}
+
+/** The incident's queue, consumer and brownout; the circuit-breaker variant's breaker before the downstream. */
+function incidentWorld(incident: QueueIncident, variant: QueueVariant): Partial<QueueWorldParts> {
+  return {
+    arrivals: incident.arrivals,
+    queue: incident.queue,
+    mapping: incident.mapping,
+    function: incident.function,
+    downstream: { ...incident.downstream, brownouts: [incident.brownout] },
+    ...(variant === 'circuit-breaker' ? { circuitBreaker: incident.circuitBreaker } : {}),
   };
 }
 

@@ -2,8 +2,8 @@
  * The summary `selfheal simulate sqs-backpressure --json` prints: the selfheal run's figures at
  * the top level, the same incident's baselines beside it, and how the downstream errors compare.
  */
-import type { QueueFigures, QueueVariantResult } from './sqs-backpressure.ts';
-import { byVariant, ratio } from './summary.ts';
+import type { QueueFigures, QueueVariantResult } from './run.ts';
+import { byVariant, ratio } from '../../simulations/summary.ts';
 
 export interface QueueScenarioSummary extends QueueFigures {
   scenario: string;

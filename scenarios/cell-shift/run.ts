@@ -8,24 +8,28 @@
  * five minutes after being asked (`manual`, an on-call engineer paged).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { withLocalDynamoDb } from '../local/dynamodb-client.ts';
-import type { ExecutionRecord } from '../engine/local-engine.ts';
-import { billedStateTransitions } from '../engine/history.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../engine/arns.ts';
-import { detectGreyCells } from '../domain/cells/detect.ts';
-import { greyCellFleetSchema } from '../domain/cells/fleet.ts';
-import { publishIncidents } from '../domain/cells/publish.ts';
-import type { LedgerRecord } from '../domain/dispatch/ledger.ts';
-import type { FleetConfig } from '../infra/config/schema.ts';
-import { simulatedEventBus } from '../world/cells/events.ts';
-import type { RoutingControlChange } from '../world/cells/routing-controls.ts';
-import { DEFAULT_CAPACITY_FACTOR } from '../world/cells/traffic.ts';
-import { buildCellShiftWorld } from './cell-shift-world.ts';
-import { GREY_CELL_INCIDENT, type CellIncident } from './cell-shift-incident.ts';
-import type { RunSummary, ScenarioAction } from './outcome.ts';
-import { summariseRun, trailOf } from './incident-driver.ts';
-import { exampleDeployment, expectSame, protectedFleet, type Deployment } from './deployment.ts';
-import { startGameDay, type SignalRecord } from './game-day.ts';
+import { withLocalDynamoDb } from '../../local/dynamodb-client.ts';
+import type { ExecutionRecord } from '../../engine/local-engine.ts';
+import { billedStateTransitions } from '../../engine/history.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../engine/arns.ts';
+import { detectGreyCells } from '../../domain/cells/detect.ts';
+import { greyCellFleetSchema } from '../../domain/cells/fleet.ts';
+import { publishIncidents } from '../../domain/cells/publish.ts';
+import type { LedgerRecord } from '../../domain/dispatch/ledger.ts';
+import type { FleetConfig } from '../../infra/config/schema.ts';
+import { simulatedEventBus } from '../../world/cells/events.ts';
+import type { RoutingControlChange } from '../../world/cells/routing-controls.ts';
+import { buildCellShiftWorld, fleetCells } from './world.ts';
+import { GREY_CELL_INCIDENT, type CellIncident } from './incident.ts';
+import type { RunSummary, ScenarioAction } from '../../simulations/outcome.ts';
+import { summariseRun, trailOf } from '../../simulations/incident-driver.ts';
+import {
+  exampleDeployment,
+  expectSame,
+  protectedFleet,
+  type Deployment,
+} from '../../simulations/deployment.ts';
+import { startGameDay, type SignalRecord } from '../../simulations/game-day.ts';
 
 export type CellVariant = 'selfheal' | 'none';
 export const CELL_VARIANTS: readonly CellVariant[] = ['selfheal', 'none'];
@@ -193,15 +197,7 @@ function expectSameFleet(
   incident: CellIncident,
   routing: { routingControlArn(cell: string): string },
 ): void {
-  expectSame(
-    `fleet ${incident.fleetName}: cells`,
-    fleet.cells,
-    incident.cells.map((c) => ({
-      name: c.name,
-      routingControlArn: routing.routingControlArn(c.name),
-      capacityRps: c.capacityRps ?? c.requestsPerSecond * DEFAULT_CAPACITY_FACTOR,
-    })),
-  );
+  expectSame(`fleet ${incident.fleetName}: cells`, fleet.cells, fleetCells(incident, routing));
 }
 
 /** The on-call engineer: approves every shift `delaySeconds` after being asked. */

@@ -2,10 +2,11 @@
  * The cell incidents: five `checkout` cells behind Route 53 ARC routing controls, each serving 100
  * requests a second with room for 250 (so four cells can take a fifth's traffic), and either one
  * cell failing grey for half an hour (a fifth of its requests fail, three times slower) or the
- * whole fleet slowing down together (a shared dependency: nothing a shift can fix).
+ * whole fleet slowing down together (a shared dependency: nothing a shift can fix); and, for the
+ * runbook's own rehearsals, the grey cell's fault cut short.
  */
-import type { CellSpec, FleetFault } from '../world/cells/cell-fleet.ts';
-import { uniformCells } from '../world/cells/cell-fleet.ts';
+import type { CellSpec, FleetFault, GreyCellFault } from '../../world/cells/cell-fleet.ts';
+import { uniformCells } from '../../world/cells/cell-fleet.ts';
 
 export interface CellIncident {
   name: string;
@@ -19,6 +20,17 @@ export interface CellIncident {
   /** The runbook's bake: how long the cell must look healthy before its traffic returns. */
   bakeSeconds: number;
 }
+
+/** The cell that fails grey. */
+export const GREY_CELL = 'checkout-cell-3';
+
+/** How the grey cell fails: a fifth of its requests fault, and it answers three times slower. */
+const GREY: Omit<GreyCellFault, 'fromMinute' | 'untilMinute'> = {
+  kind: 'grey-cell',
+  cell: GREY_CELL,
+  faultRate: 0.2,
+  latencyFactor: 3,
+};
 
 const CELLS = uniformCells('checkout', 5, {
   requestsPerSecond: 100,
@@ -34,16 +46,7 @@ export const GREY_CELL_INCIDENT: CellIncident = {
   simulatedSeconds: 60 * 60,
   fleetName: 'checkout',
   cells: CELLS,
-  faults: [
-    {
-      kind: 'grey-cell',
-      cell: 'checkout-cell-3',
-      fromMinute: 5,
-      untilMinute: 35,
-      faultRate: 0.2,
-      latencyFactor: 3,
-    },
-  ],
+  faults: [{ ...GREY, fromMinute: 5, untilMinute: 35 }],
   faultEndMinute: 35,
   bakeSeconds: 300,
 };
@@ -52,4 +55,17 @@ export const FLEET_SLOWDOWN_INCIDENT: CellIncident = {
   ...GREY_CELL_INCIDENT,
   name: 'cell-shift-fleet-slowdown',
   faults: [{ kind: 'fleet-slowdown', fromMinute: 5, untilMinute: 35, latencyFactor: 3, faultRate: 0.05 }],
+};
+
+/**
+ * The runbook rehearsed on its own, as its tests and the bench's recording run it: the grey cell
+ * fails from minute 1 to minute 15, so a run started at minute 6 has five minutes of evidence to
+ * re-read, and the fault ends early enough for the cell to bake and come back within the run.
+ */
+export const RUNBOOK_GREY_CELL_INCIDENT: CellIncident = {
+  ...GREY_CELL_INCIDENT,
+  name: 'cell-traffic-shift',
+  startMs: Date.UTC(2026, 0, 1, 12, 0, 0),
+  faults: [{ ...GREY, fromMinute: 1, untilMinute: 15 }],
+  faultEndMinute: 15,
 };

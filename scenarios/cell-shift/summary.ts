@@ -1,6 +1,6 @@
 /** The summary `selfheal simulate cell-shift --json` prints: selfheal's figures, the baseline's beside them. */
-import type { CellFigures, CellVariantResult } from './cell-shift.ts';
-import { byVariant, ratio } from './summary.ts';
+import type { CellFigures, CellVariantResult } from './run.ts';
+import { byVariant, ratio } from '../../simulations/summary.ts';
 
 export interface CellScenarioSummary extends CellFigures {
   scenario: string;
