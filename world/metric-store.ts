@@ -6,17 +6,10 @@
  * start at StartTime rounded down to the minute; only the statistics Sum, Average, Minimum,
  * Maximum and SampleCount (no percentiles); dimensions must match exactly, as in CloudWatch.
  */
-import type {
-  DescribeInsightRulesInput,
-  DescribeInsightRulesOutput,
-  GetInsightRuleReportInput,
-  GetInsightRuleReportOutput,
-  GetMetricDataInput,
-  GetMetricDataOutput,
-  MetricDataQuery,
-  MetricDataResult,
-  MetricStat,
-} from '@aws-sdk/client-cloudwatch';
+import type { GetMetricDataInput, GetMetricDataOutput, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { MetricDataResult, MetricStat } from '@aws-sdk/client-cloudwatch';
+import type { DescribeInsightRulesInput, DescribeInsightRulesOutput } from '@aws-sdk/client-cloudwatch';
+import type { GetInsightRuleReportInput, GetInsightRuleReportOutput } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchPort } from '../domain/ports.ts';
 import { ContributorInsights, type ContributorRule, type ContributorSample } from './contributor-insights.ts';
 import { evaluateExpression, type Series } from './metric-math.ts';

@@ -12,15 +12,13 @@ import { withLocalDynamoDb } from '../../local/dynamodb-client.ts';
 import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { ShardMapCache } from '../../key-router/index.ts';
 import type { ApplicationShardMap } from '../../world/dynamodb/application-routing.ts';
-import { startTableScenario } from '../table/engine.ts';
+import { driveTableScenario, startTableScenario } from '../table/engine.ts';
 import {
   describeCapacityAction,
-  driveIncident,
   type RunbookAction,
   type ScenarioRunOptions,
 } from '../../simulations/incident-driver.ts';
 import { HOT_KEY_INCIDENT, type HotKeyIncident } from './incident.ts';
-import { incidentEndSeconds } from '../table/incident.ts';
 import type { VariantResult } from '../../simulations/outcome.ts';
 
 export type HotKeyVariant = 'selfheal' | 'auto-scaling' | 'capacity-raise';
@@ -40,16 +38,15 @@ async function simulate(
 ): Promise<VariantResult> {
   // The application's router: its cache refreshed at each minute, the world reading it each second.
   let shardMap: ApplicationShardMap = new Map();
-  const { world, engine, gameDay } = await startTableScenario(dynamodb, {
-    seed: options.seed,
+  const started = await startTableScenario(dynamodb, {
+    ...options,
     incident,
     kind: 'hot-key',
     selfheal: options.variant === 'selfheal',
     autoScaling: true,
     shardMap: () => shardMap,
-    ...(options.deployment ? { deployment: options.deployment } : {}),
-    ...(options.alarmDeployment ? { alarmDeployment: options.alarmDeployment } : {}),
   });
+  const { world } = started;
   await seedHotKeyItems(dynamodb, incident);
   const routerCache = new ShardMapCache({
     client: dynamodb,
@@ -61,32 +58,22 @@ async function simulate(
     shardMap = entry ? new Map([[incident.hotKey, { shards: entry.shards, state: entry.state }]]) : new Map();
   });
 
-  return driveIncident({
+  return driveTableScenario(started, {
     scenario: 'hot-key',
-    variant: options.variant,
-    seed: options.seed,
-    world,
-    ...(gameDay ? { gameDay } : {}),
-    simulatedSeconds: incident.simulatedSeconds,
-    incidentEndSeconds: incidentEndSeconds(incident),
-    verificationMinutes: incident.verificationMinutes,
-    executions: () => engine.executions(),
-    ...(options.onAlarmEvent ? { onAlarmEvent: options.onAlarmEvent } : {}),
+    options,
+    incident,
     describeAction,
-    onAlarm: async (event, atSeconds) => {
-      // The key-range alarm's event goes to EventBridge, whose rule starts dispatch.
-      if (gameDay) return { runs: gameDay.deliver(event, atSeconds) };
-      if (options.variant === 'capacity-raise') {
-        const to = incident.writeCapacityUnits * 2;
-        await dynamodb.send(
-          new UpdateTableCommand({
-            TableName: incident.tableName,
-            ProvisionedThroughput: { ReadCapacityUnits: incident.readCapacityUnits, WriteCapacityUnits: to },
-          }),
-        );
-        return { action: `write capacity ${incident.writeCapacityUnits} -> ${to} (UpdateTable by hand)` };
-      }
-      return {};
+    // The baseline an on-call engineer (or a naive runbook) is: double the write capacity.
+    onBaselineAlarm: async () => {
+      if (options.variant !== 'capacity-raise') return {};
+      const to = incident.writeCapacityUnits * 2;
+      await dynamodb.send(
+        new UpdateTableCommand({
+          TableName: incident.tableName,
+          ProvisionedThroughput: { ReadCapacityUnits: incident.readCapacityUnits, WriteCapacityUnits: to },
+        }),
+      );
+      return { action: `write capacity ${incident.writeCapacityUnits} -> ${to} (UpdateTable by hand)` };
     },
   });
 }

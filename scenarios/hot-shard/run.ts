@@ -8,9 +8,9 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { withLocalDynamoDb } from '../../local/dynamodb-client.ts';
-import { driveIncident, type ScenarioRunOptions } from '../../simulations/incident-driver.ts';
-import { HOT_SHARD_INCIDENT, incidentEndSeconds, type HotShardIncident } from './incident.ts';
-import { startTableScenario } from '../table/engine.ts';
+import type { ScenarioRunOptions } from '../../simulations/incident-driver.ts';
+import { HOT_SHARD_INCIDENT, type HotShardIncident } from './incident.ts';
+import { driveTableScenario, startTableScenario } from '../table/engine.ts';
 import type { VariantResult } from '../../simulations/outcome.ts';
 
 export type HotShardVariant = 'selfheal' | 'auto-scaling' | 'none';
@@ -28,27 +28,12 @@ async function simulate(
   incident: HotShardIncident,
   options: HotShardOptions,
 ): Promise<VariantResult> {
-  const { world, engine, gameDay } = await startTableScenario(dynamodb, {
-    seed: options.seed,
+  const started = await startTableScenario(dynamodb, {
+    ...options,
     incident,
     kind: 'table-capacity',
     selfheal: options.variant === 'selfheal',
     autoScaling: options.variant !== 'none',
-    ...(options.deployment ? { deployment: options.deployment } : {}),
-    ...(options.alarmDeployment ? { alarmDeployment: options.alarmDeployment } : {}),
   });
-  return driveIncident({
-    scenario: 'hot-shard',
-    variant: options.variant,
-    seed: options.seed,
-    world,
-    ...(gameDay ? { gameDay } : {}),
-    simulatedSeconds: incident.simulatedSeconds,
-    incidentEndSeconds: incidentEndSeconds(incident),
-    verificationMinutes: incident.verificationMinutes,
-    executions: () => engine.executions(),
-    ...(options.onAlarmEvent ? { onAlarmEvent: options.onAlarmEvent } : {}),
-    // The alarm's event goes to EventBridge, whose rule starts dispatch; baselines have no selfheal.
-    onAlarm: (event, atSeconds) => (gameDay ? { runs: gameDay.deliver(event, atSeconds) } : {}),
-  });
+  return driveTableScenario(started, { scenario: 'hot-shard', options, incident });
 }

@@ -14,18 +14,26 @@ import type { ApplicationShardMap } from '../../world/dynamodb/application-routi
 import { buildTableIncidentWorld, type TableIncidentWorld } from './world.ts';
 import { exampleDeployment, protectedTable, type Deployment } from '../../simulations/deployment.ts';
 import { startGameDay, type GameDay } from '../../simulations/game-day.ts';
-import type { TableIncident } from './incident.ts';
+import { incidentEndSeconds, type TableIncident } from './incident.ts';
+import type { CloudWatchAlarmEvent } from '../../contracts/cloudwatch-alarm-event.ts';
+import {
+  driveIncident,
+  type AlarmResponse,
+  type RunbookAction,
+  type ScenarioRunOptions,
+} from '../../simulations/incident-driver.ts';
+import type { VariantResult } from '../../simulations/outcome.ts';
 
-export interface TableScenarioOptions {
-  seed: number;
+export interface TableScenarioOptions extends Pick<
+  ScenarioRunOptions<string, TableIncident>,
+  'seed' | 'deployment' | 'alarmDeployment'
+> {
   incident: TableIncident;
   /** The incident the alarm stands for, whose runbook the game day turns live. */
   kind: IncidentKind;
   /** Deploy selfheal (the selfheal variant), or only run the world (a baseline). */
   selfheal: boolean;
   autoScaling: boolean;
-  deployment?: Deployment;
-  alarmDeployment?: string;
   shardMap?: () => ApplicationShardMap;
 }
 
@@ -60,4 +68,39 @@ export async function startTableScenario(
     ? await startGameDay({ deployment, engine, dynamodb, kind: options.kind, clock: world.clock })
     : undefined;
   return { world, engine, deployment, ...(gameDay ? { gameDay } : {}) };
+}
+
+export interface TableScenarioRun {
+  scenario: string;
+  options: ScenarioRunOptions<string, TableIncident>;
+  incident: TableIncident;
+  describeAction?: (action: RunbookAction) => string[];
+  /** What a baseline does when the alarm fires (nothing unless told): selfheal is not deployed. */
+  onBaselineAlarm?: (event: CloudWatchAlarmEvent, atSeconds: number) => Promise<AlarmResponse>;
+}
+
+/**
+ * Runs a started table scenario to its end: in the selfheal variant each alarm's event goes to
+ * EventBridge, whose rule starts dispatch (the game day); a baseline answers it itself, or not.
+ */
+export function driveTableScenario(started: TableScenario, run: TableScenarioRun): Promise<VariantResult> {
+  const { world, engine, gameDay } = started;
+  const { incident, options } = run;
+  return driveIncident({
+    scenario: run.scenario,
+    variant: options.variant,
+    seed: options.seed,
+    world,
+    ...(gameDay ? { gameDay } : {}),
+    simulatedSeconds: incident.simulatedSeconds,
+    incidentEndSeconds: incidentEndSeconds(incident),
+    verificationMinutes: incident.verificationMinutes,
+    executions: () => engine.executions(),
+    ...(options.onAlarmEvent ? { onAlarmEvent: options.onAlarmEvent } : {}),
+    ...(run.describeAction ? { describeAction: run.describeAction } : {}),
+    onAlarm: (event, atSeconds) => {
+      if (gameDay) return { runs: gameDay.deliver(event, atSeconds) };
+      return run.onBaselineAlarm ? run.onBaselineAlarm(event, atSeconds) : {};
+    },
+  });
 }

@@ -6,21 +6,11 @@ import type { CapacityAction } from '../../domain/capacity/apply.ts';
 import type { CapacityPlan } from '../../domain/capacity/plan.ts';
 import type { CapacityPorts } from '../../domain/capacity/ports.ts';
 import { recordingAutoScaling, writeScalableTarget } from '../../world/dynamodb/steady-demand.ts';
-import {
-  MISSING_TABLE,
-  NOW,
-  TABLE,
-  awsErrors,
-  capacityPorts,
-  failing,
-  invocationError,
-  invoke,
-  payloadOf,
-  retriedFailure,
-  unretriedFailure,
-  useLocalTables,
-  type LocalTables,
-} from './support.ts';
+import { MISSING_TABLE, NOW, TABLE } from './support.ts';
+import { invoke, payloadOf, invocationError } from './support.ts';
+import { awsErrors, failing, retriedFailure, unretriedFailure } from './support.ts';
+import { capacityPorts, useLocalTables, type LocalTables } from './support.ts';
+import { rangeRequest } from '../support/capacity-request.ts';
 
 const STATE = 'Apply the capacity change';
 const AT = new Date(NOW).toISOString();
@@ -119,13 +109,7 @@ describe('the apply-capacity-plan handler', () => {
 
     const actions = await apply(tables, raiseWriteRange(650), { ports: { autoScaling: autoScaling.port } });
 
-    expect(autoScaling.registered).toEqual([
-      expect.objectContaining({
-        ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
-        MinCapacity: 650,
-        MaxCapacity: 650,
-      }),
-    ]);
+    expect(autoScaling.registered).toEqual([rangeRequest(TABLE, 'write', 650, 650)]);
     expect(tables.sent).not.toContain('UpdateTableCommand');
     expect((await tables.state()).write).toBe(650);
     expect(actions[0]?.changes).toEqual([

@@ -4,22 +4,10 @@ import { parseCapacityRequest } from '../../domain/capacity/request.ts';
 import type { TableDiagnosis } from '../../domain/capacity/diagnose.ts';
 import type { CapacityPorts } from '../../domain/capacity/ports.ts';
 import { recordingAutoScaling, writeScalableTarget } from '../../world/dynamodb/steady-demand.ts';
-import {
-  MISSING_TABLE,
-  NOW,
-  TABLE,
-  awsErrors,
-  capacityPorts,
-  failing,
-  invocationError,
-  invoke,
-  noAutoScaling,
-  noMetrics,
-  payloadOf,
-  retriedFailure,
-  unretriedFailure,
-  useLocalTables,
-} from './support.ts';
+import { MISSING_TABLE, NOW, TABLE } from './support.ts';
+import { invoke, payloadOf, invocationError } from './support.ts';
+import { awsErrors, failing, retriedFailure, unretriedFailure } from './support.ts';
+import { capacityPorts, noAutoScaling, noMetrics, useLocalTables } from './support.ts';
 
 const STATE = 'Diagnose the table';
 

@@ -5,17 +5,10 @@ import { parseCapacityRequest } from '../../domain/capacity/request.ts';
 import type { Verification } from '../../domain/capacity/verify.ts';
 import type { CloudWatchPort } from '../../domain/ports.ts';
 import { steadyDemandCloudWatch, type SteadyDemand } from '../../world/dynamodb/steady-demand.ts';
-import {
-  TABLE,
-  awsErrors,
-  capacityPorts,
-  failing,
-  invocationError,
-  invoke,
-  payloadOf,
-  retriedFailure,
-  useLocalTables,
-} from './support.ts';
+import { TABLE } from './support.ts';
+import { invoke, payloadOf, invocationError } from './support.ts';
+import { awsErrors, failing, retriedFailure } from './support.ts';
+import { capacityPorts, useLocalTables } from './support.ts';
 
 const STATE = 'Verify throttling has stopped';
 

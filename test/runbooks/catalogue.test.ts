@@ -4,10 +4,16 @@
  * is validated like any input (an unscoped grant says why).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CATALOGUE, CatalogueError, functionSubstitution, readCatalogue } from '../../runbooks/catalogue.ts';
+import {
+  CATALOGUE,
+  CatalogueError,
+  STATEMACHINES_DIR,
+  functionSubstitution,
+  readCatalogue,
+} from '../../runbooks/catalogue.ts';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -46,19 +52,18 @@ const manifest = (runbooks: string[], tasks: unknown[] = []) => ({
 });
 
 describe("selfheal's own catalogue", () => {
-  it('owns every runbook in statemachines/ and names each task once, each invoked as its substitution', () => {
-    expect(CATALOGUE.runbooks.map((r) => r.name)).toEqual([
-      'cell-traffic-shift',
-      'dispatch',
-      'hot-shard',
-      'key-merge',
-      'key-move-batches',
-      'key-reshuffle',
-      'sqs-backpressure',
-    ]);
+  it('owns every ASL file in statemachines/, each once, and names each task once', () => {
+    const aslFiles = readdirSync(STATEMACHINES_DIR).filter((file) => file.endsWith('.asl.json'));
+    expect(CATALOGUE.runbooks.map((r) => `${r.name}.asl.json`)).toEqual(aslFiles.sort());
     expect(new Set(CATALOGUE.tasks.map((t) => t.id)).size).toBe(CATALOGUE.tasks.length);
+  });
+
+  it('invokes a task as the substitution its id spells', () => {
     expect(functionSubstitution('build-backpressure-ledger-item')).toBe(
       'BuildBackpressureLedgerItemFunctionArn',
+    );
+    expect(CATALOGUE.tasks.find((t) => t.id === 'plan-capacity')?.substitution).toBe(
+      'PlanCapacityFunctionArn',
     );
   });
 });

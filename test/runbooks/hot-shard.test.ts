@@ -11,6 +11,7 @@ import {
   useProvisionedTable,
   type SentCommand,
 } from '../support/local-dynamodb.ts';
+import { rangeRequest } from '../support/capacity-request.ts';
 
 const TABLE = 'orders';
 
@@ -101,15 +102,7 @@ describe('the hot-shard runbook', () => {
 
     expect(run.status).toBe('SUCCEEDED');
     expect(output(run)).toMatchObject({ outcome: 'healed' });
-    expect(autoScaling.registered).toEqual([
-      {
-        ServiceNamespace: 'dynamodb',
-        ResourceId: `table/${TABLE}`,
-        ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
-        MinCapacity: 650,
-        MaxCapacity: 650,
-      },
-    ]);
+    expect(autoScaling.registered).toEqual([rangeRequest(TABLE, 'write', 650, 650)]);
     // The only UpdateTable is auto scaling's own, scaling out to the new minimum.
     expect(updates()).toHaveLength(1);
     expect(await capacity()).toMatchObject({ write: 650 });

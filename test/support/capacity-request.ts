@@ -10,3 +10,12 @@ export const DEFAULT_POLICY = {
   maxRounds: 3,
   reshuffleHotKeys: true,
 };
+
+/** The RegisterScalableTarget request that sets the auto scaling range of a table's dimension. */
+export const rangeRequest = (tableName: string, dimension: 'read' | 'write', min: number, max: number) => ({
+  ServiceNamespace: 'dynamodb',
+  ResourceId: `table/${tableName}`,
+  ScalableDimension: `dynamodb:table:${dimension === 'read' ? 'Read' : 'Write'}CapacityUnits`,
+  MinCapacity: min,
+  MaxCapacity: max,
+});

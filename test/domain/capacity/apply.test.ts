@@ -13,6 +13,7 @@ import {
   useLocalDynamoDb,
   type SentCommand,
 } from '../../support/local-dynamodb.ts';
+import { rangeRequest } from '../../support/capacity-request.ts';
 
 const TABLE = 'orders';
 const NOW = Date.UTC(2026, 0, 1, 12, 3, 0);
@@ -215,15 +216,7 @@ describe('applyCapacityPlan', () => {
     it('registers the new range with the exact request, and does not call UpdateTable itself', async () => {
       const action = await applyCapacityPlan(ports(), raise(scalable(100, 650, [50, 400])));
 
-      expect(autoScaling.registered).toEqual([
-        {
-          ServiceNamespace: 'dynamodb',
-          ResourceId: `table/${TABLE}`,
-          ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
-          MinCapacity: 650,
-          MaxCapacity: 650,
-        },
-      ]);
+      expect(autoScaling.registered).toEqual([rangeRequest(TABLE, 'write', 650, 650)]);
       expect(updates()).toEqual([]);
       expect(action.changes).toEqual([
         { dimension: 'write', via: 'scalable-target', before: 100, after: 650 },
@@ -233,15 +226,7 @@ describe('applyCapacityPlan', () => {
     it('registers the read dimension as dynamodb:table:ReadCapacityUnits', async () => {
       await applyCapacityPlan(ports(), raise({ ...scalable(300, 1300, [100, 5000]), dimension: 'read' }));
 
-      expect(autoScaling.registered).toEqual([
-        {
-          ServiceNamespace: 'dynamodb',
-          ResourceId: `table/${TABLE}`,
-          ScalableDimension: 'dynamodb:table:ReadCapacityUnits',
-          MinCapacity: 1300,
-          MaxCapacity: 5000,
-        },
-      ]);
+      expect(autoScaling.registered).toEqual([rangeRequest(TABLE, 'read', 1300, 5000)]);
     });
 
     it('classifies a refused range change, naming the dimension', async () => {

@@ -5,6 +5,7 @@ import type { MetricStore } from '../../../world/metric-store.ts';
 import type { WorkloadSpec } from '../../../world/dynamodb/workload.ts';
 import type { TimelineEntry } from '../../../world/dynamodb/table-world.ts';
 import { simulatedTable, startHarness, steadyWrites, type Harness } from './harness.ts';
+import { metricStatQuery } from '../../../domain/metric-stat.ts';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -39,18 +40,11 @@ async function sumOf(
     StartTime: new Date(fromMs),
     EndTime: new Date(toMs),
     MetricDataQueries: [
-      {
-        Id: 'm',
-        MetricStat: {
-          Metric: {
-            Namespace: 'AWS/DynamoDB',
-            MetricName: metricName,
-            Dimensions: [{ Name: 'TableName', Value: tableName }],
-          },
-          Period: 60,
-          Stat: 'Sum',
-        },
-      },
+      metricStatQuery(
+        'm',
+        { namespace: 'AWS/DynamoDB', metricName, dimensions: { TableName: tableName } },
+        'Sum',
+      ),
     ],
   });
   return (MetricDataResults[0]?.Values ?? []).reduce((a, b) => a + b, 0);
