@@ -1,8 +1,12 @@
 /**
  * The SQS-backpressure runbook's six Lambda tasks, invoked as Lambda invokes them: each with the
  * Payload its own state in `statemachines/sqs-backpressure.asl.json` sends, against the simulated
- * queue world (a mapping, a queue, a downstream that browns out, in virtual time) — and, for how
- * AWS's errors reach Step Functions, against the production adapters over a mocked SDK.
+ * queue world (`test/support/queue-world-ports.ts`) — and, for how AWS's errors reach Step
+ * Functions, against the production adapters over a mocked SDK. What the steps decide is tested on
+ * the domain functions (`test/domain/backpressure/`); here, only what the shell adds: which handler
+ * each state invokes, the request and state validated at the edge, the errors by the names Step
+ * Functions retries and catches, the Payloads wired to the ports, and the results in the shape the
+ * states keep.
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -16,7 +20,6 @@ import {
   ServiceException,
   TooManyRequestsException,
   UpdateEventSourceMappingCommand,
-  type UpdateEventSourceMappingRequest,
 } from '@aws-sdk/client-lambda';
 import {
   GetQueueAttributesCommand,
@@ -36,30 +39,33 @@ import {
 } from '../../handlers/backpressure-tasks.ts';
 import { TASK_FUNCTIONS } from '../../runbooks/catalogue.ts';
 import type { BackpressurePorts } from '../../domain/backpressure/ports.ts';
-import type { BackpressureState, Original, Restored } from '../../domain/backpressure/runbook.ts';
+import {
+  originalLedgerItem,
+  type BackpressureState,
+  type Original,
+  type Restored,
+} from '../../domain/backpressure/runbook.ts';
 import type { LedgerItem } from '../../domain/dispatch/ledger.ts';
 import { findState, loadDefinitionFile } from '../../engine/asl.ts';
 import { STATEMACHINES_DIR } from '../../runbooks/catalogue.ts';
 import { toJson, type JsonValue } from '../../core/json.ts';
-import type { VirtualClock } from '../../core/virtual-clock.ts';
-import type { MetricStore } from '../../world/metric-store.ts';
-import type { QueueWorld } from '../../world/sqs/queue-world.ts';
 import {
-  BROWNOUT_MAPPING_UUID,
-  brownoutFromMinute2,
-  buildQueueWorld,
-  ORDERS_TO_PAYMENTS,
-  steadyOrders,
-} from '../../scenarios/sqs-backpressure/world.ts';
+  changedEarlier,
+  DLQ_ARN,
+  EXECUTION_NAME,
+  HALVE_AT_20_PERCENT,
+  HEALTH,
+  MAPPING_UUID as UUID,
+  QUEUE_URL,
+  queueWorldPorts,
+  request,
+  UNTOUCHED_AT_100,
+  withControl,
+  type QueueWorldPorts,
+} from '../support/queue-world-ports.ts';
 import { awsErrors, failing, fillParameters, invocationError, invoke } from './support.ts';
 
-const UUID = BROWNOUT_MAPPING_UUID;
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
-const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/orders';
-const DLQ_ARN = 'arn:aws:sqs:us-east-1:123456789012:orders-dlq';
-/** The world starts at noon; the tasks run five minutes in unless told. */
-const START = Date.UTC(2026, 0, 1, 12, 0, 0);
-const EXECUTION_NAME = 'sqs-backpressure-7f3a';
 
 // ---------------------------------------------------------------------------------------------
 // The runbook: which state invokes which task, what it sends, and what it retries and catches.
@@ -103,6 +109,7 @@ interface LambdaTaskState {
   Retry?: { ErrorEquals: string[] }[];
   Catch?: { ErrorEquals: string[]; Next: string }[];
   ResultSelector?: Record<string, string>;
+  OutputPath?: string;
 }
 
 function taskState(task: TaskName): LambdaTaskState {
@@ -156,165 +163,6 @@ function run<Result>(task: TaskName, ports: BackpressurePorts, stateInput: unkno
   ) as Promise<Result>;
 }
 
-// ---------------------------------------------------------------------------------------------
-// The simulated world: 300 messages a second into `orders`, drained by `orders-consumer` through
-// mapping UUID, each invocation calling `payments` for 5 s (it serves 100 requests a second): the
-// consumer runs at its MaximumConcurrency of 100 and falls behind, a backlog building.
-//
-// The requests judge health by the payments API's own ErrorRate (Payments/ErrorRate, Api=charge),
-// which the test publishes each minute at the rate it sets, so the arithmetic of each decision is
-// exact. `WORLD_HEALTH` instead reads the rate the simulated downstream publishes in a brownout.
-
-const HEALTH = { namespace: 'Payments', dimensions: { Api: 'charge' }, thresholdPercent: 5 };
-const HEALTH_METRIC = { namespace: 'Payments', metricName: 'ErrorRate', dimensions: { Api: 'charge' } };
-const WORLD_HEALTH = { namespace: 'Downstream', dimensions: { Service: 'payments' }, thresholdPercent: 5 };
-
-interface WorldSetup {
-  /** ScalingConfig.MaximumConcurrency at the start; null: none. Default 100. */
-  maximumConcurrency?: number | null;
-  /** Default true. */
-  enabled?: boolean;
-  /** Payments/ErrorRate published for each minute (percent); null: none. Default 20, unhealthy. */
-  errorRate?: number | null;
-  /** `payments` browns out to 5 requests a second from minute 2, or (the default) never. */
-  brownout?: boolean;
-  /** Minutes the world runs before the first task; default 5. */
-  minutes?: number;
-  /** Default 345,600 (4 days). */
-  retentionSeconds?: number;
-}
-
-interface Env {
-  clock: VirtualClock;
-  metrics: MetricStore;
-  world: QueueWorld;
-  /** The world's ports, every call recorded. */
-  ports: BackpressurePorts;
-  /** Names of the calls the tasks made, in order. */
-  calls: string[];
-  /** Every UpdateEventSourceMapping request the tasks sent. */
-  updates: UpdateEventSourceMappingRequest[];
-  /** Sets the ErrorRate published from the minute in progress on. */
-  setErrorRate(percent: number | null): void;
-}
-
-async function queueWorld(setup: WorldSetup = {}): Promise<Env> {
-  const { maximumConcurrency = 100, enabled = true, brownout = false, minutes = 5 } = setup;
-  let errorRate = setup.errorRate === undefined ? 20 : setup.errorRate;
-  const { clock, metrics, world } = buildQueueWorld({
-    seed: 1,
-    startMs: START,
-    world: {
-      arrivals: steadyOrders(300),
-      queue: {
-        ...ORDERS_TO_PAYMENTS.queue,
-        visibilityTimeoutSeconds: 60,
-        ...(setup.retentionSeconds ? { messageRetentionPeriodSeconds: setup.retentionSeconds } : {}),
-      },
-      mapping: {
-        uuid: UUID,
-        transitionSeconds: 20,
-        enabled,
-        ...(maximumConcurrency === null ? {} : { maximumConcurrency }),
-      },
-      function: { ...ORDERS_TO_PAYMENTS.function, timeoutSeconds: 10 },
-      downstream: {
-        ...ORDERS_TO_PAYMENTS.downstream,
-        latencyMs: 5000,
-        brownouts: brownout ? [brownoutFromMinute2(120)] : [],
-      },
-    },
-  });
-  world.onMinute(({ entry }) => {
-    if (errorRate !== null) metrics.putValue(HEALTH_METRIC, entry.startMs, errorRate);
-  });
-  await clock.advance(minutes * 60);
-
-  const calls: string[] = [];
-  const updates: UpdateEventSourceMappingRequest[] = [];
-  const inner = world.ports();
-  const ports: BackpressurePorts = {
-    mappings: {
-      getEventSourceMapping: (input) => {
-        calls.push('GetEventSourceMapping');
-        return inner.mappings.getEventSourceMapping(input);
-      },
-      updateEventSourceMapping: (input) => {
-        calls.push('UpdateEventSourceMapping');
-        updates.push(input);
-        return inner.mappings.updateEventSourceMapping(input);
-      },
-    },
-    queues: {
-      getQueueAttributes: (input) => {
-        calls.push('GetQueueAttributes');
-        return inner.queues.getQueueAttributes(input);
-      },
-    },
-    cloudwatch: {
-      getMetricData: (input) => {
-        calls.push('GetMetricData');
-        return inner.cloudwatch.getMetricData(input);
-      },
-      describeInsightRules: (input) => inner.cloudwatch.describeInsightRules(input),
-      getInsightRuleReport: (input) => inner.cloudwatch.getInsightRuleReport(input),
-    },
-    now: inner.now,
-  };
-  const setErrorRate = (percent: number | null) => {
-    errorRate = percent;
-  };
-  return { clock, metrics, world, ports, calls, updates, setErrorRate };
-}
-
-/** The mapping as GetEventSourceMapping shows it now (read by the test, not recorded). */
-const mappingOf = (env: Env) => env.world.getEventSourceMapping({ UUID });
-
-/** Lets a restore take effect (20 s), then checks the mapping runs again with `limit` (null: none). */
-async function expectRunningWith(env: Env, limit: number | null) {
-  await env.clock.advance(20);
-  const mapping = await mappingOf(env);
-  expect(mapping.State).toBe('Enabled');
-  if (limit === null) expect(mapping.ScalingConfig).toBeUndefined();
-  else expect(mapping.ScalingConfig).toMatchObject({ MaximumConcurrency: limit });
-}
-
-/** Changes the mapping behind the tasks' back (as an earlier step did) and lets it settle. */
-async function changedEarlier(env: Env, update: Omit<UpdateEventSourceMappingRequest, 'UUID'>) {
-  await env.world.updateEventSourceMapping({ UUID, ...update });
-  await env.clock.advance(30);
-}
-
-/** The runbook's input, as the alarm's rule builds it. */
-const request = (extra: Record<string, unknown> = {}) => ({
-  mappingId: UUID,
-  queueUrl: QUEUE_URL,
-  incidentId: 'incident-1',
-  health: HEALTH,
-  ...extra,
-});
-
-/** The runbook's control after a first look at an untouched mapping at 100: nothing changed yet. */
-const UNTOUCHED_AT_100 = {
-  current: 100,
-  probes: 0,
-  notified: false,
-  polls: 0,
-  settled: true,
-  state: 'Enabled',
-  changes: 0,
-};
-
-/** A first look's judgement of the downstream at 20 % errors (over the 5 % threshold): halve the limit. */
-const HALVE_AT_20_PERCENT = {
-  decision: 'decrease',
-  target: 50,
-  reason: 'unhealthy (20 > 5)',
-  healthy: false,
-  errorRate: 20,
-  thresholdPercent: 5,
-};
-
 /** Requests the runbook refuses, and the field each error names. */
 const INVALID_REQUESTS: [string, unknown, string][] = [
   [
@@ -333,25 +181,16 @@ const INVALID_REQUESTS: [string, unknown, string][] = [
   ['an unknown field', request({ maximumConcurrency: 5 }), 'maximumConcurrency'],
 ];
 
-const inspect = (env: Env, input: unknown = request()) => run<BackpressureState>('inspect', env.ports, input);
-const apply = (env: Env, state: unknown) => run<BackpressureState>('apply', env.ports, state);
-const checkSettled = (env: Env, state: unknown) => run<BackpressureState>('settle', env.ports, state);
-const probe = (env: Env, state: unknown) => run<BackpressureState>('probe', env.ports, state);
-const restore = (env: Env, state: unknown) => run<Restored>('restore', env.ports, state);
-const buildLedgerItem = (env: Env, state: unknown) => run<{ item: LedgerItem }>('ledger', env.ports, state);
+// The tasks over the world's recorded ports, each given its state's input.
 
-/** A state the runbook has after `inspect`, with these fields of `control` (and `assessment`). */
-function withControl(
-  state: BackpressureState,
-  control: Partial<BackpressureState['control']>,
-  assessment: Partial<BackpressureState['assessment']> = {},
-): BackpressureState {
-  return {
-    ...state,
-    control: { ...state.control, ...control },
-    assessment: { ...state.assessment, ...assessment },
-  };
-}
+const inspect = (world: QueueWorldPorts, input: unknown = request()) =>
+  run<BackpressureState>('inspect', world.ports, input);
+const apply = (world: QueueWorldPorts, state: unknown) => run<BackpressureState>('apply', world.ports, state);
+const checkSettled = (world: QueueWorldPorts, state: unknown) =>
+  run<BackpressureState>('settle', world.ports, state);
+const restore = (world: QueueWorldPorts, state: unknown) => run<Restored>('restore', world.ports, state);
+const buildLedgerItem = (world: QueueWorldPorts, state: unknown) =>
+  run<{ item: LedgerItem }>('ledger', world.ports, state);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -368,38 +207,36 @@ describe('the SQS-backpressure tasks', () => {
       expect(typeof backpressure[registered?.handlerName as keyof typeof backpressure]).toBe('function');
     },
   );
+
+  it('are six, every one invoked by a state of the runbook', () => {
+    const ids = TASK_FUNCTIONS.filter((f) => f.entry === 'handlers/backpressure-tasks.ts').map((f) => f.id);
+
+    expect(ids).toHaveLength(6);
+    expect(new Set(Object.values(TASKS).map((t) => t.id))).toEqual(new Set(ids));
+  });
+
+  // The control loop carries one state from task to task: each is sent all of it and answers all
+  // of it, which its OutputPath makes the next state's input.
+  it.each(['apply', 'settle', 'probe'] as const)(
+    '%s is sent the whole state, and returns the next one whole for the states after it',
+    async (task) => {
+      const world = await queueWorldPorts();
+      const state = await inspect(world);
+
+      const next = await run<BackpressureState>(task, world.ports, state);
+
+      expect(taskState(task).OutputPath).toBe('$.Payload');
+      expect(Object.keys(next).sort()).toEqual(['assessment', 'control', 'original', 'request']);
+      expect(next).toMatchObject({ request: state.request, original: state.original });
+    },
+  );
 });
 
 describe('inspect-backpressure (Read the mapping and the queue)', () => {
-  it('records the original limit from the mapping, reads the queue and the downstream, and plans a multiplicative decrease', async () => {
-    const env = await queueWorld({ errorRate: 20 });
-
-    const state = await inspect(env);
-
-    expect(state.original).toEqual({ maximumConcurrency: 100, enabled: true, concurrency: 100 });
-    expect(state.control).toMatchObject(UNTOUCHED_AT_100);
-    expect(state.assessment).toMatchObject({
-      ...HALVE_AT_20_PERCENT,
-      urgent: false,
-      retentionSeconds: 345_600,
-      queue: {
-        queueName: 'orders',
-        visibilityTimeoutSeconds: 60,
-        retentionSeconds: 345_600,
-        redrivePolicy: { deadLetterTargetArn: DLQ_ARN, maxReceiveCount: 5 },
-      },
-    });
-    // The mapping first (the original), then the queue and the metrics; nothing is changed.
-    expect(env.calls[0]).toBe('GetEventSourceMapping');
-    expect(new Set(env.calls)).toEqual(
-      new Set(['GetEventSourceMapping', 'GetQueueAttributes', 'GetMetricData']),
-    );
-  });
-
   it("returns the request with the policy's defaults filled in, for the later states to read", async () => {
-    const env = await queueWorld();
+    const world = await queueWorldPorts();
 
-    const state = await inspect(env);
+    const state = await inspect(world);
 
     expect(state.request).toEqual({
       mappingId: UUID,
@@ -411,86 +248,12 @@ describe('inspect-backpressure (Read the mapping and the queue)', () => {
     });
   });
 
-  it('records a mapping without MaximumConcurrency as none (null), counted as concurrency 1,000', async () => {
-    const env = await queueWorld({ maximumConcurrency: null });
+  it('hands a dry run on to the state after it, which reports the plan without any task that changes the mapping', async () => {
+    const world = await queueWorldPorts();
 
-    const state = await inspect(env);
-
-    expect(state.original).toEqual({ maximumConcurrency: null, enabled: true, concurrency: 1000 });
-    expect(state.control).toMatchObject({ current: 1000 });
-    expect(state.assessment.decision).toBe('decrease');
-  });
-
-  it('records a disabled mapping as not enabled, concurrency 0, keeping its MaximumConcurrency', async () => {
-    const env = await queueWorld({ enabled: false });
-
-    const state = await inspect(env);
-
-    expect(state.original).toEqual({ maximumConcurrency: 100, enabled: false, concurrency: 0 });
-    expect(state.control).toMatchObject({ current: 0, settled: true, state: 'Disabled' });
-  });
-
-  it('finds a healthy downstream at the original limit: nothing to throttle', async () => {
-    const env = await queueWorld({ errorRate: 1 });
-
-    const state = await inspect(env);
-
-    expect(state.assessment).toMatchObject({
-      decision: 'restored',
-      target: 100,
-      healthy: true,
-      errorRate: 1,
-      reason: 'healthy at the original limit',
-    });
-  });
-
-  it("reads the downstream's health as the world publishes it: healthy before a brownout, unhealthy three minutes into it", async () => {
-    const before = await queueWorld({ brownout: true, minutes: 2 });
-    const during = await queueWorld({ brownout: true, minutes: 5 });
-    const input = request({ health: WORLD_HEALTH });
-
-    const calm = await inspect(before, input);
-    const brownout = await inspect(during, input);
-
-    expect(calm.assessment).toMatchObject({ decision: 'restored', healthy: true });
-    expect(calm.assessment.errorRate).toBeLessThanOrEqual(5);
-    expect(brownout.assessment).toMatchObject({ decision: 'decrease', healthy: false });
-    expect(brownout.assessment.errorRate).toBeGreaterThan(5);
-    expect(brownout.assessment.target).toBeLessThan(100);
-    // The consumer falls behind: a backlog, its oldest message minutes old.
-    expect(brownout.assessment.queue.approximateNumberOfMessages).toBeGreaterThan(1000);
-    expect(brownout.assessment.oldestAgeSeconds).toBeGreaterThan(60);
-  });
-
-  it('plans an urgent notification, not more throttling, when the oldest message nears the retention period', async () => {
-    // Ten minutes into a brownout the oldest message is over 270 s old: 30 % of 900 s.
-    const env = await queueWorld({ brownout: true, minutes: 12, retentionSeconds: 900 });
-
-    const state = await inspect(env, request({ policy: { retentionGuardPercent: 30 } }));
-
-    expect(state.assessment).toMatchObject({
-      decision: 'urgent',
-      target: 100,
-      urgent: true,
-      healthy: false,
-      retentionSeconds: 900,
-    });
-    expect(state.assessment.oldestAgeSeconds).toBeGreaterThanOrEqual(270);
-  });
-
-  it('only reads: in a dry run it plans the first step, and the runbook reports it without any task that changes the mapping', async () => {
-    const env = await queueWorld();
-
-    const state = await inspect(env, request({ dryRun: true }));
+    const state = await inspect(world, request({ dryRun: true }));
 
     expect(state.request.dryRun).toBe(true);
-    expect(state.assessment).toMatchObject({ decision: 'decrease', target: 50 });
-    expect(env.updates).toEqual([]);
-    expect(await mappingOf(env)).toMatchObject({
-      State: 'Enabled',
-      ScalingConfig: { MaximumConcurrency: 100 },
-    });
-    // The apply task itself does not look at dryRun: the state after this one keeps a dry run from it.
     const { Next: next } = findState(runbook, TASKS.inspect.state) as { Next?: string };
     expect(findState(runbook, next ?? '')).toMatchObject({
       Type: 'Choice',
@@ -512,9 +275,9 @@ describe('inspect-backpressure (Read the mapping and the queue)', () => {
     it.each(INVALID_REQUESTS)(
       'rejects %s with InvalidRequestError naming the field, reading nothing',
       async (_what, input, issue) => {
-        const env = await queueWorld();
+        const world = await queueWorldPorts();
 
-        const error = await failure('inspect', inspect(env, input), {
+        const error = await failure('inspect', inspect(world, input), {
           errorType: 'InvalidRequestError',
           retried: false,
           caughtBy: 'Reject the invalid request',
@@ -522,15 +285,15 @@ describe('inspect-backpressure (Read the mapping and the queue)', () => {
 
         expect(error.message).toMatch(/^Backpressure request is invalid: /);
         expect(error.message).toContain(issue);
-        expect(env.calls).toEqual([]);
+        expect(world.calls).toEqual([]);
       },
     );
   });
 
   it('names a mapping that does not exist ResourceNotFoundError, which the runbook reports as such', async () => {
-    const env = await queueWorld();
+    const world = await queueWorldPorts();
 
-    const error = await failure('inspect', inspect(env, request({ mappingId: UNKNOWN_UUID })), {
+    const error = await failure('inspect', inspect(world, request({ mappingId: UNKNOWN_UUID })), {
       errorType: 'ResourceNotFoundError',
       retried: false,
       caughtBy: 'The mapping or the queue does not exist',
@@ -542,10 +305,10 @@ describe('inspect-backpressure (Read the mapping and the queue)', () => {
   });
 
   it('names a queue that does not exist ResourceNotFoundError too (SQS says QueueDoesNotExist)', async () => {
-    const env = await queueWorld();
+    const world = await queueWorldPorts();
     const missing = 'https://sqs.us-east-1.amazonaws.com/123456789012/no-such-queue';
 
-    const error = await failure('inspect', inspect(env, request({ queueUrl: missing })), {
+    const error = await failure('inspect', inspect(world, request({ queueUrl: missing })), {
       errorType: 'ResourceNotFoundError',
       retried: false,
       caughtBy: 'The mapping or the queue does not exist',
@@ -556,337 +319,59 @@ describe('inspect-backpressure (Read the mapping and the queue)', () => {
 });
 
 describe('apply-backpressure (Set the next concurrency)', () => {
-  it('halves MaximumConcurrency (100 -> 50) with one UpdateEventSourceMapping, and reports the mapping Updating', async () => {
-    const env = await queueWorld();
-    const inspected = await inspect(env);
+  it('refuses a dry run with InvalidRequestError, not retried: should the state machine ever route one here, the original is restored', async () => {
+    const world = await queueWorldPorts();
 
-    const state = await apply(env, inspected);
-
-    expect(env.updates).toEqual([{ UUID, ScalingConfig: { MaximumConcurrency: 50 } }]);
-    expect(state.control).toMatchObject({
-      ...UNTOUCHED_AT_100,
-      current: 50,
-      settled: false,
-      state: 'Updating',
-      changes: 1,
-    });
-    expect(state.original).toEqual(inspected.original);
-    expect(await mappingOf(env)).toMatchObject({
-      State: 'Updating',
-      ScalingConfig: { MaximumConcurrency: 50 },
-    });
-  });
-
-  it.each([
-    ['halving 3 stops at the floor of 2', 3, {}, 2],
-    ['a steep decrease (x 0.05) stops at a floor of 10', 100, { floor: 10, decreaseFactor: 0.05 }, 10],
-    ['x 0.3 takes 100 to 30', 100, { decreaseFactor: 0.3 }, 30],
-  ])('lowers multiplicatively and never below the floor: %s', async (_what, from, policy, to) => {
-    const env = await queueWorld({ maximumConcurrency: from });
-
-    const state = await apply(env, await inspect(env, request({ policy })));
-
-    expect(env.updates).toEqual([{ UUID, ScalingConfig: { MaximumConcurrency: to } }]);
-    expect(state.control).toMatchObject({ current: to, changes: 1 });
-  });
-
-  it('gives a mapping without a limit its first MaximumConcurrency, the planned one', async () => {
-    const env = await queueWorld({ maximumConcurrency: null });
-    const inspected = await inspect(env);
-    const target = inspected.assessment.target;
-    expect(target).toBeGreaterThanOrEqual(2);
-    expect(target).toBeLessThan(1000);
-
-    const state = await apply(env, inspected);
-
-    expect(env.updates).toEqual([{ UUID, ScalingConfig: { MaximumConcurrency: target } }]);
-    expect(state.control).toMatchObject({ current: target, changes: 1 });
-    expect(await mappingOf(env)).toMatchObject({ ScalingConfig: { MaximumConcurrency: target } });
-  });
-
-  it('refuses to change anything in a dry run, should the state machine ever route one here', async () => {
-    const env = await queueWorld();
-    const inspected = await inspect(env, request({ dryRun: true }));
-
-    const error = await failure('apply', apply(env, inspected), {
+    await failure('apply', apply(world, await inspect(world, request({ dryRun: true }))), {
       errorType: 'InvalidRequestError',
       retried: false,
       caughtBy: 'Restore the original concurrency',
     });
-
-    expect(error.message).toMatch(/dry run.*nothing was changed/);
-    expect(env.updates).toEqual([]);
-  });
-
-  it('holds a mapping already at the floor: the plan keeps it, and nothing is sent', async () => {
-    const env = await queueWorld({ maximumConcurrency: 2 });
-    const inspected = await inspect(env);
-    expect(inspected.assessment).toMatchObject({ decision: 'hold', target: 2, reason: 'at the floor' });
-
-    const state = await apply(env, inspected);
-
-    expect(env.updates).toEqual([]);
-    expect(state.control).toMatchObject({ current: 2, settled: true, state: 'Enabled', changes: 0 });
-  });
-
-  it('disables the mapping in disable mode (Enabled: false, the limit left as it is)', async () => {
-    const env = await queueWorld();
-    const inspected = await inspect(env, request({ policy: { mode: 'disable' } }));
-    expect(inspected.assessment).toMatchObject({ decision: 'decrease', target: 0 });
-
-    const state = await apply(env, inspected);
-
-    expect(env.updates).toEqual([{ UUID, Enabled: false }]);
-    expect(state.control).toMatchObject({ current: 0, settled: false, state: 'Disabling', changes: 1 });
-    expect(await mappingOf(env)).toMatchObject({
-      State: 'Disabling',
-      ScalingConfig: { MaximumConcurrency: 100 },
-    });
-  });
-
-  it('raises the limit by one step once a probe found the downstream healthy', async () => {
-    const env = await queueWorld({ errorRate: 1 });
-    const inspected = await inspect(env);
-    await changedEarlier(env, { ScalingConfig: { MaximumConcurrency: 50 } });
-    const probed = await probe(env, withControl(inspected, { current: 50, changes: 1 }));
-    expect(probed.assessment).toMatchObject({ decision: 'increase', target: 60 });
-
-    const state = await apply(env, probed);
-
-    expect(env.updates).toEqual([{ UUID, ScalingConfig: { MaximumConcurrency: 60 } }]);
-    expect(state.control).toMatchObject({ current: 60, changes: 2 });
-  });
-
-  it('sends nothing more when retried after its change went through', async () => {
-    const env = await queueWorld();
-    const inspected = await inspect(env);
-    await apply(env, inspected);
-
-    const retried = await apply(env, inspected);
-
-    expect(env.updates).toEqual([{ UUID, ScalingConfig: { MaximumConcurrency: 50 } }]);
-    expect(retried.control).toMatchObject({ current: 50, state: 'Updating' });
-  });
-
-  it('fails with ResourceBusyError, which the runbook retries, while an earlier change is still in progress', async () => {
-    const env = await queueWorld();
-    const inspected = await inspect(env);
-    await apply(env, inspected);
-
-    const error = await failure('apply', apply(env, withControl(inspected, {}, { target: 25 })), {
-      errorType: 'ResourceBusyError',
-      retried: true,
-    });
-
-    expect(error.message).toContain(
-      `UpdateEventSourceMapping ${UUID}: Cannot update the event source mapping`,
-    );
-    expect(await mappingOf(env)).toMatchObject({ ScalingConfig: { MaximumConcurrency: 50 } });
   });
 
   it("rejects a state that is not the runbook's with InvalidRequestError, changing nothing", async () => {
-    const env = await queueWorld();
-    const inspected = await inspect(env);
-    env.calls.length = 0;
+    const world = await queueWorldPorts();
+    const inspected = await inspect(world);
+    world.calls.length = 0;
 
-    const error = await failure('apply', apply(env, withControl(inspected, {}, { target: -1 })), {
+    const error = await failure('apply', apply(world, withControl(inspected, {}, { target: -1 })), {
       errorType: 'InvalidRequestError',
       retried: false,
       caughtBy: 'Restore the original concurrency',
     });
 
     expect(error.message).toMatch(/^Apply input is invalid: assessment\.target: /);
-    expect(env.calls).toEqual([]);
+    expect(world.calls).toEqual([]);
   });
 });
 
 describe('check-mapping-settled (Check whether the mapping has settled)', () => {
-  it('reports the mapping not settled while it is Updating, and settled once it is Enabled again', async () => {
-    const env = await queueWorld();
-    const applied = await apply(env, await inspect(env));
-
-    const first = await checkSettled(env, applied);
-    expect(first.control).toMatchObject({ settled: false, polls: 1, state: 'Updating', current: 50 });
-
-    await env.clock.advance(20);
-    const second = await checkSettled(env, first);
-    expect(second.control).toMatchObject({ settled: true, polls: 2, state: 'Enabled', current: 50 });
-    expect(env.updates).toHaveLength(1);
-  });
-
-  it('waits out Disabling in disable mode: settled once the mapping is Disabled', async () => {
-    const env = await queueWorld();
-    const applied = await apply(env, await inspect(env, request({ policy: { mode: 'disable' } })));
-
-    expect((await checkSettled(env, applied)).control).toMatchObject({ settled: false, state: 'Disabling' });
-    await env.clock.advance(20);
-    expect((await checkSettled(env, applied)).control).toMatchObject({ settled: true, state: 'Disabled' });
-  });
-
   it("fails with MappingNotSettledError once the policy's polls are spent, and the runbook restores the original", async () => {
-    const env = await queueWorld();
-    const applied = await apply(env, await inspect(env, request({ policy: { settleMaxPolls: 2 } })));
-    const first = await checkSettled(env, applied);
+    const world = await queueWorldPorts();
+    const applied = await apply(world, await inspect(world, request({ policy: { settleMaxPolls: 2 } })));
+    const first = await checkSettled(world, applied);
 
-    const error = await failure('settle', checkSettled(env, first), {
+    await failure('settle', checkSettled(world, first), {
       errorType: 'MappingNotSettledError',
       retried: false,
       caughtBy: 'Restore the original concurrency',
     });
-
-    expect(error.message).toBe(`Event-source mapping ${UUID} is still Updating after 2 polls 5 s apart`);
   });
 });
 
 describe('probe-backpressure (Probe the downstream)', () => {
-  /** A state after the run lowered the mapping to `current` and it settled. */
-  async function lowered(env: Env, current: number, extra: Record<string, unknown> = {}) {
-    const inspected = await inspect(env, request(extra));
-    await changedEarlier(env, { ScalingConfig: { MaximumConcurrency: current } });
-    return withControl(inspected, { current, changes: 1, settled: true });
-  }
-
-  it('judges the downstream unhealthy above the threshold and lowers further (50 -> 25)', async () => {
-    const env = await queueWorld({ errorRate: 20 });
-    const state = await lowered(env, 50);
-    await env.clock.advance(120);
-
-    const probed = await probe(env, state);
-
-    expect(probed.control).toMatchObject({ probes: 1, current: 50 });
-    expect(probed.assessment).toMatchObject({
-      decision: 'decrease',
-      target: 25,
-      healthy: false,
-      errorRate: 20,
-      reason: 'unhealthy (20 > 5)',
-    });
-    expect(env.updates).toEqual([]);
-  });
-
-  it('judges the downstream healthy once it recovers, and raises by a step (50 -> 60)', async () => {
-    const env = await queueWorld({ errorRate: 20 });
-    const state = await lowered(env, 50);
-    env.setErrorRate(1);
-    await env.clock.advance(120);
-
-    const probed = await probe(env, state);
-
-    expect(probed.assessment).toMatchObject({
-      decision: 'increase',
-      target: 60,
-      healthy: true,
-      errorRate: 1,
-      reason: 'healthy',
-    });
-  });
-
-  it('raises no further than the original, and healthy there it is done (restored)', async () => {
-    const env = await queueWorld({ errorRate: 1 });
-    const state = await lowered(env, 95);
-
-    const probed = await probe(env, state);
-    expect(probed.assessment).toMatchObject({ decision: 'increase', target: 100 });
-
-    const atOriginal = await probe(env, withControl(probed, { current: 100 }));
-    expect(atOriginal.assessment).toMatchObject({ decision: 'restored', target: 100 });
-    expect(atOriginal.control.probes).toBe(2);
-  });
-
-  it.each([
-    [4.9, true, 'increase'],
-    [5, true, 'increase'],
-    [5.1, false, 'decrease'],
-    [null, true, 'increase'],
-  ] as const)(
-    'judges an ErrorRate of %s %% against a 5 %% threshold as healthy: %s (no data: nothing failed)',
-    async (errorRate, healthy, decision) => {
-      const env = await queueWorld({ errorRate });
-
-      const probed = await probe(env, await lowered(env, 50));
-
-      expect(probed.assessment).toMatchObject({ healthy, decision, errorRate, thresholdPercent: 5 });
-    },
-  );
-
-  it.each([
-    [90, 2, true, 'increase'],
-    [2, 90, false, 'decrease'],
-  ] as const)(
-    'reads only the latest minute: %s %% then %s %% is healthy: %s',
-    async (earlier, latest, healthy, decision) => {
-      const env = await queueWorld({ errorRate: earlier });
-      const state = await lowered(env, 50);
-      env.setErrorRate(latest);
-      await env.clock.advance(60);
-
-      const probed = await probe(env, state);
-
-      expect(probed.assessment).toMatchObject({ healthy, decision, errorRate: latest });
-    },
-  );
-
-  it('counts a metric silent for the whole lookback (no requests) as healthy', async () => {
-    const env = await queueWorld({ errorRate: 90 });
-    const state = await lowered(env, 50);
-    env.setErrorRate(null);
-    await env.clock.advance(4 * 60);
-
-    const probed = await probe(env, state);
-
-    expect(probed.assessment).toMatchObject({ healthy: true, errorRate: null, decision: 'increase' });
-  });
-
-  it('holds at the floor while the downstream stays unhealthy', async () => {
-    const env = await queueWorld();
-    const state = await lowered(env, 2);
-
-    const probed = await probe(env, state);
-
-    expect(probed.assessment).toMatchObject({ decision: 'hold', target: 2, reason: 'at the floor' });
-  });
-
-  it('raises the alarm once (urgent), then holds, when throttling further would let messages expire', async () => {
-    const env = await queueWorld({ retentionSeconds: 900 });
-    const state = await lowered(env, 25, { policy: { retentionGuardPercent: 30 } });
-    await env.clock.advance(7 * 60);
-
-    const probed = await probe(env, state);
-    expect(probed.assessment).toMatchObject({ decision: 'urgent', target: 25, urgent: true });
-    expect(probed.assessment.oldestAgeSeconds).toBeGreaterThanOrEqual(270);
-
-    const afterNotifying = await probe(env, withControl(probed, { notified: true }));
-    expect(afterNotifying.assessment).toMatchObject({ decision: 'hold', target: 25 });
-  });
-
-  it("gives up, aiming back at the original, on the policy's last probe", async () => {
-    const env = await queueWorld();
-    const state = await lowered(env, 2, { policy: { maxProbes: 3 } });
-
-    const second = await probe(env, withControl(state, { probes: 1 }));
-    expect(second.assessment.decision).toBe('hold');
-
-    const last = await probe(env, second);
-    expect(last.control.probes).toBe(3);
-    expect(last.assessment).toMatchObject({
-      decision: 'give-up',
-      target: 100,
-      reason: 'still unhealthy after 3 probes',
-    });
-  });
-
   it.each([
     ['GetMetricData throttled', awsErrors.cloudWatchThrottling, 'AwsThrottledError'],
     ['a CloudWatch internal fault', awsErrors.cloudWatchInternalFault, 'AwsTransientError'],
   ])('surfaces %s as %s, which the runbook retries', async (_what, error, errorType) => {
-    const env = await queueWorld();
-    const state = await lowered(env, 50);
+    const world = await queueWorldPorts();
+    const state = await inspect(world);
 
     await failure(
       'probe',
       run(
         'probe',
-        { ...env.ports, cloudwatch: failing(env.ports.cloudwatch, 'getMetricData', error()) },
+        { ...world.ports, cloudwatch: failing(world.ports.cloudwatch, 'getMetricData', error()) },
         state,
       ),
       { errorType, retried: true },
@@ -897,80 +382,11 @@ describe('probe-backpressure (Probe the downstream)', () => {
 describe('restore-concurrency (Restore the original concurrency)', () => {
   const ORIGINAL_100: Original = { maximumConcurrency: 100, enabled: true, concurrency: 100 };
 
-  it('puts back exactly the original MaximumConcurrency (2 -> 100)', async () => {
-    const env = await queueWorld();
-    const state = await inspect(env);
-    await changedEarlier(env, { ScalingConfig: { MaximumConcurrency: 2 } });
-
-    const restored = await restore(env, state);
-
-    expect(env.updates).toEqual([{ UUID, ScalingConfig: { MaximumConcurrency: 100 } }]);
-    expect(restored).toEqual({ changed: true, maximumConcurrency: 100, enabled: true, concurrency: 100 });
-    await expectRunningWith(env, 100);
-  });
-
-  it('removes the limit again when the original had no MaximumConcurrency (an empty ScalingConfig, not 1,000)', async () => {
-    const env = await queueWorld({ maximumConcurrency: null });
-    const state = await inspect(env);
-    expect(state.original).toEqual({ maximumConcurrency: null, enabled: true, concurrency: 1000 });
-    await changedEarlier(env, { ScalingConfig: { MaximumConcurrency: 2 } });
-
-    const restored = await restore(env, state);
-
-    expect(env.updates).toEqual([{ UUID, ScalingConfig: {} }]);
-    expect(restored).toEqual({ changed: true, maximumConcurrency: null, enabled: true, concurrency: 1000 });
-    await expectRunningWith(env, null);
-  });
-
-  it('re-enables a mapping the disable mode turned off, with its original MaximumConcurrency', async () => {
-    const env = await queueWorld();
-    const state = await inspect(env, request({ policy: { mode: 'disable' } }));
-    await changedEarlier(env, { Enabled: false });
-    expect(await mappingOf(env)).toMatchObject({ State: 'Disabled' });
-
-    const restored = await restore(env, state);
-
-    expect(env.updates).toEqual([{ UUID, Enabled: true, ScalingConfig: { MaximumConcurrency: 100 } }]);
-    expect(restored).toEqual({ changed: true, maximumConcurrency: 100, enabled: true, concurrency: 100 });
-    expect(await mappingOf(env)).toMatchObject({ State: 'Enabling' });
-    await expectRunningWith(env, 100);
-  });
-
-  it('re-enables a disabled mapping without a limit to none, not 1,000', async () => {
-    const env = await queueWorld({ maximumConcurrency: null });
-    const state = await inspect(env, request({ policy: { mode: 'disable' } }));
-    await changedEarlier(env, { Enabled: false });
-
-    await restore(env, state);
-
-    expect(env.updates).toEqual([{ UUID, Enabled: true, ScalingConfig: {} }]);
-    await expectRunningWith(env, null);
-  });
-
-  it('leaves a mapping that was disabled before the run disabled', async () => {
-    const env = await queueWorld({ enabled: false });
-    const state = await inspect(env);
-
-    const restored = await restore(env, state);
-
-    expect(env.updates).toEqual([]);
-    expect(restored).toEqual({ changed: false, maximumConcurrency: 100, enabled: false, concurrency: 0 });
-  });
-
-  it('changes nothing when the mapping already has its original (a restore retried, or nothing throttled)', async () => {
-    const env = await queueWorld();
-
-    const restored = await restore(env, { request: request(), original: ORIGINAL_100 });
-
-    expect(env.updates).toEqual([]);
-    expect(restored).toEqual({ changed: false, ...ORIGINAL_100 });
-  });
-
   it('answers with exactly the fields its state keeps (ResultSelector)', async () => {
-    const env = await queueWorld();
-    await changedEarlier(env, { ScalingConfig: { MaximumConcurrency: 2 } });
+    const world = await queueWorldPorts();
+    await changedEarlier(world, { ScalingConfig: { MaximumConcurrency: 2 } });
 
-    const restored = await restore(env, { request: request(), original: ORIGINAL_100 });
+    const restored = await restore(world, { request: request(), original: ORIGINAL_100 });
 
     const kept = Object.values(taskState('restore').ResultSelector ?? {}).map((path) =>
       path.replace('$.Payload.', ''),
@@ -979,21 +395,19 @@ describe('restore-concurrency (Restore the original concurrency)', () => {
   });
 
   it('fails with ResourceBusyError, which the runbook retries, while the mapping is still mid-change', async () => {
-    const env = await queueWorld();
-    const state = await inspect(env);
-    await env.world.updateEventSourceMapping({ UUID, ScalingConfig: { MaximumConcurrency: 50 } });
+    const world = await queueWorldPorts();
+    const state = await inspect(world);
+    await world.queue.updateEventSourceMapping({ UUID, ScalingConfig: { MaximumConcurrency: 50 } });
 
-    await failure('restore', restore(env, state), { errorType: 'ResourceBusyError', retried: true });
-    await env.clock.advance(20);
-    await expect(restore(env, state)).resolves.toMatchObject({ changed: true, maximumConcurrency: 100 });
+    await failure('restore', restore(world, state), { errorType: 'ResourceBusyError', retried: true });
   });
 
   it('fails with ResourceNotFoundError for a mapping deleted meanwhile: the run ends RestoreFailed', async () => {
-    const env = await queueWorld();
+    const world = await queueWorldPorts();
 
     await failure(
       'restore',
-      restore(env, { request: request({ mappingId: UNKNOWN_UUID }), original: ORIGINAL_100 }),
+      restore(world, { request: request({ mappingId: UNKNOWN_UUID }), original: ORIGINAL_100 }),
       {
         errorType: 'ResourceNotFoundError',
         retried: false,
@@ -1003,76 +417,40 @@ describe('restore-concurrency (Restore the original concurrency)', () => {
   });
 
   it('rejects an original with no enabled flag with InvalidRequestError, changing nothing', async () => {
-    const env = await queueWorld();
+    const world = await queueWorldPorts();
 
     const error = await failure(
       'restore',
-      restore(env, { request: request(), original: { maximumConcurrency: 100, concurrency: 100 } }),
+      restore(world, { request: request(), original: { maximumConcurrency: 100, concurrency: 100 } }),
       { errorType: 'InvalidRequestError', retried: false, caughtBy: 'Restoring the original failed' },
     );
 
     expect(error.message).toMatch(/^Restore input is invalid: original\.enabled: /);
-    expect(env.calls).toEqual([]);
+    expect(world.calls).toEqual([]);
   });
 });
 
 describe('build-backpressure-ledger-item (Build the ledger record of the original concurrency)', () => {
-  it('builds the ledger item that records the original limit, at the time of the run', async () => {
-    const env = await queueWorld();
-    const state = await inspect(env);
-    env.calls.length = 0;
+  it('builds the ledger item of the original from its Payload alone, at the time of the run, reading nothing', async () => {
+    const world = await queueWorldPorts();
+    const state = await inspect(world);
+    world.calls.length = 0;
 
-    const { item } = await buildLedgerItem(env, state);
+    const { item } = await buildLedgerItem(world, state);
 
-    const at = '2026-01-01T12:05:00.000Z';
-    expect(item).toEqual({
-      resource: { S: `event-source-mapping/${UUID}` },
-      at: { S: `${at}#incident-1#2-recorded` },
-      day: { S: '2026-01-01' },
-      time: { S: at },
-      incidentId: { S: 'incident-1' },
-      decision: { S: 'recorded' },
-      reason: { S: 'original MaximumConcurrency 100, recorded before the first change' },
-      kind: { S: 'sqs-backpressure' },
-      runbook: { S: 'sqs-backpressure' },
-      actions: {
-        S: JSON.stringify({ original: { maximumConcurrency: 100, enabled: true, concurrency: 100 } }),
-      },
-    });
-    // Built from the state alone: nothing is read.
-    expect(env.calls).toEqual([]);
+    // The domain's item (its fields are tested there), timed by the ports' clock: 12:05.
+    const at = new Date('2026-01-01T12:05:00.000Z');
+    expect(item).toEqual(toJson(originalLedgerItem(state.request, state.original, at, EXECUTION_NAME)));
+    expect(world.calls).toEqual([]);
   });
 
   it('names the execution as the incident when the request carries no incident id', async () => {
-    const env = await queueWorld();
-    const state = await inspect(env, { mappingId: UUID, queueUrl: QUEUE_URL, health: HEALTH });
+    const world = await queueWorldPorts();
+    const state = await inspect(world, { mappingId: UUID, queueUrl: QUEUE_URL, health: HEALTH });
 
-    const { item } = await buildLedgerItem(env, state);
+    const { item } = await buildLedgerItem(world, state);
 
     expect(item.incidentId).toEqual({ S: EXECUTION_NAME });
-  });
-
-  it("files it under the request's resource when it names one", async () => {
-    const env = await queueWorld();
-    const state = await inspect(env, request({ resource: 'sqs-queue/orders' }));
-
-    const { item } = await buildLedgerItem(env, state);
-
-    expect(item.resource).toEqual({ S: 'sqs-queue/orders' });
-  });
-
-  it('records a mapping without MaximumConcurrency as none (1,000), and says when it was disabled', async () => {
-    const env = await queueWorld({ maximumConcurrency: null, enabled: false });
-    const state = await inspect(env);
-
-    const { item } = await buildLedgerItem(env, state);
-
-    expect(item.reason).toEqual({
-      S: 'original MaximumConcurrency none (1,000), mapping disabled, recorded before the first change',
-    });
-    expect(JSON.parse(item.actions?.S ?? '')).toEqual({
-      original: { maximumConcurrency: null, enabled: false, concurrency: 0 },
-    });
   });
 
   it('is what the ledger state keeps (ResultSelector item) and writes', async () => {
@@ -1083,12 +461,12 @@ describe('build-backpressure-ledger-item (Build the ledger record of the origina
   });
 
   it('rejects an input without the original with InvalidRequestError naming it', async () => {
-    const env = await queueWorld();
+    const world = await queueWorldPorts();
 
     const error = await failure(
       'ledger',
       invoke(
-        makeLedgerItemHandler(() => env.ports),
+        makeLedgerItemHandler(() => world.ports),
         TASKS.ledger.id,
         {
           request: request(),
