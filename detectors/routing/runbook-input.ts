@@ -19,6 +19,13 @@ export function runbookInputFor(incident: Incident, routing: Routing): RunbookIn
       // An own key only: a table named `constructor` must not find Object.prototype's.
       const tables = routing.tables;
       const target = tables && Object.hasOwn(tables, resource.name) ? tables[resource.name] : undefined;
+      // A table incident on anything but a table (an operator's request may name any type) would
+      // act on the table of that name under another resource's lock and cooldown.
+      if (resource.type !== 'dynamodb-table') {
+        return {
+          reason: `${resourceKey(resource)} is not a DynamoDB table: a ${incident.kind} incident acts on a table`,
+        };
+      }
       // A deployment's routing lists the tables it protects (the alarm rule matches its alarms by
       // prefix, and another deployment's `<name>-staging-...` alarm shares it): any other is not ours.
       if (tables && !target) {

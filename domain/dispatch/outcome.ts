@@ -112,6 +112,21 @@ function childFailure(run: { Error: string; Cause?: string | undefined }): { err
   return { error: run.Error, ...(run.Cause ? { cause: run.Cause } : {}) };
 }
 
+/**
+ * What an operator reads of a cause: its message, never a stack. Lambda reports a function's error
+ * as one line of JSON (`errorType`, `errorMessage`, `trace`) that a Fail state passes on as its
+ * Cause, so that is read for its message; any other cause gives its first line.
+ */
 function firstLine(text: string): string {
-  return (text.split('\n')[0] ?? '').slice(0, 300);
+  return (lambdaErrorMessage(text) ?? text.split('\n')[0] ?? '').slice(0, 300);
+}
+
+function lambdaErrorMessage(cause: string): string | undefined {
+  if (!cause.startsWith('{')) return undefined;
+  try {
+    const error = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof error.errorMessage === 'string' ? error.errorMessage.split('\n')[0] : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -24,8 +24,22 @@ const reportFailures = (taskName: string): middy.MiddlewareObj => ({
   },
 });
 
+/**
+ * Last on the way out (middy runs `onError` in reverse order), once the logs and the trace have the
+ * whole stack: Lambda sends a thrown error to Step Functions as `{errorType, errorMessage, trace}`,
+ * `trace` being its stack's lines, and a Fail state or the ledger passes that Cause on. Cut to its
+ * first line, the stack says the error's name and message and nothing of the code.
+ */
+const causeWithoutFrames: middy.MiddlewareObj = {
+  onError: async (request) => {
+    const error = request.error;
+    if (error instanceof Error) error.stack = `${error.name}: ${error.message}`;
+  },
+};
+
 export function taskHandler<Result>(taskName: string, task: Task<Result>) {
   return middy(async (event: unknown, _context: Context) => task(event))
+    .use(causeWithoutFrames)
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
