@@ -7,7 +7,15 @@
  * little longer than EvaluationPeriods, decides M out of N over the most recent real datapoints and
  * fills gaps with TreatMissingData only when there are fewer than N of them. Simplifications: the
  * range is N + 2 periods (the documentation's tables use 5 for N = 3; AWS does not publish the
- * rule), periods end on the evaluation minute, and metrics arrive without publication delay.
+ * rule), and periods end on the evaluation minute.
+ *
+ * Timing: a standard-resolution alarm is evaluated every minute, on "the datapoints that are
+ * available at a given moment" ("Why did my CloudWatch alarm trigger when its metric doesn't have
+ * any breaching data points?", AWS Knowledge Center). `evaluate(atMs)` reads its CloudWatch as it
+ * stands when called, so the world calls it at atMs of the clock its MetricStore reads: a minute's
+ * datapoint then counts from the first evaluation at or after the minute's end plus the publication
+ * delay (world/cloudwatch-publication.ts), never before. The range's two extra periods are what
+ * still holds N real datapoints behind the two minutes the default delay leaves unpublished.
  */
 import { createHash } from 'node:crypto';
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
@@ -28,6 +36,8 @@ import type {
 
 const EXTRA_RANGE_PERIODS = 2;
 const MINUTE_MS = 60_000;
+/** Standard-resolution alarms (periods of a minute or more) are evaluated once a minute. */
+const EVALUATION_INTERVAL_MS = MINUTE_MS;
 const SINGLE_METRIC_QUERY_ID = 'm1';
 const INITIAL_REASON = 'Unchecked: Initial alarm creation';
 
@@ -180,10 +190,13 @@ export class AlarmEvaluator {
   /**
    * CloudWatch evaluates alarms once a minute: evaluates at each whole minute in (fromMs, toMs].
    * Fits `VirtualClock.onAdvance`, registered after whatever publishes the interval's metrics.
+   * Every evaluation reads CloudWatch as it stands now: against a store on a clock, evaluate at
+   * each minute as it comes (the worlds' `onMinute`) rather than a whole interval at its end.
    */
   async evaluateInterval(fromMs: number, toMs: number): Promise<AlarmStateChange[]> {
     const changes: AlarmStateChange[] = [];
-    for (let at = Math.floor(fromMs / MINUTE_MS) * MINUTE_MS + MINUTE_MS; at <= toMs; at += MINUTE_MS) {
+    const step = EVALUATION_INTERVAL_MS;
+    for (let at = Math.floor(fromMs / step) * step + step; at <= toMs; at += step) {
       changes.push(...(await this.evaluate(at)));
     }
     return changes;

@@ -2,9 +2,19 @@
  * The simulated world's CloudWatch: one-minute statistic sets per metric, read back through the
  * same GetMetricData / Contributor Insights calls a handler makes against AWS.
  *
+ * Given the world's clock, it serves a minute only once CloudWatch would have published it: at the
+ * minute's end plus `publicationDelaySeconds` (default and sources in `cloudwatch-publication.ts`).
+ * Until then the minute is missing from every answer, as on AWS, where a minute not yet published
+ * and a minute with nothing to report look alike. Without a clock the store cannot tell when it is
+ * read: it serves every minute at once (a recording, as tests that fix their data use it).
+ *
  * Simplifications: one page per answer (no NextToken, MaxDatapoints not enforced); period buckets
  * start at StartTime rounded down to the minute; only the statistics Sum, Average, Minimum,
- * Maximum and SampleCount (no percentiles); dimensions must match exactly, as in CloudWatch.
+ * Maximum and SampleCount (no percentiles); dimensions must match exactly, as in CloudWatch. A
+ * longer period still being published reads as the sum of its published minutes. FILL fills only
+ * periods CloudWatch has published (AWS does not document how it treats periods still to come; an
+ * alarm reading zeros for them would never see a breach arrive). Contributor Insights reports are
+ * not delayed.
  */
 import type { GetMetricDataInput, GetMetricDataOutput, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { MetricDataResult, MetricStat } from '@aws-sdk/client-cloudwatch';
@@ -14,6 +24,11 @@ import type { CloudWatchPort } from '../domain/ports.ts';
 import { ContributorInsights, type ContributorRule, type ContributorSample } from './contributor-insights.ts';
 import { evaluateExpression, type Series } from './metric-math.ts';
 import { invalidParameterValue } from './service-error.ts';
+import {
+  checkPublicationDelay,
+  DEFAULT_PUBLICATION_DELAY_SECONDS,
+  readableBeforeMs,
+} from './cloudwatch-publication.ts';
 
 export interface MetricIdentity {
   namespace: string;
@@ -39,9 +54,30 @@ export type Statistic = 'Sum' | 'Average' | 'Minimum' | 'Maximum' | 'SampleCount
 const MINUTE_MS = 60_000;
 const STATISTICS: readonly string[] = ['Sum', 'Average', 'Minimum', 'Maximum', 'SampleCount'];
 
+export interface MetricStoreOptions {
+  /** The world's clock: when a reader asks. Without it every minute is served at once. */
+  now?: () => number;
+  /** Seconds after a minute ends before its datapoint can be read (default 120, an assumption). */
+  publicationDelaySeconds?: number;
+}
+
 export class MetricStore implements CloudWatchPort {
+  readonly publicationDelaySeconds: number;
+  readonly #now: (() => number) | undefined;
   #series = new Map<string, Map<number, StatisticSet>>();
   #insights = new ContributorInsights();
+
+  constructor(options: MetricStoreOptions = {}) {
+    this.#now = options.now;
+    this.publicationDelaySeconds = checkPublicationDelay(
+      options.publicationDelaySeconds ?? DEFAULT_PUBLICATION_DELAY_SECONDS,
+    );
+  }
+
+  /** Minutes starting before this moment can be read now (all of them without a clock). */
+  publishedBeforeMs(): number {
+    return this.#now ? readableBeforeMs(this.#now(), this.publicationDelaySeconds) : Infinity;
+  }
 
   /** Records one sample in the minute holding `timestampMs`. */
   putValue(metric: MetricIdentity, timestampMs: number, value: number): void {
@@ -68,7 +104,7 @@ export class MetricStore implements CloudWatchPort {
     );
   }
 
-  /** Every stored minute of a metric, oldest first (for reports and evaluators). */
+  /** Every minute recorded for a metric, published or not, oldest first (the world's own record). */
   datapoints(metric: MetricIdentity): StoredDatapoint[] {
     const series = this.#series.get(seriesKey(metric.namespace, metric.metricName, metric.dimensions));
     return [...(series ?? [])]
@@ -90,6 +126,8 @@ export class MetricStore implements CloudWatchPort {
     const startMs = floorMinute(requireTime(input.StartTime, 'StartTime'));
     const endMs = requireTime(input.EndTime, 'EndTime');
     if (endMs <= startMs) throw invalidParameterValue('EndTime must be after StartTime');
+    // Read once: every query of the answer sees the same published minutes.
+    const readableBefore = this.publishedBeforeMs();
     const byId = new Map<string, MetricDataQuery>();
     for (const query of queries) {
       if (!query.Id || !/^[a-z][a-zA-Z0-9_]*$/.test(query.Id)) {
@@ -112,11 +150,12 @@ export class MetricStore implements CloudWatchPort {
       if (inProgress.has(id)) throw invalidParameterValue(`Query ${id} refers to itself`);
       inProgress.add(id);
       const series = query.MetricStat
-        ? this.#statSeries(query.MetricStat, startMs, endMs)
+        ? this.#statSeries(query.MetricStat, startMs, Math.min(endMs, readableBefore))
         : evaluateExpression(query.Expression ?? '', {
             resolve: seriesOf,
             metrics: () => queries.filter((q) => q.MetricStat).map((q) => seriesOf(q.Id as string)),
-            periods: () => periodStarts(startMs, endMs, requestPeriodSeconds(queries)),
+            periods: () =>
+              periodStarts(startMs, Math.min(endMs, readableBefore), requestPeriodSeconds(queries)),
           });
       inProgress.delete(id);
       computed.set(id, series);
@@ -150,6 +189,7 @@ export class MetricStore implements CloudWatchPort {
     return this.#insights.report(input);
   }
 
+  /** The stat's series over the minutes in [startMs, endMs): `endMs` is where publication stops. */
   #statSeries(stat: MetricStat, startMs: number, endMs: number): Series {
     const period = stat.Period ?? 0;
     if (!Number.isInteger(period) || period < 60 || period % 60 !== 0) {

@@ -3,6 +3,13 @@
  * cause (key range, provisioned, on-demand maximum), one datapoint a minute. The cause-specific
  * metrics come first because they tell a hot key from a full table (aws-facts: "Diagnosing
  * throttling").
+ *
+ * A minute CloudWatch has not published yet and a minute with nothing to report look the same: no
+ * datapoint. DynamoDB publishes throttle metrics only for minutes that throttled, so a missing
+ * throttle datapoint means "none" only in a minute known to be published. What tells a published
+ * minute is its consumed-capacity datapoint, one a minute ("DynamoDB Metrics and dimensions"), on
+ * the assumption that a minute's metrics are published together. A minute without one (an idle
+ * table's too) is not known, never quiet.
  */
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchPort } from '../ports.ts';
@@ -37,8 +44,11 @@ const SERIES = {
 
 export type SeriesName = keyof typeof SERIES;
 
-/** One minute of one dimension: sums over the minute, except `provisioned` (the level). */
-export type MinuteLoad = Record<SeriesName, number> & { timestamp: number };
+/**
+ * One minute of one dimension: sums over the minute, except `provisioned` (the level). `published`:
+ * its consumed-capacity datapoint is there; without it the zeros stand for "not known".
+ */
+export type MinuteLoad = Record<SeriesName, number> & { timestamp: number; published: boolean };
 
 export type TableLoad = Record<Dimension, MinuteLoad[]>;
 
@@ -90,7 +100,7 @@ export async function readTableLoad(
       throw classifyAwsError(error, `Reading CloudWatch metrics for table ${tableName}`);
     });
 
-  // A minute with no datapoint means nothing happened (CloudWatch omits empty minutes).
+  // A series with no datapoint in a minute reads 0 here; `published` says whether that 0 is known.
   const minutes = new Map<string, MinuteLoad>();
   const minuteFor = (dimension: Dimension, timestamp: number): MinuteLoad => {
     const key = `${dimension}:${timestamp}`;
@@ -104,6 +114,7 @@ export async function readTableLoad(
         keyRange: 0,
         provisionedLimit: 0,
         onDemandLimit: 0,
+        published: false,
       };
       minutes.set(key, minute);
     }
@@ -112,7 +123,9 @@ export async function readTableLoad(
   for (const result of output.MetricDataResults ?? []) {
     const [dimension, series] = (result.Id ?? '').split('_') as [Dimension, SeriesName];
     (result.Timestamps ?? []).forEach((timestamp, i) => {
-      minuteFor(dimension, new Date(timestamp).getTime())[series] = result.Values?.[i] ?? 0;
+      const minute = minuteFor(dimension, new Date(timestamp).getTime());
+      minute[series] = result.Values?.[i] ?? 0;
+      if (series === 'consumed') minute.published = true;
     });
   }
   const series = (dimension: Dimension): MinuteLoad[] =>
@@ -124,3 +137,11 @@ export async function readTableLoad(
 }
 
 export const perSecond = (sumOverMinute: number): number => sumOverMinute / PERIOD_SECONDS;
+
+/**
+ * The starts of the minutes CloudWatch has published for the table: those with a consumed-capacity
+ * datapoint in either dimension (DynamoDB publishes a minute's metrics together).
+ */
+export function publishedMinutes(load: TableLoad): Set<number> {
+  return new Set([...load.read, ...load.write].filter((m) => m.published).map((m) => m.timestamp));
+}

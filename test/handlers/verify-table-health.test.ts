@@ -5,7 +5,8 @@ import { parseCapacityRequest } from '../../domain/capacity/request.ts';
 import type { Verification } from '../../domain/capacity/verify.ts';
 import type { CloudWatchPort } from '../../domain/ports.ts';
 import { steadyDemandCloudWatch, type SteadyDemand } from '../../world/dynamodb/steady-demand.ts';
-import { TABLE } from './support.ts';
+import { NOW, TABLE } from './support.ts';
+import { MetricStore } from '../../world/metric-store.ts';
 import { invoke, payloadOf, invocationError } from './support.ts';
 import { awsErrors, failing, retriedFailure } from './support.ts';
 import { capacityPorts, useLocalTables } from './support.ts';
@@ -50,9 +51,39 @@ describe('the verify-table-health handler', () => {
     // The default 180 s window, less its first minute: 12:01 to 12:03, 24,000 throttled writes a minute.
     expect(verification).toEqual({
       healed: false,
+      verdict: 'throttling',
       checkedFrom: '2026-01-01T12:01:00.000Z',
       checkedTo: '2026-01-01T12:03:00.000Z',
       throttleEvents: { read: 0, write: 48_000 },
+      unpublishedMinutes: [],
+    });
+  });
+
+  it("does not report healed while CloudWatch has not published the window's minutes, though none shows throttling", async () => {
+    await tables.create({ read: 300, write: 100 });
+    await raiseWriteCapacity(650);
+    // The world's CloudWatch, read at the handler's now: the table served quietly from 12:00 on,
+    // but a minute is published 2 minutes after it ends, so 12:01 and 12:02 are not there yet.
+    const metrics = new MetricStore({ now: () => NOW });
+    for (const minute of [0, 1, 2]) {
+      for (const metricName of ['ConsumedReadCapacityUnits', 'ConsumedWriteCapacityUnits']) {
+        metrics.putValue(
+          { namespace: 'AWS/DynamoDB', metricName, dimensions: { TableName: TABLE } },
+          Date.UTC(2026, 0, 1, 12, minute),
+          6000,
+        );
+      }
+    }
+
+    const verification = await verify(metrics);
+
+    expect(verification).toEqual({
+      healed: false,
+      verdict: 'not-yet-known',
+      checkedFrom: '2026-01-01T12:01:00.000Z',
+      checkedTo: '2026-01-01T12:03:00.000Z',
+      throttleEvents: { read: 0, write: 0 },
+      unpublishedMinutes: ['2026-01-01T12:01:00.000Z', '2026-01-01T12:02:00.000Z'],
     });
   });
 

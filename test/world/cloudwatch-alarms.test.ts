@@ -17,6 +17,7 @@ import { parseAlarmEvent } from '../../contracts/cloudwatch-alarm-event.ts';
 import type { CloudWatchAlarmEvent } from '../../contracts/cloudwatch-alarm-event.ts';
 import { AlarmEvaluator, evaluateDatapoints, javaDouble } from '../../world/cloudwatch-alarms.ts';
 import type { Datapoint } from '../../world/cloudwatch-alarms.ts';
+import { MetricStore } from '../../world/metric-store.ts';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -436,6 +437,70 @@ describe('AlarmEvaluator', () => {
       /duplicate alarm/,
     );
   });
+});
+
+describe('AlarmEvaluator on the world’s CloudWatch, which publishes a minute after a delay', () => {
+  /**
+   * The capacity alarm over a MetricStore read at the clock's now, the table throttling 40 writes
+   * from minute 1 on, evaluated once a minute as the worlds do (clock first, then the alarm).
+   */
+  const transitions = async (publicationDelaySeconds?: number) => {
+    const clock = { now: T0 };
+    const metrics = new MetricStore({
+      now: () => clock.now,
+      ...(publicationDelaySeconds === undefined ? {} : { publicationDelaySeconds }),
+    });
+    const evaluator = new AlarmEvaluator({
+      alarms: [capacityAlarm],
+      cloudwatch: metrics,
+      accountId: ACCOUNT,
+      region: REGION,
+      createdAtMs: T0,
+    });
+    const identity = {
+      namespace: 'AWS/DynamoDB',
+      metricName: writeCapacityThrottles.name,
+      dimensions: { TableName: 'orders' },
+    };
+    const changes: { atMinute: number; state: string; reasonData: string | undefined }[] = [];
+    for (let n = 1; n <= 8; n++) {
+      metrics.putValue(identity, at(n - 1) + 30_000, n - 1 >= 1 ? 40 : 0);
+      clock.now = at(n);
+      for (const change of await evaluator.evaluate(at(n))) {
+        changes.push({ atMinute: n, state: change.state.value, reasonData: change.state.reasonData });
+      }
+    }
+    return changes;
+  };
+
+  it('fires no earlier than its breaching datapoints are published: 2 minutes late by default', async () => {
+    const changes = await transitions();
+
+    // Minutes 1 and 2 breach; minute 2 ends at 3 and is published at 5.
+    expect(changes.map((c) => [c.atMinute, c.state])).toEqual([
+      [1, 'OK'],
+      [5, 'ALARM'],
+    ]);
+    expect(changes[1]?.reasonData).toContain('"recentDatapoints":[0.0,40.0,40.0]');
+  });
+
+  it('fires as soon as the second breaching minute ends when CloudWatch publishes at once', async () => {
+    const changes = await transitions(0);
+
+    expect(changes.map((c) => [c.atMinute, c.state])).toEqual([
+      [1, 'OK'],
+      [3, 'ALARM'],
+    ]);
+  });
+
+  it.each([60, 120, 180])(
+    'fires at the first evaluation at or after the data is published (delay %i s)',
+    async (delay) => {
+      const alarmed = (await transitions(delay)).find((c) => c.state === 'ALARM');
+
+      expect(alarmed?.atMinute).toBe(3 + delay / 60);
+    },
+  );
 });
 
 describe('javaDouble writes numbers as CloudWatch’s reasons and reasonData do', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { MetricStore, type MetricIdentity } from '../../world/metric-store.ts';
 import { metricStatQuery } from '../../domain/metric-stat.ts';
+import { DEFAULT_PUBLICATION_DELAY_SECONDS, publishedAtMs } from '../../world/cloudwatch-publication.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const minute = (n: number) => T0 + n * 60_000;
@@ -177,5 +178,89 @@ describe('metric store GetMetricData', () => {
       });
     await expect(request('m1 + m9')).rejects.toThrow(/unknown query id m9/);
     await expect(request('ANOMALY_DETECTION_BAND(m1)')).rejects.toThrow(/Unsupported metric math/);
+  });
+});
+
+describe('metric store publication delay', () => {
+  /** Minutes 0..9 of `store()`'s data, in a store read at `clock.now`. */
+  function clocked(options: { publicationDelaySeconds?: number } = {}) {
+    const clock = { now: minute(0) };
+    const metrics = new MetricStore({ now: () => clock.now, ...options });
+    for (let n = 0; n < 10; n++) metrics.putValue(consumed, minute(n), (n + 1) * 10);
+    return { clock, metrics };
+  }
+  const sums = (metrics: MetricStore, from = 0, to = 10) =>
+    values(metrics, stat('m1', consumed, 60, 'Sum'), from, to, 'TimestampAscending');
+
+  it('defaults to 120 s, the documented "up to 2 minutes" (an assumption for AWS service metrics)', () => {
+    expect(DEFAULT_PUBLICATION_DELAY_SECONDS).toBe(120);
+    expect(new MetricStore().publicationDelaySeconds).toBe(120);
+  });
+
+  it('hides a minute until its end plus the delay, and serves it from that moment on', async () => {
+    const { clock, metrics } = clocked();
+    // Minute 0 ends at minute 1 and is published 2 minutes later.
+    expect(publishedAtMs(minute(0), 120)).toBe(minute(3));
+
+    clock.now = minute(3) - 1;
+    expect((await sums(metrics, 0, 1)).timestamps).toEqual([]);
+    clock.now = minute(3);
+    expect(await sums(metrics, 0, 1)).toMatchObject({ timestamps: [0], values: [10] });
+  });
+
+  it('leaves the newest minutes out of a range and serves the published ones, as on AWS', async () => {
+    const { clock, metrics } = clocked();
+    clock.now = minute(6) + 30_000;
+
+    // Minutes 0..3 are published (minute 3 at 6:00); 4 (at 7:00) and 5 are not.
+    expect(await sums(metrics, 0, 6)).toMatchObject({ timestamps: [0, 1, 2, 3], values: [10, 20, 30, 40] });
+  });
+
+  it('reads a longer period still being published as the sum of its published minutes', async () => {
+    const { clock, metrics } = clocked();
+    clock.now = minute(6);
+
+    const result = await values(metrics, stat('m1', consumed, 300, 'Sum'), 0, 10, 'TimestampAscending');
+    expect(result).toMatchObject({ timestamps: [0], values: [10 + 20 + 30 + 40] });
+  });
+
+  it('FILL fills only published periods: a minute still to come is not a zero', async () => {
+    const { clock, metrics } = clocked();
+    metrics.putValue(throttles, minute(2), 5);
+    clock.now = minute(6);
+    const { MetricDataResults = [] } = await metrics.getMetricData({
+      StartTime: new Date(minute(0)),
+      EndTime: new Date(minute(6)),
+      ScanBy: 'TimestampAscending',
+      MetricDataQueries: [
+        stat('t', throttles, 60, 'Sum', { ReturnData: false }),
+        { Id: 'filled', Expression: 'FILL(t, 0)' },
+      ],
+    });
+
+    expect(MetricDataResults[0]?.Timestamps?.map((t) => t.getTime())).toEqual([0, 1, 2, 3].map(minute));
+    expect(MetricDataResults[0]?.Values).toEqual([0, 0, 5, 0]);
+  });
+
+  it('takes another delay, down to none: a minute is then served as soon as it ends', async () => {
+    const { clock, metrics } = clocked({ publicationDelaySeconds: 0 });
+    clock.now = minute(1);
+
+    expect((await sums(metrics, 0, 2)).timestamps).toEqual([0]);
+  });
+
+  it('serves every minute at once without a clock: it cannot tell when it is read', async () => {
+    expect((await sums(store())).timestamps).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('refuses a negative or endless delay', () => {
+    expect(() => new MetricStore({ publicationDelaySeconds: -1 })).toThrow(RangeError);
+    expect(() => new MetricStore({ publicationDelaySeconds: Infinity })).toThrow(RangeError);
+  });
+
+  it("keeps the world's record whole: datapoints() lists unpublished minutes too", () => {
+    const { metrics } = clocked();
+
+    expect(metrics.datapoints(consumed)).toHaveLength(10);
   });
 });

@@ -4,6 +4,7 @@ import type { GetMetricDataInput, MetricDataResult } from '@aws-sdk/client-cloud
 import { verifyThrottlingStopped } from '../../../domain/capacity/verify.ts';
 import type { CloudWatchPort } from '../../../domain/ports.ts';
 import { steadyDemandCloudWatch } from '../../../world/dynamodb/steady-demand.ts';
+import { MetricStore } from '../../../world/metric-store.ts';
 import { useLocalDynamoDb, useProvisionedTable } from '../../support/local-dynamodb.ts';
 
 const TABLE = 'orders';
@@ -12,9 +13,10 @@ const NOW = Date.UTC(2026, 0, 1, 12, 3, 20, 250);
 
 /**
  * CloudWatch with fixed datapoints: `values[metricName]` is the value of every minute of the
- * window, or a function of the minute's start. Missing metrics have no datapoints.
+ * window, or a function of the minute's start (`undefined`: no datapoint that minute). Missing
+ * metrics have no datapoints.
  */
-function fixedMetrics(values: Record<string, number | ((minute: Date) => number)>) {
+function fixedMetrics(values: Record<string, number | ((minute: Date) => number | undefined)>) {
   const calls: GetMetricDataInput[] = [];
   const port: CloudWatchPort = {
     async getMetricData(input) {
@@ -25,12 +27,15 @@ function fixedMetrics(values: Record<string, number | ((minute: Date) => number)
       }
       const results: MetricDataResult[] = (input.MetricDataQueries ?? []).map((q) => {
         const value = values[q.MetricStat?.Metric?.MetricName ?? ''];
+        const points = minutes.flatMap((m) => {
+          const v = value === undefined ? undefined : typeof value === 'number' ? value : value(m);
+          return v === undefined ? [] : [{ m, v }];
+        });
         return {
           Id: q.Id,
           StatusCode: 'Complete',
-          Timestamps: value === undefined ? [] : minutes,
-          Values:
-            value === undefined ? [] : minutes.map((m) => (typeof value === 'number' ? value : value(m))),
+          Timestamps: points.map((p) => p.m),
+          Values: points.map((p) => p.v),
         };
       });
       return { MetricDataResults: results };
@@ -88,16 +93,50 @@ describe('verifyThrottlingStopped', () => {
     });
 
     it.each([
-      [60, '12:02'],
       [119, '12:02'],
-      [150, '12:02'],
+      [150, '12:01'],
       [240, '12:00'],
       [600, '11:54'],
-    ])('for a %i s window reads from %s to 12:03', async (windowSeconds, from) => {
-      const verification = await verifyThrottlingStopped(fixedMetrics(QUIET).port, TABLE, NOW, windowSeconds);
+    ])(
+      'for a %i s window reads the whole minutes after the change, from %s to 12:03',
+      async (windowSeconds, from) => {
+        const verification = await verifyThrottlingStopped(
+          fixedMetrics(QUIET).port,
+          TABLE,
+          NOW,
+          windowSeconds,
+        );
 
-      expect(verification.checkedFrom).toBe(`2026-01-01T${from}:00.000Z`);
-      expect(verification.checkedTo).toBe('2026-01-01T12:03:00.000Z');
+        expect(verification.checkedFrom).toBe(`2026-01-01T${from}:00.000Z`);
+        expect(verification.checkedTo).toBe('2026-01-01T12:03:00.000Z');
+      },
+    );
+
+    it('cannot judge a 60 s window yet: its one whole minute after the change is not over', async () => {
+      const verification = await verifyThrottlingStopped(fixedMetrics(QUIET).port, TABLE, NOW, 60);
+
+      expect(verification).toMatchObject({
+        healed: false,
+        verdict: 'not-yet-known',
+        checkedFrom: '2026-01-01T12:03:00.000Z',
+        checkedTo: '2026-01-01T12:04:00.000Z',
+        unpublishedMinutes: ['2026-01-01T12:03:00.000Z'],
+      });
+    });
+
+    it('reads the minutes after the moment the change became active when it is given, not before now', async () => {
+      const cloudwatch = fixedMetrics(QUIET);
+      const later = NOW + 5 * 60_000;
+
+      const verification = await verifyThrottlingStopped(cloudwatch.port, TABLE, later, 180, {
+        sinceMs: NOW - 180_000,
+      });
+
+      expect(verification).toMatchObject({
+        healed: true,
+        checkedFrom: '2026-01-01T12:01:00.000Z',
+        checkedTo: '2026-01-01T12:03:00.000Z',
+      });
     });
   });
 
@@ -107,9 +146,11 @@ describe('verifyThrottlingStopped', () => {
 
       expect(verification).toEqual({
         healed: true,
+        verdict: 'healed',
         checkedFrom: '2026-01-01T12:01:00.000Z',
         checkedTo: '2026-01-01T12:03:00.000Z',
         throttleEvents: { read: 0, write: 0 },
+        unpublishedMinutes: [],
       });
     });
 
@@ -122,7 +163,11 @@ describe('verifyThrottlingStopped', () => {
       });
       const verification = await verifyThrottlingStopped(cloudwatch.port, TABLE, NOW, 180);
 
-      expect(verification).toMatchObject({ healed: false, throttleEvents: { read: 0, write: 1 } });
+      expect(verification).toMatchObject({
+        healed: false,
+        verdict: 'throttling',
+        throttleEvents: { read: 0, write: 1 },
+      });
     });
 
     it('counts key-range throttling even when the older ThrottleEvents metric shows none', async () => {
@@ -164,6 +209,134 @@ describe('verifyThrottlingStopped', () => {
       await expect(verifyThrottlingStopped(port, TABLE, NOW, 180)).rejects.toMatchObject({
         name: 'AwsThrottledError',
         retryable: true,
+      });
+    });
+  });
+
+  describe('minutes CloudWatch has not published yet', () => {
+    const lastMinute = Date.parse('2026-01-01T12:02:00.000Z');
+    /** Every series of `values`, with no datapoint in the window's last minute. */
+    const withoutLastMinute = (values: Record<string, number>) =>
+      Object.fromEntries(
+        Object.entries(values).map(([name, value]) => [
+          name,
+          (m: Date) => (m.getTime() === lastMinute ? undefined : value),
+        ]),
+      );
+
+    it('does not report healed when no minute of the window is published, though no throttle event is seen', async () => {
+      const verification = await verifyThrottlingStopped(fixedMetrics({}).port, TABLE, NOW, 180);
+
+      expect(verification).toEqual({
+        healed: false,
+        verdict: 'not-yet-known',
+        checkedFrom: '2026-01-01T12:01:00.000Z',
+        checkedTo: '2026-01-01T12:03:00.000Z',
+        throttleEvents: { read: 0, write: 0 },
+        unpublishedMinutes: ['2026-01-01T12:01:00.000Z', '2026-01-01T12:02:00.000Z'],
+      });
+    });
+
+    it('does not report healed while the newest minute is missing, however quiet the published one', async () => {
+      const cloudwatch = fixedMetrics(withoutLastMinute(QUIET));
+
+      expect(await verifyThrottlingStopped(cloudwatch.port, TABLE, NOW, 180)).toMatchObject({
+        healed: false,
+        verdict: 'not-yet-known',
+        unpublishedMinutes: ['2026-01-01T12:02:00.000Z'],
+      });
+    });
+
+    it('knows of throttling in a published minute at once, whatever the unpublished one holds', async () => {
+      const cloudwatch = fixedMetrics(withoutLastMinute({ ...QUIET, WriteThrottleEvents: 5 }));
+
+      expect(await verifyThrottlingStopped(cloudwatch.port, TABLE, NOW, 180)).toMatchObject({
+        healed: false,
+        verdict: 'throttling',
+        throttleEvents: { read: 0, write: 5 },
+        unpublishedMinutes: ['2026-01-01T12:02:00.000Z'],
+      });
+    });
+
+    it('takes a minute without consumed capacity for unpublished, even with throttle metrics at 0', async () => {
+      const { ConsumedWriteCapacityUnits: _w, ConsumedReadCapacityUnits: _r, ...throttlesOnly } = QUIET;
+
+      expect(await verifyThrottlingStopped(fixedMetrics(throttlesOnly).port, TABLE, NOW, 180)).toMatchObject({
+        healed: false,
+        verdict: 'not-yet-known',
+      });
+    });
+
+    it('counts a throttle datapoint even in a minute whose consumed capacity has not arrived', async () => {
+      const cloudwatch = fixedMetrics({
+        ...withoutLastMinute(QUIET),
+        WriteProvisionedThroughputThrottleEvents: (m) => (m.getTime() === lastMinute ? 3 : undefined),
+      });
+
+      expect(await verifyThrottlingStopped(cloudwatch.port, TABLE, NOW, 180)).toMatchObject({
+        healed: false,
+        verdict: 'throttling',
+        throttleEvents: { read: 0, write: 3 },
+      });
+    });
+
+    it('judges no minute that is not over, whatever CloudWatch answers for it', async () => {
+      const verification = await verifyThrottlingStopped(fixedMetrics(QUIET).port, TABLE, NOW, 180, {
+        sinceMs: NOW - 60_000,
+      });
+
+      expect(verification).toMatchObject({
+        healed: false,
+        verdict: 'not-yet-known',
+        checkedFrom: '2026-01-01T12:03:00.000Z',
+        checkedTo: '2026-01-01T12:05:00.000Z',
+        unpublishedMinutes: ['2026-01-01T12:03:00.000Z', '2026-01-01T12:04:00.000Z'],
+      });
+    });
+
+    describe("against the world's CloudWatch, which publishes a minute 2 minutes after it ends", () => {
+      /** The table served quietly from 12:00 to 12:03; the store reads at `clock.now`. */
+      function quietTable() {
+        const clock = { now: NOW };
+        const metrics = new MetricStore({ now: () => clock.now });
+        for (const minute of [0, 1, 2]) {
+          const at = Date.parse('2026-01-01T12:00:00.000Z') + minute * 60_000;
+          for (const metricName of ['ConsumedReadCapacityUnits', 'ConsumedWriteCapacityUnits']) {
+            metrics.putValue(
+              { namespace: 'AWS/DynamoDB', metricName, dimensions: { TableName: TABLE } },
+              at,
+              600,
+            );
+          }
+        }
+        return { clock, metrics };
+      }
+
+      it('is not yet known when the runbook asks, 180 s after the change', async () => {
+        const { metrics } = quietTable();
+
+        expect(await verifyThrottlingStopped(metrics, TABLE, NOW, 180)).toMatchObject({
+          healed: false,
+          verdict: 'not-yet-known',
+          unpublishedMinutes: ['2026-01-01T12:01:00.000Z', '2026-01-01T12:02:00.000Z'],
+        });
+      });
+
+      it('is healed once both minutes are published (12:05), asked about the same change', async () => {
+        const { clock, metrics } = quietTable();
+        const since = { sinceMs: NOW - 180_000 };
+
+        clock.now = Date.parse('2026-01-01T12:04:59.999Z');
+        expect((await verifyThrottlingStopped(metrics, TABLE, clock.now, 180, since)).verdict).toBe(
+          'not-yet-known',
+        );
+        clock.now = Date.parse('2026-01-01T12:05:00.000Z');
+        expect(await verifyThrottlingStopped(metrics, TABLE, clock.now, 180, since)).toMatchObject({
+          healed: true,
+          verdict: 'healed',
+          checkedFrom: '2026-01-01T12:01:00.000Z',
+          checkedTo: '2026-01-01T12:03:00.000Z',
+        });
       });
     });
   });
