@@ -111,7 +111,8 @@ function scenario<Variant extends string, Result extends { variant: string; heal
 export const SCENARIOS: readonly Scenario[] = [
   scenario({
     name: 'hot-shard',
-    summary: 'a provisioned table meets a write surge 13x its baseline (vs auto scaling alone, and nothing)',
+    summary:
+      'a provisioned table meets a write surge 13x its baseline (vs auto scaling at 70 % and 50 %, on-demand, an on-call engineer, and nothing)',
     variants: HOT_SHARD_VARIANTS,
     run: runHotShard,
     summarise,
@@ -122,7 +123,7 @@ export const SCENARIOS: readonly Scenario[] = [
   scenario({
     name: 'hot-key',
     summary:
-      'one partition key asks more than a partition serves (vs auto scaling alone, and a capacity raise)',
+      'one partition key asks more than a partition serves (vs auto scaling at 70 % and 50 %, on-demand, an on-call engineer, and a capacity raise)',
     variants: HOT_KEY_VARIANTS,
     run: runHotKey,
     summarise,

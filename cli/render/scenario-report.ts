@@ -1,7 +1,7 @@
 /**
  * The text report of a simulated incident: a minute-by-minute timeline of the selfheal run (the
  * table, the alarms, what became of their events, dispatch's and the runbooks' states, the
- * actions), then every variant side by side.
+ * actions), then every variant side by side: selfheal first, then each baseline.
  */
 import type { VariantResult } from '../../simulations/outcome.ts';
 import { clock, count, MinuteNotes, sideBySide, type ComparisonRow } from './format.ts';
@@ -68,7 +68,8 @@ export function renderTimeline(result: VariantResult, alarms: readonly AlarmTran
 
 export function renderComparison(results: readonly VariantResult[]): string {
   const rows: ComparisonRow<VariantResult>[] = [
-    ['healed', (r) => (r.healed ? 'yes' : 'no')],
+    // A variant that never throttled enough to alarm (on-demand) had nothing to heal: say so.
+    ['healed', (r) => (r.healed ? (r.detectedAtSeconds === null ? 'yes (no alarm)' : 'yes') : 'no')],
     ['detected at', (r) => (r.detectedAtSeconds === null ? '-' : clock(r.detectedAtSeconds))],
     ['healed at', (r) => (r.healedAtSeconds === null ? '-' : clock(r.healedAtSeconds))],
     ['throttled requests', (r) => count(r.throttledRequests)],

@@ -2,10 +2,11 @@
  * The hot-key incident, simulated end to end: the `events` table in dynalite with the hot key's
  * existing items, the simulated application writing through the key router, the deployment's
  * key-range throttling alarm, and selfheal as deployed on the local engine. The same incident runs
- * three ways on the same seed: reshuffled by selfheal (dispatch routes the alarm to hot-shard,
- * which diagnoses the hot key and starts key-reshuffle), by
- * auto scaling alone, and by a capacity raise (what an on-call engineer or a naive runbook does:
- * double the table's write capacity when the alarm fires).
+ * six ways on the same seed: reshuffled by selfheal (dispatch routes the alarm to hot-shard, which
+ * diagnoses the hot key and starts key-reshuffle), the baselines of `../table/baselines.ts` (auto
+ * scaling alone at 70 % and at 50 %, the table on-demand from the start, an on-call engineer paged
+ * by the same alarm), and a capacity raise (what a naive runbook does: double the table's write
+ * capacity the moment the alarm fires).
  */
 import { BatchWriteItemCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { withLocalDynamoDb } from '../../local/dynamodb-client.ts';
@@ -19,13 +20,24 @@ import {
   type ScenarioRunOptions,
 } from '../../simulations/incident-driver.ts';
 import { HOT_KEY_INCIDENT, type HotKeyIncident } from './incident.ts';
+import { tableSetupOf, type TableBaseline } from '../table/baselines.ts';
 import type { VariantResult } from '../../simulations/outcome.ts';
 
-export type HotKeyVariant = 'selfheal' | 'auto-scaling' | 'capacity-raise';
+export type HotKeyVariant = 'selfheal' | TableBaseline | 'capacity-raise';
 
-export const HOT_KEY_VARIANTS: readonly HotKeyVariant[] = ['selfheal', 'auto-scaling', 'capacity-raise'];
+export const HOT_KEY_VARIANTS: readonly HotKeyVariant[] = [
+  'selfheal',
+  'auto-scaling',
+  'auto-scaling-50',
+  'on-demand',
+  'on-call',
+  'capacity-raise',
+];
 
-export type HotKeyOptions = ScenarioRunOptions<HotKeyVariant, HotKeyIncident>;
+export interface HotKeyOptions extends ScenarioRunOptions<HotKeyVariant, HotKeyIncident> {
+  /** The on-call engineer's delay from the page to the change (default 15 minutes, an assumption). */
+  onCallDelaySeconds?: number;
+}
 
 export function runHotKey(options: HotKeyOptions): Promise<VariantResult> {
   return withLocalDynamoDb((dynamodb) => simulate(dynamodb, options.incident ?? HOT_KEY_INCIDENT, options));
@@ -43,7 +55,7 @@ async function simulate(
     incident,
     kind: 'hot-key',
     selfheal: options.variant === 'selfheal',
-    autoScaling: true,
+    ...tableSetupOf(options.variant),
     shardMap: () => shardMap,
   });
   const { world } = started;
@@ -63,7 +75,8 @@ async function simulate(
     options,
     incident,
     describeAction,
-    // The baseline an on-call engineer (or a naive runbook) is: double the write capacity.
+    ...(options.onCallDelaySeconds === undefined ? {} : { onCallDelaySeconds: options.onCallDelaySeconds }),
+    // The naive runbook's baseline: double the write capacity at once (auto scaling's range kept).
     onBaselineAlarm: async () => {
       if (options.variant !== 'capacity-raise') return {};
       const to = incident.writeCapacityUnits * 2;

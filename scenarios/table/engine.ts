@@ -23,17 +23,19 @@ import {
   type ScenarioRunOptions,
 } from '../../simulations/incident-driver.ts';
 import type { VariantResult } from '../../simulations/outcome.ts';
+import { capacityPolicySchema } from '../../domain/capacity/request.ts';
+import type { TableSetup } from './baselines.ts';
+import { OnCallEngineer, ON_CALL_DELAY_SECONDS } from './on-call.ts';
 
-export interface TableScenarioOptions extends Pick<
-  ScenarioRunOptions<string, TableIncident>,
-  'seed' | 'deployment' | 'alarmDeployment'
-> {
+export interface TableScenarioOptions
+  extends
+    Pick<ScenarioRunOptions<string, TableIncident>, 'seed' | 'deployment' | 'alarmDeployment'>,
+    TableSetup {
   incident: TableIncident;
   /** The incident the alarm stands for, whose runbook the game day turns live. */
   kind: IncidentKind;
   /** Deploy selfheal (the selfheal variant), or only run the world (a baseline). */
   selfheal: boolean;
-  autoScaling: boolean;
   shardMap?: () => ApplicationShardMap;
 }
 
@@ -55,6 +57,10 @@ export async function startTableScenario(
     seed: options.seed,
     incident: options.incident,
     autoScaling: options.autoScaling,
+    billingMode: options.billingMode,
+    ...(options.autoScalingTargetPercent === undefined
+      ? {}
+      : { autoScalingTargetPercent: options.autoScalingTargetPercent }),
     alarms: tableAlarms({ deployment: options.alarmDeployment ?? deployment.config.deployment }, table),
     ...(options.shardMap ? { shardMap: options.shardMap } : {}),
   });
@@ -77,16 +83,22 @@ export interface TableScenarioRun {
   describeAction?: (action: RunbookAction) => string[];
   /** What a baseline does when the alarm fires (nothing unless told): selfheal is not deployed. */
   onBaselineAlarm?: (event: CloudWatchAlarmEvent, atSeconds: number) => Promise<AlarmResponse>;
+  /** The `on-call` variant's delay from the page to the change (default ON_CALL_DELAY_SECONDS). */
+  onCallDelaySeconds?: number;
 }
 
 /**
  * Runs a started table scenario to its end: in the selfheal variant each alarm's event goes to
  * EventBridge, whose rule starts dispatch (the game day); a baseline answers it itself, or not.
  */
-export function driveTableScenario(started: TableScenario, run: TableScenarioRun): Promise<VariantResult> {
+export async function driveTableScenario(
+  started: TableScenario,
+  run: TableScenarioRun,
+): Promise<VariantResult> {
   const { world, engine, gameDay } = started;
   const { incident, options } = run;
-  return driveIncident({
+  const onCall = options.variant === 'on-call' ? onCallEngineer(started, run) : undefined;
+  const result = await driveIncident({
     scenario: run.scenario,
     variant: options.variant,
     seed: options.seed,
@@ -100,7 +112,26 @@ export function driveTableScenario(started: TableScenario, run: TableScenarioRun
     ...(run.describeAction ? { describeAction: run.describeAction } : {}),
     onAlarm: (event, atSeconds) => {
       if (gameDay) return { runs: gameDay.deliver(event, atSeconds) };
+      if (onCall) return onCall.page(event, atSeconds);
       return run.onBaselineAlarm ? run.onBaselineAlarm(event, atSeconds) : {};
     },
+  });
+  if (!onCall) return result;
+  // The engineer's changes are listed when they were made, not when the page came.
+  const actions = [...result.actions, ...onCall.actions].sort((a, b) => a.atSeconds - b.atSeconds);
+  return { ...result, actions };
+}
+
+/** The on-call engineer of a table scenario, following the runbook with the deployment's policy for the table. */
+function onCallEngineer(started: TableScenario, run: TableScenarioRun): OnCallEngineer {
+  const { incident } = run;
+  const table = protectedTable(started.deployment.config, incident.tableName);
+  return new OnCallEngineer({
+    clock: started.world.clock,
+    ports: started.world.ports,
+    tableName: incident.tableName,
+    policy: capacityPolicySchema.parse(table.policy ?? {}),
+    delaySeconds: run.onCallDelaySeconds ?? ON_CALL_DELAY_SECONDS,
+    endSeconds: incident.simulatedSeconds,
   });
 }

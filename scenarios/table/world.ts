@@ -15,6 +15,7 @@ import { SimulatedAutoScaling } from '../../world/dynamodb/auto-scaling.ts';
 import { dynamoDbThrottlingAlarms } from '../../detectors/alarms/dynamodb-throttling.ts';
 import type { AlarmDefinition } from '../../contracts/alarm-definition.ts';
 import type { CapacityPorts } from '../../domain/capacity/ports.ts';
+import type { BillingMode } from '../../world/dynamodb/capacity-model.ts';
 import type { TableIncident } from './incident.ts';
 
 export const INCIDENT_START_MS = Date.UTC(2026, 10, 23, 9, 0, 0);
@@ -32,8 +33,15 @@ export interface TableIncidentWorld {
 export interface TableIncidentWorldOptions {
   seed: number;
   incident: TableIncident;
-  /** Target tracking on both dimensions, as most production tables have. */
+  /** Target tracking on both dimensions, as most production tables have (provisioned tables only). */
   autoScaling: boolean;
+  /** Target tracking's target utilisation, when not the incident's (AWS allows 20-90 %). */
+  autoScalingTargetPercent?: number;
+  /**
+   * The table's capacity mode from its creation (default PROVISIONED, at the incident's capacity).
+   * A PAY_PER_REQUEST table has no provisioned capacity and no auto scaling.
+   */
+  billingMode?: BillingMode;
   /** Virtual time the incident starts at (default INCIDENT_START_MS). */
   startMs?: number;
   /** The application's view of sharded keys (see world/dynamodb/application-routing.ts). */
@@ -50,11 +58,18 @@ export async function buildTableIncidentWorld(
   const { tableName } = incident;
   const startMs = options.startMs ?? INCIDENT_START_MS;
   const clock = new VirtualClock(startMs);
-  await createTable(dynamodb, {
-    tableName,
-    readCapacityUnits: incident.readCapacityUnits,
-    writeCapacityUnits: incident.writeCapacityUnits,
-  });
+  const billingMode = options.billingMode ?? 'PROVISIONED';
+  await createTable(
+    dynamodb,
+    billingMode === 'PAY_PER_REQUEST'
+      ? { tableName, billingMode }
+      : {
+          tableName,
+          billingMode,
+          readCapacityUnits: incident.readCapacityUnits,
+          writeCapacityUnits: incident.writeCapacityUnits,
+        },
+  );
   const metrics = new MetricStore();
   const world = new TableWorld({
     clock,
@@ -66,7 +81,12 @@ export async function buildTableIncidentWorld(
     ...(options.shardMap ? { shardMap: options.shardMap } : {}),
   });
   const autoScaling = new SimulatedAutoScaling({ dynamodb, cloudwatch: metrics, now: () => clock.now() });
-  if (options.autoScaling) await enableAutoScaling(autoScaling, incident);
+  if (options.autoScaling) {
+    if (billingMode === 'PAY_PER_REQUEST') {
+      throw new RangeError('auto scaling manages provisioned capacity: an on-demand table has none');
+    }
+    await enableAutoScaling(autoScaling, incident, options.autoScalingTargetPercent);
+  }
   autoScaling.attach(world);
 
   const alarms = new AlarmEvaluator({
@@ -82,7 +102,11 @@ export async function buildTableIncidentWorld(
   return { clock, world, metrics, autoScaling, alarms, ports };
 }
 
-async function enableAutoScaling(autoScaling: SimulatedAutoScaling, incident: TableIncident): Promise<void> {
+async function enableAutoScaling(
+  autoScaling: SimulatedAutoScaling,
+  incident: TableIncident,
+  targetPercent = incident.autoScalingTargetPercent,
+): Promise<void> {
   const dimensions = [
     {
       dimension: 'dynamodb:table:ReadCapacityUnits',
@@ -111,7 +135,7 @@ async function enableAutoScaling(autoScaling: SimulatedAutoScaling, incident: Ta
       PolicyName: `${incident.tableName}-${metric}`,
       PolicyType: 'TargetTrackingScaling',
       TargetTrackingScalingPolicyConfiguration: {
-        TargetValue: incident.autoScalingTargetPercent,
+        TargetValue: targetPercent,
         PredefinedMetricSpecification: { PredefinedMetricType: metric },
       },
     });

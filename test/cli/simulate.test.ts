@@ -27,11 +27,24 @@ describe('selfheal simulate', () => {
       expect(typeof summary[field]).toBe('number');
     }
     expect(Array.isArray(summary.actions)).toBe(true);
-    expect(Object.keys(summary.baselines as object)).toEqual(['auto-scaling', 'none']);
+    const baselines = summary.baselines as Record<string, { throttledRequests: number; healed: boolean }>;
+    expect(Object.keys(baselines)).toEqual([
+      'auto-scaling',
+      'auto-scaling-50',
+      'on-demand',
+      'on-call',
+      'none',
+    ]);
+    for (const [variant, figures] of Object.entries(baselines)) {
+      expect(typeof figures.throttledRequests, variant).toBe('number');
+      expect(typeof figures.healed, variant).toBe('boolean');
+    }
     expect((summary.throttledRatio as Record<string, number>)['auto-scaling']).toBeLessThan(1);
+    // On-demand throttled nothing: there is no ratio to give.
+    expect((summary.throttledRatio as Record<string, number | null>)['on-demand']).toBeNull();
   }, 60_000);
 
-  it('prints the timeline with the alarm, the runbook states and the three variants side by side', async () => {
+  it('prints the timeline with the alarm, the runbook states and the six variants side by side', async () => {
     const { out } = capture();
     expect(await main(['simulate', 'hot-shard'])).toBe(EXIT.ok);
     const report = out.join('\n');
@@ -42,8 +55,9 @@ describe('selfheal simulate', () => {
     expect(report).toMatch(/> Check the guardrails/);
     expect(report).toMatch(/> Apply the capacity change/);
     expect(report).toMatch(/> Report the table healed/);
-    expect(report).toMatch(/^\s+selfheal\s+auto-scaling\s+none$/m);
-    expect(report).toMatch(/^healed\s+yes\s+yes\s+no$/m);
+    expect(report).toMatch(/^\s+selfheal\s+auto-scaling\s+auto-scaling-50\s+on-demand\s+on-call\s+none$/m);
+    expect(report).toMatch(/^healed\s+yes\s+yes\s+yes\s+yes \(no alarm\)\s+yes\s+no$/m);
+    expect(report).toMatch(/^throttled requests(\s+[\d,]+){6}$/m);
   }, 60_000);
 
   it('simulates the SQS backpressure incident: no message lost with selfheal, fewer downstream errors than both baselines', async () => {

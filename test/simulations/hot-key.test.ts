@@ -1,13 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runHotKey, type HotKeyVariant } from '../../scenarios/hot-key/run.ts';
+import { HOT_KEY_VARIANTS, runHotKey, type HotKeyVariant } from '../../scenarios/hot-key/run.ts';
 import type { VariantResult } from '../../simulations/outcome.ts';
 import { HOT_KEY_INCIDENT } from '../../scenarios/hot-key/incident.ts';
+import { ON_CALL_DELAY_SECONDS } from '../../scenarios/table/on-call.ts';
 
 describe('the hot-key incident, simulated end to end', () => {
   const results = {} as Record<HotKeyVariant, VariantResult>;
 
   beforeAll(async () => {
-    for (const variant of ['selfheal', 'auto-scaling', 'capacity-raise'] as const) {
+    for (const variant of HOT_KEY_VARIANTS) {
       results[variant] = await runHotKey({ seed: 1, variant });
     }
   }, 120_000);
@@ -80,5 +81,34 @@ describe('the hot-key incident, simulated end to end', () => {
 
   it('throttles an order of magnitude less with the reshuffle', () => {
     expect(results.selfheal.throttledRequests * 10).toBeLessThan(results['capacity-raise'].throttledRequests);
+  });
+
+  it('does not heal with any baseline: no capacity mode or target splits one key', () => {
+    for (const variant of ['auto-scaling-50', 'on-demand', 'on-call'] as const) {
+      expect(results[variant], variant).toMatchObject({ healed: false, healedAtSeconds: null });
+      expect(results.selfheal.throttledRequests * 10, variant).toBeLessThan(
+        results[variant].throttledRequests,
+      );
+    }
+  });
+
+  it('throttles on-demand by key range only: the table allowance is not what runs out', () => {
+    const onDemand = results['on-demand'];
+    expect(onDemand.timeline.every((m) => m.billingMode === 'PAY_PER_REQUEST')).toBe(true);
+    expect(onDemand.timeline.every((m) => m.throttledRequests.onDemandMax === 0)).toBe(true);
+    expect(onDemand.timeline.some((m) => m.throttledRequests.keyRange > 0)).toBe(true);
+    expect(onDemand.detectedAtSeconds).toBe(results['auto-scaling'].detectedAtSeconds);
+  });
+
+  it('pages the on-call engineer, who at alarm + delay diagnoses the hot key and changes nothing', () => {
+    const onCall = results['on-call'];
+    expect(onCall.actions.filter((a) => a.by === 'operator')).toEqual([
+      {
+        atSeconds: (onCall.detectedAtSeconds ?? 0) + ON_CALL_DELAY_SECONDS,
+        by: 'operator',
+        what: `hot key ${HOT_KEY_INCIDENT.hotKey} diagnosed by hand, 15 min after the page: sharding it is an application change, nothing changed`,
+      },
+    ]);
+    expect(onCall.throttledRequests).toBe(results['auto-scaling'].throttledRequests);
   });
 });

@@ -1,20 +1,28 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runHotShard } from '../../scenarios/hot-shard/run.ts';
+import { HOT_SHARD_VARIANTS, runHotShard } from '../../scenarios/hot-shard/run.ts';
 import type { VariantResult } from '../../simulations/outcome.ts';
 import { HOT_SHARD_INCIDENT, incidentEndSeconds } from '../../scenarios/hot-shard/incident.ts';
 import { deploymentOf } from '../../simulations/deployment.ts';
 import { parseConfig } from '../../infra/config/load.ts';
+import { ON_CALL_DELAY_SECONDS } from '../../scenarios/table/on-call.ts';
+import {
+  ON_DEMAND_INITIAL_PEAK_RCU,
+  ON_DEMAND_INITIAL_PEAK_WCU,
+} from '../../world/dynamodb/capacity-model.ts';
 
 const DISPATCH_RUN = /:execution:dispatch:/;
 const HOT_SHARD_RUN = /:execution:hot-shard:/;
 
 describe('the hot-shard incident, simulated end to end', () => {
   const results = {} as Record<VariantResult['variant'], VariantResult>;
+  /** The on-call engineer answering five minutes after the page instead of fifteen. */
+  let prompt: VariantResult;
 
   beforeAll(async () => {
-    for (const variant of ['selfheal', 'auto-scaling', 'none'] as const) {
+    for (const variant of HOT_SHARD_VARIANTS) {
       results[variant] = await runHotShard({ seed: 1, variant });
     }
+    prompt = await runHotShard({ seed: 1, variant: 'on-call', onCallDelaySeconds: 300 });
   }, 60_000);
 
   it('is detected by the throttling alarm while the surge is on', () => {
@@ -122,6 +130,82 @@ describe('the hot-shard incident, simulated end to end', () => {
       signals: [],
       ledger: [],
     });
+  });
+
+  it('runs every baseline on the same seed and world: the same demand, minute by minute', () => {
+    expect(Object.keys(results)).toEqual([
+      'selfheal',
+      'auto-scaling',
+      'auto-scaling-50',
+      'on-demand',
+      'on-call',
+      'none',
+    ]);
+    const demand = (r: VariantResult) => r.timeline.map((m) => [m.demandRcuPerSecond, m.demandWcuPerSecond]);
+    for (const result of Object.values(results)) {
+      expect(demand(result), result.variant).toEqual(demand(results.selfheal as VariantResult));
+    }
+  });
+
+  it('scales out earlier with a 50 % target than with 70 %, and throttles less', () => {
+    const firstWriteScaleOut = (r: VariantResult) =>
+      r.actions.find((a) => a.by === 'auto-scaling' && /^write capacity/.test(a.what))?.atSeconds;
+    const at50 = results['auto-scaling-50'] as VariantResult;
+    const at70 = results['auto-scaling'] as VariantResult;
+    expect(firstWriteScaleOut(at50)).toBeLessThan(firstWriteScaleOut(at70) ?? 0);
+    expect(at50.actions.some((a) => /above target 50%/.test(a.what))).toBe(true);
+    expect(at50.throttledRequests).toBeLessThan(at70.throttledRequests);
+  });
+
+  it('never throttles on-demand while demand stays within double a new table’s previous peak', () => {
+    const onDemand = results['on-demand'] as VariantResult;
+    expect(onDemand.timeline.every((m) => m.billingMode === 'PAY_PER_REQUEST')).toBe(true);
+    for (const minute of onDemand.timeline) {
+      expect(minute.demandWcuPerSecond).toBeLessThanOrEqual(2 * ON_DEMAND_INITIAL_PEAK_WCU);
+      expect(minute.demandRcuPerSecond).toBeLessThanOrEqual(2 * ON_DEMAND_INITIAL_PEAK_RCU);
+      expect(minute.throttledRequests.total, `minute ${minute.minute}`).toBe(0);
+    }
+    // Nothing throttled, so no alarm: healthy throughout, nothing to do.
+    expect(onDemand).toMatchObject({
+      healed: true,
+      detectedAtSeconds: null,
+      throttledRequests: 0,
+      actions: [],
+    });
+  });
+
+  it('pages the on-call engineer with the same alarm, who acts at alarm + delay and not before', () => {
+    const onCall = results['on-call'] as VariantResult;
+    const autoScaling = results['auto-scaling'] as VariantResult;
+    expect(onCall.detectedAtSeconds).toBe(autoScaling.detectedAtSeconds);
+    const [answer] = onCall.actions.filter((a) => a.by === 'operator');
+    expect(answer?.atSeconds).toBe((onCall.detectedAtSeconds ?? 0) + ON_CALL_DELAY_SECONDS);
+    // Fifteen minutes on, auto scaling at 70 % has caught up: the runbook finds nothing to raise.
+    expect(answer?.what).toMatch(/^no change by hand, 15 min after the page: no throttling/);
+    expect(onCall.throttledRequests).toBe(autoScaling.throttledRequests);
+    expect(onCall).toMatchObject({ runs: [], signals: [], ledger: [], stateTransitions: 0 });
+  });
+
+  it('with a shorter delay, the engineer’s change comes at alarm + delay: the same table as auto scaling alone until then', () => {
+    const autoScaling = results['auto-scaling'] as VariantResult;
+    const [answer, ...more] = prompt.actions.filter((a) => a.by === 'operator');
+    expect(more).toEqual([]);
+    const actedAt = (prompt.detectedAtSeconds ?? 0) + 300;
+    expect(answer).toMatchObject({
+      atSeconds: actedAt,
+      what: expect.stringMatching(
+        /^write capacity \d+ -> \d+ \(auto scaling minimum raised by hand, 5 min after the page\)$/,
+      ),
+    });
+    // The change applies at the next minute boundary: every minute before it is auto scaling's.
+    const before = (r: VariantResult) => r.timeline.filter((m) => m.minute * 60 <= actedAt);
+    expect(before(prompt)).toEqual(before(autoScaling));
+    const raisedTo = Number(/-> (\d+)/.exec(answer?.what ?? '')?.[1]);
+    expect(prompt.timeline.find((m) => m.minute * 60 > actedAt)?.provisionedWcu).toBeGreaterThanOrEqual(
+      raisedTo,
+    );
+    expect(prompt.healed).toBe(true);
+    expect(prompt.throttledRequests).toBeLessThan(autoScaling.throttledRequests);
   });
 
   it('gives the same run for the same seed, and a different one for another seed', async () => {

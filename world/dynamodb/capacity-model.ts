@@ -31,7 +31,11 @@ export type BurstWindow = readonly number[];
 export function burstUnits(window: BurstWindow): number {
   return window.reduce((sum, units) => sum + units, 0);
 }
-/** Default per-table on-demand quota (account-adjustable in AWS). */
+/**
+ * Default per-table on-demand quota (account-adjustable in AWS). This and the constants below:
+ * "DynamoDB on-demand capacity mode" (section "Initial throughput and scaling properties") and the
+ * AWS Knowledge Center's "Why is my on-demand DynamoDB table being throttled?".
+ */
 export const ON_DEMAND_TABLE_QUOTA_RCU = 40_000;
 export const ON_DEMAND_TABLE_QUOTA_WCU = 40_000;
 /** A new on-demand table sustains 12,000 reads and 4,000 writes per second: double these peaks. */

@@ -45,7 +45,15 @@ export interface ScenarioCharts {
 }
 
 /** Selfheal in blue, drawn last (on top); the baselines in colours that stay apart from it. */
-export const VARIANT_COLORS = ['#1c64d8', '#e8590c', '#6b7280', '#2f9e44', '#ae3ec9'] as const;
+export const VARIANT_COLORS = [
+  '#1c64d8',
+  '#e8590c',
+  '#6b7280',
+  '#2f9e44',
+  '#ae3ec9',
+  '#c92a2a',
+  '#0c8599',
+] as const;
 export const CELL_COLORS = ['#0b7285', '#e67700', '#c2255c', '#5f3dc4', '#2b8a3e', '#495057'] as const;
 const REFERENCE_COLOR = '#9aa3ad';
 
