@@ -6,6 +6,8 @@
 import type { CloudWatchAlarmEvent } from '../contracts/cloudwatch-alarm-event.ts';
 import { HOT_SHARD_VARIANTS, runHotShard } from '../scenarios/hot-shard/run.ts';
 import { HOT_KEY_VARIANTS, runHotKey } from '../scenarios/hot-key/run.ts';
+import { readHotShardIncident } from '../scenarios/hot-shard/incident.ts';
+import { readHotKeyIncident } from '../scenarios/hot-key/incident.ts';
 import { QUEUE_VARIANTS, runSqsBackpressure } from '../scenarios/sqs-backpressure/run.ts';
 import { summarise } from '../simulations/summary.ts';
 import { summariseQueue } from '../scenarios/sqs-backpressure/summary.ts';
@@ -38,6 +40,11 @@ export interface Scenario {
   asksApproval: boolean;
   /** Runs every variant on the seed; `onSelfhealAlarm` hears the selfheal run's alarms. */
   simulate(options: SimulateOptions): Promise<ScenarioOutcome>;
+  /**
+   * The same scenario on the incident a file describes (`--incident FILE`), validated first;
+   * undefined for a scenario whose incident cannot be read from a file yet.
+   */
+  withIncident?(file: string): Scenario;
 }
 
 export interface SimulateOptions {
@@ -48,16 +55,23 @@ export interface SimulateOptions {
   onSelfhealAlarm?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
 }
 
-interface ScenarioSpec<Variant extends string, Result extends { variant: string; healed: boolean }> {
+interface ScenarioSpec<
+  Variant extends string,
+  Result extends { variant: string; healed: boolean },
+  Incident = never,
+> {
   name: string;
   summary: string;
   variants: readonly Variant[];
   asksApproval?: boolean;
+  /** Reads an incident file (throws a one-line error naming the field), for `--incident`. */
+  readIncident?(file: string): Incident;
   run(options: {
     seed: number;
     variant: Variant;
     approve?: Approval;
     deployment?: Deployment;
+    incident?: Incident;
     onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
   }): Promise<Result>;
   summarise(selfheal: Result, baselines: readonly Result[]): object;
@@ -66,14 +80,18 @@ interface ScenarioSpec<Variant extends string, Result extends { variant: string;
   charts(results: readonly Result[]): ScenarioCharts;
 }
 
-function scenario<Variant extends string, Result extends { variant: string; healed: boolean }>(
-  spec: ScenarioSpec<Variant, Result>,
-): Scenario {
+function scenario<
+  Variant extends string,
+  Result extends { variant: string; healed: boolean },
+  Incident = never,
+>(spec: ScenarioSpec<Variant, Result, Incident>, incident?: Incident): Scenario {
+  const { readIncident } = spec;
   return {
     name: spec.name,
     summary: spec.summary,
     variants: spec.variants,
     asksApproval: spec.asksApproval ?? false,
+    ...(readIncident ? { withIncident: (file: string) => scenario(spec, readIncident(file)) } : {}),
     async simulate({ seed, approve, deployment, onSelfhealAlarm }) {
       const results: Result[] = [];
       for (const variant of spec.variants) {
@@ -84,6 +102,7 @@ function scenario<Variant extends string, Result extends { variant: string; heal
             variant,
             ...(approve ? { approve } : {}),
             ...(deployment ? { deployment } : {}),
+            ...(incident === undefined ? {} : { incident }),
             ...hears,
           }),
         );
@@ -114,6 +133,7 @@ export const SCENARIOS: readonly Scenario[] = [
     summary:
       'a provisioned table meets a write surge 13x its baseline (vs auto scaling at 70 % and 50 %, on-demand, an on-call engineer, and nothing)',
     variants: HOT_SHARD_VARIANTS,
+    readIncident: readHotShardIncident,
     run: runHotShard,
     summarise,
     timeline: renderTimeline,
@@ -125,6 +145,7 @@ export const SCENARIOS: readonly Scenario[] = [
     summary:
       'one partition key asks more than a partition serves (vs auto scaling at 70 % and 50 %, on-demand, an on-call engineer, and a capacity raise)',
     variants: HOT_KEY_VARIANTS,
+    readIncident: readHotKeyIncident,
     run: runHotKey,
     summarise,
     timeline: renderTimeline,

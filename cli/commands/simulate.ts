@@ -14,6 +14,7 @@ import { SCENARIOS, type Scenario, type ScenarioOutcome } from '../scenarios.ts'
 import type { AlarmTransition } from '../render/scenario-report.ts';
 import { renderReport, type ReportSection } from '../render/report/page.ts';
 import { ConfigError, loadConfig } from '../../infra/config/load.ts';
+import { IncidentFileError } from '../../scenarios/table/incident-file.ts';
 import {
   DeploymentMismatchError,
   deploymentOf,
@@ -24,7 +25,7 @@ import {
 const NAMES = SCENARIOS.map((s) => s.name);
 
 const USAGE = `Usage: selfheal simulate <scenario|all> [--seed N] [--json] [--approve auto|manual] [--report FILE]
-                         [--config FILE]
+                         [--config FILE] [--incident FILE]
 
 Runs a simulated incident on the local engine: with selfheal, then with each baseline on the same
 seed, and prints a timeline and the variants side by side. selfheal runs as the config deploys it:
@@ -45,6 +46,10 @@ Options:
                  (no script, nothing fetched), to open in any browser
   --config FILE  the deployment to rehearse (default: $SELFHEAL_CONFIG, else the repository's
                  selfheal.config.json); it must protect the scenario's resources
+  --incident FILE  the incident to simulate instead of the built-in one (hot-shard, hot-key): a
+                 JSON file like scenarios/<scenario>/incident.json, the table, its capacity and
+                 auto scaling, and the workload; validated first, its table must be one the
+                 config protects
 
 Exit codes: 0 selfheal healed every incident, 1 it did not, 2 usage error.`;
 
@@ -59,10 +64,11 @@ export const simulateCommand: Command = {
       approve: { type: 'string' },
       report: { type: 'string' },
       config: { type: 'string' },
+      incident: { type: 'string' },
     });
     const [scenario, ...extra] = positionals;
     if (!scenario) throw new UsageError(`simulate needs a scenario: ${NAMES.join(', ')}, or all`);
-    const chosen = scenario === 'all' ? SCENARIOS : SCENARIOS.filter((s) => s.name === scenario);
+    let chosen = scenario === 'all' ? SCENARIOS : SCENARIOS.filter((s) => s.name === scenario);
     if (chosen.length === 0) {
       throw new UsageError(`unknown scenario "${scenario}"; try: ${NAMES.join(', ')}, all`);
     }
@@ -78,6 +84,7 @@ export const simulateCommand: Command = {
     const reportFile = values.report === undefined ? undefined : reportPath(values.report);
     const configFile = values.config ?? process.env.SELFHEAL_CONFIG;
     const deployment = configFile === undefined ? undefined : deploymentFrom(configFile);
+    if (values.incident !== undefined) chosen = [withIncidentFile(scenario, chosen, values.incident)];
 
     const printed: string[] = [];
     const summaries: object[] = [];
@@ -114,6 +121,23 @@ export const simulateCommand: Command = {
     return healed ? EXIT.ok : EXIT.failed;
   },
 } satisfies Command & { run(args: string[]): Promise<ExitCode> };
+
+/** One scenario on the incident a file describes; a file that does not validate is a usage error. */
+function withIncidentFile(name: string, chosen: readonly Scenario[], file: string): Scenario {
+  const [only] = chosen;
+  if (chosen.length !== 1 || !only)
+    throw new UsageError('--incident names the incident of one scenario, not of all');
+  if (!only.withIncident) {
+    const readable = SCENARIOS.filter((s) => s.withIncident).map((s) => s.name);
+    throw new UsageError(`--incident does not apply to ${name} yet; it does to ${readable.join(', ')}`);
+  }
+  try {
+    return only.withIncident(file);
+  } catch (error) {
+    if (error instanceof IncidentFileError) throw new UsageError(error.message);
+    throw error;
+  }
+}
 
 /** A config synth would refuse is refused here too, with the same message. */
 function deploymentFrom(file: string): Deployment {

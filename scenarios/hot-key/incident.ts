@@ -1,11 +1,13 @@
 /**
- * The hot-key incident: an `events` table with ample capacity (4,000 WCU over 5 partitions, auto
+ * The hot-key incident (`incident.json` beside this file): an `events` table with ample capacity (4,000 WCU over 5 partitions, auto
  * scaled at 70 %) where one partition key, the checkout event stream, takes 85 % of the writes.
  * When traffic triples, that key asks for 1,700 writes a second: more than any partition serves
  * (1,000 WCU), while the table as a whole stays near a third of its capacity. Raising capacity
  * adds partitions but cannot split one key; only spreading the key over sharded keys helps.
  */
-import { minutes, type TableIncident } from '../table/incident.ts';
+import { fileURLToPath } from 'node:url';
+import type { TableIncident } from '../table/incident.ts';
+import { hotKeyIncidentSchema, readIncidentFile } from '../table/incident-file.ts';
 
 /** The runbook's policy for `events` is the deployment's (`selfheal.config.json`), not the incident's. */
 export interface HotKeyIncident extends TableIncident {
@@ -15,31 +17,10 @@ export interface HotKeyIncident extends TableIncident {
   existingItems: number;
 }
 
-const HOT_KEY = 'events#checkout';
+/** The built-in incident, a file like any user's (`simulate hot-key --incident FILE`). */
+export const HOT_KEY_INCIDENT_FILE = fileURLToPath(new URL('incident.json', import.meta.url));
 
-export const HOT_KEY_INCIDENT: HotKeyIncident = {
-  tableName: 'events',
-  readCapacityUnits: 1000,
-  writeCapacityUnits: 4000,
-  hotKey: HOT_KEY,
-  existingItems: 500,
-  workload: {
-    phases: [
-      { name: 'baseline', durationSeconds: minutes(6), readsPerSecond: 300, writesPerSecond: 600 },
-      { name: 'ramp', durationSeconds: minutes(2), readsPerSecond: 300, writesPerSecond: [600, 2000] },
-      { name: 'surge', durationSeconds: minutes(25), readsPerSecond: 300, writesPerSecond: 2000 },
-      { name: 'cool-down', durationSeconds: minutes(3), readsPerSecond: 300, writesPerSecond: [2000, 600] },
-      { name: 'baseline', durationSeconds: minutes(9), readsPerSecond: 300, writesPerSecond: 600 },
-    ],
-    itemSizeKb: 1,
-    readConsistency: 'eventual',
-    hotKeys: [{ key: HOT_KEY, readShare: 0.02, writeShare: 0.85 }],
-    uniformKeyCount: 20_000,
-    noise: 0.03,
-  },
-  incidentPhase: 'surge',
-  simulatedSeconds: minutes(45),
-  autoScalingTargetPercent: 70,
-  autoScalingMaxCapacity: 8000,
-  verificationMinutes: 3,
-};
+export const readHotKeyIncident = (file: string): HotKeyIncident =>
+  readIncidentFile(file, hotKeyIncidentSchema);
+
+export const HOT_KEY_INCIDENT: HotKeyIncident = readHotKeyIncident(HOT_KEY_INCIDENT_FILE);
