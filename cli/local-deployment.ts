@@ -124,7 +124,7 @@ async function buildWorld(
 ): Promise<{ clock: VirtualClock; ports: CapacityPorts; worldSummary: string }> {
   if (options.world === 'empty') {
     const clock = new VirtualClock(startMs);
-    const metrics = new MetricStore();
+    const metrics = new MetricStore({ now: () => clock.now() });
     const autoScaling = new SimulatedAutoScaling({ dynamodb, cloudwatch: metrics, now: () => clock.now() });
     return {
       clock,

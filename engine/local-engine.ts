@@ -6,6 +6,7 @@
  * - `aws-sdk:<service>:<action>` and the optimized DynamoDB integrations -> a real AWS SDK v3 call
  *   against the local endpoint (dynalite), or a port bound to the simulated world;
  * - `states:startExecution.sync:2` -> a nested local execution.
+ * The context object's times (`$$.Execution.StartTime`, `$$.State.EnteredTime`) are virtual too.
  * Wait states and retry pauses advance the shared VirtualClock instead of sleeping, and the
  * TimeoutSeconds of Tasks and executions run out on it (engine/timeouts.ts). Step Functions' quotas
  * (history size, payload size, execution time) end an execution where AWS would (engine/quotas.ts).
@@ -219,7 +220,12 @@ export class LocalEngine {
     };
     this.#runs.set(arn, run);
 
-    const runOptions: RunOptions = {
+    const runOptions: EngineRunOptions = {
+      // `$$.State.EnteredTime` in virtual time (the patch in patches/ asks for it at every entry).
+      stateEnteredTime: (stateName, state) =>
+        readsStateContext(state)
+          ? this.#enteredTime(run, stateName)
+          : new Date(this.clock.now()).toISOString(),
       overrides: {
         taskResourceLocalHandlers: this.#taskHandlers(run),
         // Virtual time: every pause is zero real milliseconds; the event consumer advances the clock.
@@ -415,6 +421,23 @@ export class LocalEngine {
   }
 
   /**
+   * When a state that reads `$$.State` was entered, in virtual time: the timestamp of its
+   * StateEntered event, once the event consumer has recorded it (the library runs ahead of the
+   * history, and a Wait before the state advances the clock only as the consumer reaches it).
+   */
+  async #enteredTime(run: Run, stateName: string): Promise<string> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await this.clock.settled();
+    for (let turn = 0; turn < MAX_CATCH_UP_TURNS && !isOpen(run.history.events, stateName); turn++) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const entered = [...run.history.events]
+      .reverse()
+      .find((event) => event.stateEnteredEventDetails?.name === stateName);
+    return new Date(entered?.timestamp.getTime() ?? this.clock.now()).toISOString();
+  }
+
+  /**
    * One attempt of a Task. With a TimeoutSeconds (or TimeoutSecondsPath), counted from TaskStarted
    * in virtual time, the attempt fails with States.Timeout when it runs out: TaskTimedOut is
    * recorded (the error, no cause, as AWS), and the call is abandoned — a token wait ends, a nested
@@ -567,6 +590,28 @@ export class LocalEngine {
     return 0;
   }
 }
+
+/**
+ * The library's run options, with the hook the patch in patches/ adds: the value of
+ * `$$.State.EnteredTime` for a state being entered (a promise: the library waits for it).
+ */
+type EngineRunOptions = RunOptions & {
+  stateEnteredTime?: (stateName: string, state: AslState) => string | Promise<string>;
+};
+
+/**
+ * Whether a state's definition reads the context object's `State` (`$$.State.EnteredTime`,
+ * `$$.State.Name`): only such a state waits for the history to catch up before it runs.
+ */
+function readsStateContext(state: AslState): boolean {
+  let reads = STATE_CONTEXT_READERS.get(state);
+  if (reads === undefined) {
+    reads = JSON.stringify(state).includes('$$.State');
+    STATE_CONTEXT_READERS.set(state, reads);
+  }
+  return reads;
+}
+const STATE_CONTEXT_READERS = new WeakMap<AslState, boolean>();
 
 /** Turns a task waits at most for its state's entry to be recorded (it is there within a few). */
 const MAX_CATCH_UP_TURNS = 50;

@@ -1,4 +1,7 @@
-/** Task "Verify throttling has stopped": no throttle events over the verification window. */
+/**
+ * Task "Verify throttling has stopped": no throttle events over the verification window, which
+ * starts after `since` (when the change took effect) when the runbook gives it.
+ */
 import type { CapacityPorts } from '../domain/capacity/ports.ts';
 import { verifyThrottlingStopped, type Verification } from '../domain/capacity/verify.ts';
 import { verifyInputSchema } from '../domain/capacity/schemas.ts';
@@ -11,7 +14,13 @@ export const verifyTableHealthTask =
   async (event: unknown): Promise<Verification> => {
     const input = parseOrThrow(verifyInputSchema, event, 'The verify-table-health input');
     const p = ports();
-    return verifyThrottlingStopped(p.cloudwatch, input.tableName, p.now(), input.verificationWindowSeconds);
+    return verifyThrottlingStopped(
+      p.cloudwatch,
+      input.tableName,
+      p.now(),
+      input.verificationWindowSeconds,
+      input.since === undefined ? {} : { sinceMs: Date.parse(input.since) },
+    );
   };
 
 export const makeHandler = (ports: () => CapacityPorts = productionCapacityPorts) =>

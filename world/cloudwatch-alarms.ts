@@ -34,7 +34,8 @@ import type {
   CloudWatchAlarmEvent,
 } from '../contracts/cloudwatch-alarm-event.ts';
 
-const EXTRA_RANGE_PERIODS = 2;
+/** Periods an evaluation range holds beyond EvaluationPeriods (see the simplifications above). */
+export const EXTRA_RANGE_PERIODS = 2;
 const MINUTE_MS = 60_000;
 /** Standard-resolution alarms (periods of a minute or more) are evaluated once a minute. */
 const EVALUATION_INTERVAL_MS = MINUTE_MS;

@@ -3,16 +3,19 @@
  * (GetEventSourceMapping / UpdateEventSourceMapping), the queue's attributes, and CloudWatch
  * (the queue's ApproximateAgeOfOldestMessage, the downstream's health metric). AWS errors become
  * named selfheal errors (classifyAwsError): an unknown mapping is a ResourceNotFoundError.
+ *
+ * CloudWatch publishes each minute late, and a minute it has not published has no datapoint: what
+ * a missing datapoint may be taken for is decided in health.ts (never healthy, never young).
  */
-import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { MetricDataQuery, MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchPort } from '../ports.ts';
 import { classifyAwsError } from '../errors.ts';
 import { metricStatQuery } from '../metric-stat.ts';
 import type { BackpressurePorts, EventSourceMappingPort } from './ports.ts';
 import { queueNameOf, type BackpressureRequest } from './request.ts';
+import { judgeReading, oldestAgeToJudge, type HealthReading } from './health.ts';
 import {
   effectiveConcurrency,
-  judgeHealth,
   retentionGuard,
   type HealthJudgement,
   type MappingLimit,
@@ -90,15 +93,20 @@ export async function readQueue(ports: BackpressurePorts, queueUrl: string): Pro
     ports.now(),
     300,
   );
+  const retentionSeconds = Number(attributes.MessageRetentionPeriod ?? 345_600);
+  const approximateNumberOfMessages = Number(attributes.ApproximateNumberOfMessages ?? 0);
   return {
     queueName,
     visibilityTimeoutSeconds: Number(attributes.VisibilityTimeout ?? 30),
-    retentionSeconds: Number(attributes.MessageRetentionPeriod ?? 345_600),
+    retentionSeconds,
     redrivePolicy: attributes.RedrivePolicy
       ? (JSON.parse(attributes.RedrivePolicy) as QueueView['redrivePolicy'])
       : null,
-    approximateNumberOfMessages: Number(attributes.ApproximateNumberOfMessages ?? 0),
-    approximateAgeOfOldestMessageSeconds: age ?? 0,
+    approximateNumberOfMessages,
+    approximateAgeOfOldestMessageSeconds: oldestAgeToJudge(age, {
+      visibleMessages: approximateNumberOfMessages,
+      retentionSeconds,
+    }),
   };
 }
 
@@ -109,89 +117,130 @@ export interface MetricQuery {
   stat: 'Average' | 'Maximum';
 }
 
+/** The newest datapoint of each query `resultIds` names (null when none). */
+type Latest = { value: number; timestampMs: number } | null;
+
 /**
- * The latest value of the query `resultId` names, within the last `lookbackSeconds` of whole
- * minutes (a minute still in progress reads low: a partial Maximum or count); null when none.
+ * The latest datapoints of the queries `resultIds` names, within the last `lookbackSeconds` of
+ * whole minutes (a minute still in progress reads low: a partial Maximum or count); null when none.
  */
-async function latestResult(
+async function latestResults(
+  cloudwatch: CloudWatchPort,
+  queries: MetricDataQuery[],
+  resultIds: readonly string[],
+  window: { nowMs: number; lookbackSeconds: number },
+  what: string,
+): Promise<Map<string, Latest>> {
+  const end = wholeMinute(window.nowMs);
+  let results: MetricDataResult[];
+  try {
+    ({ MetricDataResults: results = [] } = await cloudwatch.getMetricData({
+      StartTime: new Date(end - window.lookbackSeconds * 1000),
+      EndTime: new Date(end),
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: queries,
+    }));
+  } catch (error) {
+    throw classifyAwsError(error, `GetMetricData ${what}`);
+  }
+  return new Map(
+    resultIds.map((id) => {
+      const result = results.find((r) => r.Id === id);
+      const value = result?.Values?.[0];
+      const timestamp = result?.Timestamps?.[0];
+      return [
+        id,
+        value === undefined ? null : { value, timestampMs: timestamp ? new Date(timestamp).getTime() : end },
+      ];
+    }),
+  );
+}
+
+async function latestDatapoint(
   cloudwatch: CloudWatchPort,
   queries: MetricDataQuery[],
   resultId: string,
   window: { nowMs: number; lookbackSeconds: number },
   what: string,
-): Promise<number | null> {
-  const end = wholeMinute(window.nowMs);
-  try {
-    const { MetricDataResults = [] } = await cloudwatch.getMetricData({
-      StartTime: new Date(end - window.lookbackSeconds * 1000),
-      EndTime: new Date(end),
-      ScanBy: 'TimestampDescending',
-      MetricDataQueries: queries,
-    });
-    return MetricDataResults.find((r) => r.Id === resultId)?.Values?.[0] ?? null;
-  } catch (error) {
-    throw classifyAwsError(error, `GetMetricData ${what}`);
-  }
+): Promise<Latest> {
+  return (await latestResults(cloudwatch, queries, [resultId], window, what)).get(resultId) ?? null;
 }
 
 /** The latest one-minute datapoint within the last `lookbackSeconds`; null when there is none. */
-export function latestValue(
+export async function latestValue(
   cloudwatch: CloudWatchPort,
   query: MetricQuery,
   nowMs: number,
   lookbackSeconds: number,
 ): Promise<number | null> {
-  return latestResult(
+  const latest = await latestDatapoint(
     cloudwatch,
     [metricStatQuery('m', query, query.stat, { returnData: true })],
     'm',
     { nowMs, lookbackSeconds },
     `${query.namespace}/${query.metricName}`,
   );
+  return latest?.value ?? null;
 }
 
+/** Healthy only on a published datapoint (health.ts): no data is not a healthy downstream. */
 export async function readHealth(
   ports: BackpressurePorts,
   request: BackpressureRequest,
 ): Promise<HealthJudgement> {
   const { namespace, metricName, counts, dimensions, thresholdPercent, lookbackSeconds } = request.health;
-  const latest = counts
+  const reading: HealthReading = counts
     ? await latestErrorRate(
         ports.cloudwatch,
         { namespace, dimensions, ...counts },
         ports.now(),
         lookbackSeconds,
       )
-    : await latestValue(
-        ports.cloudwatch,
-        { namespace, metricName, dimensions, stat: 'Average' },
-        ports.now(),
-        lookbackSeconds,
+    : readingOf(
+        await latestValue(
+          ports.cloudwatch,
+          { namespace, metricName, dimensions, stat: 'Average' },
+          ports.now(),
+          lookbackSeconds,
+        ),
       );
-  return judgeHealth(latest, thresholdPercent);
+  return judgeReading(reading, thresholdPercent);
 }
 
-/** The latest whole minute's error rate from the counts; null when no request was made. */
-function latestErrorRate(
+const readingOf = (value: number | null): HealthReading =>
+  value === null ? { kind: 'unknown' } : { kind: 'value', value };
+
+/**
+ * The latest whole minute's error rate from the counts. No rate: no request made, if the newest
+ * published request count says 0; not known, if no request count is published either.
+ */
+async function latestErrorRate(
   cloudwatch: CloudWatchPort,
   metric: { namespace: string; dimensions: Record<string, string>; errors: string; requests: string },
   nowMs: number,
   lookbackSeconds: number,
-): Promise<number | null> {
+): Promise<HealthReading> {
   const { namespace, dimensions } = metric;
-  const count = (id: string, metricName: string) =>
-    metricStatQuery(id, { namespace, dimensions, metricName }, 'Sum', { returnData: false });
-  return latestResult(
+  const count = (id: string, metricName: string, returnData: boolean) =>
+    metricStatQuery(id, { namespace, dimensions, metricName }, 'Sum', { returnData });
+  const latest = await latestResults(
     cloudwatch,
     [
       { Id: 'rate', Expression: '100 * FILL(errors, 0) / requests', ReturnData: true },
-      count('errors', metric.errors),
-      count('requests', metric.requests),
+      count('errors', metric.errors, false),
+      count('requests', metric.requests, true),
     ],
-    'rate',
+    ['rate', 'requests'],
     { nowMs, lookbackSeconds },
     `${namespace} error rate`,
   );
+  const rate = latest.get('rate') ?? null;
+  const requests = latest.get('requests') ?? null;
+  // The rate of the newest minute with requests, unless a newer published minute had none.
+  if (rate && !(requests && requests.value === 0 && requests.timestampMs > rate.timestampMs)) {
+    return { kind: 'value', value: rate.value };
+  }
+  return requests?.value === 0 ? { kind: 'no-requests' } : { kind: 'unknown' };
 }
 
 /**

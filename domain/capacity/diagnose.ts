@@ -1,12 +1,25 @@
 /**
  * Diagnosis: what the table has, what it is asked for, why it throttles, and who else (auto
  * scaling) manages its capacity. Read-only: a diagnosis never changes anything.
+ *
+ * It judges the lookback window's minutes CloudWatch has published (see table-metrics.ts); a
+ * minute not published yet counts for nothing either way. If none is published, the load is not
+ * known, and "no throttling" would be a guess: it fails with MetricsNotPublishedError, which the
+ * runbook retries, then reports as the run's failure, rather than "nothing to change".
  */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { CapacityPorts } from './ports.ts';
 import { classifyAwsError } from '../errors.ts';
 import type { CapacityPolicy } from './request.ts';
-import { metricWindow, perSecond, readTableLoad, type Dimension, type MinuteLoad } from './table-metrics.ts';
+import {
+  metricWindow,
+  perSecond,
+  publishedMinutes,
+  readTableLoad,
+  type Dimension,
+  type MinuteLoad,
+} from './table-metrics.ts';
+import { MetricsNotPublishedError } from './errors.ts';
 import { readMostThrottledKeys, type HotKey } from './hot-keys.ts';
 
 export type ThrottlingCause = 'none' | 'table-capacity' | 'hot-key' | 'on-demand-limit';
@@ -66,6 +79,13 @@ export async function diagnoseTable(
     readScalableTargets(ports, tableName),
     readMostThrottledKeys(ports.cloudwatch, tableName, window),
   ]);
+  const published = publishedMinutes(load).size;
+  if (published === 0) {
+    throw new MetricsNotPublishedError(
+      `CloudWatch has published none of the ${policy.lookbackMinutes} minutes of table ${tableName} ` +
+        `from ${window.start.toISOString()} to ${window.end.toISOString()}: its load is not known`,
+    );
+  }
   const table = description.Table;
   const billingMode =
     table?.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST' ? 'PAY_PER_REQUEST' : 'PROVISIONED';
@@ -77,6 +97,12 @@ export async function diagnoseTable(
     summarise(load[dimension], provisioned[dimension], policy.unitsPerThrottledRequest);
   const loads = { read: dimensionLoad('read'), write: dimensionLoad('write') };
   const { cause, evidence } = judgeCause(loads, hotKeys.keys, hotKeys.ruleName);
+  if (published < policy.lookbackMinutes) {
+    evidence.push(
+      `${policy.lookbackMinutes - published} of the ${policy.lookbackMinutes} minutes read not published ` +
+        `by CloudWatch yet: judged on the other ${published}`,
+    );
+  }
   return {
     tableName,
     observedAt: new Date(now).toISOString(),

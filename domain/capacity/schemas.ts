@@ -107,4 +107,6 @@ export const applyInputSchema = z.object({
 export const verifyInputSchema = z.object({
   tableName: z.string().min(3),
   verificationWindowSeconds: z.number().int().min(60),
+  /** When the change took effect (the table seen ACTIVE again): the window starts after it. */
+  since: z.iso.datetime({ offset: true }).optional(),
 });

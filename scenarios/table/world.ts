@@ -70,7 +70,7 @@ export async function buildTableIncidentWorld(
           writeCapacityUnits: incident.writeCapacityUnits,
         },
   );
-  const metrics = new MetricStore();
+  const metrics = new MetricStore({ now: () => clock.now() });
   const world = new TableWorld({
     clock,
     dynamodb,

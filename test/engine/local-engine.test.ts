@@ -94,6 +94,47 @@ describe('the local engine', () => {
     });
   });
 
+  it('gives $$.State.EnteredTime and $$.State.Name the virtual moment each state was entered, after a Wait and a Task, in a Map too', async () => {
+    // aws-local-stepfunctions 3.0.0 has no $$.State; patches/ adds it, the engine gives its times.
+    const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const engine = new LocalEngine({
+      clock,
+      functions: functionTable({ slow: async () => clock.advance(30).then(() => ({})) }),
+    });
+    const stamp = (next?: string) => ({
+      Type: 'Pass' as const,
+      Parameters: { 'at.$': '$$.State.EnteredTime', 'name.$': '$$.State.Name' },
+      ...(next ? { ResultPath: `$.${next.replace(/\W/g, '')}`, Next: next } : { End: true as const }),
+    });
+    engine.register('entered', {
+      StartAt: 'Wait 90 s',
+      States: {
+        'Wait 90 s': { Type: 'Wait', Seconds: 90, Next: 'After the wait' },
+        'After the wait': { ...stamp('Take 30 s'), ResultPath: '$.afterWait' },
+        'Take 30 s': { ...invoke('slow', 'After the task'), ResultPath: null, OutputPath: '$' },
+        'After the task': { ...stamp('Each'), ResultPath: '$.afterTask' },
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          ItemProcessor: { StartAt: 'In the map', States: { 'In the map': stamp() } },
+          ResultPath: '$.each',
+          End: true,
+        },
+      },
+    });
+    const run = await engine.run('entered', { items: [1] });
+
+    expect([run.status, run.error, run.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+    expect(run.output).toMatchObject({
+      afterWait: { at: '2026-01-01T12:01:30.000Z', name: 'After the wait' },
+      afterTask: { at: '2026-01-01T12:02:00.000Z', name: 'After the task' },
+      each: [{ name: 'In the map' }],
+    });
+    const inMap = (run.output as { each: { at: string }[] }).each[0]?.at ?? '';
+    expect(Date.parse(inMap)).toBeGreaterThanOrEqual(Date.UTC(2026, 0, 1, 12, 2, 0));
+    expect(Date.parse(inMap)).toBeLessThan(Date.UTC(2026, 0, 1, 12, 3, 0));
+  });
+
   it('advances virtual time for Wait states instead of sleeping', async () => {
     const clock = new VirtualClock(Date.UTC(2026, 0, 1));
     const seenAt: number[] = [];

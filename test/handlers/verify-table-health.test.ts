@@ -18,12 +18,20 @@ const tables = useLocalTables();
 /** The table's metrics under this demand, at its capacity in dynalite when they are read. */
 const metricsUnder = (demand: SteadyDemand) => steadyDemandCloudWatch(tables.direct, TABLE, demand);
 
-/** The state's input after the change has settled: the request carries the verification window. */
-const settled = (policy: Record<string, unknown> = {}) => ({
-  request: parseCapacityRequest({ tableName: TABLE, policy }),
-  round: 1,
-  actions: [],
-});
+/**
+ * The state's input after the change has settled: the request carries the verification window,
+ * `verifying.since` when the table was seen ACTIVE again (by default, the window before NOW).
+ */
+const settled = (policy: Record<string, unknown> = {}, sinceMs?: number) => {
+  const request = parseCapacityRequest({ tableName: TABLE, policy });
+  const since = sinceMs ?? NOW - request.policy.verificationWindowSeconds * 1000;
+  return {
+    request,
+    round: 1,
+    actions: [],
+    verifying: { since: new Date(since).toISOString(), publicationWaits: 0 },
+  };
+};
 
 function verify(cloudwatch: CloudWatchPort, stateInput: unknown = settled()) {
   return invoke<Verification>(
@@ -121,8 +129,26 @@ describe('the verify-table-health handler', () => {
     expect(cloudwatch.calls).toHaveLength(1);
   });
 
+  it('judges the whole minutes after `since`, when the runbook saw the table ACTIVE again', async () => {
+    await tables.create({ read: 300, write: 100 });
+    await raiseWriteCapacity(650);
+    const cloudwatch = metricsUnder({ read: 100, write: 500 });
+
+    // ACTIVE at 12:01:30: the window is 12:02 to 12:04, and 12:03 is not over at 12:03:20.
+    const verification = await verify(cloudwatch.port, settled({}, Date.UTC(2026, 0, 1, 12, 1, 30)));
+
+    expect(verification).toMatchObject({
+      healed: false,
+      verdict: 'not-yet-known',
+      checkedFrom: '2026-01-01T12:02:00.000Z',
+      checkedTo: '2026-01-01T12:04:00.000Z',
+      unpublishedMinutes: ['2026-01-01T12:03:00.000Z'],
+    });
+  });
+
   describe('given an input the runbook does not accept', () => {
     it.each([
+      ['a since that is not a time', { tableName: TABLE, verificationWindowSeconds: 180, since: 'soon' }],
       ['no table name', { verificationWindowSeconds: 180 }],
       ['a window shorter than a minute', { tableName: TABLE, verificationWindowSeconds: 30 }],
       ['a window that is not a number', { tableName: TABLE, verificationWindowSeconds: '180' }],

@@ -12,6 +12,7 @@ import {
   type SentCommand,
 } from '../support/local-dynamodb.ts';
 import { rangeRequest } from '../support/capacity-request.ts';
+import { readableBeforeMs } from '../../world/cloudwatch-publication.ts';
 
 const TABLE = 'orders';
 
@@ -69,6 +70,7 @@ describe('the hot-shard runbook', () => {
       'Give the table time to update',
       'Check whether the table is active',
       'Is the table active again?',
+      'Note when the change took effect',
       'Let the new capacity settle',
       'Verify throttling has stopped',
       'Has the table healed?',
@@ -76,6 +78,76 @@ describe('the hot-shard runbook', () => {
     ]);
     // 20 s for the status check and the 180 s verification window, in virtual time.
     expect(run.stopDate!.getTime() - run.startDate.getTime()).toBe(200_000);
+    expect(output(run).verification).toMatchObject({
+      verdict: 'healed',
+      // ACTIVE at 12:00:20: the window is the whole minutes after it.
+      checkedFrom: '2026-01-01T12:01:00.000Z',
+      checkedTo: '2026-01-01T12:03:00.000Z',
+    });
+  });
+
+  describe('on a CloudWatch that publishes each minute 2 minutes after it ends', () => {
+    /** Serves only the minutes published by now, as the world's CloudWatch does (`publishedTo`: none after it). */
+    function publishLate(
+      cloudwatch: Awaited<ReturnType<typeof hotShardEngine>>['cloudwatch'],
+      now: () => number,
+      publishedTo = Infinity,
+    ) {
+      const read = cloudwatch.port.getMetricData.bind(cloudwatch.port);
+      cloudwatch.port.getMetricData = async (input) => {
+        const answer = await read(input);
+        const readable = Math.min(readableBeforeMs(now(), 120), publishedTo);
+        for (const result of answer.MetricDataResults ?? []) {
+          const keep = (result.Timestamps ?? []).map((t) => new Date(t).getTime() < readable);
+          result.Timestamps = result.Timestamps?.filter((_, i) => keep[i]);
+          result.Values = result.Values?.filter((_, i) => keep[i]);
+        }
+        return answer;
+      };
+    }
+
+    it('waits for the verification window to be published before it reports the table healed', async () => {
+      const { engine, cloudwatch, clock } = await hotShardEngine({ demand: { read: 100, write: 500 } });
+      publishLate(cloudwatch, () => clock.now());
+      const run = await engine.run('hot-shard', { tableName: TABLE });
+
+      expect(output(run)).toMatchObject({ outcome: 'healed', rounds: 1 });
+      expect(statesEntered(run.history).slice(10)).toEqual([
+        'Note when the change took effect',
+        'Let the new capacity settle',
+        // 12:03:20: 12:01 and 12:02 are not published yet.
+        'Verify throttling has stopped',
+        'Has the table healed?',
+        'Wait for CloudWatch to publish',
+        'Count the wait for publication',
+        // 12:04:20: 12:02 is not.
+        'Verify throttling has stopped',
+        'Has the table healed?',
+        'Wait for CloudWatch to publish',
+        'Count the wait for publication',
+        'Verify throttling has stopped',
+        'Has the table healed?',
+        'Report the table healed',
+      ]);
+      expect(run.stopDate!.getTime() - run.startDate.getTime()).toBe(320_000);
+    });
+
+    it('never reports healed on minutes CloudWatch does not publish: it waits 5 times, then fails for want of data', async () => {
+      const { engine, cloudwatch, clock } = await hotShardEngine({ demand: { read: 100, write: 500 } });
+      // Nothing from 12:00 on is ever published.
+      publishLate(cloudwatch, () => clock.now(), Date.UTC(2026, 0, 1, 12, 0));
+      const run = await engine.run('hot-shard', { tableName: TABLE });
+
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('MetricsNotPublishedError');
+      const entered = statesEntered(run.history);
+      expect(entered).not.toContain('Report the table healed');
+      expect(entered.filter((s) => s === 'Wait for CloudWatch to publish')).toHaveLength(5);
+      expect(entered.filter((s) => s === 'Verify throttling has stopped')).toHaveLength(6);
+      // The second round's diagnosis finds no published minute: it says so, it does not call the table healthy.
+      expect(entered.filter((s) => s === 'Diagnose the table')).toHaveLength(2);
+      expect(entered).not.toContain('Report nothing to change');
+    });
   });
 
   it('in dry-run, reports the plan and changes nothing', async () => {

@@ -47,17 +47,32 @@ async function setUp(
     wrap?: (ports: BackpressurePorts) => BackpressurePorts;
   } = {},
 ) {
-  const { clock, world, engine } = await startQueueWorld({
+  const { clock, metrics, world, engine } = await startQueueWorld({
     seed: 1,
     startMs: Date.UTC(2026, 0, 1, 12, 0, 0),
     world: { ...brownoutWorld(options.brownoutMinutes ?? 20), ...options.world },
     dynamodb: dynamodb(),
     ...(options.wrap ? { wrap: options.wrap } : {}),
   });
-  // The alarm fires a few minutes into the brownout.
-  await clock.advance(5 * 60);
+  // The alarm fires a few minutes into the brownout. CloudWatch publishes each minute
+  // `publicationDelaySeconds` after it ends, so the run starts that much later than 5 minutes and
+  // its first look reads the same minute as it would without the delay (minute 4, the third of the
+  // brownout), not the brownout's first minute.
+  await clock.advance(5 * 60 + metrics.publicationDelaySeconds);
   return { clock, world, engine };
 }
+
+/**
+ * The mapping of `brownoutWorld` without Lambda's backoff on failed invocations (the world's
+ * default, as AWS documents it), as for a consumer reporting batch item failures, which AWS does not
+ * scale down: its pollers stay at MaximumConcurrency through the brownout. With the backoff the
+ * consumer runs 5 batches at once from the brownout's second minute, and the runbook, cutting from
+ * what the consumer runs, goes from 100 to the floor in one step; the tests stepping down from the
+ * limit the consumer uses need this mapping.
+ */
+const atItsLimit: Partial<QueueWorldParts> = {
+  mapping: { uuid: UUID, maximumConcurrency: 100, transitionSeconds: 20, backoffOnErrors: false },
+};
 
 /** The `orders` queue of `setUp`, keeping its messages `seconds` instead of four days. */
 const keepingMessagesFor = (seconds: number): Partial<QueueWorldParts> => ({
@@ -82,7 +97,7 @@ async function mappingNow(world: QueueWorld) {
 
 describe('the sqs-backpressure runbook', () => {
   it('lowers MaximumConcurrency to the floor during a brownout, then restores exactly the original', async () => {
-    const { world, engine } = await setUp();
+    const { world, engine } = await setUp({ world: atItsLimit });
     const run = await engine.run('sqs-backpressure', request());
 
     expect(run.cause ?? '').toBe('');
@@ -141,6 +156,7 @@ describe('the sqs-backpressure runbook', () => {
   it('restores the original when a step fails part way', async () => {
     let updates = 0;
     const { world, engine } = await setUp({
+      world: atItsLimit,
       wrap: (ports) => ({
         ...ports,
         mappings: {
@@ -159,7 +175,10 @@ describe('the sqs-backpressure runbook', () => {
     expect(run).toMatchObject({ status: 'FAILED', error: 'UnexpectedAwsError' });
     // Two decreases, the failing third update, then the restore.
     expect(updates).toBe(4);
-    expect(limits(world).slice(0, 3)).toEqual([100, 10, 3]);
+    // The second decrease goes to the floor (2), not to 3 as when CloudWatch published at once: its
+    // probe, 120 s after the first cut settled, reads only minutes that ended 120 s before it, so it
+    // judges the last minute at 100 (nine calls in ten failing) and cuts 10 to a tenth, the floor.
+    expect(limits(world).slice(0, 3)).toEqual([100, 10, 2]);
     expect(run.cause).toContain('Lambda fell over');
     expect(statesEntered(run.history)).toContain('Restore the original concurrency');
     expect(await mappingNow(world)).toMatchObject({ ScalingConfig: { MaximumConcurrency: 100 } });
@@ -167,9 +186,21 @@ describe('the sqs-backpressure runbook', () => {
 
   it('disables the mapping when so configured, and enables it again at the original', async () => {
     const { world, engine } = await setUp({ brownoutMinutes: 8 });
+    // While the mapping is disabled the consumer calls nothing, so no ErrorRate is published and
+    // health read from it is unknown, never healthy: the run would hold until out of probes. Read
+    // from the counts instead, as the downstream-health alarm does, a published minute of 0
+    // requests is known: nothing failed.
     const run = await engine.run(
       'sqs-backpressure',
-      request({ policy: { mode: 'disable', increaseStep: 50 } }),
+      request({
+        health: {
+          namespace: 'Downstream',
+          dimensions: { Service: 'payments' },
+          counts: { errors: 'Errors', requests: 'Requests' },
+          thresholdPercent: 5,
+        },
+        policy: { mode: 'disable', increaseStep: 50 },
+      }),
     );
 
     expect(run.cause ?? '').toBe('');
@@ -214,7 +245,7 @@ describe('the sqs-backpressure runbook', () => {
   });
 
   it('in dry-run, reports the first step and changes nothing', async () => {
-    const { world, engine } = await setUp();
+    const { world, engine } = await setUp({ world: atItsLimit });
     const run = await engine.run('sqs-backpressure', request({ dryRun: true }));
 
     expect(run.output).toMatchObject({

@@ -3,6 +3,9 @@
  * handler uses (AutoScalingPort), target-tracking policies, and the once-a-minute evaluation that
  * changes the table through the real DynamoDB API (dynalite).
  *
+ * Its alarms read CloudWatch as it stands at each minute, so under a publication delay they see the
+ * newest published minutes, a few minutes old (see target-tracking.ts).
+ *
  * Simplifications: only table dimensions (no GSIs); the daily limit on capacity decreases is not
  * enforced here (dynalite does not enforce it either); a target whose table is UPDATING or not
  * PROVISIONED waits for the next minute, as AAS retries later.
@@ -20,7 +23,7 @@ import { DescribeTableCommand, UpdateTableCommand, type DynamoDBClient } from '@
 import type { AutoScalingPort, CloudWatchPort } from '../../domain/ports.ts';
 import { SimulatedServiceError, validationException } from '../service-error.ts';
 import { DYNAMODB_NAMESPACE } from './table-metrics.ts';
-import { decideTargetTracking, SCALE_IN_MINUTES, type UtilisationMinute } from './target-tracking.ts';
+import { decideTargetTracking, EVALUATION_RANGE_MINUTES, type UtilisationMinute } from './target-tracking.ts';
 import type { TableWorld } from './table-world.ts';
 
 export type TableDimension = 'dynamodb:table:ReadCapacityUnits' | 'dynamodb:table:WriteCapacityUnits';
@@ -261,7 +264,7 @@ export class SimulatedAutoScaling implements AutoScalingPort {
     });
     const endMs = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
     const { MetricDataResults = [] } = await this.#options.cloudwatch.getMetricData({
-      StartTime: new Date(endMs - SCALE_IN_MINUTES * MINUTE_MS),
+      StartTime: new Date(endMs - EVALUATION_RANGE_MINUTES * MINUTE_MS),
       EndTime: new Date(endMs),
       ScanBy: 'TimestampAscending',
       MetricDataQueries: [

@@ -6,11 +6,10 @@
 import { ledgerItem, type LedgerItem } from '../../dispatch/ledger.ts';
 import { readCellStatistics, statisticsWindow, type CellReading } from '../cell-statistics.ts';
 import { judgeFleet, type CellJudgement, type FleetVerdict } from '../grey-failure.ts';
-import { ShiftNotEffectiveError } from './errors.ts';
 import type { CellShiftPorts } from './ports.ts';
 import { judgeRecovery, type RecoveryJudgement } from './recovery.ts';
 import type { CellShiftRequest, FleetCell } from './request.ts';
-import { readControl, readRouting, setControl } from './routing.ts';
+import { readRouting, setControl } from './routing.ts';
 import { checkSafety, type ControlState, type SafetyVerdict } from './safety.ts';
 
 export const shiftResource = (request: Pick<CellShiftRequest, 'cell'>): string => `cell/${request.cell}`;
@@ -138,52 +137,7 @@ export async function setCellRouting(
   return { cell: request.cell, state, at: new Date(ports.now()).toISOString() };
 }
 
-export interface Verification {
-  verified: boolean;
-  state: ControlState;
-  /** The cell's requests a second in the last whole minute. */
-  rpsNow: number;
-  checks: number;
-}
-
-/** The share of its traffic a drained cell may still get (DNS caches running out)… */
-const DRAINED_SHARE = 0.1;
-/** …or this many requests a second, whichever is more: its canaries, which a quiet cell's tenth would not cover. */
-const DRAINED_FLOOR_RPS = 2;
-/** The share of its traffic a cell turned back on must have again. */
-const RETURNED_SHARE = 0.5;
-
-/**
- * Reads the control back, and whether the cell's traffic followed: Off, at most a tenth of what it
- * served before (or its canaries' trickle); On, at least half of it again. Fails once `maxChecks`
- * checks found it not so.
- */
-export async function verifyShift(
-  ports: CellShiftPorts,
-  request: CellShiftRequest,
-  expected: ControlState,
-  before: { cellRps: number; checks: number; maxChecks: number },
-): Promise<Verification> {
-  const state = await readControl(ports.routing, cellOf(request));
-  const [reading] = await readFleet(
-    ports,
-    { ...request, fleet: { ...request.fleet, cells: [cellOf(request)] } },
-    1,
-  );
-  const rpsNow = round(realRps(request, reading?.requests ?? 0, 1), 1);
-  const followed =
-    expected === 'Off'
-      ? rpsNow <= Math.max(before.cellRps * DRAINED_SHARE, DRAINED_FLOOR_RPS)
-      : rpsNow >= before.cellRps * RETURNED_SHARE;
-  const checks = before.checks + 1;
-  const verified = state === expected && followed;
-  if (!verified && checks >= before.maxChecks) {
-    throw new ShiftNotEffectiveError(
-      `${request.cell}: routing control reads ${state} (asked ${expected}) and the cell serves ${rpsNow} requests a second (${before.cellRps} before) after ${checks} checks`,
-    );
-  }
-  return { verified, state, rpsNow, checks };
-}
+export { verifyShift, type Verification } from './verify.ts';
 
 export interface Bake {
   checks: number;

@@ -81,9 +81,10 @@ describe('inspect (Read the mapping and the queue)', () => {
     });
   });
 
-  it("reads the downstream's health as the world publishes it: healthy before a brownout, unhealthy three minutes into it", async () => {
-    const before = await queueWorldPorts({ brownout: true, minutes: 2 });
-    const during = await queueWorldPorts({ brownout: true, minutes: 5 });
+  it("reads the downstream's health as the world publishes it, 2 minutes late: healthy before a brownout, unhealthy once its minutes are published", async () => {
+    // The brownout starts at minute 2; CloudWatch serves a minute 2 minutes after it ends.
+    const before = await queueWorldPorts({ brownout: true, minutes: 4 });
+    const during = await queueWorldPorts({ brownout: true, minutes: 7 });
     const input = parsedRequest({ health: WORLD_HEALTH });
 
     const calm = await inspect(before.ports, input);

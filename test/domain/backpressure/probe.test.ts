@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { inspect, probe } from '../../../domain/backpressure/runbook.ts';
+import { DEFAULT_PUBLICATION_DELAY_SECONDS as DELAY } from '../../../world/cloudwatch-publication.ts';
 import {
   changedEarlier,
   parsedRequest,
@@ -43,7 +44,8 @@ describe('probe (Probe the downstream)', () => {
     const world = await queueWorldPorts({ errorRate: 20 });
     const state = await lowered(world, 50);
     world.setErrorRate(1);
-    await world.clock.advance(120);
+    // The probe interval, and CloudWatch's publication delay before the minute can be read.
+    await world.clock.advance(120 + DELAY);
 
     const probed = await probe(world.ports, state);
 
@@ -72,9 +74,9 @@ describe('probe (Probe the downstream)', () => {
     [4.9, true, 'increase'],
     [5, true, 'increase'],
     [5.1, false, 'decrease'],
-    [null, true, 'increase'],
+    [null, false, 'decrease'],
   ] as const)(
-    'judges an ErrorRate of %s %% against a 5 %% threshold as healthy: %s (no data: nothing failed)',
+    'judges an ErrorRate of %s %% against a 5 %% threshold as healthy: %s (no data: not known, never healthy)',
     async (errorRate, healthy, decision) => {
       const world = await queueWorldPorts({ errorRate });
 
@@ -93,7 +95,7 @@ describe('probe (Probe the downstream)', () => {
       const world = await queueWorldPorts({ errorRate: earlier });
       const state = await lowered(world, 50);
       world.setErrorRate(latest);
-      await world.clock.advance(60);
+      await world.clock.advance(60 + DELAY);
 
       const probed = await probe(world.ports, state);
 
@@ -101,15 +103,16 @@ describe('probe (Probe the downstream)', () => {
     },
   );
 
-  it('counts a metric silent for the whole lookback (no requests) as healthy', async () => {
+  it('does not count a metric silent for the whole lookback as healthy: unpublished and quiet look alike', async () => {
     const world = await queueWorldPorts({ errorRate: 90 });
     const state = await lowered(world, 50);
     world.setErrorRate(null);
-    await world.clock.advance(4 * 60);
+    await world.clock.advance(4 * 60 + DELAY);
 
     const probed = await probe(world.ports, state);
 
-    expect(probed.assessment).toMatchObject({ healthy: true, errorRate: null, decision: 'increase' });
+    expect(probed.assessment).toMatchObject({ healthy: false, errorRate: null, decision: 'decrease' });
+    expect(probed.assessment.reason).toBe('unhealthy (no data > 5)');
   });
 
   it('holds at the floor while the downstream stays unhealthy', async () => {

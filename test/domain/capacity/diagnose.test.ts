@@ -21,6 +21,7 @@ import {
   type SteadyDemand,
 } from '../../../world/dynamodb/steady-demand.ts';
 import { createOnDemandTable, useLocalDynamoDb, useProvisionedTable } from '../../support/local-dynamodb.ts';
+import { MetricStore } from '../../../world/metric-store.ts';
 
 const TABLE = 'orders';
 
@@ -418,6 +419,51 @@ describe('diagnoseTable', () => {
     });
     expect(diagnosis.load.write).toMatchObject({ throttleEvents: 0, peakUtilisation: 0 });
     expect(diagnosis.cause).toBe('none');
+  });
+
+  describe('on a CloudWatch that publishes each minute 2 minutes after it ends', () => {
+    /** At NOW (12:00:30.5) 11:55 to 11:57 are published; 11:58 and 11:59 are not yet. */
+    function delayedPorts(): CapacityPorts {
+      const metrics = new MetricStore({ now: () => NOW, publicationDelaySeconds: 120 });
+      const put = (metricName: string, minute: number, value: number) =>
+        metrics.putValue(
+          { namespace: 'AWS/DynamoDB', metricName, dimensions: { TableName: TABLE } },
+          Date.UTC(2026, 0, 1, 11, minute),
+          value,
+        );
+      for (let minute = 55; minute < 60; minute++) {
+        put('ConsumedWriteCapacityUnits', minute, 6000);
+        put('ProvisionedWriteCapacityUnits', minute, 100);
+        // The surge throttles from 11:58 on, in minutes CloudWatch has not published yet.
+        if (minute >= 58) put('WriteProvisionedThroughputThrottleEvents', minute, 24_000);
+      }
+      return {
+        dynamodb: dynamodb(),
+        cloudwatch: metrics,
+        autoScaling: recordingAutoScaling(dynamodb(), []).port,
+        now: () => NOW,
+      };
+    }
+
+    it('judges the published minutes only, and says how many were not published', async () => {
+      const diagnosis = await diagnoseTable(delayedPorts(), TABLE, POLICY);
+
+      expect(diagnosis.load.write).toMatchObject({ throttleEvents: 0, consumedPerSecond: 100 });
+      expect(diagnosis.cause).toBe('none');
+      expect(diagnosis.evidence).toContain(
+        '2 of the 5 minutes read not published by CloudWatch yet: judged on the other 3',
+      );
+    });
+
+    it('fails with the retryable MetricsNotPublishedError, not "no throttling", when none of its minutes is published', async () => {
+      await expect(
+        diagnoseTable(delayedPorts(), TABLE, { ...POLICY, lookbackMinutes: 2 }),
+      ).rejects.toMatchObject({
+        name: 'MetricsNotPublishedError',
+        retryable: true,
+        message: `CloudWatch has published none of the 2 minutes of table ${TABLE} from 2026-01-01T11:58:00.000Z to 2026-01-01T12:00:00.000Z: its load is not known`,
+      });
+    });
   });
 
   it('fails with ResourceNotFoundError for a table that does not exist', async () => {

@@ -166,6 +166,41 @@ describe('simulated auto scaling', () => {
     expect(minutes[1]! - minutes[0]!).toBeGreaterThanOrEqual(2);
   });
 
+  it('acts on the minutes CloudWatch has published: two minutes later under a 120 s publication delay', async () => {
+    const firstStepMinute = async (publicationDelaySeconds?: number) => {
+      const table = await simulatedTable(harness, {
+        rcu: 100,
+        wcu: 500,
+        sizeGb: 100,
+        workload: steadyWrites(3000),
+        ...(publicationDelaySeconds === undefined ? {} : { publicationDelaySeconds }),
+      });
+      const autoScaling = await withAutoScaling(table, { min: 100, max: 40_000, target: 70 });
+      await table.clock.advance(8 * 60);
+      const first = autoScaling.activities.find((a) => a.cause.startsWith('utilisation'));
+      expect(first).toMatchObject({ from: 500, to: Math.ceil(500 / 0.7) });
+      return ((first?.timeMs ?? NaN) - table.clock.startMs) / 60_000;
+    };
+    const atOnce = await firstStepMinute();
+    expect(await firstStepMinute(120)).toBe(atOnce + 2);
+  });
+
+  it('scales in after 15 quiet published minutes, two minutes later under a 120 s delay', async () => {
+    const table = await simulatedTable(harness, {
+      rcu: 100,
+      wcu: 2000,
+      workload: steadyWrites(100),
+      publicationDelaySeconds: 120,
+    });
+    const autoScaling = await withAutoScaling(table, { min: 100, max: 40_000, target: 70 });
+    await table.clock.advance(16 * 60);
+    expect(autoScaling.activities).toEqual([]);
+    await table.clock.advance(60);
+    expect(autoScaling.activities).toEqual([
+      expect.objectContaining({ from: 2000, to: 143, cause: expect.stringContaining('15 minutes') }),
+    ]);
+  });
+
   it('scales in only after 15 quiet minutes', async () => {
     const table = await simulatedTable(harness, { rcu: 100, wcu: 2000, workload: steadyWrites(100) });
     const autoScaling = await withAutoScaling(table, { min: 100, max: 40_000, target: 70 });

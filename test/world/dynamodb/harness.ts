@@ -38,6 +38,8 @@ export async function simulatedTable(
     sizeGb?: number;
     clock?: VirtualClock;
     tableName?: string;
+    /** CloudWatch publishes each minute this long after it ends (default: every minute at once). */
+    publicationDelaySeconds?: number;
   },
 ): Promise<SimulatedTable> {
   const tableName = options.tableName ?? `table-${++tables}`;
@@ -47,7 +49,13 @@ export async function simulatedTable(
     writeCapacityUnits: options.wcu,
   });
   const clock = options.clock ?? new VirtualClock();
-  const metrics = new MetricStore();
+  const metrics =
+    options.publicationDelaySeconds === undefined
+      ? new MetricStore()
+      : new MetricStore({
+          now: () => clock.now(),
+          publicationDelaySeconds: options.publicationDelaySeconds,
+        });
   const world = new TableWorld({
     clock,
     dynamodb: harness.dynamodb,

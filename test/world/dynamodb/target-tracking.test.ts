@@ -49,11 +49,39 @@ describe('target tracking', () => {
     ).toBe('none');
   });
 
-  it('treats a missing minute as a broken streak', () => {
+  it('decides nothing on fewer published minutes than the alarm evaluates (DynamoDB alarms ignore missing data)', () => {
     const gap = minutes(15, 100, 1000).filter((_, i) => i !== 7);
     expect(decideTargetTracking(gap, 1000, bounds, NOW).action).toBe('none');
-    const stale = minutes(2, 900, 1000).map((m) => ({ ...m, timestampMs: m.timestampMs - 60_000 }));
+    // Older than the alarm's range of 2 + 2 minutes: one datapoint left in it, too few.
+    const stale = minutes(2, 900, 1000).map((m) => ({ ...m, timestampMs: m.timestampMs - 3 * 60_000 }));
     expect(decideTargetTracking(stale, 1000, bounds, NOW).action).toBe('none');
+  });
+
+  it('judges the newest published minutes, as its alarms do, when the last ones are not published yet', () => {
+    // CloudWatch publishes a minute 2 minutes after it ends: at NOW, the newest is NOW − 3 min.
+    const delayed = (ms: UtilisationMinute[]) =>
+      ms.map((m) => ({ ...m, timestampMs: m.timestampMs - 2 * 60_000 }));
+    expect(decideTargetTracking(delayed(minutes(2, 900, 1000)), 1000, bounds, NOW)).toMatchObject({
+      action: 'scale-out',
+      capacity: 1286,
+    });
+    expect(decideTargetTracking(delayed(minutes(15, 100, 1000)), 1000, bounds, NOW)).toMatchObject({
+      action: 'scale-in',
+      capacity: 143,
+    });
+    // The newest published minute below target: the alarm is OK, whatever came before it.
+    const cooled = delayed([...minutes(3, 900, 1000).slice(0, 2), ...minutes(1, 500, 1000)]);
+    expect(decideTargetTracking(cooled, 1000, bounds, NOW).action).toBe('none');
+  });
+
+  it('scales out from the newest datapoint of the two, and in for the busiest of the fifteen', () => {
+    const rising = [...minutes(2, 800, 1000).slice(0, 1), ...minutes(1, 900, 1000)];
+    expect(decideTargetTracking(rising, 1000, bounds, NOW)).toMatchObject({ capacity: 1286 });
+    const quiet = minutes(15, 100, 1000).map((m, i) => (i === 3 ? { ...m, consumedPerSecond: 200 } : m));
+    expect(decideTargetTracking(quiet, 1000, bounds, NOW)).toMatchObject({
+      action: 'scale-in',
+      capacity: 286,
+    });
   });
 
   it('stays within MinCapacity and MaxCapacity', () => {

@@ -68,6 +68,30 @@ describe('verifyShift (Verify traffic has left the cell; Verify the cell is back
     expect(world.updates).toEqual([]);
   });
 
+  it('does not take a minute X-Ray has no bucket for as drained, and says so when out of checks', async () => {
+    const world = await cellFleetPorts();
+    const shift = await shifted(world);
+    await world.goTo(12);
+    // X-Ray has not aggregated the last minute (or nothing was traced): no bucket at all.
+    const noBucket = {
+      ...world.ports,
+      xray: {
+        ...world.ports.xray,
+        getTimeSeriesServiceStatistics: async () => ({ TimeSeriesServiceStatistics: [] }),
+      },
+    };
+    const check = (checks: number) =>
+      verifyShift(noBucket, shift.request, 'Off', { cellRps: shift.cellRps, checks, maxChecks: MAX_CHECKS });
+
+    expect(await check(0)).toEqual({ verified: false, state: 'Off', rpsNow: null, checks: 1 });
+    await expect(check(MAX_CHECKS - 1)).rejects.toMatchObject({
+      name: 'ShiftNotEffectiveError',
+      message: expect.stringContaining('X-Ray has no statistics for its last minute'),
+    });
+    // The same minute, its bucket there: the canary's trickle, drained.
+    expect(await verify(world, shift, 'Off', 0)).toMatchObject({ verified: true, rpsNow: 1 });
+  });
+
   it('does not verify a shift Off while the control reads On, however little traffic the cell serves', async () => {
     const world = await cellFleetPorts();
     const shift = await shifted(world);
