@@ -8,97 +8,35 @@
  * Beside it, the same run written with Lambda-only tasks: every optimized or AWS SDK integration
  * Task (`dynamodb:*`, `sns:*`, `aws-sdk:*`, `states:startExecution`) would be a Lambda function
  * making the call instead, one invocation per scheduled task, with the same transitions.
+ *
+ * The prices and the counting live in `../simulations/` (`cost-prices.ts`, `cost-counts.ts`), where
+ * the simulations' 24-hour costs use them too: one price list.
  */
 
-/** USD per state transition of a Standard workflow (USD 0.025 per 1,000). */
-export const USD_PER_TRANSITION = 0.025 / 1_000;
-/** USD per Lambda request (USD 0.20 per 1M requests). */
-export const USD_PER_LAMBDA_REQUEST = 0.2 / 1_000_000;
+import { PRICES as PRICE_LIST } from '../simulations/cost-prices.ts';
+import type { ExecutionCounts } from '../simulations/cost-counts.ts';
 
+export {
+  addCounts,
+  countExecution,
+  type CountableEvent,
+  type ExecutionCounts,
+} from '../simulations/cost-counts.ts';
+
+/** USD per state transition of a Standard workflow (USD 0.025 per 1,000): the shared price list's. */
+export const USD_PER_TRANSITION = PRICE_LIST.stepFunctionsTransition.usd;
+/** USD per Lambda request (USD 0.20 per 1M requests): the shared price list's. */
+export const USD_PER_LAMBDA_REQUEST = PRICE_LIST.lambdaRequest.usd;
+
+/** The prices as `bench/results.json` records them (`simulations/cost-prices.ts` holds them). */
 export const PRICES = {
-  stepFunctionsStandardUsdPer1000Transitions: 0.025,
-  lambdaUsdPer1MRequests: 0.2,
+  stepFunctionsStandardUsdPer1000Transitions: Math.round(USD_PER_TRANSITION * 1_000 * 1e9) / 1e9,
+  lambdaUsdPer1MRequests: Math.round(USD_PER_LAMBDA_REQUEST * 1_000_000 * 1e9) / 1e9,
   sources: {
     stepFunctions: '../shared/aws-facts.md (Step Functions: Standard workflows, USD 0.025 per 1,000)',
     lambda: 'AWS Lambda pricing: USD 0.20 per 1M requests (x86 and Arm); duration not counted',
   },
 } as const;
-
-/** The part of a history event the counts read (the engine's events, or AWS's GetExecutionHistory). */
-export interface CountableEvent {
-  type: string;
-  taskScheduledEventDetails?: { resourceType: string; resource: string };
-}
-
-export interface ExecutionCounts {
-  /** `…StateEntered` events: one transition each. */
-  statesEntered: number;
-  /** Task attempts after the first (a retry re-schedules the task without a new StateEntered). */
-  retries: number;
-  /** What Step Functions bills: states entered plus retries. */
-  transitions: number;
-  /** Scheduled tasks that invoke a Lambda function (`lambda:invoke`, or a Lambda ARN as Resource). */
-  lambdaInvocations: number;
-  /** Scheduled tasks that call a service directly (optimized and AWS SDK integrations). */
-  integrationCalls: number;
-  /** Lambda invocations if every integration Task were a Lambda function instead. */
-  lambdaOnlyInvocations: number;
-}
-
-/** A Lambda function as the Resource (`arn:aws:lambda:…`) records LambdaFunctionScheduled, not TaskScheduled. */
-const LAMBDA_SCHEDULED = 'LambdaFunctionScheduled';
-
-export function countExecution(history: readonly CountableEvent[]): ExecutionCounts {
-  let statesEntered = 0;
-  let taskStatesEntered = 0;
-  let lambdaInvocations = 0;
-  let integrationCalls = 0;
-  for (const event of history) {
-    if (event.type.endsWith('StateEntered')) {
-      statesEntered++;
-      if (event.type === 'TaskStateEntered') taskStatesEntered++;
-    } else if (event.type === LAMBDA_SCHEDULED) {
-      lambdaInvocations++;
-    } else if (event.type === 'TaskScheduled') {
-      if (event.taskScheduledEventDetails?.resourceType === 'lambda') lambdaInvocations++;
-      else integrationCalls++;
-    }
-  }
-  // Each Task state entered schedules its task once; every schedule beyond that is a retry. Counted
-  // from totals, so Map iterations running side by side (interleaved events) count right.
-  const retries = Math.max(0, lambdaInvocations + integrationCalls - taskStatesEntered);
-  return {
-    statesEntered,
-    retries,
-    transitions: statesEntered + retries,
-    lambdaInvocations,
-    integrationCalls,
-    lambdaOnlyInvocations: lambdaInvocations + integrationCalls,
-  };
-}
-
-/** Adds the counts of several executions (a runbook and the runbooks it starts). */
-export function addCounts(counts: readonly ExecutionCounts[]): ExecutionCounts {
-  const zero: ExecutionCounts = {
-    statesEntered: 0,
-    retries: 0,
-    transitions: 0,
-    lambdaInvocations: 0,
-    integrationCalls: 0,
-    lambdaOnlyInvocations: 0,
-  };
-  return counts.reduce(
-    (sum, c) => ({
-      statesEntered: sum.statesEntered + c.statesEntered,
-      retries: sum.retries + c.retries,
-      transitions: sum.transitions + c.transitions,
-      lambdaInvocations: sum.lambdaInvocations + c.lambdaInvocations,
-      integrationCalls: sum.integrationCalls + c.integrationCalls,
-      lambdaOnlyInvocations: sum.lambdaOnlyInvocations + c.lambdaOnlyInvocations,
-    }),
-    zero,
-  );
-}
 
 export interface RunCost {
   /** USD for one run: transitions plus Lambda requests as written. */

@@ -1,8 +1,10 @@
 /**
  * What a scenario run comes to, in the figures operators compare: when the problem was detected,
- * whether and when it healed, what it cost (throttled requests, actions, state transitions).
+ * whether and when it healed, what it cost in harm (throttled requests) and in work (actions, state
+ * transitions), and in money over 24 hours (`cost`, added by the scenario's run: `cost.ts`).
  */
 import type { TimelineEntry } from '../world/dynamodb/table-world.ts';
+import type { DayCost } from './cost.ts';
 import type { LedgerRecord } from '../domain/dispatch/ledger.ts';
 import type { SignalRecord } from './game-day.ts';
 
@@ -43,6 +45,11 @@ export interface VariantResult extends Healing {
   /** The audit ledger's records at the end (selfheal's run; none in a baseline). */
   ledger: LedgerRecord[];
   timeline: TimelineEntry[];
+}
+
+/** A table variant's result with what it costs over the 24 hours from the incident's start. */
+export interface CostedVariantResult extends VariantResult {
+  cost: DayCost;
 }
 
 /**

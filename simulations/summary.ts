@@ -2,7 +2,9 @@
  * The summary `selfheal simulate --json` prints: the selfheal run's figures at the top level (what
  * alarms and dashboards read), the same incident's other variants beside it, and how they compare.
  */
-import type { ScenarioAction, VariantResult } from './outcome.ts';
+import type { CostedVariantResult, ScenarioAction, VariantResult } from './outcome.ts';
+import type { CostModel, DayCost } from './cost.ts';
+import { tableCostModel } from './cost-table.ts';
 
 export interface VariantFigures {
   healed: boolean;
@@ -11,6 +13,10 @@ export interface VariantFigures {
   throttledRequests: number;
   actions: ScenarioAction[];
   stateTransitions: number;
+  /** USD over the 24 hours from the incident's start (`cost.usd`): what the report plots. */
+  costUsd24h: number;
+  /** That cost item by item, and what the variant's rest of the day assumes. */
+  cost: DayCost;
 }
 
 export interface ScenarioSummary extends VariantFigures {
@@ -24,9 +30,11 @@ export interface ScenarioSummary extends VariantFigures {
   baselines: Record<string, VariantFigures>;
   /** Throttled requests of the selfheal run per throttled request of each baseline (lower is better). */
   throttledRatio: Record<string, number | null>;
+  /** What every variant's cost assumes: the region, the prices and their sources, what is left out. */
+  costModel: CostModel;
 }
 
-export function figuresOf(result: VariantResult): VariantFigures {
+export function figuresOf(result: CostedVariantResult): VariantFigures {
   return {
     healed: result.healed,
     detectedAtSeconds: result.detectedAtSeconds,
@@ -34,10 +42,19 @@ export function figuresOf(result: VariantResult): VariantFigures {
     throttledRequests: result.throttledRequests,
     actions: result.actions,
     stateTransitions: result.stateTransitions,
+    ...costFigures(result.cost),
   };
 }
 
-export function summarise(selfheal: VariantResult, baselines: readonly VariantResult[]): ScenarioSummary {
+/** A variant's cost as every summary shows it: the total, then the items. */
+export function costFigures(cost: DayCost): { costUsd24h: number; cost: DayCost } {
+  return { costUsd24h: cost.usd, cost };
+}
+
+export function summarise(
+  selfheal: CostedVariantResult,
+  baselines: readonly CostedVariantResult[],
+): ScenarioSummary {
   return {
     scenario: selfheal.scenario,
     seed: selfheal.seed,
@@ -47,6 +64,7 @@ export function summarise(selfheal: VariantResult, baselines: readonly VariantRe
     ledger: selfheal.ledger,
     baselines: byVariant(baselines, figuresOf),
     throttledRatio: byVariant(baselines, (b) => ratio(selfheal.throttledRequests, b.throttledRequests)),
+    costModel: tableCostModel(),
   };
 }
 

@@ -1,11 +1,12 @@
 /**
  * The text report of a simulated cell incident: the selfheal run minute by minute (each cell's
  * share of the traffic, Off cells marked, the users' failed requests, the runbook's states and its
- * routing changes), then the variants side by side.
+ * routing changes), then the variants side by side, and what each costs over 24 hours.
  */
 import type { CellVariantResult } from '../../scenarios/cell-shift/run.ts';
 import { clock, count, sideBySide, type ComparisonRow } from './format.ts';
 import { runNotes, type AlarmTransition } from './scenario-report.ts';
+import { costRow, renderCostComparison } from './cost-report.ts';
 
 export function renderCellTimeline(result: CellVariantResult, alarms: readonly AlarmTransition[]): string {
   const notes = runNotes(result, alarms);
@@ -34,6 +35,7 @@ export function renderCellComparison(results: readonly CellVariantResult[]): str
     ['failed requests', (r) => count(r.failedRequests)],
     ['actions taken', (r) => String(r.actions.length)],
     ['state transitions', (r) => String(r.stateTransitions)],
+    costRow(),
   ];
-  return sideBySide(results, rows);
+  return [sideBySide(results, rows), '', renderCostComparison(results)].join('\n');
 }

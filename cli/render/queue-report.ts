@@ -1,11 +1,12 @@
 /**
  * The text report of a simulated queue incident: the selfheal run minute by minute (the queue,
  * the consumer's limit and concurrency, the downstream, the alarms, the runbook's states and its
- * changes), then every variant side by side.
+ * changes), then every variant side by side, and what each costs over 24 hours.
  */
 import type { QueueVariantResult } from '../../scenarios/sqs-backpressure/run.ts';
 import { clock, count, sideBySide, type ComparisonRow } from './format.ts';
 import { runNotes, type AlarmTransition } from './scenario-report.ts';
+import { costRow, renderCostComparison } from './cost-report.ts';
 
 const COLUMNS = [
   ['time', 6],
@@ -56,6 +57,7 @@ export function renderQueueComparison(results: readonly QueueVariantResult[]): s
     ['drained after', (r) => (r.drainSeconds === null ? 'not drained' : clock(r.drainSeconds))],
     ['actions taken', (r) => String(r.actions.length)],
     ['state transitions', (r) => String(r.stateTransitions)],
+    costRow(),
   ];
-  return sideBySide(results, rows);
+  return [sideBySide(results, rows), '', renderCostComparison(results)].join('\n');
 }

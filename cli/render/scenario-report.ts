@@ -1,10 +1,12 @@
 /**
  * The text report of a simulated incident: a minute-by-minute timeline of the selfheal run (the
  * table, the alarms, what became of their events, dispatch's and the runbooks' states, the
- * actions), then every variant side by side: selfheal first, then each baseline.
+ * actions), then every variant side by side: selfheal first, then each baseline, and what each
+ * costs over the 24 hours from the incident's start.
  */
-import type { VariantResult } from '../../simulations/outcome.ts';
+import type { CostedVariantResult, VariantResult } from '../../simulations/outcome.ts';
 import { clock, count, MinuteNotes, sideBySide, type ComparisonRow } from './format.ts';
+import { costRow, renderCostComparison } from './cost-report.ts';
 
 export interface AlarmTransition {
   atSeconds: number;
@@ -66,8 +68,8 @@ export function renderTimeline(result: VariantResult, alarms: readonly AlarmTran
   return [header, ...lines].join('\n');
 }
 
-export function renderComparison(results: readonly VariantResult[]): string {
-  const rows: ComparisonRow<VariantResult>[] = [
+export function renderComparison(results: readonly CostedVariantResult[]): string {
+  const rows: ComparisonRow<CostedVariantResult>[] = [
     // A variant that never throttled enough to alarm (on-demand) had nothing to heal: say so.
     ['healed', (r) => (r.healed ? (r.detectedAtSeconds === null ? 'yes (no alarm)' : 'yes') : 'no')],
     ['detected at', (r) => (r.detectedAtSeconds === null ? '-' : clock(r.detectedAtSeconds))],
@@ -75,8 +77,9 @@ export function renderComparison(results: readonly VariantResult[]): string {
     ['throttled requests', (r) => count(r.throttledRequests)],
     ['actions taken', (r) => String(r.actions.length)],
     ['state transitions', (r) => String(r.stateTransitions)],
+    costRow(),
   ];
-  return sideBySide(results, rows);
+  return [sideBySide(results, rows), '', renderCostComparison(results)].join('\n');
 }
 
 function capacity(consumed: number, provisioned: number | null, demand: number): string {

@@ -1,20 +1,27 @@
 /** The summary `selfheal simulate cell-shift --json` prints: selfheal's figures, the baseline's beside them. */
 import type { CellFigures, CellVariantResult } from './run.ts';
-import { byVariant, ratio } from '../../simulations/summary.ts';
+import { byVariant, costFigures, ratio } from '../../simulations/summary.ts';
+import type { CostModel } from '../../simulations/cost.ts';
+import { cellCostModel } from '../../simulations/cost-cells.ts';
 
-export interface CellScenarioSummary extends CellFigures {
+/** A variant's figures as the summary prints them: its 24-hour cost's total before its items. */
+export type CellSummaryFigures = Omit<CellFigures, 'cost'> & ReturnType<typeof costFigures>;
+
+export interface CellScenarioSummary extends CellSummaryFigures {
   scenario: string;
   seed: number;
   approve: CellVariantResult['approve'];
   runs: CellVariantResult['runs'];
   signals: CellVariantResult['signals'];
   ledger: CellVariantResult['ledger'];
-  baselines: Record<string, CellFigures>;
+  baselines: Record<string, CellSummaryFigures>;
   /** Failed requests of the selfheal run per failed request of each baseline (lower is better). */
   failedRequestRatio: Record<string, number | null>;
+  /** What every variant's cost assumes: the region, the prices and their sources, what is left out. */
+  costModel: CostModel;
 }
 
-export function cellFiguresOf(result: CellVariantResult): CellFigures {
+export function cellFiguresOf(result: CellVariantResult): CellSummaryFigures {
   const {
     scenario: _s,
     variant: _v,
@@ -24,9 +31,10 @@ export function cellFiguresOf(result: CellVariantResult): CellFigures {
     signals: _signals,
     ledger: _ledger,
     timeline: _t,
+    cost,
     ...figures
   } = result;
-  return figures;
+  return { ...figures, ...costFigures(cost) };
 }
 
 export function summariseCells(
@@ -43,5 +51,6 @@ export function summariseCells(
     ledger: selfheal.ledger,
     baselines: byVariant(baselines, cellFiguresOf),
     failedRequestRatio: byVariant(baselines, (b) => ratio(selfheal.failedRequests, b.failedRequests)),
+    costModel: cellCostModel(),
   };
 }

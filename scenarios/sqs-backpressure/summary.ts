@@ -3,20 +3,27 @@
  * the top level, the same incident's baselines beside it, and how the downstream errors compare.
  */
 import type { QueueFigures, QueueVariantResult } from './run.ts';
-import { byVariant, ratio } from '../../simulations/summary.ts';
+import { byVariant, costFigures, ratio } from '../../simulations/summary.ts';
+import type { CostModel } from '../../simulations/cost.ts';
+import { queueCostModel } from '../../simulations/cost-queue.ts';
 
-export interface QueueScenarioSummary extends QueueFigures {
+/** A variant's figures as the summary prints them: its 24-hour cost's total before its items. */
+export type QueueSummaryFigures = Omit<QueueFigures, 'cost'> & ReturnType<typeof costFigures>;
+
+export interface QueueScenarioSummary extends QueueSummaryFigures {
   scenario: string;
   seed: number;
   runs: QueueVariantResult['runs'];
   signals: QueueVariantResult['signals'];
   ledger: QueueVariantResult['ledger'];
-  baselines: Record<string, QueueFigures>;
+  baselines: Record<string, QueueSummaryFigures>;
   /** Downstream errors of the selfheal run per downstream error of each baseline (lower is better). */
   downstreamErrorRatio: Record<string, number | null>;
+  /** What every variant's cost assumes: the region, the prices and their sources, what is left out. */
+  costModel: CostModel;
 }
 
-export function queueFiguresOf(result: QueueVariantResult): QueueFigures {
+export function queueFiguresOf(result: QueueVariantResult): QueueSummaryFigures {
   const {
     scenario: _scenario,
     variant: _variant,
@@ -25,9 +32,10 @@ export function queueFiguresOf(result: QueueVariantResult): QueueFigures {
     signals: _signals,
     ledger: _ledger,
     timeline: _timeline,
+    cost,
     ...figures
   } = result;
-  return figures;
+  return { ...figures, ...costFigures(cost) };
 }
 
 export function summariseQueue(
@@ -43,5 +51,6 @@ export function summariseQueue(
     ledger: selfheal.ledger,
     baselines: byVariant(baselines, queueFiguresOf),
     downstreamErrorRatio: byVariant(baselines, (b) => ratio(selfheal.downstreamErrors, b.downstreamErrors)),
+    costModel: queueCostModel(),
   };
 }

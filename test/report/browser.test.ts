@@ -37,7 +37,32 @@ interface TableInfo {
 
 // Both scenarios run in well under a minute each on a quiet machine; CI machines are not quiet.
 const SIMULATION_TIMEOUT_MS = 240_000;
-const NOT_FIGURES = new Set(['scenario', 'seed', 'approve', 'runs', 'signals', 'ledger', 'baselines']);
+const NOT_FIGURES = new Set([
+  'scenario',
+  'seed',
+  'approve',
+  'runs',
+  'signals',
+  'ledger',
+  'baselines',
+  'cost',
+  'costModel',
+]);
+
+/** The summary's harm figure(s) each trade-off plot of a scenario draws, in order. */
+const HARMS: Record<string, string[]> = {
+  'hot-shard': ['throttledRequests'],
+  'sqs-backpressure': ['deadLetterMessages + expiredMessages', 'downstreamErrors'],
+};
+
+interface PointInfo {
+  harmKey: string;
+  variant: string;
+  cost: number;
+  harm: number;
+  label: string;
+  inside: boolean;
+}
 
 let chromium: Chromium;
 let output: string;
@@ -54,10 +79,13 @@ afterAll(async () => {
   if (!process.env.REPORT_TEST_OUTPUT) await rm(output, { recursive: true, force: true });
 });
 
+// Whether seed 1 heals, and so the exit the command gives. With CloudWatch's publication delay the
+// queue incident no longer heals with selfheal: its alarm is read two minutes later, and 18 messages
+// reach the DLQ before the concurrency is lowered (fewer than any baseline's: see simulate.test.ts).
 describe.each([
-  ['hot-shard', ['selfheal', 'auto-scaling', 'auto-scaling-50', 'on-demand', 'on-call', 'none'], 3],
-  ['sqs-backpressure', ['selfheal', 'circuit-breaker', 'none'], 3],
-] as const)('the report of %s, in headless Chromium', (scenario, variants, figures) => {
+  ['hot-shard', ['selfheal', 'auto-scaling', 'auto-scaling-50', 'on-demand', 'on-call', 'none'], 3, true],
+  ['sqs-backpressure', ['selfheal', 'breaker-429', 'breaker-pause', 'static-limit', 'none'], 3, false],
+] as const)('the report of %s, in headless Chromium', (scenario, variants, figures, healed) => {
   let summary: Summary;
   let exit: number;
   let page: Page;
@@ -84,8 +112,9 @@ describe.each([
   });
 
   it('is written, and the command still prints the JSON summary and exits as before', () => {
-    expect(exit).toBe(EXIT.ok);
-    expect(summary).toMatchObject({ scenario, seed: 1, healed: true });
+    // The report changes nothing of the run's outcome: exit 0 when it healed, 1 when it did not.
+    expect(exit).toBe(healed ? EXIT.ok : EXIT.failed);
+    expect(summary).toMatchObject({ scenario, seed: 1, healed });
   });
 
   it('loads with no error in the console and fetches nothing but itself', () => {
@@ -147,6 +176,42 @@ describe.each([
       );
       expect(marked).toEqual(expected);
     }
+  });
+
+  it('plots each variant as a labelled point of its 24-hour cost against each harm figure', async () => {
+    const read = `[...document.querySelectorAll('figure.trade-off')].flatMap((figure) => {
+      const svg = figure.querySelector('svg.scatter').getBoundingClientRect();
+      return [...figure.querySelectorAll('g.point')].map((g) => {
+        const label = g.querySelector('text').getBoundingClientRect();
+        return {
+          harmKey: figure.dataset.harm,
+          variant: g.dataset.variant,
+          cost: Number(g.dataset.costUsd),
+          harm: Number(g.dataset.harm),
+          label: g.querySelector('text').textContent,
+          inside: label.width > 0 && label.left >= svg.left && label.right <= svg.right + 1,
+        };
+      });
+    })`;
+    const points = await page.evaluate<PointInfo[]>(read);
+    const all = ['selfheal', ...Object.keys(summary.baselines)];
+    const figuresOf = (variant: string) =>
+      variant === 'selfheal' ? summary : (summary.baselines[variant] ?? {});
+    const harmOf = (variant: string, key: string) =>
+      key.split(' + ').reduce((sum, field) => sum + Number(figuresOf(variant)[field]), 0);
+    expect(all).toEqual([...variants]);
+    expect(points).toEqual(
+      (HARMS[scenario] ?? []).flatMap((harmKey) =>
+        all.map((variant) => ({
+          harmKey,
+          variant,
+          cost: figuresOf(variant).costUsd24h,
+          harm: harmOf(variant, harmKey),
+          label: variant,
+          inside: true,
+        })),
+      ),
+    );
   });
 
   it('shows in its table the very figures --json printed', async () => {

@@ -6,7 +6,7 @@ import {
   queueCharts,
   tableCharts,
 } from '../../cli/render/report/figures.ts';
-import type { RunSummary, VariantResult } from '../../simulations/outcome.ts';
+import type { CostedVariantResult, RunSummary } from '../../simulations/outcome.ts';
 import type { QueueVariantResult } from '../../scenarios/sqs-backpressure/run.ts';
 import type { CellVariantResult } from '../../scenarios/cell-shift/run.ts';
 
@@ -23,10 +23,13 @@ const RUN: RunSummary = {
 function tableResult(
   variant: string,
   minutes: { throttled: number; wcu: number; rcu?: number; onDemand?: boolean }[],
-): VariantResult {
+  costUsd = 1,
+): CostedVariantResult {
   return {
     variant,
     runs: variant === 'selfheal' ? [RUN] : [],
+    cost: { usd: costUsd },
+    throttledRequests: minutes.reduce((sum, m) => sum + m.throttled, 0),
     timeline: minutes.map((m, minute) => ({
       minute,
       billingMode: m.onDemand ? 'PAY_PER_REQUEST' : 'PROVISIONED',
@@ -36,21 +39,42 @@ function tableResult(
       demandRcuPerSecond: 99.6,
       throttledRequests: { total: m.throttled },
     })),
-  } as unknown as VariantResult;
+  } as unknown as CostedVariantResult;
 }
 
 describe('tableCharts (hot-shard, hot-key)', () => {
   const charts = tableCharts([
-    tableResult('selfheal', [
-      { throttled: 50, wcu: 100 },
-      { throttled: 0, wcu: 1000, onDemand: true },
-    ]),
-    tableResult('auto-scaling', [
-      { throttled: 50, wcu: 100 },
-      { throttled: 20, wcu: 200 },
-      { throttled: 0, wcu: 400 },
-    ]),
+    tableResult(
+      'selfheal',
+      [
+        { throttled: 50, wcu: 100 },
+        { throttled: 0, wcu: 1000, onDemand: true },
+      ],
+      16.33,
+    ),
+    tableResult(
+      'auto-scaling',
+      [
+        { throttled: 50, wcu: 100 },
+        { throttled: 20, wcu: 200 },
+        { throttled: 0, wcu: 400 },
+      ],
+      2.83,
+    ),
   ]);
+
+  it('plots each variant’s 24-hour cost against its throttled requests, in the variants’ colours', () => {
+    expect(charts.tradeOffs).toEqual([
+      {
+        harm: 'throttled requests',
+        harmKey: 'throttledRequests',
+        points: [
+          { variant: 'selfheal', color: VARIANT_COLORS[0], costUsd: 16.33, harm: 50 },
+          { variant: 'auto-scaling', color: VARIANT_COLORS[1], costUsd: 2.83, harm: 70 },
+        ],
+      },
+    ]);
+  });
 
   it('spans the longest variant and marks the selfheal run', () => {
     expect(charts.durationSeconds).toBe(180);
@@ -86,10 +110,16 @@ describe('tableCharts (hot-shard, hot-key)', () => {
 function queueResult(
   variant: string,
   minutes: Partial<QueueVariantResult['timeline'][number]>[],
+  figures: Partial<QueueVariantResult> = {},
 ): QueueVariantResult {
   return {
     variant,
     runs: variant === 'selfheal' ? [RUN] : [],
+    cost: { usd: 9 },
+    deadLetterMessages: 0,
+    expiredMessages: 0,
+    downstreamErrors: minutes.reduce((sum, m) => sum + (m.downstreamErrors ?? 0), 0),
+    ...figures,
     timeline: minutes.map((m, minute) => ({
       minute,
       downstreamErrors: 0,
@@ -111,8 +141,33 @@ describe('queueCharts (sqs-backpressure)', () => {
       { mappingState: 'Disabled', concurrency: 0 },
       { maximumConcurrency: null },
     ]),
-    queueResult('none', [{ downstreamErrors: 300, visible: 5000, concurrency: 100 }]),
+    queueResult('none', [{ downstreamErrors: 300, visible: 5000, concurrency: 100 }], {
+      deadLetterMessages: 700,
+      expiredMessages: 5,
+      cost: { usd: 8.5 } as QueueVariantResult['cost'],
+    }),
   ]);
+
+  it('plots the 24-hour cost against messages lost, and against downstream errors', () => {
+    expect(
+      charts.tradeOffs?.map((t) => [t.harm, t.points.map((p) => [p.variant, p.costUsd, p.harm])]),
+    ).toEqual([
+      [
+        'messages lost: sent to the DLQ or expired',
+        [
+          ['selfheal', 9, 0],
+          ['none', 8.5, 705],
+        ],
+      ],
+      [
+        'downstream errors',
+        [
+          ['selfheal', 9, 30],
+          ['none', 8.5, 300],
+        ],
+      ],
+    ]);
+  });
 
   it('charts downstream errors, queue depth (visible and in flight) and concurrency per variant', () => {
     expect(charts.figures.map((f) => f.panels[0]?.series.map((s) => [s.label, s.values]))).toEqual([
@@ -142,6 +197,8 @@ function cellResult(variant: string, shares: [number, 'On' | 'Off', number][][])
   return {
     variant,
     runs: variant === 'selfheal' ? [RUN] : [],
+    cost: { usd: variant === 'selfheal' ? 216 : 0 },
+    failedRequests: shares.flat().reduce((sum, [, , faults]) => sum + faults, 0),
     timeline: shares.map((cells, minute) => ({
       minute,
       failedRequests: cells.reduce((sum, [, , faults]) => sum + faults, 0),
@@ -189,6 +246,20 @@ describe('cellCharts (cell-shift)', () => {
     expect(failed?.panels[0]?.series).toEqual([
       { label: 'cell 1', color: CELL_COLORS[0], values: [1, 2] },
       { label: 'cell 2', color: CELL_COLORS[1], values: [90, 0] },
+    ]);
+  });
+
+  it('plots the 24-hour cost against failed requests', () => {
+    expect(
+      charts.tradeOffs?.map((t) => [t.harmKey, t.points.map((p) => [p.variant, p.costUsd, p.harm])]),
+    ).toEqual([
+      [
+        'failedRequests',
+        [
+          ['selfheal', 216, 93],
+          ['none', 0, 187],
+        ],
+      ],
     ]);
   });
 

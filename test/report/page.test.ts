@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml } from '../../cli/render/report/escape.ts';
-import type { Figure, ScenarioCharts } from '../../cli/render/report/figures.ts';
+import type { Figure, ScenarioCharts, TradeOff } from '../../cli/render/report/figures.ts';
 import { renderReport, type ReportSection } from '../../cli/render/report/page.ts';
 import { figureScales, LAYOUT, markerGapSeconds, renderFigure } from '../../cli/render/report/svg.ts';
 import { stepMarkers } from '../../cli/render/report/markers.ts';
 import type { RunSummary } from '../../simulations/outcome.ts';
+import type { DayCost } from '../../simulations/cost.ts';
+import { tableCostModel } from '../../simulations/cost-table.ts';
 
 const RUN: RunSummary = {
   executionArn: 'arn:aws:states:us-east-1:000000000000:execution:hot-shard:local-0001',
@@ -241,5 +243,109 @@ describe('renderReport', () => {
         '<td data-variant="none" data-value="1281286">1,281,286</td></tr>',
     );
     expect(html).toContain('<td class="none">-</td><td data-variant="none" data-value="0.0794">0.0794</td>');
+  });
+});
+
+const TRADE_OFF: TradeOff = {
+  harm: 'throttled requests',
+  harmKey: 'throttledRequests',
+  points: [
+    { variant: 'selfheal', color: '#1c64d8', costUsd: 16.33, harm: 197_380 },
+    { variant: 'auto-scaling', color: '#e8590c', costUsd: 2.83, harm: 674_174 },
+    { variant: 'on-demand', color: '#2f9e44', costUsd: 5.72, harm: 0 },
+    { variant: '<none>', color: '#6b7280', costUsd: 2.5, harm: 1_281_286 },
+  ],
+};
+
+function dayCost(usd: number, write: number, restOfDay: string): DayCost {
+  return {
+    usd,
+    simulatedUsd: 0.5,
+    simulatedMinutes: 45,
+    items: [
+      {
+        item: 'DynamoDB provisioned write capacity',
+        unit: 'WCU-hours',
+        simulated: 700,
+        restOfDay: 20_000,
+        usdPerUnit: 0.00065,
+        usd: write,
+      },
+      {
+        item: 'Step Functions state transitions (Standard)',
+        unit: 'transitions',
+        simulated: 44,
+        restOfDay: 0,
+        usdPerUnit: 0.000025,
+        usd: usd === 16.33 ? 0.0011 : 0,
+      },
+    ],
+    restOfDay,
+  };
+}
+
+describe('the cost section', () => {
+  const html = renderReport([
+    section({
+      charts: { ...charts([OVERLAY]), tradeOffs: [TRADE_OFF] },
+      summary: {
+        healed: true,
+        costUsd24h: 16.33,
+        cost: dayCost(16.33, 15.39, 'write 1,293 WCU, scaled in to 987 at 49 min'),
+        baselines: {
+          none: { healed: false, costUsd24h: 2.5, cost: dayCost(2.5, 1.56, 'write 100 WCU all day') },
+        },
+        costModel: tableCostModel(),
+      },
+    }),
+  ]);
+
+  it('plots cost against harm: one point per variant, each labelled, in its colour', () => {
+    const scatter = html.match(/<svg class="scatter".*?<\/svg>/s)?.[0] ?? '';
+    const points = [
+      ...scatter.matchAll(
+        /<g class="point" data-variant="([^"]*)" data-cost-usd="([^"]*)" data-harm="([^"]*)">.*?fill="([^"]*)".*?<text class="point-label"[^>]*>([^<]*)<\/text><\/g>/gs,
+      ),
+    ].map((m) => [m[1], Number(m[2]), Number(m[3]), m[4], m[5]]);
+    expect(points).toEqual([
+      ['selfheal', 16.33, 197_380, '#1c64d8', 'selfheal'],
+      ['auto-scaling', 2.83, 674_174, '#e8590c', 'auto-scaling'],
+      ['on-demand', 5.72, 0, '#2f9e44', 'on-demand'],
+      ['&lt;none&gt;', 2.5, 1_281_286, '#6b7280', '&lt;none&gt;'],
+    ]);
+    expect(scatter).toContain('aria-label="Cost over 24 hours against throttled requests"');
+    expect(html).toContain('data-harm="throttledRequests"');
+  });
+
+  it('is not mistaken for a time chart', () => {
+    expect(html.match(/<svg class="plot"/g)).toHaveLength(1);
+  });
+
+  it('lists each variant’s cost item by item, the totals, and each variant’s rest of the day', () => {
+    const table = html.match(/<table class="cost-items">.*?<\/table>/s)?.[0] ?? '';
+    expect([...table.matchAll(/<thead>.*?<\/thead>/gs)][0]?.[0]).toContain('<th>selfheal</th><th>none</th>');
+    expect(table).toContain(
+      '<th>DynamoDB provisioned write capacity</th><td data-variant="selfheal" data-usd="15.39"',
+    );
+    expect(table).toMatch(
+      /<tr class="total"><th>total \(USD\)<\/th><td[^>]*>\$16\.33<\/td><td[^>]*>\$2\.50<\/td><\/tr>/,
+    );
+    expect(html).toContain('<li><strong>selfheal</strong>: write 1,293 WCU, scaled in to 987 at 49 min</li>');
+    expect(html).toContain('<li><strong>none</strong>: write 100 WCU all day</li>');
+  });
+
+  it('states the prices with their sources, the assumptions and what is left out', () => {
+    const model = html.match(/<details class="cost-model">.*?<\/details>/s)?.[0] ?? '';
+    expect(model).toContain('us-east-1 list prices');
+    expect(model).toContain(
+      '<td>WCU-hour</td><td>USD 0.00065</td><td>Amazon DynamoDB pricing for provisioned capacity',
+    );
+    expect(model).toContain('<td>write request unit</td><td>USD 0.000000625</td>');
+    expect(model).toContain('selfheal raises MinCapacity and nothing lowers it');
+    expect(model).toContain('<h4>Left out</h4>');
+  });
+
+  it('is left out of a summary without costs', () => {
+    expect(renderReport([section()])).not.toContain('class="cost"');
   });
 });

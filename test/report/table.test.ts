@@ -81,6 +81,26 @@ describe('outcomeTable', () => {
     expect(partial.rows.find((r) => r.key === 'extra')?.cells).toEqual([{ value: 3, text: '3' }, null]);
   });
 
+  it('shows the 24-hour cost as a figure, and leaves its items and model to the cost section', () => {
+    const cost = { usd: 16.33, items: [] };
+    const costed = outcomeTable({
+      healed: true,
+      costUsd24h: 16.33,
+      cost,
+      baselines: { none: { healed: false, costUsd24h: 2.496, cost } },
+      costModel: { region: 'us-east-1', prices: [], assumptions: [] },
+    });
+    expect(costed.rows.map((r) => r.key)).toEqual(['healed', 'costUsd24h']);
+    expect(costed.rows[1]).toEqual({
+      key: 'costUsd24h',
+      label: 'cost over 24 h (USD)',
+      cells: [
+        { value: 16.33, text: '16.33' },
+        { value: 2.496, text: '2.496' },
+      ],
+    });
+  });
+
   it('works without baselines', () => {
     expect(outcomeTable({ healed: true })).toEqual({
       columns: ['selfheal'],
@@ -96,6 +116,7 @@ describe('labelOf', () => {
     ['actions', 'actions (count)'],
     ['downstreamErrorRatio', 'downstream error: selfheal per baseline'],
     ['healed', 'healed'],
+    ['costUsd24h', 'cost over 24 h (USD)'],
   ])('%s -> %s', (key, label) => {
     expect(labelOf(key)).toBe(label);
   });

@@ -2,9 +2,10 @@
  * What the report charts for each scenario, pure: from the variants' per-minute timelines (the
  * world's records) to figures of series. A figure's panels share both axes, so every variant of a
  * scenario reads on the same scales: one panel with a line per variant where the lines are few,
- * one panel per variant (a line per cell) where they are not.
+ * one panel per variant (a line per cell) where they are not. Beside them, each variant as a point
+ * of what it costs over 24 hours against the harm it let through (`TradeOff`).
  */
-import type { RunSummary, VariantResult } from '../../../simulations/outcome.ts';
+import type { CostedVariantResult, RunSummary, VariantResult } from '../../../simulations/outcome.ts';
 import type { QueueVariantResult } from '../../../scenarios/sqs-backpressure/run.ts';
 import type { CellVariantResult } from '../../../scenarios/cell-shift/run.ts';
 
@@ -42,6 +43,17 @@ export interface ScenarioCharts {
   figures: Figure[];
   /** The selfheal run's executions, whose states are marked on the time axis. */
   runs: RunSummary[];
+  /** Cost against harm, a point per variant: one plot per harm figure the scenario measures. */
+  tradeOffs?: TradeOff[];
+}
+
+/** Each variant as a point: its 24-hour cost across, a harm figure up. */
+export interface TradeOff {
+  /** What the harm counts: `throttled requests`. */
+  harm: string;
+  /** The summary's field(s) it is read from, for the caption. */
+  harmKey: string;
+  points: { variant: string; color: string; costUsd: number; harm: number }[];
 }
 
 /** Selfheal in blue, drawn last (on top); the baselines in colours that stay apart from it. */
@@ -78,8 +90,27 @@ const duration = (results: readonly { timeline: readonly unknown[] }[]): number 
 const selfhealRuns = (results: readonly { variant: string; runs: RunSummary[] }[]): RunSummary[] =>
   results.find((r) => r.variant === 'selfheal')?.runs ?? [];
 
+/** A trade-off plot: each variant's 24-hour cost against `harm`, in the variants' colours. */
+function tradeOff<R extends { variant: string; cost: { usd: number } }>(
+  results: readonly R[],
+  harm: string,
+  harmKey: string,
+  value: (result: R) => number,
+): TradeOff {
+  return {
+    harm,
+    harmKey,
+    points: results.map((r, i) => ({
+      variant: r.variant,
+      color: colorOf(VARIANT_COLORS, i),
+      costUsd: r.cost.usd,
+      harm: value(r),
+    })),
+  };
+}
+
 /** hot-shard, hot-key: throttled requests, and each dimension's provisioned capacity beside its demand. */
-export function tableCharts(results: readonly VariantResult[]): ScenarioCharts {
+export function tableCharts(results: readonly CostedVariantResult[]): ScenarioCharts {
   const [first] = results;
   const onDemand = (m: VariantResult['timeline'][number]) => m.billingMode === 'PAY_PER_REQUEST';
   const capacity = (
@@ -108,6 +139,7 @@ export function tableCharts(results: readonly VariantResult[]): ScenarioCharts {
   return {
     durationSeconds: duration(results),
     runs: selfhealRuns(results),
+    tradeOffs: [tradeOff(results, 'throttled requests', 'throttledRequests', (r) => r.throttledRequests)],
     figures: [
       {
         title: 'Throttled requests per minute',
@@ -135,6 +167,15 @@ export function queueCharts(results: readonly QueueVariantResult[]): ScenarioCha
   return {
     durationSeconds: duration(results),
     runs: selfhealRuns(results),
+    tradeOffs: [
+      tradeOff(
+        results,
+        'messages lost: sent to the DLQ or expired',
+        'deadLetterMessages + expiredMessages',
+        (r) => r.deadLetterMessages + r.expiredMessages,
+      ),
+      tradeOff(results, 'downstream errors', 'downstreamErrors', (r) => r.downstreamErrors),
+    ],
     figures: [
       {
         title: 'Downstream errors per minute',
@@ -198,6 +239,7 @@ export function cellCharts(results: readonly CellVariantResult[]): ScenarioChart
   return {
     durationSeconds: duration(results),
     runs: selfhealRuns(results),
+    tradeOffs: [tradeOff(results, 'failed requests', 'failedRequests', (r) => r.failedRequests)],
     figures: [
       {
         title: 'Failed requests per minute, per cell',

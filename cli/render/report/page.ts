@@ -1,7 +1,8 @@
 /**
  * The report page, pure: one self-contained HTML document (inline CSS and SVG, no script, nothing
  * fetched: its Content-Security-Policy forbids it) with a section per scenario: the charts, the
- * selfheal run's steps, and the outcome figures `--json` prints. Every text is escaped.
+ * selfheal run's steps, the outcome figures `--json` prints, and what each variant costs over 24
+ * hours plotted against the harm it let through. Every text is escaped.
  */
 import type { RunSummary } from '../../../simulations/outcome.ts';
 import { clock } from '../format.ts';
@@ -10,6 +11,7 @@ import type { ScenarioCharts } from './figures.ts';
 import { runSpans, stateLine, stepMarkers, type StepMarker } from './markers.ts';
 import { markerGapSeconds, renderFigure, type Timeline } from './svg.ts';
 import { outcomeTable } from './table.ts';
+import { renderCost } from './cost.ts';
 
 export interface ReportSection {
   scenario: string;
@@ -42,7 +44,7 @@ export function renderReport(sections: readonly ReportSection[]): string {
     '<body>',
     '<header>',
     '<h1>selfheal: simulated incidents</h1>',
-    '<p>Each incident runs on the local engine in virtual time, healed by selfheal and again on the same seed with each baseline. The charts share their axes across variants. Where lines coincide, the baselines show as wider, lighter lines around selfheal’s. The markers under the time axis are the states the selfheal run entered: hover one for its states.</p>',
+    '<p>Each incident runs on the local engine in virtual time, healed by selfheal and again on the same seed with each baseline. The charts share their axes across variants. Where lines coincide, the baselines show as wider, lighter lines around selfheal’s. The markers under the time axis are the states the selfheal run entered: hover one for its states. Below, each variant is a point of what it costs over the 24 hours from the incident’s start against the harm it let through, with its cost item by item and what the cost assumes.</p>',
     nav,
     '</header>',
     ...sections.map(renderSection),
@@ -69,6 +71,7 @@ function renderSection(section: ReportSection): string {
     ...charts.figures.map((figure) => renderFigure(figure, timeline)),
     renderSteps(charts.runs, markers),
     renderOutcome(section.summary),
+    renderCost(section.summary, charts.tradeOffs ?? []),
     '</section>',
   ].join('\n');
 }
@@ -172,4 +175,20 @@ table.outcome thead th:first-child, table.outcome tbody th { text-align: left; f
 table.outcome td { text-align: right; }
 table.outcome td.none { color: var(--muted); }
 table.outcome code { color: var(--muted); font-size: 11px; margin-left: 4px; }
+figure.trade-off { margin: 12px 0 0; }
+svg.scatter { display: block; width: 100%; height: auto; }
+svg.scatter text { font-size: 11px; fill: var(--muted); }
+svg.scatter .grid { stroke: #eef1f4; stroke-width: 1; }
+svg.scatter .axis, svg.scatter .tick-mark { stroke: #8c959f; stroke-width: 1; }
+svg.scatter .point circle { stroke: #fff; stroke-width: 1.5; }
+svg.scatter text.point-label { fill: var(--ink); font-weight: 600; }
+svg.scatter .axis-note { font-size: 10px; }
+table.cost-items th, table.cost-items td { border-bottom: 1px solid var(--line); padding: 3px 12px; }
+table.cost-items thead th { text-align: right; border-bottom: 2px solid var(--line); }
+table.cost-items thead th:first-child, table.cost-items tbody th { text-align: left; font-weight: normal; }
+table.cost-items td { text-align: right; }
+table.cost-items td.none { color: var(--muted); }
+table.cost-items tr.total th, table.cost-items tr.total td { font-weight: 600; border-top: 2px solid var(--line); }
+ul.rest-of-day { margin: 4px 0; padding-left: 18px; }
+details.cost-model table.prices td, details.cost-model table.prices th { padding: 2px 10px 2px 0; text-align: left; vertical-align: top; font-size: 12px; }
 `;

@@ -3,7 +3,8 @@
  * variant (selfheal's figures are the summary's top level, each baseline's under `baselines`), one
  * row per figure. A list (the actions) counts its entries; a comparison keyed by baseline (the
  * `...Ratio` figures) fills the baselines' columns. The scenario's identity (name, seed, approval)
- * and the runs (the charts' markers) are not figures.
+ * and the runs (the charts' markers) are not figures, nor are the cost's items and its model, which
+ * have a section of their own (`cost.ts`): the cost's total is.
  */
 import { clock, count } from '../format.ts';
 
@@ -29,7 +30,17 @@ export interface OutcomeTable {
   rows: OutcomeRow[];
 }
 
-const NOT_FIGURES = new Set(['scenario', 'seed', 'approve', 'runs', 'signals', 'ledger', 'baselines']);
+const NOT_FIGURES = new Set([
+  'scenario',
+  'seed',
+  'approve',
+  'runs',
+  'signals',
+  'ledger',
+  'baselines',
+  'cost',
+  'costModel',
+]);
 
 type Fields = Record<string, unknown>;
 
@@ -88,6 +99,7 @@ export function labelOf(key: string): string {
     .toLowerCase()
     .replace(/ seconds$/, ' (s)');
   if (key === 'actions') return 'actions (count)';
+  if (key === 'costUsd24h') return 'cost over 24 h (USD)';
   if (/Ratio$/.test(key)) return `${words.replace(/ ratio$/, '')}: selfheal per baseline`;
   return words;
 }
