@@ -155,7 +155,7 @@ export const SCENARIOS: readonly Scenario[] = [
   scenario({
     name: 'sqs-backpressure',
     summary:
-      "a queue consumer's downstream browns out for 20 minutes (vs a circuit breaker's 429s, and nothing)",
+      "a queue consumer's downstream browns out for 20 minutes (vs a circuit breaker's 429s, a circuit breaker pausing the mapping, a static right-sized MaximumConcurrency, and nothing)",
     variants: QUEUE_VARIANTS,
     run: runSqsBackpressure,
     summarise: summariseQueue,
@@ -165,7 +165,8 @@ export const SCENARIOS: readonly Scenario[] = [
   }),
   scenario({
     name: 'cell-shift',
-    summary: 'one of five cells fails grey for 30 minutes (vs no remediation); --approve auto|manual',
+    summary:
+      'one of five cells fails grey for 30 minutes (vs an on-call engineer flipping the routing control, and nothing); --approve auto|manual',
     variants: CELL_VARIANTS,
     asksApproval: true,
     run: (options) => runCellShift({ ...options, incident: GREY_CELL_INCIDENT }),

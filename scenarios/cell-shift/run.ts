@@ -3,9 +3,11 @@
  * on its schedule over its X-Ray statistics (as the deployment configures it) and publishing its
  * incidents to EventBridge, and selfheal as deployed on the local engine: the detector's rule
  * starts dispatch, which hands the cell-traffic-shift runbook the fleet from the config; the
- * runbook turns the grey cell's routing control off and back on. The same incident runs with selfheal
- * and with no remediation, on the same seed. An operator approves the shift: at once (`auto`) or
- * five minutes after being asked (`manual`, an on-call engineer paged).
+ * runbook turns the grey cell's routing control off and back on. The same incident runs three ways
+ * on the same seed: with selfheal, whose shift an operator approves at once (`auto`) or five minutes
+ * after being asked (`manual`, an on-call engineer paged); with an on-call engineer paged by the
+ * detector's incident who flips the routing control by hand after a delay (`on-call.ts`: 15 minutes
+ * by default, back On the same delay after the fault ends; assumptions); and with no remediation.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { withLocalDynamoDb } from '../../local/dynamodb-client.ts';
@@ -30,9 +32,12 @@ import {
   type Deployment,
 } from '../../simulations/deployment.ts';
 import { startGameDay, type SignalRecord } from '../../simulations/game-day.ts';
+import { CellOnCallEngineer, ON_CALL_DELAY_SECONDS } from './on-call.ts';
+import type { DayCost } from '../../simulations/cost.ts';
+import { cellCostOf } from '../../simulations/cost-cells.ts';
 
-export type CellVariant = 'selfheal' | 'none';
-export const CELL_VARIANTS: readonly CellVariant[] = ['selfheal', 'none'];
+export type CellVariant = 'selfheal' | 'on-call' | 'none';
+export const CELL_VARIANTS: readonly CellVariant[] = ['selfheal', 'on-call', 'none'];
 export type Approval = 'auto' | 'manual';
 /** How long the paged on-call engineer takes to answer, with `manual` approval. */
 export const MANUAL_APPROVAL_SECONDS = 5 * 60;
@@ -44,6 +49,8 @@ export interface CellShiftOptions {
   approve?: Approval;
   /** The deployment rehearsed (default: the repository's `selfheal.config.json`). */
   deployment?: Deployment;
+  /** The `on-call` variant's delay from the page to each change by hand (default 15 minutes, an assumption). */
+  onCallDelaySeconds?: number;
 }
 
 export interface CellMinuteRow {
@@ -68,6 +75,8 @@ export interface CellFigures {
   failedRequests: number;
   actions: ScenarioAction[];
   stateTransitions: number;
+  /** USD over the 24 hours from the incident's start (simulations/cost-cells.ts). */
+  cost: DayCost;
 }
 
 export interface CellVariantResult extends CellFigures {
@@ -121,6 +130,16 @@ async function simulate(
     account: deployment.config.environment.account ?? LOCAL_ACCOUNT,
     region: deployment.config.environment.region ?? LOCAL_REGION,
   });
+  const onCall =
+    options.variant === 'on-call'
+      ? new CellOnCallEngineer({
+          clock,
+          routing,
+          delaySeconds: options.onCallDelaySeconds ?? ON_CALL_DELAY_SECONDS,
+          faultEndSeconds: (cell) => faultEndSeconds(incident, cell),
+          endSeconds: incident.simulatedSeconds,
+        })
+      : undefined;
   const runs: ExecutionRecord[] = [];
   let detectedAtSeconds: number | null = null;
   let running: Promise<ExecutionRecord[]> | undefined;
@@ -136,6 +155,9 @@ async function simulate(
     const detection = await detectGreyCells(xray, detector, clock.now());
     if (detection.incidents.length === 0) continue;
     detectedAtSeconds ??= seconds(clock.now());
+    // The on-call variant: the detector's incidents page the engineer instead of starting dispatch.
+    if (onCall)
+      for (const found of detection.incidents) onCall.page(found.resource.name, seconds(clock.now()));
     if (!gameDay) continue;
     // The detector's function publishes; EventBridge hands each event to the deployment's rules.
     const first = bus.delivered.length;
@@ -183,8 +205,21 @@ async function simulate(
     failedRequests: timeline
       .filter((m) => m.minute < incident.faultEndMinute)
       .reduce((sum, m) => sum + m.failedRequests, 0),
-    actions: changes.map((c) => describeChange(c, seconds)),
+    actions: [
+      ...changes.map((c) => describeChange(c, seconds, onCall ? 'operator' : 'selfheal')),
+      ...(onCall?.actions ?? []),
+    ].sort((a, b) => a.atSeconds - b.atSeconds),
     stateTransitions: engine.executions().reduce((sum, run) => sum + billedStateTransitions(run.history), 0),
+    cost: cellCostOf({
+      timeline,
+      cells: incident.cells,
+      // The detector runs for selfheal, and pages the on-call engineer: only `none` goes without.
+      detector:
+        options.variant === 'none'
+          ? null
+          : { tracedShare: fleetConfig.tracedShare, everyMinutes: settings.everyMinutes },
+      executions: engine.executions(),
+    }),
     runs: runs.map((run) => summariseRun(run, seconds)),
     ...(await trailOf(gameDay)),
     timeline,
@@ -220,10 +255,21 @@ function operatorApproves(
   });
 }
 
-function describeChange(change: RoutingControlChange, seconds: (ms: number) => number): ScenarioAction {
+function describeChange(
+  change: RoutingControlChange,
+  seconds: (ms: number) => number,
+  by: ScenarioAction['by'],
+): ScenarioAction {
   return {
     atSeconds: seconds(change.atMs),
-    by: 'selfheal',
-    what: `routing control of ${change.cell} ${change.from} -> ${change.to}`,
+    by,
+    what: `routing control of ${change.cell} ${change.from} -> ${change.to}${by === 'operator' ? ' (by hand)' : ''}`,
   };
+}
+
+/** When the grey fault on `cell` ends, in seconds since the start (undefined: it never ends). */
+function faultEndSeconds(incident: CellIncident, cell: string): number | undefined {
+  const fault = incident.faults.find((f) => f.kind === 'grey-cell' && f.cell === cell);
+  const until = fault ? fault.untilMinute : incident.faultEndMinute;
+  return until === undefined ? undefined : until * 60;
 }

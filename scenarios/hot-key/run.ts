@@ -21,7 +21,8 @@ import {
 } from '../../simulations/incident-driver.ts';
 import { HOT_KEY_INCIDENT, type HotKeyIncident } from './incident.ts';
 import { tableSetupOf, type TableBaseline } from '../table/baselines.ts';
-import type { VariantResult } from '../../simulations/outcome.ts';
+import type { CostedVariantResult } from '../../simulations/outcome.ts';
+import { tableCostOf } from '../../simulations/cost-table.ts';
 
 export type HotKeyVariant = 'selfheal' | TableBaseline | 'capacity-raise';
 
@@ -39,7 +40,7 @@ export interface HotKeyOptions extends ScenarioRunOptions<HotKeyVariant, HotKeyI
   onCallDelaySeconds?: number;
 }
 
-export function runHotKey(options: HotKeyOptions): Promise<VariantResult> {
+export function runHotKey(options: HotKeyOptions): Promise<CostedVariantResult> {
   return withLocalDynamoDb((dynamodb) => simulate(dynamodb, options.incident ?? HOT_KEY_INCIDENT, options));
 }
 
@@ -47,15 +48,16 @@ async function simulate(
   dynamodb: DynamoDBClient,
   incident: HotKeyIncident,
   options: HotKeyOptions,
-): Promise<VariantResult> {
+): Promise<CostedVariantResult> {
   // The application's router: its cache refreshed at each minute, the world reading it each second.
   let shardMap: ApplicationShardMap = new Map();
+  const setup = tableSetupOf(options.variant);
   const started = await startTableScenario(dynamodb, {
     ...options,
     incident,
     kind: 'hot-key',
     selfheal: options.variant === 'selfheal',
-    ...tableSetupOf(options.variant),
+    ...setup,
     shardMap: () => shardMap,
   });
   const { world } = started;
@@ -70,7 +72,7 @@ async function simulate(
     shardMap = entry ? new Map([[incident.hotKey, { shards: entry.shards, state: entry.state }]]) : new Map();
   });
 
-  return driveTableScenario(started, {
+  const result = await driveTableScenario(started, {
     scenario: 'hot-key',
     options,
     incident,
@@ -89,6 +91,19 @@ async function simulate(
       return { action: `write capacity ${incident.writeCapacityUnits} -> ${to} (UpdateTable by hand)` };
     },
   });
+  // What the variant costs over 24 hours, from where it left the table (simulations/cost-table.ts).
+  const cost = await tableCostOf({
+    dynamodb,
+    autoScaling: started.world.autoScaling,
+    tableName: incident.tableName,
+    timeline: result.timeline,
+    workload: incident.workload,
+    targetPercent: setup.autoScaling
+      ? (setup.autoScalingTargetPercent ?? incident.autoScalingTargetPercent)
+      : null,
+    executions: started.engine.executions(),
+  });
+  return { ...result, cost };
 }
 
 function describeAction(action: RunbookAction): string[] {

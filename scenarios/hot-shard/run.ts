@@ -13,7 +13,8 @@ import type { ScenarioRunOptions } from '../../simulations/incident-driver.ts';
 import { HOT_SHARD_INCIDENT, type HotShardIncident } from './incident.ts';
 import { driveTableScenario, startTableScenario } from '../table/engine.ts';
 import { tableSetupOf, type TableBaseline } from '../table/baselines.ts';
-import type { VariantResult } from '../../simulations/outcome.ts';
+import type { CostedVariantResult } from '../../simulations/outcome.ts';
+import { tableCostOf } from '../../simulations/cost-table.ts';
 
 export type HotShardVariant = 'selfheal' | TableBaseline | 'none';
 
@@ -31,7 +32,7 @@ export interface HotShardOptions extends ScenarioRunOptions<HotShardVariant, Hot
   onCallDelaySeconds?: number;
 }
 
-export function runHotShard(options: HotShardOptions): Promise<VariantResult> {
+export function runHotShard(options: HotShardOptions): Promise<CostedVariantResult> {
   return withLocalDynamoDb((dynamodb) => simulate(dynamodb, options.incident ?? HOT_SHARD_INCIDENT, options));
 }
 
@@ -39,18 +40,32 @@ async function simulate(
   dynamodb: DynamoDBClient,
   incident: HotShardIncident,
   options: HotShardOptions,
-): Promise<VariantResult> {
+): Promise<CostedVariantResult> {
+  const setup = tableSetupOf(options.variant);
   const started = await startTableScenario(dynamodb, {
     ...options,
     incident,
     kind: 'table-capacity',
     selfheal: options.variant === 'selfheal',
-    ...tableSetupOf(options.variant),
+    ...setup,
   });
-  return driveTableScenario(started, {
+  const result = await driveTableScenario(started, {
     scenario: 'hot-shard',
     options,
     incident,
     ...(options.onCallDelaySeconds === undefined ? {} : { onCallDelaySeconds: options.onCallDelaySeconds }),
   });
+  // What the variant costs over 24 hours, from where it left the table (simulations/cost-table.ts).
+  const cost = await tableCostOf({
+    dynamodb,
+    autoScaling: started.world.autoScaling,
+    tableName: incident.tableName,
+    timeline: result.timeline,
+    workload: incident.workload,
+    targetPercent: setup.autoScaling
+      ? (setup.autoScalingTargetPercent ?? incident.autoScalingTargetPercent)
+      : null,
+    executions: started.engine.executions(),
+  });
+  return { ...result, cost };
 }

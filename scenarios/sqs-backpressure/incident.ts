@@ -1,6 +1,6 @@
 /**
  * The SQS-backpressure incident: steady orders into a queue, a consumer calling a payments
- * service, and the payments service browning out to a twentieth of its capacity for 20 minutes.
+ * service, and the payments service browning out to a tenth of its capacity for 20 minutes.
  *
  * The numbers are an ordinary production shape: 200 messages a second in batches of 10 need 20
  * payment calls a second, a fifth of what the service serves healthily at 200 ms, so the consumer
@@ -8,6 +8,13 @@
  * messages for an hour (orders older than that are no longer worth taking) and sends a message to
  * its DLQ on its sixth receive. The consumer's timeout is 10 s, the queue's visibility timeout 60 s
  * (AWS advises at least six times the function timeout).
+ *
+ * The circuit-breaker baselines' breaker (both kinds, `world/sqs/circuit-breaker.ts`) uses
+ * Hystrix's defaults for when to open: 50 % of the calls failed, over a 10-second rolling window,
+ * at least 20 calls in it (Netflix Hystrix's configuration: `errorThresholdPercentage`,
+ * `metrics.rollingStats.timeInMilliseconds`, `requestVolumeThreshold`). Its 30-second open time is
+ * an assumption (Hystrix's default sleep window is 5 s). The static-limit baseline derives
+ * its limit from `downstream` (`rightSizedConcurrency` in `run.ts`).
  *
  * What selfheal is configured with (the mapping's queue, the downstream's health metric and 5 %
  * error-rate threshold, the throttling policy) is the deployment's: `selfheal.config.json`.
@@ -23,7 +30,7 @@ export interface QueueIncident {
   function: QueueWorldOptions['function'];
   downstream: Omit<QueueWorldOptions['downstream'], 'brownouts'>;
   brownout: { fromMinute: number; durationMinutes: number; capacity: number };
-  /** The baseline's circuit breaker, in front of the downstream. */
+  /** The circuit-breaker baselines' breaker: a 429 breaker's, or a pausing one's (`whenOpen` set by the variant). */
   circuitBreaker: CircuitBreakerSpec;
 }
 

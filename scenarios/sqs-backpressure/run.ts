@@ -3,15 +3,31 @@
  * (queue, DLQ, event-source mapping, consumer, downstream), the deployment's downstream-health
  * alarm emitting EventBridge events, and selfheal as deployed on the local engine (the signal rule,
  * dispatch, the sqs-backpressure runbook with the mapping's queue, health and policy from the
- * config) with its ledger in dynalite, all built by `world.ts`. The same brownout runs three ways
- * on the same seed: selfheal lowering the mapping's MaximumConcurrency, a circuit breaker in front
- * of the downstream (its 429s send the batches back to the queue), and no remediation at all.
+ * config) with its ledger in dynalite, all built by `world.ts`. The same brownout runs five ways on
+ * the same seed, every one with Lambda's own backoff of the mapping on failed invocations (AWS's
+ * behaviour, `world/sqs/event-source-mapping.ts`, not a baseline):
+ *
+ * - `selfheal`: the runbook lowers the mapping's MaximumConcurrency and puts it back.
+ * - `breaker-429`: a circuit breaker in front of the downstream answers 429 while open; the
+ *   consumer fails those invocations, so every batch it short-circuits burns one receive of each of
+ *   its messages. Kept because it is what a gateway, a mesh or a breaker library gives by default.
+ * - `breaker-pause`: the same breaker (same threshold, window and open time), but open it
+ *   stops the consumer's polling instead: it disables the mapping, and enables it again when the
+ *   open time is over (`world/sqs/circuit-breaker.ts`). It burns no receive itself; the mapping's
+ *   Disabling and Enabling transitions are the world's (20 s, an assumption of the world).
+ *   Assumption: the breaker's settings are those of the 429 breaker, so the two differ only in what
+ *   an open breaker does.
+ * - `static-limit`: an operator set MaximumConcurrency once, before the incident, to what the
+ *   downstream takes at its healthy capacity (`rightSizedConcurrency`: Little's law on the
+ *   incident's downstream capacity and latency), and never touches it.
+ * - `none`: no remediation; the mapping as the incident has it.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../engine/arns.ts';
 import { withLocalDynamoDb } from '../../local/dynamodb-client.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import type { MappingChange, QueueMinute, QueueWorld } from '../../world/sqs/queue-world.ts';
+import { MAX_MAXIMUM_CONCURRENCY, MIN_MAXIMUM_CONCURRENCY } from '../../world/sqs/event-source-mapping.ts';
 import { DOWNSTREAM_NAMESPACE } from '../../world/sqs/queue-metrics.ts';
 import type { LedgerRecord } from '../../domain/dispatch/ledger.ts';
 import { mappingAlarms } from '../../infra/config/derived.ts';
@@ -20,12 +36,33 @@ import { driveAlarms, trailOf, type ScenarioRunOptions } from '../../simulations
 import { exampleDeployment, expectSame, protectedMapping } from '../../simulations/deployment.ts';
 import type { SignalRecord } from '../../simulations/game-day.ts';
 import type { RunSummary, ScenarioAction } from '../../simulations/outcome.ts';
+import type { DayCost } from '../../simulations/cost.ts';
+import { lastRate, queueCostOf } from '../../simulations/cost-queue.ts';
 import { recoverySeconds, SQS_BACKPRESSURE_INCIDENT, type QueueIncident } from './incident.ts';
 import { startQueueWorld, type QueueWorldParts } from './world.ts';
 
-export type QueueVariant = 'selfheal' | 'circuit-breaker' | 'none';
+export type QueueVariant = 'selfheal' | 'breaker-429' | 'breaker-pause' | 'static-limit' | 'none';
 
-export const QUEUE_VARIANTS: readonly QueueVariant[] = ['selfheal', 'circuit-breaker', 'none'];
+export const QUEUE_VARIANTS: readonly QueueVariant[] = [
+  'selfheal',
+  'breaker-429',
+  'breaker-pause',
+  'static-limit',
+  'none',
+];
+
+/**
+ * The MaximumConcurrency an operator sets once for what the downstream takes at its healthy
+ * capacity: each invocation makes one downstream call of the healthy latency, so by Little's law
+ * `floor(capacity (requests/s) × latencyMs / 1000)` invocations at once offer exactly the capacity,
+ * within the 2..1,000 Lambda allows. The incident's payments service (100 requests a second at
+ * 200 ms) gives 20.
+ */
+export function rightSizedConcurrency(incident: Pick<QueueIncident, 'downstream'>): number {
+  const { capacity, latencyMs } = incident.downstream;
+  const concurrency = Math.floor((capacity * latencyMs) / 1000);
+  return Math.min(MAX_MAXIMUM_CONCURRENCY, Math.max(MIN_MAXIMUM_CONCURRENCY, concurrency));
+}
 
 export type QueueOptions = ScenarioRunOptions<QueueVariant, QueueIncident>;
 
@@ -47,6 +84,10 @@ export interface QueueFigures {
   downstreamErrors: number;
   /** Of those, calls a circuit breaker answered 429 without serving them. */
   shedRequests: number;
+  /** Times a circuit breaker opened (0 without one). */
+  breakerOpenings: number;
+  /** Times a pausing circuit breaker disabled the mapping (0 without one). */
+  mappingPauses: number;
   /** Failed invocations of the consumer: downstream errors, timeouts, short-circuited calls. */
   functionErrors: number;
   /** Messages moved to the DLQ (not processed: an operator must redrive them). */
@@ -57,6 +98,8 @@ export interface QueueFigures {
   maxOldestAgeSeconds: number;
   actions: ScenarioAction[];
   stateTransitions: number;
+  /** USD over the 24 hours from the incident's start (simulations/cost-queue.ts). */
+  cost: DayCost;
 }
 
 export interface QueueVariantResult extends QueueFigures {
@@ -85,7 +128,7 @@ async function simulate(
   // The world's queue lives where the config says: its region and account come from the URL.
   const [, region = LOCAL_REGION, accountId = LOCAL_ACCOUNT] = QUEUE_URL.exec(mapping.queueUrl) ?? [];
   await createDispatchTables(dynamodb, DEFAULT_DISPATCH_TABLES);
-  const { clock, world, alarms, engine, gameDay } = await startQueueWorld({
+  const { clock, world, alarms, engine, gameDay, metrics } = await startQueueWorld({
     seed: options.seed,
     startMs: incident.startMs,
     world: { ...incidentWorld(incident, options.variant), region, accountId },
@@ -107,7 +150,9 @@ async function simulate(
   });
   world.detach();
 
-  const actions = [...driven.actions, ...world.mappingChanges.map(describeChange)].sort(
+  // The runbook's changes are actions; a pausing breaker's are its own figure (mappingPauses).
+  const remediation = world.mappingChanges.filter((c) => c.by === 'caller');
+  const actions = [...driven.actions, ...remediation.map(describeChange)].sort(
     (a, b) => a.atSeconds - b.atSeconds,
   );
   return {
@@ -117,21 +162,41 @@ async function simulate(
     ...queueFigures(world, incident, driven.detectedAtSeconds),
     actions,
     stateTransitions: driven.stateTransitions,
+    cost: queueCostOf({
+      world,
+      metrics,
+      rest: {
+        messagesPerSecond: lastRate(incident.arrivals.phases),
+        batchSize: incident.mapping.batchSize ?? 10,
+        invocationSeconds: incident.downstream.latencyMs / 1000,
+      },
+      executions: engine.executions(),
+    }),
     runs: driven.runs,
     ...(await trailOf(gameDay)),
     timeline: world.timeline,
   };
 }
 
-/** The incident's queue, consumer and brownout; the circuit-breaker variant's breaker before the downstream. */
-function incidentWorld(incident: QueueIncident, variant: QueueVariant): Partial<QueueWorldParts> {
+/** The incident's queue, consumer and brownout, and what the variant changes before it starts. */
+export function incidentWorld(incident: QueueIncident, variant: QueueVariant): Partial<QueueWorldParts> {
+  const mapping =
+    variant === 'static-limit'
+      ? { ...incident.mapping, maximumConcurrency: rightSizedConcurrency(incident) }
+      : incident.mapping;
+  const breaker =
+    variant === 'breaker-429'
+      ? { ...incident.circuitBreaker, whenOpen: 'fail-fast' as const }
+      : variant === 'breaker-pause'
+        ? { ...incident.circuitBreaker, whenOpen: 'pause-mapping' as const }
+        : undefined;
   return {
     arrivals: incident.arrivals,
     queue: incident.queue,
-    mapping: incident.mapping,
+    mapping,
     function: incident.function,
     downstream: { ...incident.downstream, brownouts: [incident.brownout] },
-    ...(variant === 'circuit-breaker' ? { circuitBreaker: incident.circuitBreaker } : {}),
+    ...(breaker ? { circuitBreaker: breaker } : {}),
   };
 }
 
@@ -169,7 +234,7 @@ function queueFigures(
   world: QueueWorld,
   incident: QueueIncident,
   detectedAtSeconds: number | null,
-): Omit<QueueFigures, 'actions' | 'stateTransitions'> {
+): Omit<QueueFigures, 'actions' | 'stateTransitions' | 'cost'> {
   const totals = world.totals;
   const recoveredAtSeconds = recoverySeconds(incident);
   const drained = world.timeline.find(
@@ -186,6 +251,8 @@ function queueFigures(
     downstreamRequests: totals.downstreamRequests,
     downstreamErrors: totals.downstreamErrors,
     shedRequests: totals.shedRequests,
+    breakerOpenings: world.breakerOpenings,
+    mappingPauses: world.mappingChanges.filter((c) => c.by === 'circuit-breaker' && !c.after.enabled).length,
     functionErrors: totals.errors,
     deadLetterMessages: totals.movedToDeadLetter,
     expiredMessages: totals.expired,

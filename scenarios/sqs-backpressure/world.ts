@@ -88,7 +88,7 @@ export interface SimulatedQueueWorld {
 
 export function buildQueueWorld(setup: QueueWorldSetup): SimulatedQueueWorld {
   const clock = new VirtualClock(setup.startMs);
-  const metrics = new MetricStore();
+  const metrics = new MetricStore({ now: () => clock.now() });
   const world = new QueueWorld({
     clock,
     metrics,

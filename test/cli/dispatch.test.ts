@@ -16,7 +16,7 @@ const { path: state } = useTempStateFile('selfheal-cli-');
 interface DispatchResult {
   dispatch: { status: string; error?: string; states: string[] };
   runbooks: { status: string; output: { outcome: string } }[];
-  ledger: { decision: string; reason: string }[];
+  ledger: { decision: string; reason: string; at: string }[];
   notifications: { Subject: string }[];
 }
 
@@ -42,12 +42,25 @@ describe('selfheal dispatch, switch and ledger on the local deployment', () => {
     expect(healed.runbooks[0]?.output.outcome).toBe('healed');
     expect(healed.ledger.map((r) => r.decision)).toEqual(['started', 'succeeded']);
 
-    expect(await main(dispatch)).toBe(EXIT.ok);
+    // The same alarm again, within the cooldown. With CloudWatch's publication delay the second run
+    // waits for its verification minutes to be published, and the hot-shard world then runs again to
+    // its (later) alarm: a third dispatch there starts 17 minutes after the second's start, past the
+    // 900 s cooldown counted from it. The empty world dispatches at once, where the last command left
+    // virtual time (6 minutes into the cooldown).
+    expect(await main([...dispatch, '--scenario', 'empty'])).toBe(EXIT.ok);
     const cooled = take<DispatchResult>();
     expect(cooled.runbooks).toEqual([]);
     expect(cooled.ledger).toEqual([
-      expect.objectContaining({ decision: 'suppressed', reason: expect.stringMatching(/cooling down/) }),
+      expect.objectContaining({
+        decision: 'suppressed',
+        reason: expect.stringMatching(/cooling down until/),
+      }),
     ]);
+    // Suppressed inside the 900 s counted from the start of the run that acted.
+    const startedAt = Date.parse(healed.ledger.find((r) => r.decision === 'started')?.at ?? '');
+    const until = Date.parse(/cooling down until (\S+)$/.exec(cooled.ledger[0]?.reason ?? '')?.[1] ?? '');
+    expect(until - startedAt).toBe(900_000);
+    expect(Date.parse(cooled.ledger[0]?.at ?? '')).toBeLessThan(until);
 
     expect(
       await main(['ledger', '--resource', 'dynamodb-table/orders', '--local', '--state', state(), '--json']),

@@ -56,13 +56,18 @@ describe('selfheal simulate', () => {
     expect(report).toMatch(/> Apply the capacity change/);
     expect(report).toMatch(/> Report the table healed/);
     expect(report).toMatch(/^\s+selfheal\s+auto-scaling\s+auto-scaling-50\s+on-demand\s+on-call\s+none$/m);
-    expect(report).toMatch(/^healed\s+yes\s+yes\s+yes\s+yes \(no alarm\)\s+yes\s+no$/m);
+    // With CloudWatch's publication delay auto scaling at 70 % steps about every 4 minutes and no
+    // longer heals within the surge; at 50 % it still does, and so does the on-call engineer's raise.
+    expect(report).toMatch(/^healed\s+yes\s+no\s+yes\s+yes \(no alarm\)\s+yes\s+no$/m);
     expect(report).toMatch(/^throttled requests(\s+[\d,]+){6}$/m);
   }, 60_000);
 
-  it('simulates the SQS backpressure incident: no message lost with selfheal, fewer downstream errors than both baselines', async () => {
+  it('simulates the SQS backpressure incident: fewer messages lost and fewer downstream errors with selfheal than every baseline', async () => {
     const { out } = capture();
-    expect(await main(['simulate', 'sqs-backpressure', '--json'])).toBe(EXIT.ok);
+    // With CloudWatch's publication delay the error-rate alarm fires on data two minutes old: 18
+    // messages reach the DLQ before selfheal lowers the concurrency, so the run does not heal (exit 1).
+    // It still loses far fewer than every baseline (754 each) and errs less downstream.
+    expect(await main(['simulate', 'sqs-backpressure', '--json'])).toBe(EXIT.failed);
     const summary = JSON.parse(out.join('\n')) as {
       deadLetterMessages: number;
       expiredMessages: number;
@@ -70,25 +75,30 @@ describe('selfheal simulate', () => {
       baselines: Record<string, { downstreamErrors: number; deadLetterMessages: number }>;
       downstreamErrorRatio: Record<string, number>;
     };
-    expect(summary).toMatchObject({ scenario: 'sqs-backpressure', seed: 1, healed: true });
-    expect(summary.deadLetterMessages).toBe(0);
+    expect(summary).toMatchObject({ scenario: 'sqs-backpressure', seed: 1, healed: false });
+    expect(summary.deadLetterMessages).toBe(18);
     expect(summary.expiredMessages).toBe(0);
-    expect(Object.keys(summary.baselines)).toEqual(['circuit-breaker', 'none']);
-    for (const baseline of Object.values(summary.baselines)) {
-      expect(summary.downstreamErrors).toBeLessThan(baseline.downstreamErrors);
+    expect(Object.keys(summary.baselines)).toEqual(['breaker-429', 'breaker-pause', 'static-limit', 'none']);
+    for (const [variant, baseline] of Object.entries(summary.baselines)) {
+      expect(baseline.deadLetterMessages, variant).toBe(754);
+      expect(summary.deadLetterMessages, variant).toBeLessThan(baseline.deadLetterMessages);
+      expect(summary.downstreamErrors, variant).toBeLessThan(baseline.downstreamErrors);
     }
     expect(summary.downstreamErrorRatio.none).toBeLessThan(1);
   }, 60_000);
 
-  it('reports the queue incident minute by minute and the three variants side by side', async () => {
+  it('reports the queue incident minute by minute and the five variants side by side', async () => {
     const { out } = capture();
-    expect(await main(['simulate', 'sqs-backpressure'])).toBe(EXIT.ok);
+    // Not healed with the publication delay (18 messages to the DLQ): exit 1, the report printed all the same.
+    expect(await main(['simulate', 'sqs-backpressure'])).toBe(EXIT.failed);
     const report = out.join('\n');
     expect(report).toMatch(/alarm selfheal-6c1d8a4e-payments-error-rate -> ALARM/);
     expect(report).toMatch(/> Record the original concurrency in the ledger/);
     expect(report).toMatch(/\* selfheal: MaximumConcurrency 100 -> \d+/);
-    expect(report).toMatch(/^\s+selfheal\s+circuit-breaker\s+none$/m);
-    expect(report).toMatch(/^no message lost\s+yes\s+no\s+no$/m);
+    expect(report).toMatch(/^\s+selfheal\s+breaker-429\s+breaker-pause\s+static-limit\s+none$/m);
+    // No variant loses no message any more; selfheal loses 18, every baseline 754.
+    expect(report).toMatch(/^no message lost(\s+no){5}$/m);
+    expect(report).toMatch(/^messages in the DLQ\s+18(\s+754){4}$/m);
   }, 60_000);
 
   it('simulates the cell shift: fewer failed requests than no remediation, traffic back at the end', async () => {
@@ -114,9 +124,11 @@ describe('selfheal simulate', () => {
 
     // --report: each cell's failures and share, a panel per variant, the shift's steps on selfheal's.
     const html = await readFile(report, 'utf8');
-    expect(html.match(/<svg class="plot"/g)).toHaveLength(4);
+    // Two figures, a panel per variant (selfheal, on-call, none).
+    expect(html.match(/<svg class="plot"/g)).toHaveLength(6);
     expect(html).toContain('aria-label="Share of the traffic per cell, selfheal"');
-    expect(html.match(/<path class="band"/g)).toHaveLength(10);
+    expect(html).toContain('aria-label="Share of the traffic per cell, on-call"');
+    expect(html.match(/<path class="band"/g)).toHaveLength(15);
     // Dispatch's states first, then the shift's, at the minute the detector saw the grey cell.
     expect(html).toMatch(/<g class="step"><title>06:00\nTask: Read the signal\n/);
     expect(html).toContain('Task: Start the cell-traffic-shift runbook');

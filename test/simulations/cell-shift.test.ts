@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   runCellShift,
+  CELL_VARIANTS,
   MANUAL_APPROVAL_SECONDS,
   type CellVariantResult,
 } from '../../scenarios/cell-shift/run.ts';
+import { ON_CALL_DELAY_SECONDS } from '../../scenarios/cell-shift/on-call.ts';
 import {
   FLEET_SLOWDOWN_INCIDENT,
   GREY_CELL as GREY,
@@ -15,12 +17,63 @@ describe('the cell-shift incident, simulated end to end', () => {
   let selfheal: CellVariantResult;
   let manual: CellVariantResult;
   let none: CellVariantResult;
+  let onCall: CellVariantResult;
+  let quickOnCall: CellVariantResult;
 
   beforeAll(async () => {
     selfheal = await runCellShift({ seed: 1, variant: 'selfheal', approve: 'auto' });
     manual = await runCellShift({ seed: 1, variant: 'selfheal', approve: 'manual' });
     none = await runCellShift({ seed: 1, variant: 'none' });
+    onCall = await runCellShift({ seed: 1, variant: 'on-call' });
+    quickOnCall = await runCellShift({ seed: 1, variant: 'on-call', onCallDelaySeconds: 5 * 60 });
   }, 120_000);
+
+  it('runs selfheal, the on-call engineer and nothing', () => {
+    expect(CELL_VARIANTS).toEqual(['selfheal', 'on-call', 'none']);
+  });
+
+  it('has the on-call engineer flip the grey cell off by hand at the page plus the delay, not before, and back on the delay after the fault', () => {
+    const faultEnd = GREY_CELL_INCIDENT.faultEndMinute * 60;
+    // Paged by the same detector's incident, at the same minute selfheal is started.
+    expect(onCall.detectedAtSeconds).toBe(selfheal.detectedAtSeconds);
+    expect(ON_CALL_DELAY_SECONDS).toBe(15 * 60);
+    const paged = onCall.detectedAtSeconds ?? NaN;
+    expect(onCall.shiftedAtSeconds).toBe(paged + ON_CALL_DELAY_SECONDS);
+    expect(onCall.timeToShiftSeconds).toBe(ON_CALL_DELAY_SECONDS);
+    expect(onCall.shiftedBackAtSeconds).toBe(faultEnd + ON_CALL_DELAY_SECONDS);
+    expect(onCall.actions).toEqual([
+      {
+        atSeconds: paged + ON_CALL_DELAY_SECONDS,
+        by: 'operator',
+        what: `routing control of ${GREY} On -> Off (by hand)`,
+      },
+      {
+        atSeconds: faultEnd + ON_CALL_DELAY_SECONDS,
+        by: 'operator',
+        what: `routing control of ${GREY} Off -> On (by hand)`,
+      },
+    ]);
+    // Until then every cell takes its share: nothing moved before the engineer acted.
+    const before = onCall.timeline.filter((m) => (m.minute + 1) * 60 <= paged + ON_CALL_DELAY_SECONDS);
+    expect(before.every((m) => m.cells.every((c) => c.state === 'On'))).toBe(true);
+    expect(onCall).toMatchObject({
+      healed: true,
+      trafficBack: true,
+      runs: [],
+      signals: [],
+      ledger: [],
+      stateTransitions: 0,
+    });
+    // The delay is the scenario's to set.
+    expect(quickOnCall.shiftedAtSeconds).toBe(paged + 5 * 60);
+    expect(quickOnCall.shiftedBackAtSeconds).toBe(faultEnd + 5 * 60);
+  });
+
+  it('fails more requests with the on-call engineer than with selfheal, and fewer than with nothing', () => {
+    expect(onCall.failedRequests).toBeGreaterThan(selfheal.failedRequests);
+    expect(onCall.failedRequests).toBeLessThan(none.failedRequests);
+    expect(quickOnCall.failedRequests).toBeLessThan(onCall.failedRequests);
+  });
 
   it('fails fewer requests than no remediation, by moving the grey cell traffic to its peers', () => {
     expect(selfheal.failedRequests).toBeLessThan(none.failedRequests / 5);
@@ -93,7 +146,9 @@ describe('the cell-shift incident, simulated end to end', () => {
     expect(manual.failedRequests).toBeLessThan(none.failedRequests);
   });
 
-  it('takes no action when the whole fleet slows down together', async () => {
+  it('takes no action when the whole fleet slows down together, and pages no one', async () => {
+    const paged = await runCellShift({ seed: 1, variant: 'on-call', incident: FLEET_SLOWDOWN_INCIDENT });
+    expect(paged).toMatchObject({ detectedAtSeconds: null, actions: [], healed: true });
     const slowdown = await runCellShift({ seed: 1, variant: 'selfheal', incident: FLEET_SLOWDOWN_INCIDENT });
     expect(slowdown.detectedAtSeconds).toBeNull();
     expect(slowdown.actions).toEqual([]);

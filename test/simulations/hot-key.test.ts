@@ -42,10 +42,12 @@ describe('the hot-key incident, simulated end to end', () => {
     expect(signals).toEqual([
       expect.objectContaining({ name: 'selfheal-events-key-range-throttling', rules: ['selfheal-alarms'] }),
     ]);
+    // With CloudWatch's publication delay Contributor Insights is read later in the surge, when the
+    // key's measured demand is higher: it now needs 3 shards (2 before the delay was modelled).
     expect(actions).toEqual([
       expect.objectContaining({
         by: 'selfheal',
-        what: `key ${HOT_KEY_INCIDENT.hotKey} spread over 2 shards, ${HOT_KEY_INCIDENT.existingItems} items moved`,
+        what: `key ${HOT_KEY_INCIDENT.hotKey} spread over 3 shards, ${HOT_KEY_INCIDENT.existingItems} items moved`,
       }),
     ]);
     // No capacity was added: the table stays as provisioned.
@@ -79,14 +81,20 @@ describe('the hot-key incident, simulated end to end', () => {
     ).toBe(true);
   });
 
-  it('throttles an order of magnitude less with the reshuffle', () => {
-    expect(results.selfheal.throttledRequests * 10).toBeLessThan(results['capacity-raise'].throttledRequests);
+  // With CloudWatch's publication delay the alarm and the reshuffle come later, so selfheal throttles
+  // about 7 times less than the baselines (165,164 against ~1.2M), no longer 10 times.
+  const FEWER = 7;
+
+  it('throttles about seven times less with the reshuffle', () => {
+    expect(results.selfheal.throttledRequests * FEWER).toBeLessThan(
+      results['capacity-raise'].throttledRequests,
+    );
   });
 
   it('does not heal with any baseline: no capacity mode or target splits one key', () => {
     for (const variant of ['auto-scaling-50', 'on-demand', 'on-call'] as const) {
       expect(results[variant], variant).toMatchObject({ healed: false, healedAtSeconds: null });
-      expect(results.selfheal.throttledRequests * 10, variant).toBeLessThan(
+      expect(results.selfheal.throttledRequests * FEWER, variant).toBeLessThan(
         results[variant].throttledRequests,
       );
     }

@@ -1,14 +1,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  incidentWorld,
   QUEUE_VARIANTS,
+  rightSizedConcurrency,
   runSqsBackpressure,
   type QueueVariant,
   type QueueVariantResult,
 } from '../../scenarios/sqs-backpressure/run.ts';
 import { SQS_BACKPRESSURE_INCIDENT } from '../../scenarios/sqs-backpressure/incident.ts';
+import { INITIAL_POLLERS } from '../../world/sqs/event-source-mapping.ts';
 
 const ORIGINAL = SQS_BACKPRESSURE_INCIDENT.mapping.maximumConcurrency;
 const RESOURCE = `event-source-mapping/${SQS_BACKPRESSURE_INCIDENT.mapping.uuid}`;
+const BASELINES = QUEUE_VARIANTS.filter((v) => v !== 'selfheal');
+/** The world's default transition of a mapping update (the incident's mapping names none). */
+const TRANSITION_SECONDS = 20;
 
 describe('the sqs-backpressure incident, simulated end to end', () => {
   const results = {} as Record<QueueVariant, QueueVariantResult>;
@@ -17,30 +23,88 @@ describe('the sqs-backpressure incident, simulated end to end', () => {
     for (const variant of QUEUE_VARIANTS) results[variant] = await runSqsBackpressure({ seed: 1, variant });
   }, 120_000);
 
-  it('loses no message with selfheal: none in the DLQ, none expired, and the backlog drains after recovery', () => {
-    const { healed, deadLetterMessages, expiredMessages, drainSeconds, timeline } = results.selfheal;
-    expect({ healed, deadLetterMessages, expiredMessages }).toEqual({
-      healed: true,
-      deadLetterMessages: 0,
-      expiredMessages: 0,
-    });
+  it('with selfheal, expires nothing, drains the backlog, and sends to the DLQ only messages failed five times before its change took effect', () => {
+    const { deadLetterMessages, expiredMessages, drainSeconds, timeline, detectedAtSeconds } =
+      results.selfheal;
+    expect(expiredMessages).toBe(0);
     expect(drainSeconds).not.toBeNull();
-    expect(timeline.at(-1)).toMatchObject({ visible: 0, deadLetter: 0 });
+    expect(timeline.at(-1)).toMatchObject({ visible: 0 });
+    // A message that failed its fifth receive before the lowered limit took effect moves to the
+    // DLQ at its next receive, a visibility timeout later; none moves after that.
+    const settled = (detectedAtSeconds ?? Infinity) + TRANSITION_SECONDS;
+    const lastMove = timeline.filter((m) => m.movedToDeadLetter > 0).at(-1);
+    if (lastMove) {
+      expect(lastMove.minute * 60).toBeLessThan(
+        settled + SQS_BACKPRESSURE_INCIDENT.queue.visibilityTimeoutSeconds!,
+      );
+    }
+    for (const baseline of BASELINES) {
+      expect(deadLetterMessages, baseline).toBeLessThan(results[baseline].deadLetterMessages / 10);
+    }
   });
 
-  it('gets fewer downstream errors with selfheal than with the circuit breaker or with nothing', () => {
-    const errors = (variant: QueueVariant) => results[variant].downstreamErrors;
-    expect(errors('selfheal')).toBeLessThan(errors('circuit-breaker'));
-    expect(errors('selfheal')).toBeLessThan(errors('none'));
+  it('gets fewer downstream errors with selfheal than with every baseline', () => {
+    for (const baseline of BASELINES) {
+      expect(results.selfheal.downstreamErrors, baseline).toBeLessThan(results[baseline].downstreamErrors);
+    }
   });
 
-  it('lets both baselines send messages to the DLQ: failed batches come back until maxReceiveCount', () => {
-    expect(results.none.deadLetterMessages).toBeGreaterThan(0);
-    expect(results['circuit-breaker'].deadLetterMessages).toBeGreaterThan(0);
-    // The breaker spares the service (its 429s are answered at the edge) but not the messages.
-    expect(results['circuit-breaker'].shedRequests).toBeGreaterThan(0);
-    expect(results.none.healed).toBe(false);
-    expect(results['circuit-breaker'].healed).toBe(false);
+  it('runs every variant with Lambda’s backoff: while payments fails, the mapping sits at five concurrent batches', () => {
+    const brownout = (m: { minute: number }) =>
+      m.minute >= SQS_BACKPRESSURE_INCIDENT.brownout.fromMinute + 1 && m.minute < 14;
+    for (const variant of BASELINES) {
+      const during = results[variant].timeline.filter(brownout);
+      expect(during.length, variant).toBeGreaterThan(0);
+      for (const minute of during)
+        expect(minute.pollers, `${variant} ${minute.minute}`).toBe(INITIAL_POLLERS);
+    }
+  });
+
+  it('lets every baseline send messages to the DLQ: failed batches come back until maxReceiveCount', () => {
+    for (const baseline of BASELINES) {
+      expect(results[baseline].deadLetterMessages, baseline).toBeGreaterThan(0);
+      expect(results[baseline].healed, baseline).toBe(false);
+    }
+  });
+
+  it('opens neither breaker: with Lambda backing off, payments fails about a third of the calls, under the 50 % threshold', () => {
+    for (const variant of ['breaker-429', 'breaker-pause'] as const) {
+      expect(results[variant].breakerOpenings, variant).toBe(0);
+      expect(results[variant].deadLetterMessages, variant).toBe(results.none.deadLetterMessages);
+      expect(results[variant].downstreamErrors, variant).toBe(results.none.downstreamErrors);
+    }
+  });
+
+  it('keeps each breaker to its kind: only the 429 breaker answers calls itself, only the pausing one disables the mapping', () => {
+    const fastFail = results['breaker-429'];
+    const pause = results['breaker-pause'];
+    expect(pause.shedRequests).toBe(0);
+    expect(pause.functionErrors).toBe(pause.downstreamErrors);
+    expect(pause.mappingPauses).toBe(pause.breakerOpenings);
+    expect(fastFail.mappingPauses).toBe(0);
+    expect(fastFail.shedRequests).toBeLessThanOrEqual(fastFail.downstreamErrors);
+    // Each is the incident's breaker, differing only in what an open breaker does.
+    expect(incidentWorld(SQS_BACKPRESSURE_INCIDENT, 'breaker-429').circuitBreaker).toEqual({
+      ...SQS_BACKPRESSURE_INCIDENT.circuitBreaker,
+      whenOpen: 'fail-fast',
+    });
+    expect(incidentWorld(SQS_BACKPRESSURE_INCIDENT, 'breaker-pause').circuitBreaker).toEqual({
+      ...SQS_BACKPRESSURE_INCIDENT.circuitBreaker,
+      whenOpen: 'pause-mapping',
+    });
+  });
+
+  it('sets the static MaximumConcurrency to what payments takes healthily: floor(capacity × latency)', () => {
+    const { capacity, latencyMs } = SQS_BACKPRESSURE_INCIDENT.downstream;
+    expect(rightSizedConcurrency(SQS_BACKPRESSURE_INCIDENT)).toBe(Math.floor((capacity * latencyMs) / 1000));
+    expect(rightSizedConcurrency(SQS_BACKPRESSURE_INCIDENT)).toBe(20);
+    // Clamped to what Lambda accepts.
+    expect(rightSizedConcurrency({ downstream: { name: 'x', capacity: 1, latencyMs: 100 } })).toBe(2);
+    expect(rightSizedConcurrency({ downstream: { name: 'x', capacity: 10_000, latencyMs: 500 } })).toBe(1000);
+    const { timeline, actions } = results['static-limit'];
+    expect(actions).toEqual([]);
+    expect(timeline.every((m) => m.maximumConcurrency === 20)).toBe(true);
+    expect(Math.max(...timeline.map((m) => m.concurrency))).toBeLessThanOrEqual(20);
   });
 
   it('lowers MaximumConcurrency when the alarm fires and puts back exactly the original after recovery', () => {
@@ -86,8 +150,8 @@ describe('the sqs-backpressure incident, simulated end to end', () => {
     ]);
   });
 
-  it('does nothing to the mapping in the baselines', () => {
-    for (const variant of ['circuit-breaker', 'none'] as const) {
+  it('does nothing to the mapping’s limit in the other baselines', () => {
+    for (const variant of ['breaker-429', 'breaker-pause', 'none'] as const) {
       expect(results[variant].actions).toEqual([]);
       expect(results[variant].timeline.every((m) => m.maximumConcurrency === ORIGINAL)).toBe(true);
     }

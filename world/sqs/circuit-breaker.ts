@@ -1,16 +1,32 @@
 /**
- * A circuit breaker in front of the downstream, as an API gateway, a service mesh or the service's
- * own load shedding provides: when too many calls fail, it answers the next ones 429 at once for a
- * while, so the service behind it recovers. The consumer still gets an error for each of those
- * calls, fails the invocation, and the batch goes back to the queue one receive closer to the DLQ:
- * the breaker protects the service but not the messages, which is the baseline selfheal is
- * compared with.
+ * A circuit breaker on the consumer's calls to the downstream: when too many calls fail, it stops
+ * them for a while, so the service behind it recovers. What "stopping" does to the messages is the
+ * breaker's `whenOpen`, and the two kinds differ exactly there:
+ *
+ * - `fail-fast` (the default; an API gateway, a service mesh or the service's own load shedding,
+ *   or an in-process breaker library): every call while open is answered 429 in `fastFailMs`. The
+ *   consumer gets an error for each, fails the invocation, and the batch goes back to the queue one
+ *   receive closer to the DLQ. It protects the service, not the messages: a message received and
+ *   failed counts toward maxReceiveCount whether the service saw the call or not (SQS counts
+ *   receives; "Using dead-letter queues in Amazon SQS"), and a 429 in a few milliseconds lets the
+ *   pollers receive far more of the backlog than the service could have failed.
+ * - `pause-mapping`: the consumer stops polling instead. When the breaker opens, it disables the
+ *   event-source mapping (UpdateEventSourceMapping Enabled=false, as a breaker whose state all the
+ *   consumer's invocations share can; published circuit-breaker patterns for Lambda's SQS consumers
+ *   disable the mapping the same way, from a CloudWatch alarm on the errors); when the open time is
+ *   over it enables it again, and the first second
+ *   of calls after that is the trial. A message is received only while the mapping polls, so the
+ *   breaker fails no batch itself: calls made before the mapping has stopped (its `Disabling`
+ *   transition) go to the service like any other, and only the service's own failures return
+ *   batches. The consumer cannot instead "return the batch unprocessed" without burning a receive:
+ *   whatever the function does with a batch, SQS has already counted the receive.
  *
  * States, per second:
  * - closed: calls go through; each second's calls and failures enter a rolling window of
  *   `windowSeconds`; when the window holds at least `minimumRequests` calls and their failed share
  *   reaches `errorThresholdPercent`, it opens.
- * - open: every call is answered 429 in `fastFailMs`. After `openSeconds` it is half-open.
+ * - open: `fail-fast`: every call is answered 429 in `fastFailMs`; `pause-mapping`: the mapping is
+ *   asked to stop polling, and calls still made are not judged. After `openSeconds` it is half-open.
  * - half-open: one second of calls goes through as the trial; it closes (with an empty window) if
  *   their failed share is below the threshold, and opens again otherwise.
  *
@@ -28,7 +44,11 @@ export interface CircuitBreakerSpec {
   openSeconds?: number;
   /** How long a call answered 429 takes; default 10 ms. */
   fastFailMs?: number;
+  /** What an open breaker does: answer calls 429 (default) or pause the mapping's polling. */
+  whenOpen?: BreakerAction;
 }
+
+export type BreakerAction = 'fail-fast' | 'pause-mapping';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -38,6 +58,7 @@ interface Settings {
   minimumRequests: number;
   openSeconds: number;
   fastFailMs: number;
+  whenOpen: BreakerAction;
 }
 
 export function circuitBreakerProblems(spec: CircuitBreakerSpec): string[] {
@@ -53,6 +74,8 @@ export function circuitBreakerProblems(spec: CircuitBreakerSpec): string[] {
   if (!(Number.isInteger(openSeconds) && openSeconds >= 1))
     problems.push('openSeconds must be a whole number of seconds, at least 1');
   if (!(fastFailMs > 0)) problems.push('fastFailMs must be positive');
+  if (spec.whenOpen !== undefined && !['fail-fast', 'pause-mapping'].includes(spec.whenOpen))
+    problems.push('whenOpen must be fail-fast or pause-mapping');
   return problems;
 }
 
@@ -74,6 +97,7 @@ export class CircuitBreaker {
       minimumRequests: spec.minimumRequests ?? 20,
       openSeconds: spec.openSeconds ?? 30,
       fastFailMs: spec.fastFailMs ?? 10,
+      whenOpen: spec.whenOpen ?? 'fail-fast',
     };
   }
 
@@ -85,9 +109,9 @@ export class CircuitBreaker {
     return this.#state;
   }
 
-  /** Whether calls started in `second` reach the downstream. */
+  /** Whether calls started in `second` reach the downstream: a pausing breaker stops none. */
   allows(second: number): boolean {
-    return this.stateAt(second) !== 'open';
+    return this.settings.whenOpen === 'pause-mapping' || this.stateAt(second) !== 'open';
   }
 
   /** The outcome of the calls that went through in `second`. */

@@ -1,7 +1,8 @@
 /**
  * An SQS event-source mapping as Lambda's control plane sees it (GetEventSourceMapping /
- * UpdateEventSourceMapping in the SDK's shapes, validation, state transitions), and how its
- * pollers scale ("Configuring scaling behavior for SQS event source mappings").
+ * UpdateEventSourceMapping in the SDK's shapes, validation, state transitions), how its pollers
+ * scale ("Configuring scaling behavior for SQS event source mappings") and how they back off when
+ * invocations fail ("Handling errors for an SQS event source in Lambda"; see `nextPollers`).
  *
  * - ScalingConfig.MaximumConcurrency: 2..1,000 for SQS (aws-facts.md); outside that range the
  *   request fails with ValidationException, in the wording of Lambda's constraint errors. An empty
@@ -199,25 +200,62 @@ export function pollerCap(settings: Pick<MappingSettings, 'maximumConcurrency'>)
 }
 
 /**
+ * AWS's backoff of an SQS mapping whose invocations fail ("Handling errors for an SQS event source
+ * in Lambda", section "Backoff strategy for failed invocations"): when the function's code fails
+ * an invocation, "Lambda will stop processing and retrying the invocation. In the meantime, Lambda
+ * gradually backs off, reducing the amount of concurrency allocated to your Amazon SQS event
+ * source mapping"; once invocations succeed again it scales as before (AWS Knowledge Center, "Why
+ * isn't my Lambda function with an Amazon SQS event source optimally scaling?": Lambda "throttles
+ * function scaling when invocation issues occur. After you resolve the issues, Lambda continues to
+ * scale the function"). With ReportBatchItemFailures Lambda does not scale polling down (same
+ * page), which this world does not model: its consumer fails the invocation.
+ *
+ * AWS documents neither the backoff's pace nor its floor. Assumptions, marked as such:
+ * - pace: a second in which invocations ended failed (errors, timeouts) adds no poller and takes
+ *   away POLLERS_ADDED_PER_SECOND × the failed share of them, rounded up to a whole poller: at most
+ *   the documented pace of scaling up (300 a minute), run backwards;
+ * - floor: the five concurrent batches Lambda starts with and scales back to "when traffic is low"
+ *   ("Configuring scaling behavior for SQS event source mappings"), or the cap if lower.
+ *
+ * Left out: AWS documents the same backoff for throttled invocations, but the reports of reserved
+ * concurrency sending SQS messages to the DLQ (which MaximumConcurrency was introduced to end) show
+ * it does not hold the pollers near the reserved concurrency; throttled receives do not back off
+ * here (see `queue-world.ts`).
+ */
+export interface BackoffSecond {
+  /** Invocations that ended this second. */
+  attempts: number;
+  /** Of those, failed: function errors (a downstream error, a 429) and timeouts. */
+  failed: number;
+}
+
+/**
  * Pollers for the next second. While messages remain visible after a second's receives, Lambda
  * adds POLLERS_ADDED_PER_SECOND up to the cap; once the queue is drained it scales back to what
  * the invocations used (Little's law: invocations a second × their duration), never below
- * INITIAL_POLLERS (or the cap, if lower).
+ * INITIAL_POLLERS (or the cap, if lower). A second whose invocations failed backs off instead
+ * (see BackoffSecond), unless `backoff` is off.
  *
- * Simplifications: scaling back is immediate (AWS does not document its pace), and Lambda's
- * backing off when invocations fail or are throttled is not modelled.
+ * Simplification: scaling back is immediate (AWS does not document its pace).
  */
 export function nextPollers(
   current: number,
   settings: Pick<MappingSettings, 'maximumConcurrency' | 'enabled'>,
-  second: { backlogLeft: boolean; busySlots: number },
+  second: { backlogLeft: boolean; busySlots: number; outcomes?: BackoffSecond },
+  backoff = true,
 ): number {
   if (!settings.enabled) return 0;
   const cap = pollerCap(settings);
   const floor = Math.min(INITIAL_POLLERS, cap);
   if (current === 0) return floor;
+  const scaledBack = second.backlogLeft ? current : Math.min(current, Math.ceil(second.busySlots));
+  const { attempts = 0, failed = 0 } = second.outcomes ?? {};
+  if (backoff && failed > 0 && attempts > 0) {
+    const removed = Math.ceil((POLLERS_ADDED_PER_SECOND * Math.min(failed, attempts)) / attempts);
+    return Math.min(cap, Math.max(floor, Math.min(scaledBack, current - removed)));
+  }
   if (second.backlogLeft) return Math.min(cap, Math.max(floor, current + POLLERS_ADDED_PER_SECOND));
-  return Math.min(cap, Math.max(floor, Math.min(current, Math.ceil(second.busySlots))));
+  return Math.min(cap, Math.max(floor, scaledBack));
 }
 
 function checkRange(value: number, path: string, min: number, max: number): void {

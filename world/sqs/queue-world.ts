@@ -20,6 +20,9 @@
  *      the invocation, and its whole batch returns to the queue when the visibility timeout ends
  *      (counted from the receive), its receive count already one higher. A successful invocation
  *      deletes its batch.
+ *    - When invocations fail, the mapping backs off: fewer pollers, as AWS documents it and
+ *      `event-source-mapping.ts` models it (`nextPollers`), each second from the invocations that
+ *      ended in it (a failure is known when the invocation ends, a timeout after the timeout).
  *    - Pollers beyond the reserved concurrency still receive: each takes a batch a second whose
  *      invocation is throttled, and the batch returns after the visibility timeout, the receive
  *      counting toward maxReceiveCount (aws-facts.md). Lowering MaximumConcurrency instead keeps
@@ -29,7 +32,11 @@
  *    - With a circuit breaker in front of the downstream (`circuit-breaker.ts`), calls made while
  *      it is open are answered 429 in a few milliseconds: they count as downstream requests and
  *      errors (the consumer got an error response) but put no load on the service, and their
- *      invocations fail, so their batches return to the queue as any failed batch does.
+ *      invocations fail, so their batches return to the queue as any failed batch does. A breaker
+ *      that pauses the mapping instead asks, at the start of a second, for the mapping to be
+ *      disabled when it is open and enabled again when it is half-open (UpdateEventSourceMapping,
+ *      with the mapping's transition, as any update; one refused mid-transition is asked again
+ *      the next second); its calls are never short-circuited.
  * 5. Invocations due to end now end (deletes and returns).
  *
  * Simplifications, beside those in the modules it uses (`message-store.ts`, `downstream.ts`,
@@ -125,6 +132,12 @@ export interface MappingSpec {
   uuid?: string;
   /** How long an update stays `Updating` / `Enabling` / `Disabling`; default 20 seconds. */
   transitionSeconds?: number;
+  /**
+   * Lambda's backoff on failed and throttled invocations (`nextPollers`); default true, as AWS
+   * documents it. False models a mapping that never scales down on errors (as AWS documents for
+   * ReportBatchItemFailures, which this world does not otherwise model).
+   */
+  backoffOnErrors?: boolean;
 }
 
 export interface FunctionSpec {
@@ -198,6 +211,8 @@ export interface QueueTotals extends Omit<
 export interface MappingChange {
   /** Seconds since the world started. */
   second: number;
+  /** Who asked: a caller of the port (a remediation), or the consumer's pausing circuit breaker. */
+  by: 'caller' | 'circuit-breaker';
   before: { maximumConcurrency: number | null; enabled: boolean };
   after: { maximumConcurrency: number | null; enabled: boolean };
 }
@@ -308,6 +323,8 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
   #smoothedLoad = 0;
   #downstreamRandom: Random;
   #breaker: CircuitBreaker | undefined;
+  /** Invocations ending at a second (the key), and how many of them fail: the backoff's input. */
+  #endings = new Map<number, { attempts: number; failed: number }>();
   #tally: MinuteTally = emptyTally();
   #totals = Object.fromEntries(COUNTERS.map((key) => [key, 0])) as Record<Counter, number>;
   #hooks: QueueMinuteHook[] = [];
@@ -400,6 +417,11 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
     this.#brownouts.push(injected);
   }
 
+  /** Times the circuit breaker before the downstream opened (0 without one). */
+  get breakerOpenings(): number {
+    return this.#breaker?.opened ?? 0;
+  }
+
   /** Since the world started, up to now (the minute in progress included). */
   get totals(): QueueTotals {
     const counters = { ...this.#totals };
@@ -440,7 +462,7 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
     this.#mapping.tick(this.#second());
     const before = limitOf(this.#mapping.describe());
     const answer = this.#mapping.update(input, this.#second(), this.#clock.now());
-    this.mappingChanges.push({ second: this.#second(), before, after: limitOf(answer) });
+    this.mappingChanges.push({ second: this.#second(), by: 'caller', before, after: limitOf(answer) });
     return answer;
   }
 
@@ -512,6 +534,7 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
     tally.seconds += 1;
 
     this.#mapping.tick(second);
+    this.#pauseOrResume(second);
     const { expired, deadLetterExpired } = store.tick(second);
     tally.expired += expired;
     tally.deadLetterExpired += deadLetterExpired;
@@ -561,6 +584,7 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
       const failedMessages = invocations > 0 ? Math.round((received * failed) / invocations) : 0;
       const { taken: returned, left: deleted } = takeProportionally(receive.received, failedMessages);
       const completesAt = second + Math.round(duration);
+      this.#ending(completesAt, invocations, failed);
       store.startInvocations(
         completesAt,
         deleted,
@@ -599,7 +623,39 @@ export class QueueWorld implements EventSourceMappingPort, QueuePort {
     // Little's law; the fraction carried over can overshoot the slots for a second, never on average.
     const busySlots = Math.min(slots, invocations * duration);
     addSamples(tally.concurrency, busySlots);
-    this.#pollers = nextPollers(pollers, settings, { backlogLeft: store.visible > 0, busySlots });
+    const outcomes = this.#endings.get(second);
+    this.#endings.delete(second);
+    this.#pollers = nextPollers(
+      pollers,
+      settings,
+      { backlogLeft: store.visible > 0, busySlots, ...(outcomes ? { outcomes } : {}) },
+      this.#options.mapping?.backoffOnErrors ?? true,
+    );
+  }
+
+  /** Counts invocations that end at `second`, and how many of them fail. */
+  #ending(second: number, attempts: number, failed: number): void {
+    if (attempts <= 0) return;
+    const known = this.#endings.get(second) ?? { attempts: 0, failed: 0 };
+    this.#endings.set(second, { attempts: known.attempts + attempts, failed: known.failed + failed });
+  }
+
+  /**
+   * A pausing circuit breaker: open, it asks for the mapping to stop polling; half-open, for it
+   * to poll again. A mapping mid-transition refuses updates (ResourceInUseException): asked again
+   * the next second.
+   */
+  #pauseOrResume(second: number): void {
+    const breaker = this.#breaker;
+    if (!breaker || breaker.settings.whenOpen !== 'pause-mapping') return;
+    const state = breaker.stateAt(second);
+    const mapping = this.#mapping.state;
+    const enabled = state === 'open' ? false : state === 'half-open' ? true : undefined;
+    if (enabled === undefined) return;
+    if ((enabled && mapping !== 'Disabled') || (!enabled && mapping !== 'Enabled')) return;
+    const before = limitOf(this.#mapping.describe());
+    const answer = this.#mapping.update({ UUID: this.mappingUuid, Enabled: enabled }, second, this.#cursorMs);
+    this.mappingChanges.push({ second, by: 'circuit-breaker', before, after: limitOf(answer) });
   }
 
   async #closeMinute(minuteStartMs: number): Promise<void> {

@@ -86,4 +86,96 @@ describe('the circuit breaker in front of the downstream', () => {
       expect(minute.downstreamRequests - minute.shedRequests).toBeLessThan(minute.shedRequests);
     }
   });
+
+  it('refuses an unknown action when open', () => {
+    expect(() => new CircuitBreaker({ whenOpen: 'drop' as never })).toThrow(
+      /whenOpen must be fail-fast or pause-mapping/,
+    );
+  });
+});
+
+describe('a circuit breaker that pauses the mapping instead of answering 429', () => {
+  // payments is down for three minutes from minute 2: every call fails, whoever makes it.
+  const world = (whenOpen?: 'fail-fast' | 'pause-mapping') =>
+    simulatedQueue({
+      queue: { name: 'orders', visibilityTimeoutSeconds: 30, maxReceiveCount: 5 },
+      downstream: {
+        name: 'payments',
+        capacity: 100,
+        latencyMs: 200,
+        brownouts: [{ fromMinute: 2, durationMinutes: 3, capacity: 0 }],
+      },
+      ...(whenOpen
+        ? {
+            circuitBreaker: {
+              errorThresholdPercent: 50,
+              windowSeconds: 10,
+              minimumRequests: 20,
+              openSeconds: 30,
+              whenOpen,
+            },
+          }
+        : {}),
+    });
+
+  it('disables the mapping when it opens and enables it when the open time is over, receiving nothing meanwhile', async () => {
+    const { clock, world: paused } = world('pause-mapping');
+    const seconds: { second: number; state: string; received: number }[] = [];
+    for (let second = 0; second < minutes(8); second++) {
+      await clock.advance(1);
+      seconds.push({
+        second,
+        state: paused.snapshot().mappingState,
+        received: paused.totals.received,
+      });
+    }
+    const changes = paused.mappingChanges;
+    expect(changes.length).toBeGreaterThanOrEqual(4);
+    expect(changes.every((c) => c.by === 'circuit-breaker')).toBe(true);
+    // Off, on, off, on…: each pause is asked when the breaker opens, each resume when it half-opens.
+    changes.forEach((change, i) => {
+      expect(change.after.enabled, `change ${i}`).toBe(i % 2 === 1);
+    });
+    expect(paused.breakerOpenings).toBe(Math.ceil(changes.length / 2));
+    for (const [i, change] of changes.entries()) {
+      const next = changes[i + 1];
+      if (change.after.enabled || !next) continue;
+      // Resumed once the breaker's open time is over, not before.
+      expect(next.second - change.second).toBeGreaterThanOrEqual(30);
+    }
+    // While the mapping is Disabled no message is received: no receive count moves.
+    for (let i = 1; i < seconds.length; i++) {
+      const [before, now] = [seconds[i - 1], seconds[i]];
+      if (before?.state === 'Disabled' && now?.state === 'Disabled') {
+        expect(now.received, `second ${now.second}`).toBe(before.received);
+      }
+    }
+    expect(seconds.some((s) => s.state === 'Disabled')).toBe(true);
+  });
+
+  it('sends no message to the DLQ by itself: it fails no batch, where the 429 breaker burns the backlog’s receives', async () => {
+    const run = async (whenOpen?: 'fail-fast' | 'pause-mapping') => {
+      const { clock, world: w } = world(whenOpen);
+      await clock.advance(minutes(15));
+      return { totals: w.totals, openings: w.breakerOpenings };
+    };
+    const [paused, failFast, none] = await Promise.all([run('pause-mapping'), run('fail-fast'), run()]);
+    // Both breakers opened.
+    expect(paused.openings).toBeGreaterThan(0);
+    expect(failFast.openings).toBeGreaterThan(0);
+    // The pausing breaker answered nothing itself: every failed batch is a call payments failed.
+    expect(paused.totals.shedRequests).toBe(0);
+    expect(paused.totals.errors).toBe(paused.totals.downstreamErrors);
+    expect(paused.totals.movedToDeadLetter).toBe(0);
+    // The 429 breaker failed batches the service never saw, five receives a message in minutes.
+    expect(failFast.totals.shedRequests).toBeGreaterThan(paused.totals.errors);
+    expect(failFast.totals.movedToDeadLetter).toBeGreaterThan(10_000);
+    // Without a breaker, payments' own failures (Lambda backing off) send a few.
+    expect(none.totals.movedToDeadLetter).toBeGreaterThan(0);
+    for (const { totals } of [paused, failFast, none]) {
+      expect(totals.sent).toBe(
+        totals.deleted + totals.movedToDeadLetter + totals.expired + totals.visible + totals.notVisible,
+      );
+    }
+  });
 });

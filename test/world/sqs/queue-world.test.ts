@@ -57,9 +57,37 @@ describe('a healthy consumer', () => {
 describe('a downstream brownout (capacity 100 → 10 requests a second for ten minutes)', () => {
   const brownout = { fromMinute: 10, durationMinutes: 10, capacity: 10 };
 
-  it('with MaximumConcurrency high: concurrency climbs, errors pile up, messages reach the DLQ', async () => {
-    const { clock, world, metrics } = simulatedQueue({
+  it('with MaximumConcurrency high, Lambda backs off: five pollers, a third of the calls fail, a few messages reach the DLQ', async () => {
+    const { clock, world } = simulatedQueue({
       mapping: { maximumConcurrency: 100 },
+      downstream: { name: 'payments', capacity: 100, latencyMs: 200, brownouts: [brownout] },
+    });
+    await clock.advance(minutes(30));
+
+    const during = between(world.timeline, 11, 20);
+    for (const entry of during) {
+      // Backed off to the floor: five invocations at once offer the service ~16 calls a second.
+      expect(entry.pollers).toBe(5);
+      expect(entry.concurrency).toBeLessThanOrEqual(5);
+      expect(entry.errors / entry.invocations).toBeGreaterThan(0.3);
+      expect(entry.errors / entry.invocations).toBeLessThan(0.5);
+    }
+    // A message fails a receive about one time in three: a few fail five in a row.
+    expect(world.totals.deadLetter).toBeGreaterThan(0);
+    expect(world.totals.deadLetter).toBeLessThan(1000);
+    // After the brownout the pollers climb again and the backlog drains.
+    expect(Math.max(...between(world.timeline, 20, 22).map((entry) => entry.concurrency))).toBeGreaterThan(
+      20,
+    );
+    expect(between(world.timeline, 25, 30).every((entry) => entry.errors === 0 && entry.visible < 300)).toBe(
+      true,
+    );
+    expectConserved(world.totals);
+  });
+
+  it('with MaximumConcurrency high and no backoff: concurrency climbs, errors pile up, messages reach the DLQ', async () => {
+    const { clock, world, metrics } = simulatedQueue({
+      mapping: { maximumConcurrency: 100, backoffOnErrors: false },
       downstream: { name: 'payments', capacity: 100, latencyMs: 200, brownouts: [brownout] },
     });
     await clock.advance(minutes(30));
@@ -83,6 +111,7 @@ describe('a downstream brownout (capacity 100 → 10 requests a second for ten m
     expect(world.totals.deadLetter).toBe(world.timeline.at(21)?.deadLetter);
     expectConserved(world.totals);
 
+    await clock.advance(metrics.publicationDelaySeconds);
     const errorRate = await metricValues(
       metrics,
       { namespace: 'Downstream', name: 'ErrorRate', dimension: ['Service', 'payments'] },
@@ -188,13 +217,17 @@ describe('reserved concurrency', () => {
 
     expect(world.timeline.every((entry) => entry.concurrency <= 2)).toBe(true);
     expect(sum(world.timeline.map((entry) => entry.throttles))).toBeGreaterThan(1000);
+    // Read once CloudWatch has published every minute so far.
+    const end = clock.now();
+    const thrown = world.totals.throttles;
+    await clock.advance(metrics.publicationDelaySeconds);
     const throttles = await metricValues(
       metrics,
       { namespace: 'AWS/Lambda', name: 'Throttles', dimension: ['FunctionName', 'orders-consumer'] },
       clock.startMs,
-      clock.now(),
+      end,
     );
-    expect(sum(throttles)).toBe(world.totals.throttles);
+    expect(sum(throttles)).toBe(thrown);
     // Throttled receives raise receive counts even though no invocation failed.
     expect(world.totals.errors).toBe(0);
     expect(
@@ -258,6 +291,9 @@ describe('CloudWatch metrics', () => {
     });
     await clock.advance(minutes(5));
     const range = [clock.startMs, clock.now()] as const;
+    // Read once CloudWatch has published the five minutes.
+    await clock.advance(metrics.publicationDelaySeconds);
+    const timeline = world.timeline.slice(0, 5);
     const sqs = (name: string, queue = 'orders') => ({
       namespace: 'AWS/SQS',
       name,
@@ -268,7 +304,7 @@ describe('CloudWatch metrics', () => {
       name,
       dimension: ['FunctionName', 'orders-consumer'] as [string, string],
     });
-    const column = (key: keyof QueueMinute) => world.timeline.map((entry) => entry[key]);
+    const column = (key: keyof QueueMinute) => timeline.map((entry) => entry[key]);
 
     expect(await metricValues(metrics, sqs('NumberOfMessagesSent'), ...range)).toEqual(column('arrivals'));
     expect(await metricValues(metrics, sqs('NumberOfMessagesReceived'), ...range)).toEqual(
@@ -294,7 +330,7 @@ describe('CloudWatch metrics', () => {
     expect(await metricValues(metrics, lambda('Invocations'), ...range)).toEqual(column('invocations'));
     expect(await metricValues(metrics, lambda('Errors'), ...range)).toEqual(column('errors'));
     expect(await metricValues(metrics, lambda('ConcurrentExecutions'), ...range, 'Maximum')).toEqual(
-      world.timeline.map((entry) => expect.closeTo(entry.concurrency, 1)),
+      timeline.map((entry) => expect.closeTo(entry.concurrency, 1)),
     );
     const downstreamErrors = await metricValues(
       metrics,
@@ -310,6 +346,7 @@ describe('CloudWatch metrics', () => {
       'Maximum',
     );
     expect(p99[0]).toBeCloseTo(600, 0);
-    expect(p99[3]).toBeGreaterThan(1000);
+    // Slower while overloaded (Lambda's backoff keeps the overload, and the slowdown, small).
+    expect(p99[3]).toBeGreaterThan(p99[0] ?? Infinity);
   });
 });
