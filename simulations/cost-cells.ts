@@ -17,9 +17,8 @@ import {
   costItem,
   costModel,
   DAY_MINUTES,
-  dayCost,
   restOfDaySeconds,
-  runbookItems,
+  scenarioDayCost,
   TASK_FUNCTION_MEMORY_GB,
   type CostModel,
   type CountableExecution,
@@ -54,7 +53,7 @@ export function cellDayCost(inputs: CellCostInputs): DayCost {
   const detectorRuns = { simulated: runsIn(simulatedMinutes), rest: runsIn(simulatedMinutes + restMinutes) };
   detectorRuns.rest -= detectorRuns.simulated;
   const detectorGbSeconds = DETECTOR_BILLED_SECONDS * TASK_FUNCTION_MEMORY_GB;
-  return dayCost(
+  return scenarioDayCost(
     [
       costItem(
         'X-Ray traces recorded (the detector reads them)',
@@ -77,8 +76,8 @@ export function cellDayCost(inputs: CellCostInputs): DayCost {
         detectorRuns.simulated * detectorGbSeconds,
         detectorRuns.rest * detectorGbSeconds,
       ),
-      ...runbookItems(inputs.executions),
     ],
+    inputs.executions,
     simulatedMinutes,
     detector
       ? `every cell at its healthy rate, ${inputs.requestsPerSecond} requests a second, ${detector.tracedShare * 100} % of them traced for the grey-cell detector, which runs every ${detector.everyMinutes} min`

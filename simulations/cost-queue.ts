@@ -16,9 +16,8 @@ import { PRICES } from './cost-prices.ts';
 import {
   costItem,
   costModel,
-  dayCost,
   restOfDaySeconds,
-  runbookItems,
+  scenarioDayCost,
   type CostModel,
   type CountableExecution,
   type DayCost,
@@ -53,7 +52,7 @@ export function queueDayCost(inputs: QueueCostInputs): DayCost {
   const simulatedRequests =
     totals.sent + totals.invocations + totals.throttles + (totals.invocations - totals.errors);
   const restRequests = restSent + 2 * restBatches;
-  return dayCost(
+  return scenarioDayCost(
     [
       costItem(
         'SQS requests (send, receive, delete)',
@@ -70,8 +69,8 @@ export function queueDayCost(inputs: QueueCostInputs): DayCost {
         (inputs.consumerDurationMs / 1000) * CONSUMER_MEMORY_GB,
         restBatches * rest.invocationSeconds * CONSUMER_MEMORY_GB,
       ),
-      ...runbookItems(inputs.executions),
     ],
+    inputs.executions,
     inputs.simulatedMinutes,
     `${rest.messagesPerSecond} messages a second, the downstream healthy: ${restBatches.toLocaleString('en-US')} batches of ${rest.batchSize}, each ${rest.invocationSeconds * 1000} ms${inputs.backlog > 0 ? `, the ${inputs.backlog.toLocaleString('en-US')} messages left in the queue among them` : ' (the queue empty at the end)'}`,
   );

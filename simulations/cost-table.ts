@@ -33,9 +33,8 @@ import {
   costItem,
   costModel,
   DAY_MINUTES,
-  dayCost,
   restOfDaySeconds,
-  runbookItems,
+  scenarioDayCost,
   type CostModel,
   type CountableExecution,
   type DayCost,
@@ -173,7 +172,7 @@ export function tableDayCost(inputs: TableCostInputs): DayCost {
     rest.rru = quiet.rcuPerSecond * seconds;
     restOfDay = `${units(quiet.wcuPerSecond)} write and ${units(quiet.rcuPerSecond)} read request units a second, on demand`;
   }
-  return dayCost(
+  return scenarioDayCost(
     [
       costItem(
         'DynamoDB provisioned write capacity',
@@ -203,8 +202,8 @@ export function tableDayCost(inputs: TableCostInputs): DayCost {
         simulated.rru,
         rest.rru,
       ),
-      ...runbookItems(inputs.executions),
     ],
+    inputs.executions,
     simulatedMinutes,
     restOfDay,
   );

@@ -144,6 +144,16 @@ export function runbookItems(executions: readonly CountableExecution[]): CostIte
   ];
 }
 
+/** A variant's day in any scenario: the scenario's own items, then what selfheal's runs cost. */
+export function scenarioDayCost(
+  items: readonly CostItem[],
+  executions: readonly CountableExecution[],
+  simulatedMinutes: number,
+  restOfDay: string,
+): DayCost {
+  return dayCost([...items, ...runbookItems(executions)], simulatedMinutes, restOfDay);
+}
+
 /** The assumptions about selfheal's own runs, in every scenario's cost model. */
 export const RUNBOOK_ASSUMPTIONS: readonly string[] = [
   "selfheal's runs: every execution's state transitions (each state entered, plus each retry) and Lambda task invocations, counted from the execution histories of the local engine, as Step Functions bills them (the counting the bench's \"Cost of a remediation\" uses).",

@@ -16,43 +16,28 @@
  *   traffic) and turns the control back On the same delay later, never before having turned it Off;
  * - a change due after the simulated incident's end is not made within it.
  */
-import type { VirtualClock } from '../../core/virtual-clock.ts';
-import type { ScenarioAction } from '../../simulations/outcome.ts';
 import type { ControlState } from '../../world/cells/traffic.ts';
 import type { SimulatedRoutingControls } from '../../world/cells/routing-controls.ts';
+import { PagedEngineer, type OnCallTiming } from '../table/on-call.ts';
 
 export { ON_CALL_DELAY_SECONDS } from '../table/on-call.ts';
 
-export interface CellOnCallOptions {
-  clock: VirtualClock;
+export interface CellOnCallOptions extends OnCallTiming {
   /** The cluster the engineer flips controls in: the fleet's own. */
   routing: Pick<SimulatedRoutingControls, 'routingControlArn' | 'updateRoutingControlStates'>;
-  delaySeconds: number;
   /** When a cell's fault ends, in seconds since the start (undefined: it never ends). */
   faultEndSeconds: (cell: string) => number | undefined;
-  /** Seconds since the start at which the simulation ends. */
-  endSeconds: number;
 }
 
-export class CellOnCallEngineer {
-  /** What the engineer did or tried, at the moment it was done (not at the page). */
-  readonly actions: ScenarioAction[] = [];
+export class CellOnCallEngineer extends PagedEngineer<CellOnCallOptions> {
   /** When each cell was first paged for, in seconds since the start. */
   readonly pages = new Map<string, number>();
-  readonly #options: CellOnCallOptions;
-
-  constructor(options: CellOnCallOptions) {
-    if (!Number.isFinite(options.delaySeconds) || options.delaySeconds < 0) {
-      throw new RangeError(`the on-call delay must be 0 seconds or more, got ${options.delaySeconds}`);
-    }
-    this.#options = options;
-  }
 
   /** The page for a grey cell at `atSeconds`: the control goes Off `delaySeconds` later. */
   page(cell: string, atSeconds: number): void {
     if (this.pages.has(cell)) return;
     this.pages.set(cell, atSeconds);
-    const { delaySeconds, faultEndSeconds } = this.#options;
+    const { delaySeconds, faultEndSeconds } = this.options;
     const offAt = atSeconds + delaySeconds;
     this.#at(offAt, async () => {
       if (!(await this.#set(cell, 'Off', offAt))) return;
@@ -64,14 +49,14 @@ export class CellOnCallEngineer {
 
   /** Runs `act` when virtual time reaches `atSeconds`, unless that is after the simulation's end. */
   #at(atSeconds: number, act: (atSeconds: number) => Promise<unknown>): void {
-    const { clock, endSeconds } = this.#options;
+    const { clock, endSeconds } = this.options;
     if (atSeconds > endSeconds) return;
     clock.at(clock.startMs + atSeconds * 1000, () => void act(atSeconds));
   }
 
   /** Flips the cell's control by hand; false if the cluster refused (a safety rule). */
   async #set(cell: string, to: ControlState, atSeconds: number): Promise<boolean> {
-    const { routing } = this.#options;
+    const { routing } = this.options;
     try {
       await routing.updateRoutingControlStates({
         UpdateRoutingControlStateEntries: [

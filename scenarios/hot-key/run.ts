@@ -13,71 +13,50 @@ import { withLocalDynamoDb } from '../../local/dynamodb-client.ts';
 import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { ShardMapCache } from '../../key-router/index.ts';
 import type { ApplicationShardMap } from '../../world/dynamodb/application-routing.ts';
-import { driveTableScenario, startTableScenario } from '../table/engine.ts';
-import {
-  describeCapacityAction,
-  type RunbookAction,
-  type ScenarioRunOptions,
-} from '../../simulations/incident-driver.ts';
+import { runTableVariant, type TableVariantOptions } from '../table/engine.ts';
+import { describeCapacityAction, type RunbookAction } from '../../simulations/incident-driver.ts';
 import { HOT_KEY_INCIDENT, type HotKeyIncident } from './incident.ts';
-import { tableSetupOf, type TableBaseline } from '../table/baselines.ts';
+import { TABLE_BASELINES, type TableBaseline } from '../table/baselines.ts';
 import type { CostedVariantResult } from '../../simulations/outcome.ts';
-import { tableCostOf } from '../../simulations/cost-table.ts';
 
 export type HotKeyVariant = 'selfheal' | TableBaseline | 'capacity-raise';
 
-export const HOT_KEY_VARIANTS: readonly HotKeyVariant[] = [
-  'selfheal',
-  'auto-scaling',
-  'auto-scaling-50',
-  'on-demand',
-  'on-call',
-  'capacity-raise',
-];
+export const HOT_KEY_VARIANTS: readonly HotKeyVariant[] = ['selfheal', ...TABLE_BASELINES, 'capacity-raise'];
 
-export interface HotKeyOptions extends ScenarioRunOptions<HotKeyVariant, HotKeyIncident> {
-  /** The on-call engineer's delay from the page to the change (default 15 minutes, an assumption). */
-  onCallDelaySeconds?: number;
-}
+export type HotKeyOptions = TableVariantOptions<HotKeyVariant, HotKeyIncident>;
 
 export function runHotKey(options: HotKeyOptions): Promise<CostedVariantResult> {
   return withLocalDynamoDb((dynamodb) => simulate(dynamodb, options.incident ?? HOT_KEY_INCIDENT, options));
 }
 
-async function simulate(
+function simulate(
   dynamodb: DynamoDBClient,
   incident: HotKeyIncident,
   options: HotKeyOptions,
 ): Promise<CostedVariantResult> {
   // The application's router: its cache refreshed at each minute, the world reading it each second.
   let shardMap: ApplicationShardMap = new Map();
-  const setup = tableSetupOf(options.variant);
-  const started = await startTableScenario(dynamodb, {
-    ...options,
-    incident,
-    kind: 'hot-key',
-    selfheal: options.variant === 'selfheal',
-    ...setup,
-    shardMap: () => shardMap,
-  });
-  const { world } = started;
-  await seedHotKeyItems(dynamodb, incident);
-  const routerCache = new ShardMapCache({
-    client: dynamodb,
-    controlTableName: DEFAULT_DISPATCH_TABLES.control,
-    now: () => world.clock.now(),
-  });
-  world.world.onMinute(async () => {
-    const entry = await routerCache.get(incident.tableName, incident.hotKey);
-    shardMap = entry ? new Map([[incident.hotKey, { shards: entry.shards, state: entry.state }]]) : new Map();
-  });
-
-  const result = await driveTableScenario(started, {
+  return runTableVariant(dynamodb, {
     scenario: 'hot-key',
+    kind: 'hot-key',
     options,
     incident,
+    shardMap: () => shardMap,
+    prepare: async ({ world }) => {
+      await seedHotKeyItems(dynamodb, incident);
+      const routerCache = new ShardMapCache({
+        client: dynamodb,
+        controlTableName: DEFAULT_DISPATCH_TABLES.control,
+        now: () => world.clock.now(),
+      });
+      world.world.onMinute(async () => {
+        const entry = await routerCache.get(incident.tableName, incident.hotKey);
+        shardMap = entry
+          ? new Map([[incident.hotKey, { shards: entry.shards, state: entry.state }]])
+          : new Map();
+      });
+    },
     describeAction,
-    ...(options.onCallDelaySeconds === undefined ? {} : { onCallDelaySeconds: options.onCallDelaySeconds }),
     // The naive runbook's baseline: double the write capacity at once (auto scaling's range kept).
     onBaselineAlarm: async () => {
       if (options.variant !== 'capacity-raise') return {};
@@ -91,19 +70,6 @@ async function simulate(
       return { action: `write capacity ${incident.writeCapacityUnits} -> ${to} (UpdateTable by hand)` };
     },
   });
-  // What the variant costs over 24 hours, from where it left the table (simulations/cost-table.ts).
-  const cost = await tableCostOf({
-    dynamodb,
-    autoScaling: started.world.autoScaling,
-    tableName: incident.tableName,
-    timeline: result.timeline,
-    workload: incident.workload,
-    targetPercent: setup.autoScaling
-      ? (setup.autoScalingTargetPercent ?? incident.autoScalingTargetPercent)
-      : null,
-    executions: started.engine.executions(),
-  });
-  return { ...result, cost };
 }
 
 function describeAction(action: RunbookAction): string[] {

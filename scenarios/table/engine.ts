@@ -22,9 +22,10 @@ import {
   type RunbookAction,
   type ScenarioRunOptions,
 } from '../../simulations/incident-driver.ts';
-import type { VariantResult } from '../../simulations/outcome.ts';
+import type { CostedVariantResult, VariantResult } from '../../simulations/outcome.ts';
+import { tableCostOf } from '../../simulations/cost-table.ts';
 import { capacityPolicySchema } from '../../domain/capacity/request.ts';
-import type { TableSetup } from './baselines.ts';
+import { tableSetupOf, type TableSetup } from './baselines.ts';
 import { OnCallEngineer, ON_CALL_DELAY_SECONDS } from './on-call.ts';
 
 export interface TableScenarioOptions
@@ -134,4 +135,65 @@ function onCallEngineer(started: TableScenario, run: TableScenarioRun): OnCallEn
     delaySeconds: run.onCallDelaySeconds ?? ON_CALL_DELAY_SECONDS,
     endSeconds: incident.simulatedSeconds,
   });
+}
+
+/** A table scenario's options: the run's, and the `on-call` variant's delay. */
+export interface TableVariantOptions<
+  Variant extends string,
+  Incident extends TableIncident,
+> extends ScenarioRunOptions<Variant, Incident> {
+  /** The on-call engineer's delay from the page to the change (default 15 minutes, an assumption). */
+  onCallDelaySeconds?: number;
+}
+
+export interface TableVariantRun<Incident extends TableIncident>
+  extends
+    Pick<TableScenarioRun, 'scenario' | 'describeAction' | 'onBaselineAlarm'>,
+    Pick<TableScenarioOptions, 'kind' | 'shardMap'> {
+  options: TableVariantOptions<string, Incident>;
+  incident: Incident;
+  /** What the scenario does once its world is started, before the incident runs. */
+  prepare?: (started: TableScenario) => Promise<void>;
+}
+
+/**
+ * One variant of a table scenario from start to cost: its table set up as the variant says
+ * (`baselines.ts`), selfheal deployed in the selfheal variant, the incident run to its end, and what
+ * the variant costs over 24 hours from where it left the table (`simulations/cost-table.ts`).
+ */
+export async function runTableVariant<Incident extends TableIncident>(
+  dynamodb: DynamoDBClient,
+  run: TableVariantRun<Incident>,
+): Promise<CostedVariantResult> {
+  const { options, incident } = run;
+  const setup = tableSetupOf(options.variant);
+  const started = await startTableScenario(dynamodb, {
+    ...options,
+    incident,
+    kind: run.kind,
+    selfheal: options.variant === 'selfheal',
+    ...setup,
+    ...(run.shardMap ? { shardMap: run.shardMap } : {}),
+  });
+  await run.prepare?.(started);
+  const result = await driveTableScenario(started, {
+    scenario: run.scenario,
+    options,
+    incident,
+    ...(run.describeAction ? { describeAction: run.describeAction } : {}),
+    ...(options.onCallDelaySeconds === undefined ? {} : { onCallDelaySeconds: options.onCallDelaySeconds }),
+    ...(run.onBaselineAlarm ? { onBaselineAlarm: run.onBaselineAlarm } : {}),
+  });
+  const cost = await tableCostOf({
+    dynamodb,
+    autoScaling: started.world.autoScaling,
+    tableName: incident.tableName,
+    timeline: result.timeline,
+    workload: incident.workload,
+    targetPercent: setup.autoScaling
+      ? (setup.autoScalingTargetPercent ?? incident.autoScalingTargetPercent)
+      : null,
+    executions: started.engine.executions(),
+  });
+  return { ...result, cost };
 }

@@ -30,29 +30,39 @@ import type { ScenarioAction } from '../../simulations/outcome.ts';
 /** From the page to the change by hand: an assumption (no documented figure), an option of the scenario. */
 export const ON_CALL_DELAY_SECONDS = 15 * 60;
 
-export interface OnCallOptions {
+/** What every on-call engineer goes by: the clock, the delay from a page to the change, the end. */
+export interface OnCallTiming {
   clock: VirtualClock;
-  /** What the engineer reads and changes: the world's DynamoDB, CloudWatch and auto scaling. */
-  ports: CapacityPorts;
-  tableName: string;
-  policy: CapacityPolicy;
   delaySeconds: number;
   /** Seconds since the start at which the simulation ends. */
   endSeconds: number;
 }
 
-export class OnCallEngineer {
-  /** What the engineer did, at the moment it was done (not at the page). */
+/**
+ * A scenario's on-call baseline: an engineer paged instead of selfheal, who acts `delaySeconds`
+ * after the page and records what was done.
+ */
+export abstract class PagedEngineer<Options extends OnCallTiming> {
+  /** What the engineer did or tried, at the moment it was done (not at the page). */
   readonly actions: ScenarioAction[] = [];
-  readonly #options: OnCallOptions;
+  protected readonly options: Options;
 
-  constructor(options: OnCallOptions) {
+  constructor(options: Options) {
     if (!Number.isFinite(options.delaySeconds) || options.delaySeconds < 0) {
       throw new RangeError(`the on-call delay must be 0 seconds or more, got ${options.delaySeconds}`);
     }
-    this.#options = options;
+    this.options = options;
   }
+}
 
+export interface OnCallOptions extends OnCallTiming {
+  /** What the engineer reads and changes: the world's DynamoDB, CloudWatch and auto scaling. */
+  ports: CapacityPorts;
+  tableName: string;
+  policy: CapacityPolicy;
+}
+
+export class OnCallEngineer extends PagedEngineer<OnCallOptions> {
   /**
    * The page. The answer drives the clock through the delay, as a runbook's Wait does, so the
    * incident driver waits for the engineer as for a run, and the world goes on meanwhile.
@@ -62,7 +72,7 @@ export class OnCallEngineer {
   }
 
   async #answer(pagedAtSeconds: number): Promise<void> {
-    const { clock, delaySeconds, endSeconds } = this.#options;
+    const { clock, delaySeconds, endSeconds } = this.options;
     // The page arrives inside an advance of the clock: let it finish before moving the clock on.
     await clock.settled();
     const actAtSeconds = pagedAtSeconds + delaySeconds;
@@ -75,10 +85,10 @@ export class OnCallEngineer {
   }
 
   async #act(): Promise<string[]> {
-    const { ports, tableName, policy } = this.#options;
+    const { ports, tableName, policy } = this.options;
     const diagnosis = await diagnoseTable(ports, tableName, policy);
     const plan = planCapacity(diagnosis, policy);
-    const minutes = Math.round(this.#options.delaySeconds / 60);
+    const minutes = Math.round(this.options.delaySeconds / 60);
     const after = `by hand, ${minutes} min after the page`;
     if (plan.kind === 'hot-key') {
       const keys = plan.hotKeys.map((k) => k.partitionKey).join(', ') || 'unknown';

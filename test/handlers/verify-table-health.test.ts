@@ -10,6 +10,7 @@ import { MetricStore } from '../../world/metric-store.ts';
 import { invoke, payloadOf, invocationError } from './support.ts';
 import { awsErrors, failing, retriedFailure } from './support.ts';
 import { capacityPorts, useLocalTables } from './support.ts';
+import { checkedWindow, defaultWindowVerification, minuteAt } from '../support/verification.ts';
 
 const STATE = 'Verify throttling has stopped';
 
@@ -57,14 +58,7 @@ describe('the verify-table-health handler', () => {
     const verification = await verify(metricsUnder({ read: 100, write: 500 }).port);
 
     // The default 180 s window, less its first minute: 12:01 to 12:03, 24,000 throttled writes a minute.
-    expect(verification).toEqual({
-      healed: false,
-      verdict: 'throttling',
-      checkedFrom: '2026-01-01T12:01:00.000Z',
-      checkedTo: '2026-01-01T12:03:00.000Z',
-      throttleEvents: { read: 0, write: 48_000 },
-      unpublishedMinutes: [],
-    });
+    expect(verification).toEqual(defaultWindowVerification('throttling', { read: 0, write: 48_000 }));
   });
 
   it("does not report healed while CloudWatch has not published the window's minutes, though none shows throttling", async () => {
@@ -85,14 +79,9 @@ describe('the verify-table-health handler', () => {
 
     const verification = await verify(metrics);
 
-    expect(verification).toEqual({
-      healed: false,
-      verdict: 'not-yet-known',
-      checkedFrom: '2026-01-01T12:01:00.000Z',
-      checkedTo: '2026-01-01T12:03:00.000Z',
-      throttleEvents: { read: 0, write: 0 },
-      unpublishedMinutes: ['2026-01-01T12:01:00.000Z', '2026-01-01T12:02:00.000Z'],
-    });
+    expect(verification).toEqual(
+      defaultWindowVerification('not-yet-known', { read: 0, write: 0 }, ['12:01', '12:02']),
+    );
   });
 
   it('finds the table healed once its capacity covers the demand', async () => {
@@ -121,11 +110,7 @@ describe('the verify-table-health handler', () => {
 
     const verification = await verify(cloudwatch.port, settled({ verificationWindowSeconds: 600 }));
 
-    expect(verification).toMatchObject({
-      healed: true,
-      checkedFrom: '2026-01-01T11:54:00.000Z',
-      checkedTo: '2026-01-01T12:03:00.000Z',
-    });
+    expect(verification).toMatchObject({ healed: true, ...checkedWindow('11:54', '12:03') });
     expect(cloudwatch.calls).toHaveLength(1);
   });
 
@@ -140,9 +125,8 @@ describe('the verify-table-health handler', () => {
     expect(verification).toMatchObject({
       healed: false,
       verdict: 'not-yet-known',
-      checkedFrom: '2026-01-01T12:02:00.000Z',
-      checkedTo: '2026-01-01T12:04:00.000Z',
-      unpublishedMinutes: ['2026-01-01T12:03:00.000Z'],
+      ...checkedWindow('12:02', '12:04'),
+      unpublishedMinutes: [minuteAt('12:03')],
     });
   });
 

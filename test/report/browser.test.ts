@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
 import { clock } from '../../cli/render/format.ts';
+import { NOT_FIGURES } from '../../cli/render/report/table.ts';
 import { launchChromium, type Chromium, type Page } from './support/chromium.ts';
 import { decodePng, pixelStats } from './support/png.ts';
 
@@ -37,17 +38,6 @@ interface TableInfo {
 
 // Both scenarios run in well under a minute each on a quiet machine; CI machines are not quiet.
 const SIMULATION_TIMEOUT_MS = 240_000;
-const NOT_FIGURES = new Set([
-  'scenario',
-  'seed',
-  'approve',
-  'runs',
-  'signals',
-  'ledger',
-  'baselines',
-  'cost',
-  'costModel',
-]);
 
 /** The summary's harm figure(s) each trade-off plot of a scenario draws, in order. */
 const HARMS: Record<string, string[]> = {

@@ -30,7 +30,8 @@ export interface OutcomeTable {
   rows: OutcomeRow[];
 }
 
-const NOT_FIGURES = new Set([
+/** The summary's fields that are not figures: the scenario's identity, the runs, the cost's details. */
+export const NOT_FIGURES: ReadonlySet<string> = new Set([
   'scenario',
   'seed',
   'approve',

@@ -10,6 +10,12 @@ const START = Date.UTC(2026, 0, 1, 12, 0, 0);
 const minute = (n: number) => START + n * 60_000;
 const dimensions = { Service: 'payments' };
 
+/** Publishes the downstream's request and error counts of minute `n`. */
+function putCounts(metrics: MetricStore, n: number, requests: number, errors: number) {
+  metrics.putValue({ namespace: 'Downstream', metricName: 'Requests', dimensions }, minute(n), requests);
+  metrics.putValue({ namespace: 'Downstream', metricName: 'Errors', dimensions }, minute(n), errors);
+}
+
 function ports(metrics: MetricStore, nowMs: number): BackpressurePorts {
   const unused = () => Promise.reject(new Error('not used'));
   return {
@@ -30,14 +36,10 @@ const request = (health: Record<string, unknown>) =>
 describe('reading the downstream health', () => {
   it('computes the error rate from the counts, as the alarm does, on the last whole minute', async () => {
     const metrics = new MetricStore();
-    const put = (n: number, requests: number, errors: number) => {
-      metrics.putValue({ namespace: 'Downstream', metricName: 'Requests', dimensions }, minute(n), requests);
-      metrics.putValue({ namespace: 'Downstream', metricName: 'Errors', dimensions }, minute(n), errors);
-    };
-    put(0, 1000, 0);
-    put(1, 1000, 100);
+    putCounts(metrics, 0, 1000, 0);
+    putCounts(metrics, 1, 1000, 100);
     // Minute 2 is still going on at 12:02:30: it is not read, even if something was published.
-    put(2, 10, 10);
+    putCounts(metrics, 2, 10, 10);
 
     const health = await readHealth(
       ports(metrics, minute(2) + 30_000),
@@ -49,8 +51,7 @@ describe('reading the downstream health', () => {
 
   it('is healthy with no value (nothing failed) when a published minute counts no request', async () => {
     const metrics = new MetricStore();
-    metrics.putValue({ namespace: 'Downstream', metricName: 'Requests', dimensions }, minute(1), 1000);
-    metrics.putValue({ namespace: 'Downstream', metricName: 'Errors', dimensions }, minute(1), 500);
+    putCounts(metrics, 1, 1000, 500);
     metrics.putValue({ namespace: 'Downstream', metricName: 'Requests', dimensions }, minute(2), 0);
     const health = await readHealth(
       ports(metrics, minute(3)),
@@ -78,13 +79,9 @@ describe('reading the downstream health', () => {
     // Published 2 minutes after it ends: at 12:04:30, 12:01 is the newest minute that can be read.
     const nowMs = minute(4) + 30_000;
     const metrics = new MetricStore({ now: () => nowMs, publicationDelaySeconds: 120 });
-    const put = (n: number, requests: number, errors: number) => {
-      metrics.putValue({ namespace: 'Downstream', metricName: 'Requests', dimensions }, minute(n), requests);
-      metrics.putValue({ namespace: 'Downstream', metricName: 'Errors', dimensions }, minute(n), errors);
-    };
-    put(1, 1000, 200);
-    put(2, 1000, 0);
-    put(3, 1000, 0);
+    putCounts(metrics, 1, 1000, 200);
+    putCounts(metrics, 2, 1000, 0);
+    putCounts(metrics, 3, 1000, 0);
     const counts = request({ counts: { errors: 'Errors', requests: 'Requests' } });
 
     expect(await readHealth(ports(metrics, nowMs), counts)).toEqual({

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { GetMetricDataInput, MetricDataResult } from '@aws-sdk/client-cloudwatch';
-import { verifyThrottlingStopped } from '../../../domain/capacity/verify.ts';
+import { verifyThrottlingStopped, type VerificationOptions } from '../../../domain/capacity/verify.ts';
 import type { CloudWatchPort } from '../../../domain/ports.ts';
 import { steadyDemandCloudWatch } from '../../../world/dynamodb/steady-demand.ts';
 import { MetricStore } from '../../../world/metric-store.ts';
 import { useLocalDynamoDb, useProvisionedTable } from '../../support/local-dynamodb.ts';
+import { checkedWindow, defaultWindowVerification, minuteAt } from '../../support/verification.ts';
 
 const TABLE = 'orders';
 // 12:03:20.250: the change became active at about 12:00:20, 180 s ago.
@@ -55,6 +56,10 @@ const QUIET = {
   WriteProvisionedThroughputThrottleEvents: 0,
 };
 
+/** The verification, at NOW, of a window in which every minute is published and quiet. */
+const quietVerification = (windowSeconds: number, options?: VerificationOptions) =>
+  verifyThrottlingStopped(fixedMetrics(QUIET).port, TABLE, NOW, windowSeconds, options);
+
 describe('verifyThrottlingStopped', () => {
   describe('the window it reads', () => {
     it('reads the whole minutes of the verification window, minus the first', async () => {
@@ -66,10 +71,7 @@ describe('verifyThrottlingStopped', () => {
         StartTime: new Date('2026-01-01T12:01:00.000Z'),
         EndTime: new Date('2026-01-01T12:03:00.000Z'),
       });
-      expect(verification).toMatchObject({
-        checkedFrom: '2026-01-01T12:01:00.000Z',
-        checkedTo: '2026-01-01T12:03:00.000Z',
-      });
+      expect(verification).toMatchObject(checkedWindow('12:01', '12:03'));
     });
 
     it('queries the throttle metrics of this table, one period a minute', async () => {
@@ -100,27 +102,19 @@ describe('verifyThrottlingStopped', () => {
     ])(
       'for a %i s window reads the whole minutes after the change, from %s to 12:03',
       async (windowSeconds, from) => {
-        const verification = await verifyThrottlingStopped(
-          fixedMetrics(QUIET).port,
-          TABLE,
-          NOW,
-          windowSeconds,
-        );
+        const verification = await quietVerification(windowSeconds);
 
-        expect(verification.checkedFrom).toBe(`2026-01-01T${from}:00.000Z`);
-        expect(verification.checkedTo).toBe('2026-01-01T12:03:00.000Z');
+        expect(verification.checkedFrom).toBe(minuteAt(from));
+        expect(verification.checkedTo).toBe(minuteAt('12:03'));
       },
     );
 
     it('cannot judge a 60 s window yet: its one whole minute after the change is not over', async () => {
-      const verification = await verifyThrottlingStopped(fixedMetrics(QUIET).port, TABLE, NOW, 60);
-
-      expect(verification).toMatchObject({
+      expect(await quietVerification(60)).toMatchObject({
         healed: false,
         verdict: 'not-yet-known',
-        checkedFrom: '2026-01-01T12:03:00.000Z',
-        checkedTo: '2026-01-01T12:04:00.000Z',
-        unpublishedMinutes: ['2026-01-01T12:03:00.000Z'],
+        ...checkedWindow('12:03', '12:04'),
+        unpublishedMinutes: [minuteAt('12:03')],
       });
     });
 
@@ -132,26 +126,15 @@ describe('verifyThrottlingStopped', () => {
         sinceMs: NOW - 180_000,
       });
 
-      expect(verification).toMatchObject({
-        healed: true,
-        checkedFrom: '2026-01-01T12:01:00.000Z',
-        checkedTo: '2026-01-01T12:03:00.000Z',
-      });
+      expect(verification).toMatchObject({ healed: true, ...checkedWindow('12:01', '12:03') });
     });
   });
 
   describe('the verdict', () => {
     it('is healed when no minute of the window has a throttle event', async () => {
-      const verification = await verifyThrottlingStopped(fixedMetrics(QUIET).port, TABLE, NOW, 180);
-
-      expect(verification).toEqual({
-        healed: true,
-        verdict: 'healed',
-        checkedFrom: '2026-01-01T12:01:00.000Z',
-        checkedTo: '2026-01-01T12:03:00.000Z',
-        throttleEvents: { read: 0, write: 0 },
-        unpublishedMinutes: [],
-      });
+      expect(await quietVerification(180)).toEqual(
+        defaultWindowVerification('healed', { read: 0, write: 0 }),
+      );
     });
 
     it('is not healed by a single throttle event in one minute', async () => {
@@ -227,14 +210,9 @@ describe('verifyThrottlingStopped', () => {
     it('does not report healed when no minute of the window is published, though no throttle event is seen', async () => {
       const verification = await verifyThrottlingStopped(fixedMetrics({}).port, TABLE, NOW, 180);
 
-      expect(verification).toEqual({
-        healed: false,
-        verdict: 'not-yet-known',
-        checkedFrom: '2026-01-01T12:01:00.000Z',
-        checkedTo: '2026-01-01T12:03:00.000Z',
-        throttleEvents: { read: 0, write: 0 },
-        unpublishedMinutes: ['2026-01-01T12:01:00.000Z', '2026-01-01T12:02:00.000Z'],
-      });
+      expect(verification).toEqual(
+        defaultWindowVerification('not-yet-known', { read: 0, write: 0 }, ['12:01', '12:02']),
+      );
     });
 
     it('does not report healed while the newest minute is missing, however quiet the published one', async () => {
@@ -281,16 +259,11 @@ describe('verifyThrottlingStopped', () => {
     });
 
     it('judges no minute that is not over, whatever CloudWatch answers for it', async () => {
-      const verification = await verifyThrottlingStopped(fixedMetrics(QUIET).port, TABLE, NOW, 180, {
-        sinceMs: NOW - 60_000,
-      });
-
-      expect(verification).toMatchObject({
+      expect(await quietVerification(180, { sinceMs: NOW - 60_000 })).toMatchObject({
         healed: false,
         verdict: 'not-yet-known',
-        checkedFrom: '2026-01-01T12:03:00.000Z',
-        checkedTo: '2026-01-01T12:05:00.000Z',
-        unpublishedMinutes: ['2026-01-01T12:03:00.000Z', '2026-01-01T12:04:00.000Z'],
+        ...checkedWindow('12:03', '12:05'),
+        unpublishedMinutes: [minuteAt('12:03'), minuteAt('12:04')],
       });
     });
 
@@ -334,8 +307,7 @@ describe('verifyThrottlingStopped', () => {
         expect(await verifyThrottlingStopped(metrics, TABLE, clock.now, 180, since)).toMatchObject({
           healed: true,
           verdict: 'healed',
-          checkedFrom: '2026-01-01T12:01:00.000Z',
-          checkedTo: '2026-01-01T12:03:00.000Z',
+          ...checkedWindow('12:01', '12:03'),
         });
       });
     });

@@ -5,9 +5,9 @@
  * still waits, and sizes for consumed / target, which is more capacity for the same consumption.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedAutoScaling, type ScalingActivity } from '../../../world/dynamodb/auto-scaling.ts';
+import type { ScalingActivity } from '../../../world/dynamodb/auto-scaling.ts';
 import type { WorkloadSpec } from '../../../world/dynamodb/workload.ts';
-import { simulatedTable, startHarness, type Harness } from './harness.ts';
+import { simulatedTable, startHarness, withAutoScaling, type Harness } from './harness.ts';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -16,8 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness.close();
 });
-
-const WRITE = 'dynamodb:table:WriteCapacityUnits' as const;
 
 /** 40 writes/s on 100 WCU, then a steady climb to 600 over ten minutes, then held. */
 const RAMP: WorkloadSpec = {
@@ -35,27 +33,7 @@ const RAMP: WorkloadSpec = {
 
 async function run(targetPercent: number) {
   const table = await simulatedTable(harness, { rcu: 100, wcu: 100, workload: RAMP, seed: 7 });
-  const autoScaling = new SimulatedAutoScaling({
-    dynamodb: harness.dynamodb,
-    cloudwatch: table.metrics,
-    now: () => table.clock.now(),
-  });
-  autoScaling.attach(table.world);
-  const target = {
-    ServiceNamespace: 'dynamodb' as const,
-    ResourceId: `table/${table.tableName}`,
-    ScalableDimension: WRITE,
-  };
-  await autoScaling.registerScalableTarget({ ...target, MinCapacity: 100, MaxCapacity: 4000 });
-  await autoScaling.putScalingPolicy({
-    ...target,
-    PolicyName: 'write-tracking',
-    PolicyType: 'TargetTrackingScaling',
-    TargetTrackingScalingPolicyConfiguration: {
-      TargetValue: targetPercent,
-      PredefinedMetricSpecification: { PredefinedMetricType: 'DynamoDBWriteCapacityUtilization' },
-    },
-  });
+  const autoScaling = await withAutoScaling(harness, table, { min: 100, max: 4000, target: targetPercent });
   await table.clock.advance(1800);
   table.world.detach();
   const minute = (a: ScalingActivity) => Math.round((a.timeMs - table.clock.startMs) / 60_000);

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { SimulatedAutoScaling } from '../../../world/dynamodb/auto-scaling.ts';
-import { simulatedTable, startHarness, steadyWrites, type Harness, type SimulatedTable } from './harness.ts';
+import {
+  simulatedTable,
+  startHarness,
+  steadyWrites,
+  withAutoScaling,
+  writeTarget,
+  WRITE_CAPACITY as WRITE,
+  type Harness,
+} from './harness.ts';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -11,35 +19,7 @@ afterAll(async () => {
   await harness.close();
 });
 
-const WRITE = 'dynamodb:table:WriteCapacityUnits' as const;
 const READ = 'dynamodb:table:ReadCapacityUnits' as const;
-
-async function withAutoScaling(table: SimulatedTable, write: { min: number; max: number; target?: number }) {
-  const autoScaling = new SimulatedAutoScaling({
-    dynamodb: harness.dynamodb,
-    cloudwatch: table.metrics,
-    now: () => table.clock.now(),
-  });
-  autoScaling.attach(table.world);
-  const target = {
-    ServiceNamespace: 'dynamodb' as const,
-    ResourceId: `table/${table.tableName}`,
-    ScalableDimension: WRITE,
-  };
-  await autoScaling.registerScalableTarget({ ...target, MinCapacity: write.min, MaxCapacity: write.max });
-  if (write.target) {
-    await autoScaling.putScalingPolicy({
-      ...target,
-      PolicyName: 'write-tracking',
-      PolicyType: 'TargetTrackingScaling',
-      TargetTrackingScalingPolicyConfiguration: {
-        TargetValue: write.target,
-        PredefinedMetricSpecification: { PredefinedMetricType: 'DynamoDBWriteCapacityUtilization' },
-      },
-    });
-  }
-  return autoScaling;
-}
 
 async function writeCapacity(tableName: string): Promise<number | undefined> {
   const { Table } = await harness.dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
@@ -50,7 +30,7 @@ describe('simulated auto scaling', () => {
   it('describes registered targets with their bounds, role and creation time', async () => {
     const table = await simulatedTable(harness, { rcu: 100, wcu: 100, workload: steadyWrites(10) });
     await table.clock.advance(120);
-    const autoScaling = await withAutoScaling(table, { min: 50, max: 500 });
+    const autoScaling = await withAutoScaling(harness, table, { min: 50, max: 500 });
     const { ScalableTargets = [] } = await autoScaling.describeScalableTargets({
       ServiceNamespace: 'dynamodb',
       ResourceIds: [`table/${table.tableName}`],
@@ -80,11 +60,7 @@ describe('simulated auto scaling', () => {
       cloudwatch: table.metrics,
       now: () => 0,
     });
-    const base = {
-      ServiceNamespace: 'dynamodb' as const,
-      ResourceId: `table/${table.tableName}`,
-      ScalableDimension: WRITE,
-    };
+    const base = writeTarget(table);
     const attempts = [
       { ...base, MinCapacity: 10 },
       { ...base, MinCapacity: 100, MaxCapacity: 10 },
@@ -107,13 +83,8 @@ describe('simulated auto scaling', () => {
 
   it('scales the table up to a raised MinCapacity right away', async () => {
     const table = await simulatedTable(harness, { rcu: 100, wcu: 100, workload: steadyWrites(10) });
-    const autoScaling = await withAutoScaling(table, { min: 50, max: 5000 });
-    await autoScaling.registerScalableTarget({
-      ServiceNamespace: 'dynamodb',
-      ResourceId: `table/${table.tableName}`,
-      ScalableDimension: WRITE,
-      MinCapacity: 2000,
-    });
+    const autoScaling = await withAutoScaling(harness, table, { min: 50, max: 5000 });
+    await autoScaling.registerScalableTarget({ ...writeTarget(table), MinCapacity: 2000 });
     expect(await writeCapacity(table.tableName)).toBe(2000);
     expect(autoScaling.activities).toEqual([
       expect.objectContaining({ from: 100, to: 2000, dimension: WRITE, status: 'Successful' }),
@@ -124,13 +95,8 @@ describe('simulated auto scaling', () => {
 
   it('scales down to a lowered MaxCapacity and undoes an UpdateTable outside the bounds', async () => {
     const table = await simulatedTable(harness, { rcu: 100, wcu: 800, workload: steadyWrites(10) });
-    const autoScaling = await withAutoScaling(table, { min: 50, max: 1000 });
-    await autoScaling.registerScalableTarget({
-      ServiceNamespace: 'dynamodb',
-      ResourceId: `table/${table.tableName}`,
-      ScalableDimension: WRITE,
-      MaxCapacity: 400,
-    });
+    const autoScaling = await withAutoScaling(harness, table, { min: 50, max: 1000 });
+    await autoScaling.registerScalableTarget({ ...writeTarget(table), MaxCapacity: 400 });
     expect(await writeCapacity(table.tableName)).toBe(400);
 
     await harness.dynamodb.send(
@@ -155,7 +121,7 @@ describe('simulated auto scaling', () => {
       sizeGb: 100,
       workload: steadyWrites(3000),
     });
-    const autoScaling = await withAutoScaling(table, { min: 100, max: 40_000, target: 70 });
+    const autoScaling = await withAutoScaling(harness, table, { min: 100, max: 40_000, target: 70 });
     await table.clock.advance(12 * 60);
     const steps = autoScaling.activities.filter((a) => a.cause.startsWith('utilisation'));
     expect(steps.length).toBeGreaterThanOrEqual(3);
@@ -175,7 +141,7 @@ describe('simulated auto scaling', () => {
         workload: steadyWrites(3000),
         ...(publicationDelaySeconds === undefined ? {} : { publicationDelaySeconds }),
       });
-      const autoScaling = await withAutoScaling(table, { min: 100, max: 40_000, target: 70 });
+      const autoScaling = await withAutoScaling(harness, table, { min: 100, max: 40_000, target: 70 });
       await table.clock.advance(8 * 60);
       const first = autoScaling.activities.find((a) => a.cause.startsWith('utilisation'));
       expect(first).toMatchObject({ from: 500, to: Math.ceil(500 / 0.7) });
@@ -192,7 +158,7 @@ describe('simulated auto scaling', () => {
       workload: steadyWrites(100),
       publicationDelaySeconds: 120,
     });
-    const autoScaling = await withAutoScaling(table, { min: 100, max: 40_000, target: 70 });
+    const autoScaling = await withAutoScaling(harness, table, { min: 100, max: 40_000, target: 70 });
     await table.clock.advance(16 * 60);
     expect(autoScaling.activities).toEqual([]);
     await table.clock.advance(60);
@@ -203,7 +169,7 @@ describe('simulated auto scaling', () => {
 
   it('scales in only after 15 quiet minutes', async () => {
     const table = await simulatedTable(harness, { rcu: 100, wcu: 2000, workload: steadyWrites(100) });
-    const autoScaling = await withAutoScaling(table, { min: 100, max: 40_000, target: 70 });
+    const autoScaling = await withAutoScaling(harness, table, { min: 100, max: 40_000, target: 70 });
     await table.clock.advance(14 * 60);
     expect(autoScaling.activities).toEqual([]);
     await table.clock.advance(60);

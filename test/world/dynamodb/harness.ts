@@ -1,8 +1,10 @@
 /**
- * One dynalite per test file and a helper to put a simulated table on it.
+ * One dynalite per test file, a helper to put a simulated table on it and one to scale its writes
+ * with the simulated Application Auto Scaling.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { VirtualClock } from '../../../core/virtual-clock.ts';
+import { SimulatedAutoScaling } from '../../../world/dynamodb/auto-scaling.ts';
 import { MetricStore } from '../../../world/metric-store.ts';
 import { seededRandom } from '../../../core/random.ts';
 import { createTable, TableWorld } from '../../../world/dynamodb/table-world.ts';
@@ -77,4 +79,46 @@ export function steadyWrites(writesPerSecond: number, readsPerSecond = 0): Workl
     hotKeys: [],
     uniformKeyCount: 10_000,
   };
+}
+
+export const WRITE_CAPACITY = 'dynamodb:table:WriteCapacityUnits' as const;
+
+/** The table's write capacity as an Application Auto Scaling scalable target. */
+export function writeTarget(table: SimulatedTable) {
+  return {
+    ServiceNamespace: 'dynamodb' as const,
+    ResourceId: `table/${table.tableName}`,
+    ScalableDimension: WRITE_CAPACITY,
+  };
+}
+
+/**
+ * Auto scaling attached to the table, on its clock and metrics, its write capacity registered
+ * between `min` and `max` and, given a `target` utilisation (%), tracked by a target-tracking policy.
+ */
+export async function withAutoScaling(
+  harness: Harness,
+  table: SimulatedTable,
+  write: { min: number; max: number; target?: number },
+): Promise<SimulatedAutoScaling> {
+  const autoScaling = new SimulatedAutoScaling({
+    dynamodb: harness.dynamodb,
+    cloudwatch: table.metrics,
+    now: () => table.clock.now(),
+  });
+  autoScaling.attach(table.world);
+  const target = writeTarget(table);
+  await autoScaling.registerScalableTarget({ ...target, MinCapacity: write.min, MaxCapacity: write.max });
+  if (write.target) {
+    await autoScaling.putScalingPolicy({
+      ...target,
+      PolicyName: 'write-tracking',
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: write.target,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'DynamoDBWriteCapacityUtilization' },
+      },
+    });
+  }
+  return autoScaling;
 }

@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../../world/sqs/circuit-breaker.ts';
-import { simulatedQueue, minutes } from './support.ts';
+import { simulatedQueue, minutes, paymentsThrough } from './support.ts';
+
+/** Opens once at least half the calls of the last 10 s fail (20 calls at least), and stays open 30 s. */
+const SETTINGS = { errorThresholdPercent: 50, windowSeconds: 10, minimumRequests: 20, openSeconds: 30 };
 
 describe('the circuit breaker in front of the downstream', () => {
-  const breaker = () =>
-    new CircuitBreaker({
-      errorThresholdPercent: 50,
-      windowSeconds: 10,
-      minimumRequests: 20,
-      openSeconds: 30,
-    });
+  const breaker = () => new CircuitBreaker(SETTINGS);
 
   it('stays closed while the window holds fewer calls than the minimum, however many fail', () => {
     const b = breaker();
@@ -65,12 +62,7 @@ describe('the circuit breaker in front of the downstream', () => {
   it('in the queue world: answers 429 during a brownout, sparing the service but returning the batches until the DLQ', async () => {
     const { clock, world } = simulatedQueue({
       queue: { name: 'orders', visibilityTimeoutSeconds: 30, maxReceiveCount: 3 },
-      downstream: {
-        name: 'payments',
-        capacity: 100,
-        latencyMs: 200,
-        brownouts: [{ fromMinute: 1, durationMinutes: 10, capacity: 5 }],
-      },
+      downstream: paymentsThrough({ fromMinute: 1, durationMinutes: 10, capacity: 5 }),
       circuitBreaker: {},
     });
     await clock.advance(minutes(8));
@@ -99,23 +91,8 @@ describe('a circuit breaker that pauses the mapping instead of answering 429', (
   const world = (whenOpen?: 'fail-fast' | 'pause-mapping') =>
     simulatedQueue({
       queue: { name: 'orders', visibilityTimeoutSeconds: 30, maxReceiveCount: 5 },
-      downstream: {
-        name: 'payments',
-        capacity: 100,
-        latencyMs: 200,
-        brownouts: [{ fromMinute: 2, durationMinutes: 3, capacity: 0 }],
-      },
-      ...(whenOpen
-        ? {
-            circuitBreaker: {
-              errorThresholdPercent: 50,
-              windowSeconds: 10,
-              minimumRequests: 20,
-              openSeconds: 30,
-              whenOpen,
-            },
-          }
-        : {}),
+      downstream: paymentsThrough({ fromMinute: 2, durationMinutes: 3, capacity: 0 }),
+      ...(whenOpen ? { circuitBreaker: { ...SETTINGS, whenOpen } } : {}),
     });
 
   it('disables the mapping when it opens and enables it when the open time is over, receiving nothing meanwhile', async () => {

@@ -5,6 +5,7 @@
  * serves 100 requests a second at 200 ms.
  */
 import type { MetricStore } from '../../../world/metric-store.ts';
+import type { Brownout, DownstreamSpec } from '../../../world/sqs/downstream.ts';
 import {
   buildQueueWorld,
   type QueueWorldParts,
@@ -20,6 +21,14 @@ export function simulatedQueue(overrides: QueueWorldOverrides = {}): SimulatedQu
 }
 
 export const minutes = (n: number) => n * 60;
+
+/** `payments` as the world has it (100 requests a second at 200 ms), through this one brownout. */
+export const paymentsThrough = (brownout: Brownout): DownstreamSpec => ({
+  name: 'payments',
+  capacity: 100,
+  latencyMs: 200,
+  brownouts: [brownout],
+});
 
 /** A metric's one-minute values (of `stat`) between two times, oldest first. */
 export async function metricValues(
