@@ -431,9 +431,9 @@ export class LocalEngine {
     for (let turn = 0; turn < MAX_CATCH_UP_TURNS && !isOpen(run.history.events, stateName); turn++) {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    const entered = [...run.history.events]
-      .reverse()
-      .find((event) => event.stateEnteredEventDetails?.name === stateName);
+    const entered = run.history.events.findLast(
+      (event) => event.stateEnteredEventDetails?.name === stateName,
+    );
     return new Date(entered?.timestamp.getTime() ?? this.clock.now()).toISOString();
   }
 
