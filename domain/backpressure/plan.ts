@@ -49,14 +49,9 @@ export function increaseTarget(
 
 export interface HealthJudgement {
   healthy: boolean;
-  /** The latest minute's value; null: no data (no requests: nothing failed). */
+  /** The latest minute's value; null: none published (no requests made, or not known yet: `health.ts`). */
   value: number | null;
   thresholdPercent: number;
-}
-
-/** Healthy while the latest datapoint is at most the threshold; no data counts as healthy. */
-export function judgeHealth(latest: number | null, thresholdPercent: number): HealthJudgement {
-  return { healthy: latest === null || latest <= thresholdPercent, value: latest, thresholdPercent };
 }
 
 export interface RetentionGuard {

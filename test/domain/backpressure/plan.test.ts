@@ -4,11 +4,11 @@ import {
   decreaseTarget,
   effectiveConcurrency,
   increaseTarget,
-  judgeHealth,
   retentionGuard,
   type DecisionInput,
 } from '../../../domain/backpressure/plan.ts';
 import { updateFor } from '../../../domain/backpressure/apply.ts';
+import { judgeReading } from '../../../domain/backpressure/health.ts';
 import { functionNameOf } from '../../../domain/backpressure/observe.ts';
 import {
   backpressurePolicySchema,
@@ -57,14 +57,6 @@ describe('increaseTarget', () => {
   });
 });
 
-describe('judgeHealth', () => {
-  it('is healthy at or below the threshold, and with no data (nothing was asked)', () => {
-    expect(judgeHealth(5, 5).healthy).toBe(true);
-    expect(judgeHealth(5.1, 5).healthy).toBe(false);
-    expect(judgeHealth(null, 5)).toEqual({ healthy: true, value: null, thresholdPercent: 5 });
-  });
-});
-
 describe('retentionGuard', () => {
   it('is urgent once the oldest message reaches the guard share of the retention period', () => {
     expect(retentionGuard(719, 900, 80)).toMatchObject({ urgent: false, guardSeconds: 720 });
@@ -76,7 +68,7 @@ describe('decide', () => {
   const input = (extra: Partial<DecisionInput> = {}): DecisionInput => ({
     current: 100,
     original: 100,
-    health: judgeHealth(30, 5),
+    health: judgeReading({ kind: 'value', value: 30 }, 5),
     guard: retentionGuard(10, 345_600, 80),
     notified: false,
     probes: 1,
@@ -116,7 +108,7 @@ describe('decide', () => {
   });
 
   it('increases while healthy, and is done back at the original', () => {
-    const healthy = judgeHealth(0, 5);
+    const healthy = judgeReading({ kind: 'value', value: 0 }, 5);
     expect(decide(input({ current: 2, health: healthy }))).toMatchObject({
       decision: 'increase',
       target: 12,
@@ -132,7 +124,7 @@ describe('decide', () => {
   });
 
   it('ends a healthy run that is out of probes by going back to the original, not by failing', () => {
-    const healthy = judgeHealth(1, 5);
+    const healthy = judgeReading({ kind: 'value', value: 1 }, 5);
     expect(decide(input({ current: 26, probes: policy.maxProbes, health: healthy }))).toMatchObject({
       decision: 'increase',
       target: 100,
