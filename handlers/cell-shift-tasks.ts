@@ -12,8 +12,8 @@ import {
   routingLedgerItem,
   routingNow,
   setCellRouting,
-  verifyShift,
 } from '../domain/cells/shift/runbook.ts';
+import { verifyShift } from '../domain/cells/shift/verify.ts';
 import type { CellShiftPorts } from '../domain/cells/shift/ports.ts';
 import { productionCellShiftPorts } from './shared/cell-shift-ports.ts';
 import { taskModule } from './shared/task-handler.ts';

@@ -137,8 +137,6 @@ export async function setCellRouting(
   return { cell: request.cell, state, at: new Date(ports.now()).toISOString() };
 }
 
-export { verifyShift, type Verification } from './verify.ts';
-
 export interface Bake {
   checks: number;
   /** How long the cell has looked healthy without a break. */

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CellShiftRequest } from '../../../../domain/cells/shift/request.ts';
-import { assessSafety, setCellRouting, verifyShift } from '../../../../domain/cells/shift/runbook.ts';
+import { assessSafety, setCellRouting } from '../../../../domain/cells/shift/runbook.ts';
+import { verifyShift } from '../../../../domain/cells/shift/verify.ts';
 import {
   at,
   cellFleetPorts,
