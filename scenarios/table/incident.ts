@@ -18,8 +18,6 @@ export interface TableIncident {
   verificationMinutes: number;
 }
 
-export const minutes = (n: number): number => n * 60;
-
 /** Seconds from the start at which the incident phase ends. */
 export function incidentEndSeconds(incident: TableIncident): number {
   let elapsed = 0;
