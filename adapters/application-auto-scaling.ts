@@ -1,12 +1,18 @@
 /**
- * AutoScalingPort over the SDK v3 client: DescribeScalableTargets is followed across pages, and
+ * AutoScalingPort over the SDK v3 client: the Describe calls are followed across pages, and
  * `$metadata` stays behind with the transport.
  */
 import {
   DescribeScalableTargetsCommand,
+  DescribeScheduledActionsCommand,
+  PutScheduledActionCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import type { ApplicationAutoScalingClient, ScalableTarget } from '@aws-sdk/client-application-auto-scaling';
+import type {
+  ApplicationAutoScalingClient,
+  ScalableTarget,
+  ScheduledAction,
+} from '@aws-sdk/client-application-auto-scaling';
 import type { AutoScalingPort } from '../domain/ports.ts';
 
 export function autoScalingAdapter(client: ApplicationAutoScalingClient): AutoScalingPort {
@@ -27,6 +33,23 @@ export function autoScalingAdapter(client: ApplicationAutoScalingClient): AutoSc
       const { $metadata: _metadata, ...response } = await client.send(
         new RegisterScalableTargetCommand(input),
       );
+      return response;
+    },
+
+    async describeScheduledActions(input) {
+      const scheduledActions: ScheduledAction[] = [];
+      let nextToken = input.NextToken;
+      do {
+        const request = nextToken === input.NextToken ? input : { ...input, NextToken: nextToken };
+        const page = await client.send(new DescribeScheduledActionsCommand(request));
+        scheduledActions.push(...(page.ScheduledActions ?? []));
+        nextToken = page.NextToken;
+      } while (nextToken);
+      return { ScheduledActions: scheduledActions };
+    },
+
+    async putScheduledAction(input) {
+      const { $metadata: _metadata, ...response } = await client.send(new PutScheduledActionCommand(input));
       return response;
     },
   };

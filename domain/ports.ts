@@ -17,6 +17,10 @@ import type {
 import type {
   DescribeScalableTargetsRequest,
   DescribeScalableTargetsResponse,
+  DescribeScheduledActionsRequest,
+  DescribeScheduledActionsResponse,
+  PutScheduledActionRequest,
+  PutScheduledActionResponse,
   RegisterScalableTargetRequest,
   RegisterScalableTargetResponse,
 } from '@aws-sdk/client-application-auto-scaling';
@@ -33,6 +37,10 @@ export interface CloudWatchPort {
 export interface AutoScalingPort {
   describeScalableTargets(input: DescribeScalableTargetsRequest): Promise<DescribeScalableTargetsResponse>;
   registerScalableTarget(input: RegisterScalableTargetRequest): Promise<RegisterScalableTargetResponse>;
+  /** One page-complete answer: adapters follow NextToken themselves. */
+  describeScheduledActions(input: DescribeScheduledActionsRequest): Promise<DescribeScheduledActionsResponse>;
+  /** Creates or updates (by name) a scheduled action: how a raised minimum is handed back later. */
+  putScheduledAction(input: PutScheduledActionRequest): Promise<PutScheduledActionResponse>;
 }
 
 /** DynamoDB is spoken to through the real client: dynalite serves the same API locally. */

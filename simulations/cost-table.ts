@@ -8,9 +8,9 @@
  * it with. Auto scaling, where the variant has it, then does what the world's target tracking does
  * (`world/dynamodb/target-tracking.ts`, AWS's documented rule: scale in after 15 minutes below the
  * target less 20 points, to the busiest of those minutes over the target, never below the scalable
- * target's MinCapacity), minute by minute to the end of the day. A raised MinCapacity therefore
- * holds all day: that is what selfheal (and the on-call engineer, who follows its runbook) leave
- * behind, and what this cost shows.
+ * target's MinCapacity), minute by minute to the end of the day. A scheduled action still pending at
+ * the simulation's end (selfheal's hand-back of a raised minimum) moves the range at its minute, as
+ * the world's auto scaling runs it; a raised minimum nothing hands back holds all day.
  */
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AutoScalingPort } from '../domain/ports.ts';
@@ -48,6 +48,15 @@ export interface DimensionScaling {
   max: number;
   /** Target tracking's target utilisation; null: a scalable target without a policy. */
   targetPercent: number | null;
+  /** One-time scheduled actions still to run, at minutes since the incident's start. */
+  scheduled?: ScheduledRange[];
+}
+
+/** A scheduled action's new range, at the minute it runs. */
+export interface ScheduledRange {
+  minute: number;
+  min?: number;
+  max?: number;
 }
 
 export interface TableCostInputs {
@@ -95,13 +104,25 @@ const MINUTE_MS = 60_000;
  * before an alarm fires is left out: on a day, it moves a scale-in by minutes.
  */
 export function capacityPath(options: CapacityPathOptions): CapacityPath {
-  const { scaling } = options;
+  const scaling = options.scaling ? { ...options.scaling } : undefined;
   let capacity = scaling ? Math.min(scaling.max, Math.max(scaling.min, options.capacity)) : options.capacity;
   const startCapacity = capacity;
   const window: UtilisationMinute[] = options.history.slice(-SCALE_IN_MINUTES);
   const changes: CapacityPath['changes'] = [];
+  const pending = [...(scaling?.scheduled ?? [])].sort((a, b) => a.minute - b.minute);
   let capacityMinutes = 0;
   for (let minute = options.fromMinute; minute < options.toMinute; minute++) {
+    // A scheduled action moves the range at its minute; capacity outside it moves into it.
+    while (scaling && pending[0] && pending[0].minute <= minute) {
+      const action = pending.shift() as ScheduledRange;
+      scaling.min = action.min ?? scaling.min;
+      scaling.max = action.max ?? scaling.max;
+      const bounded = Math.min(scaling.max, Math.max(scaling.min, capacity));
+      if (bounded !== capacity) {
+        changes.push({ minute, from: capacity, to: bounded });
+        capacity = bounded;
+      }
+    }
     capacityMinutes += capacity;
     window.push({
       timestampMs: options.startMs + minute * MINUTE_MS,
@@ -218,7 +239,12 @@ function describePath(
   const steps = path.changes.map(
     (c) => `${c.to < c.from ? 'scaled in' : 'scaled out'} to ${units(c.to)} at ${sinceStart(c.minute)}`,
   );
-  const floor = scaling ? ` (auto scaling's minimum ${units(scaling.min)})` : ' (no auto scaling)';
+  const handBack = (scaling?.scheduled ?? []).filter((a) => a.min !== undefined);
+  const floor = !scaling
+    ? ' (no auto scaling)'
+    : handBack.length > 0
+      ? ` (auto scaling's minimum ${units(scaling.min)}, back to ${units(handBack.at(-1)?.min ?? 0)} at ${sinceStart(handBack.at(-1)?.minute ?? 0)})`
+      : ` (auto scaling's minimum ${units(scaling.min)})`;
   if (steps.length === 0) return `${dimension} ${units(path.startCapacity)} ${unit} all day${floor}`;
   return `${dimension} ${units(path.startCapacity)} ${unit}, ${steps.join(', ')}${floor}`;
 }
@@ -242,7 +268,7 @@ export function quietDemand(workload: WorkloadSpec): TableCostInputs['quiet'] {
 
 export interface TableCostWorld {
   dynamodb: DynamoDBClient;
-  autoScaling: Pick<AutoScalingPort, 'describeScalableTargets'>;
+  autoScaling: Pick<AutoScalingPort, 'describeScalableTargets' | 'describeScheduledActions'>;
   tableName: string;
   timeline: readonly TimelineEntry[];
   workload: WorkloadSpec;
@@ -260,13 +286,36 @@ export async function tableCostOf(world: TableCostWorld): Promise<DayCost> {
     ServiceNamespace: 'dynamodb',
     ResourceIds: [`table/${world.tableName}`],
   });
+  const { ScheduledActions = [] } = await world.autoScaling.describeScheduledActions({
+    ServiceNamespace: 'dynamodb',
+    ResourceId: `table/${world.tableName}`,
+  });
+  const startMs = world.timeline[0]?.startMs ?? 0;
+  const dimensionOf = (scalableDimension: string | undefined): Dimension =>
+    scalableDimension?.endsWith('ReadCapacityUnits') ? 'read' : 'write';
   const autoScaling: TableCostInputs['autoScaling'] = {};
   for (const target of ScalableTargets) {
-    const dimension = target.ScalableDimension?.endsWith('ReadCapacityUnits') ? 'read' : 'write';
+    const dimension = dimensionOf(target.ScalableDimension);
+    const scheduled: ScheduledRange[] = [];
+    for (const action of ScheduledActions) {
+      const at = /^at\((.+)\)$/.exec(action.Schedule ?? '');
+      if (!at || dimensionOf(action.ScalableDimension) !== dimension) continue;
+      const minute = Math.ceil((Date.parse(`${at[1]}Z`) - startMs) / MINUTE_MS);
+      scheduled.push({
+        minute,
+        ...(action.ScalableTargetAction?.MinCapacity === undefined
+          ? {}
+          : { min: action.ScalableTargetAction.MinCapacity }),
+        ...(action.ScalableTargetAction?.MaxCapacity === undefined
+          ? {}
+          : { max: action.ScalableTargetAction.MaxCapacity }),
+      });
+    }
     autoScaling[dimension] = {
       min: target.MinCapacity ?? 1,
       max: target.MaxCapacity ?? Infinity,
       targetPercent: world.targetPercent,
+      ...(scheduled.length > 0 ? { scheduled } : {}),
     };
   }
   return tableDayCost({
@@ -297,7 +346,7 @@ export function tableCostModel(): CostModel {
     [
       "The 24 hours from the incident's start: the simulated minutes as the world ran them, then the rest of the day at the workload's last phase (its final rates hold, as the workload defines), without noise, with no other incident.",
       'Provisioned capacity is charged for the capacity the table had each minute (capacity-hours counted by the minute; AWS prices capacity by the hour).',
-      `For the rest of the day each table starts from the settings the simulation left it with. Where the variant has auto scaling, it scales as the world's target tracking does (world/dynamodb/target-tracking.ts, after AWS's documented alarms: in after ${SCALE_IN_MINUTES} minutes below the target less ${SCALE_IN_MARGIN_POINTS} points, to the busiest of those minutes over the target, never below the scalable target's MinCapacity), decided minute by minute to the end of the day; without auto scaling the capacity holds. selfheal raises MinCapacity and nothing lowers it within the day (nor does the on-call engineer, who follows its runbook), so its capacity holds all day.`,
+      `For the rest of the day each table starts from the settings the simulation left it with. Where the variant has auto scaling, it scales as the world's target tracking does (world/dynamodb/target-tracking.ts, after AWS's documented alarms: in after ${SCALE_IN_MINUTES} minutes below the target less ${SCALE_IN_MARGIN_POINTS} points, to the busiest of those minutes over the target, never below the scalable target's MinCapacity), decided minute by minute to the end of the day; without auto scaling the capacity holds. selfheal raises MinCapacity and schedules an Application Auto Scaling action that gives the old minimum back (after the policy's restoreMinimumAfterMinutes, default 60); the on-call engineer, who follows its runbook, does the same. A pending action runs at its minute, after which target tracking scales in as above.`,
       'On demand, the request units served are charged (a 1 KB write is one write request unit, an eventually consistent read of up to 4 KB half a read request unit); a throttled request is not.',
       "DynamoDB's limit on capacity decreases a day is not applied (the world does not enforce it either); each variant's rest of the day lists its scale-ins.",
     ],

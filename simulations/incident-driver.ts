@@ -80,7 +80,13 @@ export interface DriveOptions extends Omit<AlarmDriveOptions, 'clock' | 'alarms'
 export interface RunbookAction {
   at: string;
   kind: string;
-  changes?: { dimension: string; before: number; after: number; via: string }[];
+  changes?: {
+    dimension: string;
+    before: number;
+    after: number;
+    via: string;
+    restore?: { minCapacity: number; at: string };
+  }[];
   [detail: string]: unknown;
 }
 
@@ -219,12 +225,19 @@ function sortByTime(actions: ScenarioAction[]): ScenarioAction[] {
     .sort((a, b) => a.atSeconds - b.atSeconds);
 }
 
+/** `minimum back to 100 60 min later (scheduled action)`: when a raised minimum is handed back. */
+export function restoreText(restore: { minCapacity: number; at: string }, actedAt: string): string {
+  const minutes = Math.round((Date.parse(restore.at) - Date.parse(actedAt)) / 60_000);
+  return `minimum back to ${restore.minCapacity} ${minutes} min later (scheduled action)`;
+}
+
 export function describeCapacityAction(action: RunbookAction): string[] {
   const changes = action.changes ?? [];
   if (changes.length === 0) return [action.kind];
   return changes.map(
     (c) =>
-      `${c.dimension} capacity ${c.before} -> ${c.after} (${c.via === 'scalable-target' ? 'auto scaling range raised' : 'UpdateTable'})`,
+      `${c.dimension} capacity ${c.before} -> ${c.after} (${c.via === 'scalable-target' ? 'auto scaling range raised' : 'UpdateTable'})` +
+      (c.restore ? `; ${restoreText(c.restore, action.at)}` : ''),
   );
 }
 

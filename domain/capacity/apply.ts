@@ -15,6 +15,15 @@ export interface AppliedChange {
   after: number;
   /** Why nothing was sent for this change, when nothing was. */
   skipped?: string;
+  /** The scheduled action that gives auto scaling's old minimum back, and when. */
+  restore?: ScheduledRestore;
+}
+
+export interface ScheduledRestore {
+  scheduledActionName: string;
+  minCapacity: number;
+  /** ISO 8601, UTC, to the second (what the action's at() expression says). */
+  at: string;
 }
 
 export interface CapacityAction {
@@ -71,6 +80,7 @@ export async function applyCapacityPlan(ports: CapacityPorts, plan: ActionablePl
     else direct[change.dimension] = change.to;
     applied.push({ ...base, after: change.to });
   }
+  const restoreAtMs = ports.now() + (plan.restoreMinimumAfterMinutes ?? DEFAULT_RESTORE_MINUTES) * 60_000;
   if (direct.read !== undefined || direct.write !== undefined) {
     // One UpdateTable carries every raise, the managed dimension's too: registering its range first
     // would let auto scaling raise it, and this call, built from the earlier read, would lower it.
@@ -84,8 +94,17 @@ export async function applyCapacityPlan(ports: CapacityPorts, plan: ActionablePl
   }
   // The raised minimum keeps auto scaling from scaling the table back in below the fix.
   for (const change of ranges) {
-    if (change.scalableTarget)
-      await registerRange(ports, plan.tableName, change.dimension, change.scalableTarget);
+    if (!change.scalableTarget) continue;
+    await registerRange(ports, plan.tableName, change.dimension, change.scalableTarget);
+    const restore = await scheduleRestore(
+      ports,
+      plan.tableName,
+      change.dimension,
+      change.scalableTarget.fromMin,
+      restoreAtMs,
+    );
+    const entry = applied.find((a) => a.dimension === change.dimension);
+    if (entry) entry.restore = restore;
   }
   return { kind: plan.kind, tableName: plan.tableName, at, changes: applied };
 }
@@ -118,6 +137,56 @@ const SCALABLE_DIMENSION: Record<
   read: 'dynamodb:table:ReadCapacityUnits',
   write: 'dynamodb:table:WriteCapacityUnits',
 };
+
+/** The policy's default, for a plan made before plans carried it (an execution in flight). */
+const DEFAULT_RESTORE_MINUTES = 60;
+
+/** One name per table dimension: a later raise updates the same action instead of adding one. */
+export const restoreActionName = (dimension: Dimension): string => `selfheal-restore-${dimension}-minimum`;
+
+/**
+ * The raised minimum is temporary: a one-time scheduled action of auto scaling's own gives the old
+ * minimum back, so the undo survives the run (and a failed or stopped run) and needs no selfheal
+ * to be running then. The maximum stays where the raise put it: a higher ceiling costs nothing,
+ * and lowering it could cut capacity the surge still uses.
+ *
+ * A raise while an earlier one is still pending (another round, another incident) keeps the
+ * pending action's minimum, the one from before any raise, and moves its time later.
+ */
+async function scheduleRestore(
+  ports: CapacityPorts,
+  tableName: string,
+  dimension: Dimension,
+  minimumBeforeRaise: number,
+  atMs: number,
+): Promise<ScheduledRestore> {
+  const name = restoreActionName(dimension);
+  const target = {
+    ServiceNamespace: 'dynamodb' as const,
+    ResourceId: `table/${tableName}`,
+    ScalableDimension: SCALABLE_DIMENSION[dimension],
+  };
+  try {
+    const { ScheduledActions = [] } = await ports.autoScaling.describeScheduledActions({
+      ...target,
+      ScheduledActionNames: [name],
+    });
+    const pending = ScheduledActions.find((a) => a.ScheduledActionName === name)?.ScalableTargetAction
+      ?.MinCapacity;
+    const minCapacity = pending ?? minimumBeforeRaise;
+    // at() takes UTC to the second, without a zone designator.
+    const at = new Date(Math.ceil(atMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    await ports.autoScaling.putScheduledAction({
+      ...target,
+      ScheduledActionName: name,
+      Schedule: `at(${at.slice(0, -1)})`,
+      ScalableTargetAction: { MinCapacity: minCapacity },
+    });
+    return { scheduledActionName: name, minCapacity, at };
+  } catch (error) {
+    throw classifyAwsError(error, `Scheduling the return of table ${tableName}'s ${dimension} minimum`);
+  }
+}
 
 async function registerRange(
   ports: CapacityPorts,

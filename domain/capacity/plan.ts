@@ -32,6 +32,8 @@ export type CapacityPlan =
       changes: DimensionChange[];
       capped: boolean;
       hourlyCostIncreaseUsd: number;
+      /** For a raised auto scaling minimum: when a scheduled action gives the old one back. */
+      restoreMinimumAfterMinutes?: number;
     })
   | (PlanBase & { kind: 'switch-to-on-demand'; from: Record<Dimension, number> });
 
@@ -136,6 +138,7 @@ export function planCapacity(diagnosis: TableDiagnosis, policy: CapacityPolicy):
       ],
     };
   }
+  const throughRange = changes.some((c) => c.via === 'scalable-target');
   for (const change of changes) {
     reasons.push(
       `${change.dimension}: ${change.from} -> ${change.to} units` +
@@ -143,7 +146,25 @@ export function planCapacity(diagnosis: TableDiagnosis, policy: CapacityPolicy):
         (capped && change.to === policy[CAP[change.dimension]] ? ' (capped)' : ''),
     );
   }
-  return { kind: 'raise-capacity', tableName, changes, capped, hourlyCostIncreaseUsd, reasons };
+  if (throughRange) {
+    reasons.push(
+      `auto scaling's minimum goes back to what it was ${policy.restoreMinimumAfterMinutes} minutes after the raise (a scheduled action)`,
+    );
+  }
+  if (changes.some((c) => c.via === 'update-table')) {
+    reasons.push(
+      'without auto scaling nothing lowers the raised capacity: lower it by hand once the surge is over',
+    );
+  }
+  return {
+    kind: 'raise-capacity',
+    tableName,
+    changes,
+    capped,
+    hourlyCostIncreaseUsd,
+    ...(throughRange ? { restoreMinimumAfterMinutes: policy.restoreMinimumAfterMinutes } : {}),
+    reasons,
+  };
 }
 
 function isThrottled(load: DimensionLoad): boolean {

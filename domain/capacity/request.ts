@@ -23,6 +23,15 @@ export const capacityPolicySchema = z
     headroomPercent: z.number().min(0).max(200).default(30),
     /** When the cap is not enough: switch the table to on-demand (PAY_PER_REQUEST). */
     allowOnDemand: z.boolean().default(false),
+    /**
+     * How long a raised auto scaling minimum holds before a scheduled action gives the old one back
+     * and target tracking owns the capacity again. The raise is needed only to escape throttling
+     * (auto scaling sizes from consumed capacity, which throttling caps); an hour outlasts target
+     * tracking's 15-minute scale-in alarm, so a surge that pauses within it finds the capacity still
+     * there, and a surge that goes on keeps its capacity through target tracking, which scales in only
+     * when the table is used below its target.
+     */
+    restoreMinimumAfterMinutes: z.number().int().min(15).max(10_080).default(60),
     /** Refuse plans that would add more than this to the hourly bill (provisioned list price). */
     maxHourlyCostIncreaseUsd: z.number().positive().optional(),
     /** Capacity units one throttled request stands for (1 KB writes, 4 KB strongly consistent reads). */

@@ -67,6 +67,7 @@ export const capacityPlanSchema = z.discriminatedUnion('kind', [
     changes: z.array(dimensionChangeSchema).min(1),
     capped: z.boolean(),
     hourlyCostIncreaseUsd: z.number(),
+    restoreMinimumAfterMinutes: z.number().int().min(15).max(10_080).optional(),
     ...planBase,
   }),
   z.object({
@@ -87,6 +88,9 @@ const appliedChangeSchema = z.object({
   before: units,
   after: units,
   skipped: z.string().optional(),
+  restore: z
+    .object({ scheduledActionName: z.string(), minCapacity: z.number().int().min(1), at: z.string() })
+    .optional(),
 });
 
 export const capacityActionSchema = z.object({

@@ -5,7 +5,9 @@
  * busiest minute's consumed plus throttled demand and the table policy's headroom (the runbook's
  * own diagnosis and sizing, `domain/capacity/diagnose.ts` and `plan.ts`, with the deployment's
  * policy for the table: what the team's written runbook would say), and raises the auto scaling
- * minimum to it (UpdateTable on a table without auto scaling), as the runbook does.
+ * minimum to it (UpdateTable on a table without auto scaling), as the runbook does, and like the
+ * runbook schedules the old minimum's return (an Application Auto Scaling scheduled action, after
+ * the policy's restoreMinimumAfterMinutes).
  *
  * Assumptions, none of them an AWS figure:
  * - the delay from the page to the change (default 15 minutes: acknowledging the page, opening a
@@ -24,7 +26,7 @@ import { applyCapacityPlan, type ActionablePlan, type CapacityAction } from '../
 import type { CapacityPorts } from '../../domain/capacity/ports.ts';
 import type { CapacityPolicy } from '../../domain/capacity/request.ts';
 import { ResourceBusyError } from '../../domain/errors.ts';
-import type { AlarmResponse } from '../../simulations/incident-driver.ts';
+import { restoreText, type AlarmResponse } from '../../simulations/incident-driver.ts';
 import type { ScenarioAction } from '../../simulations/outcome.ts';
 
 /** From the page to the change by hand: an assumption (no documented figure), an option of the scenario. */
@@ -119,6 +121,7 @@ function describe(action: CapacityAction, after: string): string[] {
   return action.changes.map((c) =>
     c.skipped
       ? `${c.dimension} capacity left at ${c.before} (${c.skipped})`
-      : `${c.dimension} capacity ${c.before} -> ${c.after} (${c.via === 'scalable-target' ? 'auto scaling minimum raised' : 'UpdateTable'} ${after})`,
+      : `${c.dimension} capacity ${c.before} -> ${c.after} (${c.via === 'scalable-target' ? 'auto scaling minimum raised' : 'UpdateTable'} ${after})` +
+        (c.restore ? `; ${restoreText(c.restore, action.at)}` : ''),
   );
 }

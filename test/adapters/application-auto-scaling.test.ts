@@ -3,6 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   ApplicationAutoScalingClient,
   DescribeScalableTargetsCommand,
+  DescribeScheduledActionsCommand,
+  PutScheduledActionCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import type { ScalableTarget } from '@aws-sdk/client-application-auto-scaling';
@@ -80,5 +82,66 @@ describe('autoScalingAdapter.registerScalableTarget', () => {
       [input],
     );
     expect(result).toStrictEqual({ ScalableTargetARN: arn });
+  });
+});
+
+describe('autoScalingAdapter.describeScheduledActions', () => {
+  const request = {
+    ServiceNamespace: 'dynamodb' as const,
+    ResourceId: 'table/orders',
+    ScalableDimension: 'dynamodb:table:WriteCapacityUnits' as const,
+    ScheduledActionNames: ['selfheal-restore-write-minimum'],
+  };
+  const action = (schedule: string) => ({
+    ScheduledActionName: 'selfheal-restore-write-minimum',
+    ScheduledActionARN: 'arn:aws:autoscaling:us-east-1:123456789012:scheduledAction:x',
+    ServiceNamespace: 'dynamodb' as const,
+    Schedule: schedule,
+    ResourceId: 'table/orders',
+    ScalableDimension: 'dynamodb:table:WriteCapacityUnits' as const,
+    ScalableTargetAction: { MinCapacity: 100 },
+    CreationTime: new Date(Date.UTC(2026, 0, 1)),
+  });
+
+  it('follows NextToken and concatenates the scheduled actions of every page', async () => {
+    autoScaling.on(DescribeScheduledActionsCommand, request).resolves({
+      $metadata: metadata,
+      ScheduledActions: [action('at(2026-01-01T01:00:00)')],
+      NextToken: 'actions-2',
+    });
+    autoScaling.on(DescribeScheduledActionsCommand, { ...request, NextToken: 'actions-2' }).resolves({
+      $metadata: metadata,
+      ScheduledActions: [action('at(2026-01-01T02:00:00)')],
+    });
+
+    const result = await adapter.describeScheduledActions(request);
+
+    expect(
+      autoScaling.commandCalls(DescribeScheduledActionsCommand).map((call) => call.args[0].input),
+    ).toStrictEqual([request, { ...request, NextToken: 'actions-2' }]);
+    expect(result).toStrictEqual({
+      ScheduledActions: [action('at(2026-01-01T01:00:00)'), action('at(2026-01-01T02:00:00)')],
+    });
+  });
+});
+
+describe('autoScalingAdapter.putScheduledAction', () => {
+  it('sends the request unchanged and returns the response without $metadata', async () => {
+    const input = {
+      ServiceNamespace: 'dynamodb' as const,
+      ScheduledActionName: 'selfheal-restore-write-minimum',
+      ResourceId: 'table/orders',
+      ScalableDimension: 'dynamodb:table:WriteCapacityUnits' as const,
+      Schedule: 'at(2026-01-01T01:00:00)',
+      ScalableTargetAction: { MinCapacity: 100 },
+    };
+    autoScaling.on(PutScheduledActionCommand, input).resolves({ $metadata: metadata });
+
+    const result = await adapter.putScheduledAction(input);
+
+    expect(autoScaling.commandCalls(PutScheduledActionCommand).map((c) => c.args[0].input)).toStrictEqual([
+      input,
+    ]);
+    expect(result).toStrictEqual({});
   });
 });

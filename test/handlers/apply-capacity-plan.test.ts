@@ -103,7 +103,7 @@ describe('the apply-capacity-plan handler', () => {
     ]);
   });
 
-  it('raises a managed table through its auto scaling range, whose new minimum scales the table out', async () => {
+  it('raises a managed table through its auto scaling range, whose new minimum scales the table out, and schedules the old minimum back', async () => {
     await tables.create({ read: 300, write: 100 });
     const autoScaling = recordingAutoScaling(tables.direct, [writeScalableTarget(50, 400)]);
 
@@ -113,8 +113,27 @@ describe('the apply-capacity-plan handler', () => {
     expect(tables.sent).not.toContain('UpdateTableCommand');
     expect((await tables.state()).write).toBe(650);
     expect(actions[0]?.changes).toEqual([
-      { dimension: 'write', via: 'scalable-target', before: 100, after: 650 },
+      {
+        dimension: 'write',
+        via: 'scalable-target',
+        before: 100,
+        after: 650,
+        restore: {
+          scheduledActionName: 'selfheal-restore-write-minimum',
+          minCapacity: 50,
+          at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        },
+      },
     ]);
+    const [scheduled] = autoScaling.scheduled;
+    expect(scheduled).toMatchObject({
+      ScheduledActionName: 'selfheal-restore-write-minimum',
+      ScalableTargetAction: { MinCapacity: 50 },
+    });
+    // An hour (the policy's default) after the action, to the second.
+    const at = Date.parse(`${/^at\((.+)\)$/.exec(scheduled?.Schedule ?? '')?.[1]}Z`);
+    expect(at - Date.parse(actions[0]?.at ?? '')).toBeGreaterThanOrEqual(3_600_000);
+    expect(at - Date.parse(actions[0]?.at ?? '')).toBeLessThan(3_601_000);
   });
 
   it("returns the earlier rounds' actions with this one last", async () => {

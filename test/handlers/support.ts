@@ -265,6 +265,8 @@ export const noMetrics: CloudWatchPort = {
 export const noAutoScaling: AutoScalingPort = {
   describeScalableTargets: async () => ({ ScalableTargets: [] }),
   registerScalableTarget: () => Promise.reject(new Error('no scalable target was expected to change')),
+  describeScheduledActions: async () => ({ ScheduledActions: [] }),
+  putScheduledAction: () => Promise.reject(new Error('no scheduled action was expected')),
 };
 
 /** Ports for a handler: the table's demand as CloudWatch sees it, no auto scaling, time at NOW. */

@@ -166,6 +166,7 @@ describe('Lambda tasks', () => {
     }
     expect([...onAnything].sort()).toEqual([
       'application-autoscaling:DescribeScalableTargets',
+      'application-autoscaling:DescribeScheduledActions',
       'cloudwatch:DescribeInsightRules',
       'cloudwatch:GetMetricData',
       'logs:CreateLogDelivery',
@@ -422,10 +423,11 @@ describe('alarms and tables', () => {
 });
 
 describe('guards on what a role may do', () => {
-  it('lets the capacity task register only DynamoDB tables’ capacity with auto scaling', () => {
+  it('lets the capacity task register and schedule only DynamoDB tables’ capacity with auto scaling', () => {
     const register = statementsOf(taskPrefix('apply-capacity-plan')).find((s) =>
       list(s.Action).includes('application-autoscaling:RegisterScalableTarget'),
     );
+    expect(list(register?.Action)).toContain('application-autoscaling:PutScheduledAction');
     expect(register?.Condition).toEqual({
       StringEquals: {
         'application-autoscaling:service-namespace': ['dynamodb'],

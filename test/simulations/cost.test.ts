@@ -126,7 +126,34 @@ describe('a table dimension over the rest of the day', () => {
     expect(path.endCapacity).toBe(100);
   });
 
-  it('never goes below a raised MinCapacity: what selfheal leaves behind holds all day', () => {
+  it("scales in once a scheduled action gives the old minimum back, at the action's minute", () => {
+    const path = capacityPath({
+      ...day,
+      history: quietMinutes(1290),
+      capacity: 1290,
+      scaling: { min: 987, max: 4000, targetPercent: 70, scheduled: [{ minute: 75, min: 100 }] },
+    });
+    // To the raised minimum at once, then held there until the action; the quiet streak is long
+    // since complete, so target tracking scales in at the end of the action's minute.
+    expect(path.changes).toEqual([
+      { minute: 46, from: 1290, to: 987 },
+      { minute: 76, from: 987, to: 100 },
+    ]);
+    expect(path.capacityMinutes).toBe(1290 + 987 * 30 + 100 * (DAY_MINUTES - 76));
+  });
+
+  it('scales out at once to a scheduled minimum above the capacity', () => {
+    const path = capacityPath({
+      ...day,
+      history: [],
+      capacity: 100,
+      scaling: { min: 100, max: 4000, targetPercent: null, scheduled: [{ minute: 60, min: 300 }] },
+    });
+    expect(path.changes).toEqual([{ minute: 60, from: 100, to: 300 }]);
+    expect(path.endCapacity).toBe(300);
+  });
+
+  it('never goes below a raised MinCapacity nothing hands back: it holds all day', () => {
     const path = capacityPath({
       ...day,
       history: quietMinutes(1290),

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HOT_SHARD_VARIANTS, runHotShard } from '../../scenarios/hot-shard/run.ts';
-import type { VariantResult } from '../../simulations/outcome.ts';
+import type { CostedVariantResult, VariantResult } from '../../simulations/outcome.ts';
 import { HOT_SHARD_INCIDENT, incidentEndSeconds } from '../../scenarios/hot-shard/incident.ts';
 import { deploymentOf } from '../../simulations/deployment.ts';
 import { parseConfig } from '../../infra/config/load.ts';
@@ -14,7 +14,7 @@ const DISPATCH_RUN = /:execution:dispatch:/;
 const HOT_SHARD_RUN = /:execution:hot-shard:/;
 
 describe('the hot-shard incident, simulated end to end', () => {
-  const results = {} as Record<VariantResult['variant'], VariantResult>;
+  const results = {} as Record<VariantResult['variant'], CostedVariantResult>;
   /** The on-call engineer answering five minutes after the page instead of fifteen. */
   let prompt: VariantResult;
 
@@ -38,6 +38,18 @@ describe('the hot-shard incident, simulated end to end', () => {
     const after = timeline.filter((m) => m.minute * 60 >= (healedAtSeconds ?? 0));
     expect(after.every((m) => m.throttledRequests.total === 0)).toBe(true);
     expect(after.some((m) => m.phase === 'surge')).toBe(true);
+  });
+
+  it('leaves no raise behind: the scheduled action hands the minimum back and the day ends where auto scaling alone ends', () => {
+    const selfheal = results.selfheal as CostedVariantResult;
+    const autoScaling = results['auto-scaling'] as CostedVariantResult;
+    expect(selfheal.cost.restOfDay).toMatch(
+      /^write [\d,]+ WCU, .*scaled in to 100 at 1 h \d\d min \(auto scaling's minimum 987, back to 100 at 1 h \d\d min\)/,
+    );
+    expect(autoScaling.cost.restOfDay).toMatch(/scaled in to 101 at \d+ min \(auto scaling's minimum 100\)/);
+    // The raise costs about its hour: well under what the same capacity held for a day would.
+    const heldAllDay = (987 - 100) * 24 * 0.00065;
+    expect(selfheal.cost.usd - autoScaling.cost.usd).toBeLessThan(heldAllDay / 10);
   });
 
   it('heals through the production path: the alarm’s rule starts dispatch, which runs hot-shard', () => {
@@ -69,7 +81,9 @@ describe('the hot-shard incident, simulated end to end', () => {
     ]);
     expect(actions.filter((a) => a.by === 'selfheal')).toEqual([
       expect.objectContaining({
-        what: expect.stringMatching(/^write capacity \d+ -> \d+ \(auto scaling range raised\)$/),
+        what: expect.stringMatching(
+          /^write capacity \d+ -> \d+ \(auto scaling range raised\); minimum back to 100 60 min later \(scheduled action\)$/,
+        ),
       }),
     ]);
     // Standard workflows bill each state entered (and each retry) of both: no retries in these runs.
@@ -203,7 +217,7 @@ describe('the hot-shard incident, simulated end to end', () => {
     // With CloudWatch's publication delay auto scaling at 70 % has not caught up fifteen minutes on
     // (still throttling, just stepped to 843 WCU): the engineer raises its minimum, and the table heals.
     expect(answer?.what).toBe(
-      'write capacity 843 -> 1177 (auto scaling minimum raised by hand, 15 min after the page)',
+      'write capacity 843 -> 1177 (auto scaling minimum raised by hand, 15 min after the page); minimum back to 100 60 min later (scheduled action)',
     );
     // Not before: until the change applies, every minute is auto scaling's alone.
     const before = (r: VariantResult) => r.timeline.filter((m) => m.minute * 60 <= actedAt);
@@ -225,7 +239,7 @@ describe('the hot-shard incident, simulated end to end', () => {
     expect(answer).toMatchObject({
       atSeconds: actedAt,
       what: expect.stringMatching(
-        /^write capacity \d+ -> \d+ \(auto scaling minimum raised by hand, 5 min after the page\)$/,
+        /^write capacity \d+ -> \d+ \(auto scaling minimum raised by hand, 5 min after the page\); minimum back to 100 60 min later \(scheduled action\)$/,
       ),
     });
     // The change applies at the next minute boundary: every minute before it is auto scaling's.

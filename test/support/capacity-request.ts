@@ -4,6 +4,7 @@ export const DEFAULT_POLICY = {
   maxWriteCapacityUnits: 10_000,
   headroomPercent: 30,
   allowOnDemand: false,
+  restoreMinimumAfterMinutes: 60,
   unitsPerThrottledRequest: 1,
   lookbackMinutes: 5,
   verificationWindowSeconds: 180,

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import {
   CreateTableCommand,
   DeleteTableCommand,
+  DescribeTableCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -110,6 +111,46 @@ function tableInput(
   };
 }
 
+/**
+ * Waits until the table is ACTIVE, as a caller of CreateTable must on AWS too. dynalite moves a
+ * table from CREATING to ACTIVE on a timer, so on a loaded machine a test that acts at once can
+ * find it still CREATING.
+ */
+export async function waitUntilActive(
+  client: DynamoDBClient,
+  name: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline)
+      throw new Error(`Table ${name} is still ${Table?.TableStatus} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/**
+ * Waits until a table of that name being deleted is gone: dynalite deletes on a timer too, so a
+ * test creating a table its previous test deleted could otherwise meet ResourceInUseException.
+ */
+async function waitUntilDeleted(client: DynamoDBClient, name: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await client.send(new DescribeTableCommand({ TableName: name })).then(
+      (output) => output.Table?.TableStatus,
+      (error: unknown) => {
+        if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
+        throw error;
+      },
+    );
+    if (status !== 'DELETING') return;
+    if (Date.now() > deadline) throw new Error(`Table ${name} is still DELETING after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
 /** Creates a provisioned table of `rcu` read and `wcu` write capacity units (300 and 100 unless told). */
 export async function createProvisionedTable(
   client: DynamoDBClient,
@@ -117,16 +158,20 @@ export async function createProvisionedTable(
   rcu = 300,
   wcu = 100,
 ): Promise<void> {
+  await waitUntilDeleted(client, name);
   await client.send(
     new CreateTableCommand(
       tableInput(name, { ProvisionedThroughput: { ReadCapacityUnits: rcu, WriteCapacityUnits: wcu } }),
     ),
   );
+  await waitUntilActive(client, name);
 }
 
 /** Creates an on-demand (PAY_PER_REQUEST) table. */
 export async function createOnDemandTable(client: DynamoDBClient, name: string): Promise<void> {
+  await waitUntilDeleted(client, name);
   await client.send(new CreateTableCommand(tableInput(name, { BillingMode: 'PAY_PER_REQUEST' })));
+  await waitUntilActive(client, name);
 }
 
 /** Creates a provisioned table (as {@link createProvisionedTable}) before each test, and deletes it after. */

@@ -6,6 +6,12 @@
  * Its alarms read CloudWatch as it stands at each minute, so under a publication delay they see the
  * newest published minutes, a few minutes old (see target-tracking.ts).
  *
+ * Scheduled actions: one-time `at(...)` actions only (what selfheal sends), run at the first minute
+ * evaluation at or after their time ("How scheduled scaling for Application Auto Scaling works":
+ * the action sets MinCapacity and/or MaxCapacity, then capacity below the new minimum scales out
+ * to it and capacity above the new maximum scales in to it). An action that has run is no longer
+ * listed: an assumption, the documentation does not say.
+ *
  * Simplifications: only table dimensions (no GSIs); the daily limit on capacity decreases is not
  * enforced here (dynalite does not enforce it either); a target whose table is UPDATING or not
  * PROVISIONED waits for the next minute, as AAS retries later.
@@ -13,6 +19,11 @@
 import type {
   DescribeScalableTargetsRequest,
   DescribeScalableTargetsResponse,
+  DescribeScheduledActionsRequest,
+  DescribeScheduledActionsResponse,
+  PutScheduledActionRequest,
+  PutScheduledActionResponse,
+  ScheduledAction,
   PutScalingPolicyRequest,
   PutScalingPolicyResponse,
   RegisterScalableTargetRequest,
@@ -59,6 +70,16 @@ interface Target {
   policy?: { name: string; targetPercent: number; scaleInDisabled: boolean };
 }
 
+interface Scheduled {
+  name: string;
+  target: Target;
+  schedule: string;
+  atMs: number;
+  min?: number;
+  max?: number;
+  createdMs: number;
+}
+
 const DIMENSIONS: readonly string[] = [
   'dynamodb:table:ReadCapacityUnits',
   'dynamodb:table:WriteCapacityUnits',
@@ -70,6 +91,7 @@ export class SimulatedAutoScaling implements AutoScalingPort {
   readonly activities: ScalingActivity[] = [];
   #options: SimulatedAutoScalingOptions;
   #targets = new Map<string, Target>();
+  #scheduled = new Map<string, Scheduled>();
 
   constructor(options: SimulatedAutoScalingOptions) {
     this.#options = options;
@@ -168,12 +190,104 @@ export class SimulatedAutoScaling implements AutoScalingPort {
     };
   }
 
+  async putScheduledAction(input: PutScheduledActionRequest): Promise<PutScheduledActionResponse> {
+    const { resourceId, dimension } = parseTarget(input);
+    const target = this.#targets.get(targetKey(resourceId, dimension));
+    if (!target) {
+      throw new SimulatedServiceError(
+        'ObjectNotFoundException',
+        `No scalable target registered for service namespace dynamodb, resource ${resourceId}, dimension ${dimension}`,
+      );
+    }
+    const name = input.ScheduledActionName ?? '';
+    if (!/^[^:/|]{1,256}$/.test(name)) {
+      throw validationException(`ScheduledActionName must be 1 to 256 characters without : / |, got ${name}`);
+    }
+    const key = `${targetKey(resourceId, dimension)}|${name}`;
+    const known = this.#scheduled.get(key);
+    const schedule = input.Schedule ?? known?.schedule;
+    const at = /^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$/.exec(schedule ?? '');
+    if (!at) {
+      throw validationException(
+        `The simulated auto scaling runs one-time at(yyyy-mm-ddThh:mm:ss) schedules only, got ${schedule}`,
+      );
+    }
+    const atMs = Date.parse(`${at[1]}Z`);
+    if (!Number.isFinite(atMs)) throw validationException(`Invalid date in schedule ${schedule}`);
+    const action = input.ScalableTargetAction ?? {};
+    const min = action.MinCapacity ?? (input.ScalableTargetAction ? undefined : known?.min);
+    const max = action.MaxCapacity ?? (input.ScalableTargetAction ? undefined : known?.max);
+    if (min === undefined && max === undefined) {
+      throw validationException('ScalableTargetAction needs MinCapacity, MaxCapacity or both');
+    }
+    if (min !== undefined && max !== undefined && max < min) {
+      throw validationException(`MaxCapacity (${max}) must be at least MinCapacity (${min})`);
+    }
+    this.#scheduled.set(key, {
+      name,
+      target,
+      schedule: schedule as string,
+      atMs,
+      ...(min === undefined ? {} : { min }),
+      ...(max === undefined ? {} : { max }),
+      createdMs: known?.createdMs ?? this.#options.now(),
+    });
+    return {};
+  }
+
+  async describeScheduledActions(
+    input: DescribeScheduledActionsRequest,
+  ): Promise<DescribeScheduledActionsResponse> {
+    if (!input.ServiceNamespace) throw validationException('ServiceNamespace is required');
+    const names = input.ScheduledActionNames;
+    const actions = [...this.#scheduled.values()].filter(
+      (a) =>
+        input.ServiceNamespace === 'dynamodb' &&
+        (!input.ResourceId || input.ResourceId === a.target.resourceId) &&
+        (!input.ScalableDimension || input.ScalableDimension === a.target.dimension) &&
+        (!names || names.length === 0 || names.includes(a.name)),
+    );
+    return {
+      ScheduledActions: actions.map((a): ScheduledAction => ({
+        ScheduledActionName: a.name,
+        ScheduledActionARN: `arn:aws:autoscaling:${this.#region()}:${this.#account()}:scheduledAction:${a.target.resourceId}:scheduledActionName/${a.name}`,
+        ServiceNamespace: 'dynamodb',
+        Schedule: a.schedule,
+        ResourceId: a.target.resourceId,
+        ScalableDimension: a.target.dimension,
+        ScalableTargetAction: {
+          ...(a.min === undefined ? {} : { MinCapacity: a.min }),
+          ...(a.max === undefined ? {} : { MaxCapacity: a.max }),
+        },
+        CreationTime: new Date(a.createdMs),
+      })),
+    };
+  }
+
+  /** Runs the scheduled actions due by now: the range moves; the minute's evaluation moves capacity. */
+  #runScheduled(nowMs: number): void {
+    for (const [key, action] of this.#scheduled) {
+      if (action.atMs > nowMs) continue;
+      this.#scheduled.delete(key);
+      const target = this.#targets.get(targetKey(action.target.resourceId, action.target.dimension));
+      if (!target) continue;
+      const min = action.min ?? target.min;
+      const max = action.max ?? target.max;
+      // A range the action would invert is refused, as RegisterScalableTarget refuses it.
+      if (max < min) continue;
+      target.min = min;
+      target.max = max;
+    }
+  }
+
   /**
-   * One minute of AAS: capacity outside [min, max] is moved back inside first (this is how an
+   * One minute of AAS: scheduled actions due by now move the range, then capacity outside
+   * [min, max] is moved back inside first (this is how an
    * UpdateTable outside the bounds gets undone), else each dimension's target tracking decides;
    * one UpdateTable per table carries both dimensions.
    */
   async evaluate(nowMs: number): Promise<void> {
+    this.#runScheduled(nowMs);
     const tables = new Set([...this.#targets.values()].map((t) => t.tableName));
     for (const tableName of tables) {
       const table = await this.#table(tableName);

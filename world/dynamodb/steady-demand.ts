@@ -7,7 +7,12 @@
  */
 import { DescribeTableCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { GetMetricDataInput, GetMetricDataOutput, MetricDataResult } from '@aws-sdk/client-cloudwatch';
-import type { RegisterScalableTargetRequest, ScalableTarget } from '@aws-sdk/client-application-auto-scaling';
+import type {
+  PutScheduledActionRequest,
+  RegisterScalableTargetRequest,
+  ScalableTarget,
+  ScheduledAction,
+} from '@aws-sdk/client-application-auto-scaling';
 import type { AutoScalingPort, CloudWatchPort } from '../../domain/ports.ts';
 
 export interface SteadyDemand {
@@ -132,7 +137,31 @@ function minuteValue(
  */
 export function recordingAutoScaling(dynamodb: DynamoDBClient, targets: ScalableTarget[]) {
   const registered: RegisterScalableTargetRequest[] = [];
+  // Recorded, never run: these runs end long before a restore is due.
+  const scheduled: PutScheduledActionRequest[] = [];
   const port: AutoScalingPort = {
+    async describeScheduledActions(input) {
+      const names = input.ScheduledActionNames;
+      const latest = new Map(scheduled.map((a) => [`${a.ResourceId}|${a.ScheduledActionName}`, a]));
+      return {
+        ScheduledActions: [...latest.values()]
+          .filter(
+            (a) =>
+              (!input.ResourceId || a.ResourceId === input.ResourceId) &&
+              (!names || names.includes(a.ScheduledActionName ?? '')),
+          )
+          .map((a): ScheduledAction => ({
+            ...a,
+            Schedule: a.Schedule ?? '',
+            ScheduledActionARN: `arn:aws:autoscaling:us-east-1:123456789012:scheduledAction:${a.ScheduledActionName}`,
+            CreationTime: new Date(0),
+          })),
+      };
+    },
+    async putScheduledAction(input) {
+      scheduled.push(input);
+      return {};
+    },
     async describeScalableTargets(input) {
       return {
         ScalableTargets: targets.filter(
@@ -149,7 +178,9 @@ export function recordingAutoScaling(dynamodb: DynamoDBClient, targets: Scalable
       target.MinCapacity = input.MinCapacity ?? target.MinCapacity;
       target.MaxCapacity = input.MaxCapacity ?? target.MaxCapacity;
       const tableName = (input.ResourceId ?? '').replace(/^table\//, '');
-      const table = (await dynamodb.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+      // AAS moves the capacity once the table can take an update: an UPDATING table (a raise just
+      // sent by the caller; dynalite applies it on a timer) is waited for, as AAS retries later.
+      const table = await activeTable(dynamodb, tableName);
       const current = {
         read: table?.ProvisionedThroughput?.ReadCapacityUnits ?? 1,
         write: table?.ProvisionedThroughput?.WriteCapacityUnits ?? 1,
@@ -170,7 +201,15 @@ export function recordingAutoScaling(dynamodb: DynamoDBClient, targets: Scalable
       return {};
     },
   };
-  return { port, registered };
+  return { port, registered, scheduled };
+}
+
+async function activeTable(dynamodb: DynamoDBClient, tableName: string) {
+  for (let attempt = 0; ; attempt++) {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus !== 'UPDATING' || attempt >= 5_000) return Table;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }
 
 /** The auto scaling target of a table's write capacity, as Application Auto Scaling lists it. */

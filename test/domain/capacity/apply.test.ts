@@ -1,6 +1,10 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeleteTableCommand, DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
-import type { RegisterScalableTargetRequest, ScalableTarget } from '@aws-sdk/client-application-auto-scaling';
+import type {
+  PutScheduledActionRequest,
+  RegisterScalableTargetRequest,
+  ScalableTarget,
+} from '@aws-sdk/client-application-auto-scaling';
 import { applyCapacityPlan, type ActionablePlan } from '../../../domain/capacity/apply.ts';
 import type { DimensionChange } from '../../../domain/capacity/plan.ts';
 import type { AutoScalingPort, CloudWatchPort } from '../../../domain/ports.ts';
@@ -10,6 +14,7 @@ import {
   createOnDemandTable,
   createProvisionedTable,
   recordCommands,
+  waitUntilActive,
   useLocalDynamoDb,
   type SentCommand,
 } from '../../support/local-dynamodb.ts';
@@ -25,17 +30,44 @@ const noCloudWatch: CloudWatchPort = {
   getInsightRuleReport: () => Promise.reject(new Error('apply must not read Contributor Insights')),
 };
 
-/** Records RegisterScalableTarget and does nothing else (no scale-out): what apply itself sends. */
+/**
+ * Records RegisterScalableTarget and PutScheduledAction and does nothing else (no scale-out, no
+ * action run): what apply itself sends. Scheduled actions are listed back as put, by name.
+ */
 function registeringOnly() {
   const registered: RegisterScalableTargetRequest[] = [];
+  const scheduled: PutScheduledActionRequest[] = [];
   const port: AutoScalingPort = {
     describeScalableTargets: () => Promise.reject(new Error('apply must not describe scalable targets')),
     registerScalableTarget: async (input) => {
       registered.push(input);
       return {};
     },
+    describeScheduledActions: async (input) => ({
+      ScheduledActions: scheduled
+        .filter(
+          (a) =>
+            a.ResourceId === input.ResourceId &&
+            a.ScalableDimension === input.ScalableDimension &&
+            (input.ScheduledActionNames ?? []).includes(a.ScheduledActionName ?? ''),
+        )
+        .map((a) => ({
+          ...a,
+          Schedule: a.Schedule ?? '',
+          ScheduledActionARN: 'arn',
+          CreationTime: new Date(0),
+        })),
+    }),
+    putScheduledAction: async (input) => {
+      const known = scheduled.findIndex(
+        (a) => a.ResourceId === input.ResourceId && a.ScheduledActionName === input.ScheduledActionName,
+      );
+      if (known >= 0) scheduled.splice(known, 1);
+      scheduled.push(input);
+      return {};
+    },
   };
-  return { port, registered };
+  return { port, registered, scheduled };
 }
 
 const change = (dimension: DimensionChange['dimension'], from: number, to: number): DimensionChange => ({
@@ -45,7 +77,7 @@ const change = (dimension: DimensionChange['dimension'], from: number, to: numbe
   via: 'update-table',
 });
 
-function raise(...changes: DimensionChange[]): ActionablePlan {
+function raise(...changes: DimensionChange[]): Extract<ActionablePlan, { kind: 'raise-capacity' }> {
   return {
     kind: 'raise-capacity',
     tableName: TABLE,
@@ -219,8 +251,78 @@ describe('applyCapacityPlan', () => {
       expect(autoScaling.registered).toEqual([rangeRequest(TABLE, 'write', 650, 650)]);
       expect(updates()).toEqual([]);
       expect(action.changes).toEqual([
-        { dimension: 'write', via: 'scalable-target', before: 100, after: 650 },
+        {
+          dimension: 'write',
+          via: 'scalable-target',
+          before: 100,
+          after: 650,
+          restore: {
+            scheduledActionName: 'selfheal-restore-write-minimum',
+            minCapacity: 50,
+            at: '2026-01-01T13:03:00Z',
+          },
+        },
       ]);
+    });
+
+    it("schedules the old minimum back, the plan's minutes after the raise, with the exact request", async () => {
+      await applyCapacityPlan(ports(), {
+        ...raise(scalable(100, 650, [50, 400])),
+        restoreMinimumAfterMinutes: 90,
+      });
+
+      expect(autoScaling.scheduled).toEqual([
+        {
+          ServiceNamespace: 'dynamodb',
+          ResourceId: `table/${TABLE}`,
+          ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+          ScheduledActionName: 'selfheal-restore-write-minimum',
+          Schedule: 'at(2026-01-01T13:33:00)',
+          ScalableTargetAction: { MinCapacity: 50 },
+        },
+      ]);
+    });
+
+    it('keeps the minimum from before any raise when a restore is still pending, and moves it later', async () => {
+      let now = NOW;
+      const later = ports({ now: () => now });
+      await applyCapacityPlan(later, raise(scalable(100, 650, [50, 400])));
+      now = NOW + 10 * 60_000;
+      // The second round sees the first raise's minimum (650) as the range's minimum.
+      const action = await applyCapacityPlan(later, raise(scalable(650, 900, [650, 650])));
+
+      expect(autoScaling.scheduled).toEqual([
+        expect.objectContaining({
+          Schedule: 'at(2026-01-01T13:13:00)',
+          ScalableTargetAction: { MinCapacity: 50 },
+        }),
+      ]);
+      expect(action.changes[0]?.restore).toEqual({
+        scheduledActionName: 'selfheal-restore-write-minimum',
+        minCapacity: 50,
+        at: '2026-01-01T13:13:00Z',
+      });
+    });
+
+    it('classifies a refused scheduled action, naming the table and dimension', async () => {
+      const refusing: AutoScalingPort = {
+        ...autoScaling.port,
+        putScheduledAction: () =>
+          Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ConcurrentUpdateException' })),
+      };
+
+      await expect(
+        applyCapacityPlan(ports({ autoScaling: refusing }), raise(scalable(100, 650, [50, 400]))),
+      ).rejects.toMatchObject({
+        message: `Scheduling the return of table ${TABLE}'s write minimum: Rate exceeded`,
+      });
+    });
+
+    it('schedules nothing for a table without auto scaling (UpdateTable)', async () => {
+      const action = await applyCapacityPlan(ports(), raise(change('write', 100, 650)));
+
+      expect(autoScaling.scheduled).toEqual([]);
+      expect(action.changes[0]?.restore).toBeUndefined();
     });
 
     it('registers the read dimension as dynamodb:table:ReadCapacityUnits', async () => {
@@ -255,6 +357,7 @@ describe('applyCapacityPlan', () => {
         ports({ autoScaling: scalingOut.port }),
         raise(change('read', 300, 1300), scalable(100, 650, [50, 400])),
       );
+      await waitUntilActive(dynamodb(), TABLE);
 
       expect((await table())?.ProvisionedThroughput).toMatchObject({
         ReadCapacityUnits: 1300,

@@ -147,7 +147,12 @@ describe('planCapacity', () => {
 
       expect(plan.changes).toEqual([{ dimension: 'write', from: 100, to: 650, via: 'update-table' }]);
       expect(plan.capped).toBe(false);
-      expect(plan.reasons).toEqual(['write: throttled', 'write: 100 -> 650 units']);
+      expect(plan.reasons).toEqual([
+        'write: throttled',
+        'write: 100 -> 650 units',
+        'without auto scaling nothing lowers the raised capacity: lower it by hand once the surge is over',
+      ]);
+      expect(plan).not.toHaveProperty('restoreMinimumAfterMinutes');
     });
 
     it('raises reads alone when only reads throttle', () => {
@@ -299,6 +304,7 @@ describe('planCapacity', () => {
         'write: throttled',
         'write: demand needs 6500 units, above the cap of 1000',
         'write: 100 -> 1000 units (capped)',
+        'without auto scaling nothing lowers the raised capacity: lower it by hand once the surge is over',
       ]);
     });
 
@@ -324,7 +330,7 @@ describe('planCapacity', () => {
         'raise-capacity',
       );
 
-      expect(plan.reasons.slice(-2)).toEqual([
+      expect(plan.reasons.slice(-3, -1)).toEqual([
         'read: 300 -> 1300 units',
         'write: 100 -> 1000 units (capped)',
       ]);
@@ -383,7 +389,26 @@ describe('planCapacity', () => {
           scalableTarget: { fromMin: 50, toMin: 650, fromMax: 400, toMax: 650 },
         },
       ]);
-      expect(plan.reasons.at(-1)).toBe('write: 100 -> 650 units through the auto scaling range');
+      expect(plan.reasons.slice(-2)).toEqual([
+        'write: 100 -> 650 units through the auto scaling range',
+        "auto scaling's minimum goes back to what it was 60 minutes after the raise (a scheduled action)",
+      ]);
+      expect(plan.restoreMinimumAfterMinutes).toBe(60);
+    });
+
+    it("hands the minimum back after the policy's minutes", () => {
+      const plan = expectKind(
+        planCapacity(
+          diagnosis({
+            write: saturated(100, 500),
+            autoScaling: { write: { minCapacity: 50, maxCapacity: 400 } },
+          }),
+          policy({ restoreMinimumAfterMinutes: 240 }),
+        ),
+        'raise-capacity',
+      );
+
+      expect(plan.restoreMinimumAfterMinutes).toBe(240);
     });
 
     it('keeps a maximum that is already above the target', () => {

@@ -131,6 +131,7 @@ describe('parseCapacityRequest', () => {
       ['lookbackMinutes', 2, 60, 1, 61],
       ['verificationWindowSeconds', 60, 3600, 59, 3601],
       ['maxRounds', 1, 10, 0, 11],
+      ['restoreMinimumAfterMinutes', 15, 10_080, 14, 10_081],
     ] as const)('%s accepts %d to %d and rejects %d and %d', (field, lowest, highest, below, above) => {
       expect(issuesOf(withPolicy({ [field]: lowest }))).toEqual([]);
       expect(issuesOf(withPolicy({ [field]: highest }))).toEqual([]);
@@ -148,6 +149,7 @@ describe('parseCapacityRequest', () => {
       'lookbackMinutes',
       'verificationWindowSeconds',
       'maxRounds',
+      'restoreMinimumAfterMinutes',
     ])('%s must be a whole number', (field) => {
       expect(issuesOf(withPolicy({ [field]: 10.5 }))).toEqual([
         `policy.${field}: Invalid input: expected int, received number`,
