@@ -8,6 +8,7 @@ import { integerOption, parseOptions } from '../options.ts';
 import type { Command } from '../command.ts';
 import { TARGET_OPTIONS, TARGET_USAGE, targetFrom } from '../target.ts';
 import { withDispatchTables } from '../dispatch-tables.ts';
+import { SWITCH_LIMITS } from '../../domain/dispatch/switches.ts';
 import {
   changeGlobalSwitch,
   changeRunbookSwitch,
@@ -27,8 +28,8 @@ Sets the switches dispatch reads before any remediation, in a deployment in AWS 
   --global --off        the kill switch: selfheal changes nothing anywhere (--on to resume)
   --runbook NAME --off  stop one runbook; --on to resume
   --runbook NAME --live let it change things (runbooks are dry runs until turned live)
-  --cooldown SECONDS    quiet time per resource after a remediation (runbook)
-  --per-hour N          remediations allowed per hour (runbook, or global)
+  --cooldown SECONDS    quiet time per resource after a remediation (runbook; 0 to 604800, a week)
+  --per-hour N          remediations allowed per hour (runbook, or global; 0 to 1000)
   --json                print the switch as JSON
 Without a change it prints the current settings. selfheal kill-switch is the short way to stop.
 
@@ -59,8 +60,8 @@ export const switchCommand: Command = {
     if (values.global && (values.live || values['dry-run'] || values.cooldown !== undefined)) {
       throw new UsageError('--live, --dry-run and --cooldown are per runbook');
     }
-    const cooldownSeconds = notNegative('cooldown', values.cooldown);
-    const actionsPerHour = notNegative('per-hour', values['per-hour']);
+    const cooldownSeconds = bounded('cooldown', values.cooldown, SWITCH_LIMITS.cooldownSeconds);
+    const actionsPerHour = bounded('per-hour', values['per-hour'], SWITCH_LIMITS.actionsPerHour);
     const enabled = values.on ? true : values.off ? false : undefined;
     const live = values.live ? true : values['dry-run'] ? false : undefined;
     const changed = [enabled, live, cooldownSeconds, actionsPerHour].some((v) => v !== undefined);
@@ -86,10 +87,15 @@ export const switchCommand: Command = {
   },
 };
 
-function notNegative(name: string, value: string | undefined): number | undefined {
+function bounded(
+  name: string,
+  value: string | undefined,
+  limits: { min: number; max: number },
+): number | undefined {
   if (value === undefined) return undefined;
   const n = integerOption(name, value, 0);
-  if (n < 0) throw new UsageError(`--${name} must not be negative`);
+  if (n < limits.min) throw new UsageError(`--${name} must not be negative`);
+  if (n > limits.max) throw new UsageError(`--${name} must be at most ${limits.max}, got ${value}`);
   return n;
 }
 

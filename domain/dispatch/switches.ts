@@ -4,7 +4,7 @@
  * its cooldown and rate limit. Absent items mean the safe defaults below.
  */
 import { PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { classifyAwsError } from '../errors.ts';
+import { classifyAwsError, InvalidRequestError } from '../errors.ts';
 
 export interface GlobalSwitch {
   enabled: boolean;
@@ -26,6 +26,32 @@ export const DEFAULT_RUNBOOK_SWITCH: RunbookSwitch = {
   cooldownSeconds: 900,
   actionsPerHour: 6,
 };
+
+/**
+ * What an operator may set. A cooldown is at most a week (a longer quiet time is a runbook turned
+ * off, which --off says plainly; and a cooldown becomes a date, which JavaScript cannot hold past
+ * about 275,000 years). At most 1,000 actions an hour: no runbook can start more runs than that.
+ */
+export const SWITCH_LIMITS = {
+  cooldownSeconds: { min: 0, max: 7 * 24 * 3600 },
+  actionsPerHour: { min: 0, max: 1_000 },
+} as const;
+
+type Bounded = keyof typeof SWITCH_LIMITS;
+
+/** Refuses, naming the field and its bounds, a switch value out of bounds or not a whole number. */
+export function checkSwitchValues(change: Partial<Record<Bounded, number>>): void {
+  const issues: string[] = [];
+  for (const key of Object.keys(SWITCH_LIMITS) as Bounded[]) {
+    const value = change[key];
+    if (value === undefined) continue;
+    const { min, max } = SWITCH_LIMITS[key];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      issues.push(`${key} must be a whole number from ${min} to ${max}, got ${value}`);
+    }
+  }
+  if (issues.length > 0) throw new InvalidRequestError('The switch', issues);
+}
 
 export const GLOBAL_SWITCH_KEY = 'switch#global';
 export const runbookSwitchKey = (runbook: string): string => `switch#runbook#${runbook}`;
@@ -53,6 +79,7 @@ export async function writeGlobalSwitch(
   controlTable: string,
   change: Partial<GlobalSwitch>,
 ): Promise<void> {
+  checkSwitchValues(change);
   await writeSwitch(dynamodb, controlTable, GLOBAL_SWITCH_KEY, { ...DEFAULT_GLOBAL_SWITCH, ...change });
 }
 
@@ -63,6 +90,7 @@ export async function writeRunbookSwitch(
   runbook: string,
   change: Partial<RunbookSwitch>,
 ): Promise<void> {
+  checkSwitchValues(change);
   await writeSwitch(dynamodb, controlTable, runbookSwitchKey(runbook), {
     ...DEFAULT_RUNBOOK_SWITCH,
     ...change,
@@ -97,7 +125,10 @@ function settings<T extends GlobalSwitch | RunbookSwitch>(
     const value = item[key];
     if (typeof fallback === 'boolean' && value?.BOOL !== undefined) result[key] = value.BOOL;
     if (typeof fallback === 'number' && value?.N !== undefined && Number.isFinite(Number(value.N))) {
-      result[key] = Number(value.N);
+      // A value written past the bounds (by hand, or before they existed) is read at the bound.
+      const limits = SWITCH_LIMITS[key as Bounded] as { min: number; max: number } | undefined;
+      const n = Number(value.N);
+      result[key] = limits ? Math.min(limits.max, Math.max(limits.min, n)) : n;
     }
   }
   return result as T;

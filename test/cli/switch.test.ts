@@ -74,6 +74,11 @@ describe('selfheal switch in AWS: the deployment’s control table', () => {
     ],
     [['--runbook', 'dispatch', '--on'], /unknown runbook "dispatch"/],
     [['--runbook', 'hot-shard', '--cooldown=-1'], /--cooldown must not be negative/],
+    [
+      ['--runbook', 'hot-shard', '--cooldown', '999999999999999999999'],
+      /^selfheal: --cooldown must be at most 604800, got 999999999999999999999$/,
+    ],
+    [['--global', '--per-hour', '1001'], /^selfheal: --per-hour must be at most 1000, got 1001$/],
     [['--global', '--off', '--state', 'x.json'], /--state is for the local deployment: add --local/],
     [['--global', '--off', '--local', '--region', 'eu-west-1'], /--region is for AWS/],
     [['--global', '--off', '--deployment', 'Prod_1'], /is not a deployment name/],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ResourceNotFoundError } from '../../../domain/errors.ts';
+import { InvalidRequestError, ResourceNotFoundError } from '../../../domain/errors.ts';
 import {
   DEFAULT_GLOBAL_SWITCH,
   DEFAULT_RUNBOOK_SWITCH,
@@ -8,6 +8,8 @@ import {
   runbookSwitchKey,
   switchesFrom,
   switchKeys,
+  SWITCH_LIMITS,
+  writeGlobalSwitch,
   writeRunbookSwitch,
   type Switches,
 } from '../../../domain/dispatch/switches.ts';
@@ -148,5 +150,38 @@ describe('writing switches', () => {
 
     await expect(write).rejects.toThrow(ResourceNotFoundError);
     await expect(write).rejects.toThrow(/Writing switch#runbook#hot-shard in no-such-control/);
+  });
+
+  it.each([
+    ['cooldownSeconds', 604_801],
+    ['cooldownSeconds', -1],
+    ['cooldownSeconds', 1.5],
+    ['actionsPerHour', 1_001],
+    ['actionsPerHour', Number.NaN],
+  ] as const)('refuses %s = %d, writing nothing', async (key, value) => {
+    const write = writeRunbookSwitch(control.dynamodb(), control.tables().control, RUNBOOK, { [key]: value });
+
+    await expect(write).rejects.toThrow(InvalidRequestError);
+    await expect(write).rejects.toThrow(
+      `The switch is invalid: ${key} must be a whole number from ${SWITCH_LIMITS[key].min} to ${SWITCH_LIMITS[key].max}, got ${value}`,
+    );
+    expect(await stored('switch#runbook#hot-shard')).toBeUndefined();
+  });
+
+  it('refuses a global rate limit out of bounds', async () => {
+    await expect(
+      writeGlobalSwitch(control.dynamodb(), control.tables().control, { actionsPerHour: 1e21 }),
+    ).rejects.toThrow(InvalidRequestError);
+    expect(await stored('switch#global')).toBeUndefined();
+  });
+});
+
+describe('switchesFrom: a number past the bounds (written by hand)', () => {
+  it('reads it at the bound, so a cooldown still makes a date and a limit stays a limit', () => {
+    const item = { cooldownSeconds: { N: '1e21' }, actionsPerHour: { N: '-5' } };
+    expect(read(runbookItem(item)).runbook).toMatchObject({
+      cooldownSeconds: SWITCH_LIMITS.cooldownSeconds.max,
+      actionsPerHour: 0,
+    });
   });
 });
