@@ -4,6 +4,7 @@
  * notification and the ledger records it added. Exit 0 when dispatch succeeded (including a
  * signal it ignored or suppressed), 1 when it failed (a rejected event, a failed runbook).
  */
+import { eventBridgeRefusal } from '../../contracts/eventbridge-entry.ts';
 import { readFile } from 'node:fs/promises';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { integerOption, parseOptions } from '../options.ts';
@@ -96,11 +97,15 @@ async function readEvent(path: string): Promise<JsonValue> {
   } catch (error) {
     throw new UsageError(`cannot read --event ${path}: ${(error as Error).message}`);
   }
+  let event: JsonValue;
   try {
-    return JSON.parse(text) as JsonValue;
+    event = JSON.parse(text) as JsonValue;
   } catch (error) {
     throw new UsageError(`--event ${path} is not JSON: ${(error as Error).message}`);
   }
+  const refusal = eventBridgeRefusal(event);
+  if (refusal) throw new UsageError(`--event ${path} cannot be an EventBridge event: ${refusal}`);
+  return event;
 }
 
 async function ledgerRecords(dynamodb: Parameters<typeof scanAll>[0]): Promise<LedgerRecord[]> {

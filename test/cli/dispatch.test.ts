@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { writeFile } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../cli/main.ts';
@@ -98,6 +98,28 @@ describe('selfheal dispatch, switch and ledger on the local deployment', () => {
     expect(await main(['ledger', '--resource', 'unrouted', '--local', '--state', state()])).toBe(EXIT.ok);
     expect(out.join('\n')).toMatch(/unrouted\s+rejected/);
   }, 30_000);
+
+  it.each([
+    ['null', 'null', 'an EventBridge event is a JSON object, not null'],
+    ['[]', '[]', 'an EventBridge event is a JSON object, not an array'],
+    [
+      'a 300 KB detail',
+      JSON.stringify({ source: 'aws.cloudwatch', 'detail-type': 'x', detail: { blob: 'x'.repeat(300_000) } }),
+      'its PutEvents entry is 300,026 bytes; EventBridge accepts less than 256 KB (262,144 bytes)',
+    ],
+  ])(
+    'refuses %s as EventBridge would (exit 2, one line), starting nothing and keeping no state',
+    async (_, text, why) => {
+      const event = join(dirname(state()), 'refused.json');
+      await writeFile(event, text);
+
+      expect(await main(['dispatch', '--event', event, '--scenario', 'empty', '--state', state()])).toBe(
+        EXIT.usage,
+      );
+      expect(err).toEqual([`selfheal: --event ${event} cannot be an EventBridge event: ${why}`]);
+      await expect(access(state())).rejects.toThrow();
+    },
+  );
 
   it.each([
     [['dispatch'], /dispatch needs --event FILE/],

@@ -100,6 +100,7 @@ describe('the dispatch state machine', () => {
 
     expect(run.status).toBe('SUCCEEDED');
     expect(statesEntered(run.history)).toEqual([
+      'Take the event as delivered',
       'Read the signal',
       'Is there work to do?',
       'Check the guardrails',
@@ -159,6 +160,7 @@ describe('the dispatch state machine', () => {
 
     expect(run.status).toBe('SUCCEEDED');
     expect(statesEntered(run.history)).toEqual([
+      'Take the event as delivered',
       'Read the signal',
       'Is there work to do?',
       'Record the signal without acting',
@@ -195,7 +197,28 @@ describe('the dispatch state machine', () => {
     expect(run).toMatchObject({ status: 'FAILED', error: 'InvalidSignalError' });
     expect(runbookRuns(engine)).toEqual([]);
     expect(await decisions('unrouted')).toEqual(['rejected']);
-    expect((await ledger('unrouted'))[0]?.reason).toMatch(/not an EventBridge event/);
+    // The error's type and its one-line message, never Lambda's JSON with a trace.
+    expect((await ledger('unrouted'))[0]?.reason).toMatch(
+      /^InvalidSignalError: The event is not an EventBridge event: [^\n{}]+$/,
+    );
+  });
+
+  it.each([
+    ['an array', [], 'expected object, received array'],
+    ['a string', 'ALARM', 'expected object, received string'],
+    ['a number', 42, 'expected object, received number'],
+  ])('rejects %s as the execution input, and keeps why in the ledger', async (_, input, why) => {
+    const { engine } = await dispatchEngine();
+    const run = await engine.run('dispatch', input);
+
+    expect(run).toMatchObject({ status: 'FAILED', error: 'InvalidSignalError' });
+    expect(runbookRuns(engine)).toEqual([]);
+    expect(await ledger('unrouted')).toEqual([
+      expect.objectContaining({
+        decision: 'rejected',
+        reason: `InvalidSignalError: The event is not an EventBridge event: (event): Invalid input: ${why}`,
+      }),
+    ]);
   });
 
   it('runs one remediation when two alarms for one table arrive at once, and suppresses the other', async () => {
