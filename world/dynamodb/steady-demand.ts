@@ -33,7 +33,12 @@ export function steadyDemandCloudWatch(dynamodb: DynamoDBClient, tableName: stri
       calls.push(input);
       const failure = failNext.shift();
       if (failure) throw failure;
-      const table = (await dynamodb.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+      // Each table's metrics follow its own capacity under the same demand: the table a query
+      // names (its TableName dimension), else `tableName`.
+      const named = input.MetricDataQueries?.[0]?.MetricStat?.Metric?.Dimensions?.find(
+        (d) => d.Name === 'TableName',
+      )?.Value;
+      const table = (await dynamodb.send(new DescribeTableCommand({ TableName: named ?? tableName }))).Table;
       const onDemand = table?.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST';
       const capacity = {
         read: onDemand ? Infinity : (table?.ProvisionedThroughput?.ReadCapacityUnits ?? 0),
