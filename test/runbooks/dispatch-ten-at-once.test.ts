@@ -18,6 +18,7 @@ const TABLES = DEFAULT_DISPATCH_TABLES;
 const ALARM = JSON.parse(
   readFileSync(new URL('../../contracts/examples/cloudwatch-alarm-metric.json', import.meta.url), 'utf8'),
 ) as {
+  id: string;
   detail: {
     alarmName: string;
     configuration: { metrics: { metricStat: { metric: { dimensions: Record<string, string> } } }[] };
