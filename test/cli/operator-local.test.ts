@@ -35,7 +35,8 @@ describe('selfheal start --local', () => {
     expect(started.err[0]).toMatch(
       /^started arn:aws:states:us-east-1:000000000000:execution:dispatch:operator-hot-shard-\d{8}T\d{9}Z$/,
     );
-    expect(started.err.slice(1, 4)).toEqual([
+    expect(started.err.slice(1, 5)).toEqual([
+      '  > Take the event as delivered',
       '  > Read the signal',
       '  > Is there work to do?',
       '  > Check the guardrails',
