@@ -9,6 +9,7 @@ import { HOT_KEY_VARIANTS, runHotKey } from '../scenarios/hot-key/run.ts';
 import { readHotShardIncident } from '../scenarios/hot-shard/incident.ts';
 import { readHotKeyIncident } from '../scenarios/hot-key/incident.ts';
 import { QUEUE_VARIANTS, runSqsBackpressure } from '../scenarios/sqs-backpressure/run.ts';
+import { readSqsBackpressureIncident } from '../scenarios/sqs-backpressure/incident.ts';
 import { summarise } from '../simulations/summary.ts';
 import { summariseQueue } from '../scenarios/sqs-backpressure/summary.ts';
 import { renderComparison, renderTimeline, type AlarmTransition } from './render/scenario-report.ts';
@@ -157,6 +158,7 @@ export const SCENARIOS: readonly Scenario[] = [
     summary:
       "a queue consumer's downstream browns out for 20 minutes (vs a circuit breaker's 429s, a circuit breaker pausing the mapping, a static right-sized MaximumConcurrency, and nothing)",
     variants: QUEUE_VARIANTS,
+    readIncident: readSqsBackpressureIncident,
     run: runSqsBackpressure,
     summarise: summariseQueue,
     timeline: renderQueueTimeline,

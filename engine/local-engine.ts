@@ -8,8 +8,10 @@
  * - `states:startExecution.sync:2` -> a nested local execution.
  * The context object's times (`$$.Execution.StartTime`, `$$.State.EnteredTime`) are virtual too.
  * Wait states and retry pauses advance the shared VirtualClock instead of sleeping, and the
- * TimeoutSeconds of Tasks and executions run out on it (engine/timeouts.ts). Step Functions' quotas
- * (history size, payload size, execution time) end an execution where AWS would (engine/quotas.ts).
+ * TimeoutSeconds of Tasks and executions run out on it (engine/timeouts.ts). A Lambda task lasts
+ * the virtual time the options give it (a cold start, then the invocation; none unless told:
+ * engine/lambda-environments.ts). Step Functions' quotas (history size, payload size, execution
+ * time) end an execution where AWS would (engine/quotas.ts).
  */
 import { LocalTopic } from './local-topic.ts';
 import type { ExecutionRecord, StartOptions } from './executions.ts';
@@ -49,6 +51,12 @@ import {
 } from './quotas.ts';
 import { executionTimeoutSeconds, taskTimeoutSeconds, withoutRealTimeTimeouts } from './timeouts.ts';
 import { seededRandom, type Random } from '../core/random.ts';
+import {
+  INSTANT_LAMBDA,
+  LambdaEnvironments,
+  type LambdaInvocation,
+  type LambdaTimings,
+} from './lambda-environments.ts';
 
 export type { ExecutionRecord, ExecutionStatus, StartOptions } from './executions.ts';
 
@@ -73,6 +81,12 @@ export interface LocalEngineOptions {
    * for a test that cannot afford to reach them. Never higher than AWS's (a RangeError).
    */
   quotas?: Partial<StepFunctionsQuotas>;
+  /**
+   * How long a `lambda:invoke` task takes in virtual time: a cold start (Lambda's Init phase) for an
+   * invocation that needs a new execution environment of its function, then the invocation itself
+   * (engine/lambda-environments.ts). Default INSTANT_LAMBDA: no time at all.
+   */
+  lambdaTimings?: LambdaTimings;
 }
 
 interface RegisteredMachine {
@@ -121,6 +135,9 @@ export class LocalEngine {
   readonly #machines = new Map<string, RegisteredMachine>();
   readonly #executions = new Map<string, ExecutionRecord>();
   readonly #random: Random;
+  readonly #lambdaEnvironments: LambdaEnvironments;
+  /** Tasks the library has called that are not scheduled yet (catching up with the history). */
+  #starting = 0;
   #sequence = 0;
   #tokenListeners: ((pending: PendingTask) => void)[] = [];
   #historyListeners: ((executionArn: string, event: HistoryEvent) => void)[] = [];
@@ -133,6 +150,16 @@ export class LocalEngine {
     this.#quotas = resolveQuotas(options.quotas);
     this.clock = options.clock ?? new VirtualClock();
     this.#random = seededRandom(options.seed ?? 1).fork('retry-jitter');
+    this.#lambdaEnvironments = new LambdaEnvironments(
+      this.clock,
+      options.lambdaTimings ?? INSTANT_LAMBDA,
+      () => this.#starting > 0,
+    );
+  }
+
+  /** Every Lambda invocation the engine's tasks made, in start order: cold or warm, and when. */
+  lambdaInvocations(): readonly LambdaInvocation[] {
+    return this.#lambdaEnvironments.invocations();
   }
 
   /**
@@ -150,6 +177,7 @@ export class LocalEngine {
       if (state.Type !== 'Task') continue;
       const binding = bindTask(state.Resource, state.Parameters as JsonValue | undefined, {
         functions: this.#options.functions,
+        lambdaEnvironments: this.#lambdaEnvironments,
         dynamodb: this.#options.dynamodb,
         sdkServices: { sns: portService('SNS', this.notifications), ...this.#options.sdkServices },
         tokens: this.tokens,
@@ -395,14 +423,21 @@ export class LocalEngine {
     for (const [stateName, binding] of registered.bindings) {
       const state = registered.states.get(stateName) as AslState;
       handlers[stateName] = async (parameters) => {
-        // Let the event consumer catch up (StateEntered, a Wait's clock advance, a retry's pause)
-        // before the task looks at the world: it runs on microtasks, so one macrotask drains it.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        await this.clock.settled();
-        // After a pause the consumer records the paused state's exit and this state's entry a few
-        // turns after the clock settles: the history must read in order, as AWS's does.
-        for (let turn = 0; turn < MAX_CATCH_UP_TURNS && !isOpen(history.events, stateName); turn++) {
+        // Until it is scheduled, the task is starting: a Lambda task's phase beside it (a Parallel
+        // branch, a Map iteration) waits for it before moving the clock, so both start together.
+        this.#starting++;
+        try {
+          // Let the event consumer catch up (StateEntered, a Wait's clock advance, a retry's pause)
+          // before the task looks at the world: it runs on microtasks, so one macrotask drains it.
           await new Promise<void>((resolve) => setImmediate(resolve));
+          await this.clock.settled();
+          // After a pause the consumer records the paused state's exit and this state's entry a few
+          // turns after the clock settles: the history must read in order, as AWS's does.
+          for (let turn = 0; turn < MAX_CATCH_UP_TURNS && !isOpen(history.events, stateName); turn++) {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
+        } finally {
+          this.#started();
         }
         // The library runs ahead of the history: an execution that ended meanwhile runs no more tasks.
         if (run.ending) throw new TaskError('States.Runtime', `${run.record.executionArn} has ended`);
@@ -418,6 +453,11 @@ export class LocalEngine {
       };
     }
     return handlers;
+  }
+
+  /** One task fewer is starting: once none is, the Lambda phases waiting for that go on. */
+  #started(): void {
+    if (--this.#starting === 0) this.#lambdaEnvironments.wake();
   }
 
   /**

@@ -12,6 +12,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localFunctionTable, type HandlerCode } from './functions.ts';
 import type { LocalPorts } from './task-ports.ts';
 import { CATALOGUE, functionName, stateMachineSubstitution, type Catalogue } from '../runbooks/catalogue.ts';
+import type { LambdaTimings } from '../engine/lambda-environments.ts';
+import { lambdaTimingsFrom } from './lambda-timings.ts';
 
 /** Names and ARNs of the resources dispatch uses, as deployed locally. */
 export const LOCAL_NOTIFICATION_TOPIC_ARN = `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:selfheal-notifications`;
@@ -48,7 +50,9 @@ export async function loadRunbooks(
  * A local engine with every runbook of the catalogue (selfheal's own unless told) loaded, its tasks
  * bound to `ports` (a simulated world). The tasks run the handler bundles the CDK app deploys unless
  * `handlers: 'sources'` asks for the TypeScript (quicker to step through in a debugger; the same
- * code before bundling).
+ * code before bundling). Each Lambda task takes virtual time, a cold start then its invocation
+ * (local/lambda-timings.ts: measured unless `$SELFHEAL_LAMBDA_TIMINGS` says `instant`), unless
+ * `lambdaTimings` says otherwise (INSTANT_LAMBDA: no time at all).
  */
 export async function startRunbookEngine(options: {
   clock: VirtualClock;
@@ -58,6 +62,7 @@ export async function startRunbookEngine(options: {
   executionNamePrefix?: string;
   handlers?: HandlerCode;
   catalogue?: Catalogue;
+  lambdaTimings?: LambdaTimings;
 }): Promise<LocalEngine> {
   const catalogue = options.catalogue ?? CATALOGUE;
   const engine = new LocalEngine({
@@ -65,6 +70,7 @@ export async function startRunbookEngine(options: {
     functions: await localFunctionTable(options.ports, options.handlers, catalogue),
     dynamodb: options.dynamodb,
     seed: options.seed,
+    lambdaTimings: options.lambdaTimings ?? lambdaTimingsFrom(process.env, catalogue),
     ...(options.executionNamePrefix ? { executionNamePrefix: options.executionNamePrefix } : {}),
   });
   await loadRunbooks(engine, catalogue);

@@ -13,7 +13,7 @@ import { classifyAwsError } from '../errors.ts';
 import { metricStatQuery } from '../metric-stat.ts';
 import type { BackpressurePorts, EventSourceMappingPort } from './ports.ts';
 import { queueNameOf, type BackpressureRequest } from './request.ts';
-import { judgeReading, oldestAgeToJudge, type HealthReading } from './health.ts';
+import { judgeReading, judgedWindow, oldestAgeToJudge, type HealthReading } from './health.ts';
 import {
   effectiveConcurrency,
   retentionGuard,
@@ -120,23 +120,36 @@ export interface MetricQuery {
 /** The newest datapoint of each query `resultIds` names (null when none). */
 type Latest = { value: number; timestampMs: number } | null;
 
+/** What a read may look at: the time now, how far back, and the change it must come after. */
+export interface ReadWindow {
+  nowMs: number;
+  lookbackSeconds: number;
+  /**
+   * When the runbook's last change to the mapping took effect: only the whole minutes after it
+   * are read (`judgedWindow`). Absent: no change yet, the whole lookback.
+   */
+  tookEffectMs?: number;
+}
+
 /**
- * The latest datapoints of the queries `resultIds` names, within the last `lookbackSeconds` of
- * whole minutes (a minute still in progress reads low: a partial Maximum or count); null when none.
+ * The latest datapoints of the queries `resultIds` names, within the window's whole minutes (a
+ * minute still in progress reads low: a partial Maximum or count); null when none, and every one
+ * null without a call when the window holds no minute that has ended yet.
  */
 async function latestResults(
   cloudwatch: CloudWatchPort,
   queries: MetricDataQuery[],
   resultIds: readonly string[],
-  window: { nowMs: number; lookbackSeconds: number },
+  window: ReadWindow,
   what: string,
 ): Promise<Map<string, Latest>> {
-  const end = wholeMinute(window.nowMs);
+  const judged = judgedWindow(window.nowMs, window.lookbackSeconds, window.tookEffectMs);
+  if (judged === null) return new Map(resultIds.map((id) => [id, null]));
   let results: MetricDataResult[];
   try {
     ({ MetricDataResults: results = [] } = await cloudwatch.getMetricData({
-      StartTime: new Date(end - window.lookbackSeconds * 1000),
-      EndTime: new Date(end),
+      StartTime: new Date(judged.startMs),
+      EndTime: new Date(judged.endMs),
       ScanBy: 'TimestampDescending',
       MetricDataQueries: queries,
     }));
@@ -150,20 +163,28 @@ async function latestResults(
       const timestamp = result?.Timestamps?.[0];
       return [
         id,
-        value === undefined ? null : { value, timestampMs: timestamp ? new Date(timestamp).getTime() : end },
+        value === undefined
+          ? null
+          : { value, timestampMs: timestamp ? new Date(timestamp).getTime() : judged.endMs },
       ];
     }),
   );
 }
 
+/** The latest one-minute datapoint within the window; null when there is none. */
 async function latestDatapoint(
   cloudwatch: CloudWatchPort,
-  queries: MetricDataQuery[],
-  resultId: string,
-  window: { nowMs: number; lookbackSeconds: number },
-  what: string,
+  query: MetricQuery,
+  window: ReadWindow,
 ): Promise<Latest> {
-  return (await latestResults(cloudwatch, queries, [resultId], window, what)).get(resultId) ?? null;
+  const latest = await latestResults(
+    cloudwatch,
+    [metricStatQuery('m', query, query.stat, { returnData: true })],
+    ['m'],
+    window,
+    `${query.namespace}/${query.metricName}`,
+  );
+  return latest.get('m') ?? null;
 }
 
 /** The latest one-minute datapoint within the last `lookbackSeconds`; null when there is none. */
@@ -173,42 +194,40 @@ export async function latestValue(
   nowMs: number,
   lookbackSeconds: number,
 ): Promise<number | null> {
-  const latest = await latestDatapoint(
-    cloudwatch,
-    [metricStatQuery('m', query, query.stat, { returnData: true })],
-    'm',
-    { nowMs, lookbackSeconds },
-    `${query.namespace}/${query.metricName}`,
-  );
-  return latest?.value ?? null;
+  return (await latestDatapoint(cloudwatch, query, { nowMs, lookbackSeconds }))?.value ?? null;
 }
 
-/** Healthy only on a published datapoint (health.ts): no data is not a healthy downstream. */
+/**
+ * The downstream's health on the latest published minute of the lookback, and after a change only
+ * on the minutes after it took effect (`tookEffectMs`): none published, not yet known (health.ts).
+ */
 export async function readHealth(
   ports: BackpressurePorts,
   request: BackpressureRequest,
+  tookEffectMs?: number,
 ): Promise<HealthJudgement> {
   const { namespace, metricName, counts, dimensions, thresholdPercent, lookbackSeconds } = request.health;
+  const window: ReadWindow = {
+    nowMs: ports.now(),
+    lookbackSeconds,
+    ...(tookEffectMs === undefined ? {} : { tookEffectMs }),
+  };
   const reading: HealthReading = counts
-    ? await latestErrorRate(
-        ports.cloudwatch,
-        { namespace, dimensions, ...counts },
-        ports.now(),
-        lookbackSeconds,
-      )
+    ? await latestErrorRate(ports.cloudwatch, { namespace, dimensions, ...counts }, window)
     : readingOf(
-        await latestValue(
+        await latestDatapoint(
           ports.cloudwatch,
           { namespace, metricName, dimensions, stat: 'Average' },
-          ports.now(),
-          lookbackSeconds,
+          window,
         ),
       );
   return judgeReading(reading, thresholdPercent);
 }
 
-const readingOf = (value: number | null): HealthReading =>
-  value === null ? { kind: 'unknown' } : { kind: 'value', value };
+const readingOf = (latest: Latest): HealthReading =>
+  latest === null
+    ? { kind: 'unknown' }
+    : { kind: 'value', value: latest.value, minuteMs: latest.timestampMs };
 
 /**
  * The latest whole minute's error rate from the counts. No rate: no request made, if the newest
@@ -217,8 +236,7 @@ const readingOf = (value: number | null): HealthReading =>
 async function latestErrorRate(
   cloudwatch: CloudWatchPort,
   metric: { namespace: string; dimensions: Record<string, string>; errors: string; requests: string },
-  nowMs: number,
-  lookbackSeconds: number,
+  window: ReadWindow,
 ): Promise<HealthReading> {
   const { namespace, dimensions } = metric;
   const count = (id: string, metricName: string, returnData: boolean) =>
@@ -231,29 +249,33 @@ async function latestErrorRate(
       count('requests', metric.requests, true),
     ],
     ['rate', 'requests'],
-    { nowMs, lookbackSeconds },
+    window,
     `${namespace} error rate`,
   );
   const rate = latest.get('rate') ?? null;
   const requests = latest.get('requests') ?? null;
   // The rate of the newest minute with requests, unless a newer published minute had none.
   if (rate && !(requests && requests.value === 0 && requests.timestampMs > rate.timestampMs)) {
-    return { kind: 'value', value: rate.value };
+    return { kind: 'value', value: rate.value, minuteMs: rate.timestampMs };
   }
-  return requests?.value === 0 ? { kind: 'no-requests' } : { kind: 'unknown' };
+  return requests?.value === 0
+    ? { kind: 'no-requests', minuteMs: requests.timestampMs }
+    : { kind: 'unknown' };
 }
 
 /**
  * How many invocations the consumer ran at once at most in the latest minute (AWS/Lambda
- * ConcurrentExecutions, Maximum); null when unknown. A limit far above it is not what throttles.
+ * ConcurrentExecutions, Maximum), after the last change took effect if there was one; null when
+ * unknown. A limit far above it is not what throttles.
  */
 export async function readConcurrency(
   ports: BackpressurePorts,
   functionName: string | null,
   lookbackSeconds: number,
+  tookEffectMs?: number,
 ): Promise<number | null> {
   if (functionName === null) return null;
-  return latestValue(
+  const latest = await latestDatapoint(
     ports.cloudwatch,
     {
       namespace: 'AWS/Lambda',
@@ -261,9 +283,9 @@ export async function readConcurrency(
       dimensions: { FunctionName: functionName },
       stat: 'Maximum',
     },
-    ports.now(),
-    lookbackSeconds,
+    { nowMs: ports.now(), lookbackSeconds, ...(tookEffectMs === undefined ? {} : { tookEffectMs }) },
   );
+  return latest?.value ?? null;
 }
 
 export async function readGuard(
@@ -279,8 +301,4 @@ export async function readGuard(
       request.policy.retentionGuardPercent,
     ),
   };
-}
-
-function wholeMinute(ms: number): number {
-  return Math.floor(ms / 60_000) * 60_000;
 }

@@ -47,11 +47,19 @@ export function increaseTarget(
   return Math.min(original, Math.max(policy.floor, current + policy.increaseStep));
 }
 
+/**
+ * The downstream's health, as far as CloudWatch shows it (`health.ts`): healthy or unhealthy on a
+ * published minute, not yet known without one. Not known is neither: the runbook changes nothing.
+ */
+export type HealthVerdict = 'healthy' | 'unhealthy' | 'not-yet-known';
+
 export interface HealthJudgement {
-  healthy: boolean;
-  /** The latest minute's value; null: none published (no requests made, or not known yet: `health.ts`). */
+  verdict: HealthVerdict;
+  /** The judged minute's value; null: none published (no requests made, or not known yet: `health.ts`). */
   value: number | null;
   thresholdPercent: number;
+  /** The start of the minute judged (ISO 8601); null when none was. */
+  minute: string | null;
 }
 
 export interface RetentionGuard {
@@ -74,13 +82,16 @@ export function retentionGuard(
 export type BackpressureDecision =
   /** Lower the limit (or disable the mapping). */
   | 'decrease'
-  /** Keep the limit: at the floor, or messages would expire if throttled further. */
+  /**
+   * Keep the limit: at the floor, messages would expire if throttled further, or the downstream's
+   * health since the last change is not yet known.
+   */
   | 'hold'
   /** Messages are close to expiring: notify, and throttle no further. */
   | 'urgent'
   /** Healthy: raise the limit by a step. */
   | 'increase'
-  /** Healthy and back at the original: done. */
+  /** Back at the original: done (healthy there, or out of probes before its minutes were published). */
   | 'restored'
   /** Out of probes: restore the original and stop. */
   | 'give-up';
@@ -92,6 +103,11 @@ export interface DecisionInput {
   original: number;
   health: HealthJudgement;
   guard: RetentionGuard;
+  /**
+   * The verdict the runbook's last change was made on (healthy: a raise; unhealthy: a cut); absent
+   * before the first change. Only ends a run out of probes (`decideUnknown`), never makes a step.
+   */
+  lastVerdict?: HealthVerdict;
   /** The urgent notification has been sent in this run. */
   notified: boolean;
   probes: number;
@@ -106,41 +122,92 @@ export interface Decision {
 }
 
 export function decide(input: DecisionInput): Decision {
-  const { current, original, health, guard, notified, probes, policy } = input;
-  const outOfProbes = probes >= policy.maxProbes;
-  if (!health.healthy && outOfProbes) {
-    return { decision: 'give-up', target: original, reason: `still unhealthy after ${probes} probes` };
-  }
-  if (!health.healthy) {
-    if (guard.urgent) {
-      return {
-        decision: notified ? 'hold' : 'urgent',
-        target: current,
-        reason: `the oldest message is ${guard.oldestAgeSeconds} s old, retention ${guard.retentionSeconds} s: throttling further would let messages expire`,
-      };
-    }
-    // Cut from what the consumer runs, not from a limit far above it: halving an unused limit of
-    // 100 to 50 throttles nothing while the consumer runs 20.
-    const observed = input.observedConcurrency ?? null;
-    const base = observed === null ? current : Math.min(current, Math.max(Math.ceil(observed), policy.floor));
-    const target = policy.mode === 'disable' ? 0 : decreaseTarget(base, policy, health.value);
-    if (target < current) {
-      return {
-        decision: 'decrease',
-        target,
-        reason: `unhealthy (${health.value ?? 'no data'} > ${health.thresholdPercent})`,
-      };
-    }
+  const { health } = input;
+  if (health.verdict === 'not-yet-known') return decideUnknown(input);
+  if (health.verdict === 'unhealthy') return decideUnhealthy(input);
+  return decideHealthy(input);
+}
+
+/**
+ * No minute since the last change is published yet: hold (change nothing; the runbook waits and
+ * reads again), never reading the missing minute as healthy (raise) or unhealthy (lower). Messages
+ * about to expire are still reported, which changes nothing either.
+ *
+ * Out of probes, the run ends as every run does, at the original limit. Whether that counts as
+ * done or given up follows the last published minute the run judged, the one its last change was
+ * made on (as out of probes with a verdict: healthy goes back to the original, unhealthy gives up);
+ * it only labels the end, the step is the same either way.
+ */
+function decideUnknown(input: DecisionInput): Decision {
+  const { current, original, guard, notified, probes, policy, lastVerdict } = input;
+  if (guard.urgent && !notified) return urgent(input);
+  if (probes < policy.maxProbes) {
     return {
       decision: 'hold',
       target: current,
-      reason: current === 0 ? 'the mapping is disabled' : 'at the floor',
+      reason:
+        "the downstream's health is not yet known: no whole minute since the last change is published yet",
     };
   }
+  if (current >= original) {
+    return {
+      decision: 'restored',
+      target: original,
+      reason: `back at the original limit; out of probes after ${probes} before a minute at it was published: not judged there`,
+    };
+  }
+  if (lastVerdict === 'healthy') {
+    return {
+      decision: 'increase',
+      target: original,
+      reason: `out of probes after ${probes}, no minute since the last raise published yet; healthy when last judged: back to the original`,
+    };
+  }
+  return {
+    decision: 'give-up',
+    target: original,
+    reason: `out of probes after ${probes} with the downstream's health since the last change not yet known`,
+  };
+}
+
+function urgent({ current, guard, notified }: DecisionInput): Decision {
+  return {
+    decision: notified ? 'hold' : 'urgent',
+    target: current,
+    reason: `the oldest message is ${guard.oldestAgeSeconds} s old, retention ${guard.retentionSeconds} s: throttling further would let messages expire`,
+  };
+}
+
+function decideUnhealthy(input: DecisionInput): Decision {
+  const { current, original, health, guard, probes, policy } = input;
+  if (probes >= policy.maxProbes) {
+    return { decision: 'give-up', target: original, reason: `still unhealthy after ${probes} probes` };
+  }
+  if (guard.urgent) return urgent(input);
+  // Cut from what the consumer runs, not from a limit far above it: halving an unused limit of
+  // 100 to 50 throttles nothing while the consumer runs 20.
+  const observed = input.observedConcurrency ?? null;
+  const base = observed === null ? current : Math.min(current, Math.max(Math.ceil(observed), policy.floor));
+  const target = policy.mode === 'disable' ? 0 : decreaseTarget(base, policy, health.value);
+  if (target < current) {
+    return {
+      decision: 'decrease',
+      target,
+      reason: `unhealthy (${String(health.value)} > ${health.thresholdPercent})`,
+    };
+  }
+  return {
+    decision: 'hold',
+    target: current,
+    reason: current === 0 ? 'the mapping is disabled' : 'at the floor',
+  };
+}
+
+function decideHealthy({ current, original, probes, policy }: DecisionInput): Decision {
   if (current >= original)
     return { decision: 'restored', target: original, reason: 'healthy at the original limit' };
   // Healthy but out of probes: the run must end, and a healthy downstream can take the original.
-  if (outOfProbes) {
+  if (probes >= policy.maxProbes) {
     return {
       decision: 'increase',
       target: original,

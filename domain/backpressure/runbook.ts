@@ -9,7 +9,7 @@ import { MappingNotSettledError } from './errors.ts';
 import { InvalidRequestError } from '../errors.ts';
 import { applyConcurrency, isSettled } from './apply.ts';
 import { readConcurrency, readGuard, readHealth, readMapping } from './observe.ts';
-import { decide, type BackpressureDecision } from './plan.ts';
+import { decide, type BackpressureDecision, type HealthVerdict } from './plan.ts';
 import type { BackpressurePorts } from './ports.ts';
 import { backpressureRequestSchema, ledgerResourceOf, type BackpressureRequest } from './request.ts';
 
@@ -35,6 +35,19 @@ export const controlSchema = z
     changes: z.number().int().min(0),
     /** The consumer function, whose ConcurrentExecutions the decreases start from. */
     functionName: z.string().min(1).nullable().optional(),
+    /**
+     * The runbook's last change to the mapping: when it took effect (the state machine notes
+     * `$$.State.EnteredTime` once the mapping has settled) and the verdict it was made on. Probes
+     * judge only whole minutes after it. Absent before the first change.
+     */
+    lastChange: z
+      .object({
+        tookEffectAt: z.iso.datetime({ offset: true }),
+        /** The verdict the change was made on (`assessment.health` when it was decided). */
+        verdict: z.enum(['healthy', 'unhealthy', 'not-yet-known']),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type Control = z.output<typeof controlSchema>;
@@ -44,6 +57,7 @@ export const assessmentSchema = z
     decision: z.enum(['decrease', 'hold', 'urgent', 'increase', 'restored', 'give-up']),
     target: z.number().int().min(0),
     reason: z.string(),
+    health: z.enum(['healthy', 'unhealthy', 'not-yet-known']),
   })
   .passthrough();
 
@@ -51,9 +65,16 @@ export interface Assessment {
   decision: BackpressureDecision;
   target: number;
   reason: string;
+  /** Healthy or unhealthy on a published minute (`judgedMinute`); not yet known without one. */
+  health: HealthVerdict;
   healthy: boolean;
   errorRate: number | null;
-  /** ConcurrentExecutions (Maximum) of the latest minute, read when unhealthy; null otherwise. */
+  /** The start of the minute health was judged on (ISO 8601); null when none was published. */
+  judgedMinute: string | null;
+  /**
+   * ConcurrentExecutions (Maximum) of the latest minute (after the last change), read when
+   * unhealthy; null otherwise.
+   */
   observedConcurrency: number | null;
   thresholdPercent: number;
   oldestAgeSeconds: number;
@@ -91,17 +112,25 @@ async function assess(
   original: Original,
   control: Control,
 ): Promise<Assessment> {
-  const health = await readHealth(ports, request);
+  const tookEffectMs = control.lastChange ? Date.parse(control.lastChange.tookEffectAt) : undefined;
+  const health = await readHealth(ports, request, tookEffectMs);
   const { queue, guard } = await readGuard(ports, request);
-  const observedConcurrency = health.healthy
-    ? null
-    : await readConcurrency(ports, control.functionName ?? null, request.health.lookbackSeconds);
+  const observedConcurrency =
+    health.verdict === 'unhealthy'
+      ? await readConcurrency(
+          ports,
+          control.functionName ?? null,
+          request.health.lookbackSeconds,
+          tookEffectMs,
+        )
+      : null;
   const { decision, target, reason } = decide({
     current: control.current,
     observedConcurrency,
     original: original.concurrency,
     health,
     guard,
+    ...(control.lastChange ? { lastVerdict: control.lastChange.verdict } : {}),
     notified: control.notified,
     probes: control.probes,
     policy: request.policy,
@@ -110,8 +139,10 @@ async function assess(
     decision,
     target,
     reason,
-    healthy: health.healthy,
+    health: health.verdict,
+    healthy: health.verdict === 'healthy',
     errorRate: health.value,
+    judgedMinute: health.minute,
     observedConcurrency,
     thresholdPercent: health.thresholdPercent,
     oldestAgeSeconds: guard.oldestAgeSeconds,
@@ -194,7 +225,11 @@ export async function checkSettled(
   return { ...state, control: { ...control, polls, settled, state: mapping.state } };
 }
 
-/** Reads health and the retention guard again, and decides the next step. */
+/**
+ * Reads health and the retention guard again, and decides the next step: health only on whole
+ * minutes after the last change took effect (`control.lastChange`), not yet known until one is
+ * published.
+ */
 export async function probe(ports: BackpressurePorts, state: BackpressureState): Promise<BackpressureState> {
   const control = { ...state.control, probes: state.control.probes + 1 };
   return { ...state, control, assessment: await assess(ports, state.request, state.original, control) };

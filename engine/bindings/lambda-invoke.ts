@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { functionNameOf, lambdaArn } from '../arns.ts';
 import { toJson, type JsonValue, isJsonObject } from '../../core/json.ts';
 import { TaskError } from './task-error.ts';
+import type { InvocationContext } from './binding.ts';
+import type { LambdaEnvironments } from '../lambda-environments.ts';
 
 /** The part of the Lambda context object handlers and Powertools read. */
 export interface LocalLambdaContext {
@@ -57,8 +59,13 @@ function functionError(error: unknown): TaskError {
   return new TaskError(errorType, JSON.stringify({ errorType, errorMessage, trace }));
 }
 
-export function invokeLocalFunction(functions: LambdaFunctionTable) {
-  return async (parameters: JsonValue): Promise<JsonValue> => {
+/**
+ * The handler runs in one of its function's execution environments (`environments`): a cold one
+ * waits for Lambda's Init phase first, and every invocation lasts its Invoke phase, in virtual time
+ * (engine/lambda-environments.ts; no time at all unless the engine is given durations).
+ */
+export function invokeLocalFunction(functions: LambdaFunctionTable, environments: LambdaEnvironments) {
+  return async (parameters: JsonValue, context: Pick<InvocationContext, 'signal'>): Promise<JsonValue> => {
     if (!isJsonObject(parameters) || typeof parameters.FunctionName !== 'string') {
       throw new TaskError('States.Runtime', 'lambda:invoke needs a FunctionName string in Parameters');
     }
@@ -72,7 +79,7 @@ export function invokeLocalFunction(functions: LambdaFunctionTable) {
     const event = toJson(parameters.Payload ?? {});
     let result: unknown;
     try {
-      result = await handler(event, contextFor(name));
+      result = await environments.invoke(name, context.signal, () => handler(event, contextFor(name)));
     } catch (error) {
       throw functionError(error);
     }

@@ -11,6 +11,7 @@ import type { TaskTokens } from '../task-tokens.ts';
 import type { InvocationContext, TaskBinding } from './binding.ts';
 import { callSdkAction, dynamoDbService, type SdkService } from './aws-sdk.ts';
 import { invokeLocalFunction, type LambdaFunctionTable } from './lambda-invoke.ts';
+import type { LambdaEnvironments } from '../lambda-environments.ts';
 import { startDetachedExecution, startNestedExecution, type NestedExecution } from './start-execution.ts';
 import { TaskError } from './task-error.ts';
 
@@ -18,6 +19,8 @@ export type { InvocationContext, TaskBinding } from './binding.ts';
 
 export interface BindingSources {
   functions: LambdaFunctionTable;
+  /** Where the functions run, and how long each invocation takes in virtual time. */
+  lambdaEnvironments: LambdaEnvironments;
   dynamodb: DynamoDBClient | undefined;
   sdkServices: Record<string, SdkService>;
   tokens: TaskTokens;
@@ -48,7 +51,13 @@ export function bindTask(
     if (typeof staticName === 'string' && !sources.functions.get(functionNameOf(staticName))) {
       return `no local handler is registered for function ${functionNameOf(staticName)}`;
     }
-    return binding('lambda', rest, pattern, invokeLocalFunction(sources.functions), sources.tokens);
+    return binding(
+      'lambda',
+      rest,
+      pattern,
+      invokeLocalFunction(sources.functions, sources.lambdaEnvironments),
+      sources.tokens,
+    );
   }
   if (service === 'aws-sdk') {
     const [sdkService, sdkAction] = rest.split(':') as [string, string | undefined];

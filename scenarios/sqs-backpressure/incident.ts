@@ -1,6 +1,7 @@
 /**
- * The SQS-backpressure incident: steady orders into a queue, a consumer calling a payments
- * service, and the payments service browning out to a tenth of its capacity for 20 minutes.
+ * The SQS-backpressure incident (`incident.json` beside this file, read as any user's file is:
+ * `incident-file.ts`): steady orders into a queue, a consumer calling a payments service, and the
+ * payments service browning out to a tenth of its capacity for 20 minutes.
  *
  * The numbers are an ordinary production shape: 200 messages a second in batches of 10 need 20
  * payment calls a second, a fifth of what the service serves healthily at 200 ms, so the consumer
@@ -19,9 +20,13 @@
  * What selfheal is configured with (the mapping's queue, the downstream's health metric and 5 %
  * error-rate threshold, the throttling policy) is the deployment's: `selfheal.config.json`.
  */
+import { fileURLToPath } from 'node:url';
 import type { ArrivalSpec, CircuitBreakerSpec, QueueWorldOptions } from '../../world/sqs/queue-world.ts';
+import { readQueueIncidentFile } from './incident-file.ts';
 
 export interface QueueIncident {
+  /** What the incident stands for, for whoever reads its file. */
+  description?: string;
   startMs: number;
   simulatedSeconds: number;
   arrivals: ArrivalSpec;
@@ -34,25 +39,18 @@ export interface QueueIncident {
   circuitBreaker: CircuitBreakerSpec;
 }
 
-export const SQS_BACKPRESSURE_INCIDENT: QueueIncident = {
-  startMs: Date.UTC(2026, 10, 23, 9, 0, 0),
-  simulatedSeconds: 90 * 60,
-  arrivals: {
-    phases: [{ name: 'steady', durationSeconds: 90 * 60, messagesPerSecond: 200 }],
-    noise: 0.05,
-  },
-  queue: {
-    name: 'orders',
-    visibilityTimeoutSeconds: 60,
-    maxReceiveCount: 5,
-    messageRetentionPeriodSeconds: 3600,
-  },
-  mapping: { uuid: '6c1d8a4e-3b2f-4e7a-9c51-0d2e7f4a8b13', batchSize: 10, maximumConcurrency: 100 },
-  function: { name: 'orders-consumer', timeoutSeconds: 10 },
-  downstream: { name: 'payments', capacity: 100, latencyMs: 200 },
-  brownout: { fromMinute: 10, durationMinutes: 20, capacity: 10 },
-  circuitBreaker: { errorThresholdPercent: 50, windowSeconds: 10, minimumRequests: 20, openSeconds: 30 },
-};
+/** The built-in incident, a file like any user's (`simulate sqs-backpressure --incident FILE`). */
+export const SQS_BACKPRESSURE_INCIDENT_FILE = fileURLToPath(new URL('incident.json', import.meta.url));
+
+/**
+ * Reads and validates an incident file (`incident-file.ts`): the incident, or an
+ * IncidentFileError naming the file and the first field at fault, in one line.
+ */
+export const readSqsBackpressureIncident = (file: string): QueueIncident => readQueueIncidentFile(file);
+
+export const SQS_BACKPRESSURE_INCIDENT: QueueIncident = readSqsBackpressureIncident(
+  SQS_BACKPRESSURE_INCIDENT_FILE,
+);
 
 /** Seconds since the start at which the downstream has its capacity back. */
 export const recoverySeconds = (incident: QueueIncident): number =>

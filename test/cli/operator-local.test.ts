@@ -73,11 +73,13 @@ describe('list, describe, stop, approve and reject --local read the saved runs',
     const all = await run(['list', ...local(), '--json']);
     expect(all.code).toBe(EXIT.ok);
     const listed = JSON.parse(all.out.join('\n')) as Listed[];
+    // A runbook starts after its dispatch has read the signal and checked the guardrails (tasks
+    // take virtual time on the local engine), so each hot-shard run is newer than its dispatch.
     expect(listed.map((e) => [e.runbook, e.status])).toEqual([
-      ['dispatch', 'SUCCEEDED'],
       ['hot-shard', 'SUCCEEDED'],
       ['dispatch', 'SUCCEEDED'],
       ['hot-shard', 'SUCCEEDED'],
+      ['dispatch', 'SUCCEEDED'],
     ]);
 
     const dispatches = await run(['list', '--runbook', 'dispatch', '--max', '1', ...local()]);

@@ -125,14 +125,19 @@ describe('simulate --incident FILE', () => {
     expect(console.err.join('\n')).toMatch(/carts/);
   });
 
-  it('names one scenario: not all, and not one whose incident has no file form yet', async () => {
+  it('names one scenario, not all', async () => {
     const file = incidentFile(builtIn(HOT_SHARD_INCIDENT_FILE));
 
     expect(await main(['simulate', 'all', '--incident', file])).toBe(EXIT.usage);
+    expect(console.err.join('\n')).toMatch(/--incident names the incident of one scenario, not of all/);
+  });
+
+  it("refuses another scenario's incident with one line naming the field", async () => {
+    const file = incidentFile(builtIn(HOT_SHARD_INCIDENT_FILE));
+
     expect(await main(['simulate', 'sqs-backpressure', '--incident', file])).toBe(EXIT.usage);
-    expect(console.err.join('\n')).toMatch(
-      /--incident does not apply to sqs-backpressure yet; it does to hot-shard, hot-key/,
-    );
+    expect(console.err).toHaveLength(1);
+    expect(console.err[0]?.startsWith(`selfheal: ${file}: `)).toBe(true);
   });
 
   it('reads the built-in incidents from their files, as it would a user’s', () => {

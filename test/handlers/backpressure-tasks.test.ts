@@ -514,6 +514,8 @@ describe('in AWS, through the Lambda, SQS and CloudWatch clients', () => {
     control: UNTOUCHED_AT_100,
     assessment: {
       ...HALVE_AT_20_PERCENT,
+      health: 'unhealthy',
+      judgedMinute: new Date(NOW_MS - 60_000).toISOString(),
       oldestAgeSeconds: 120,
       retentionSeconds: 345_600,
       urgent: false,

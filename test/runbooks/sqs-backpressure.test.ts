@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_NOTIFICATION_TOPIC_ARN } from '../../local/runbooks.ts';
-import { statesEntered } from '../../engine/history.ts';
+import { statesEntered, type HistoryEvent } from '../../engine/history.ts';
 import type { BackpressurePorts } from '../../domain/backpressure/ports.ts';
+import type { BackpressureState } from '../../domain/backpressure/runbook.ts';
+import { backpressurePolicySchema } from '../../domain/backpressure/request.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { queryLedger } from '../../domain/dispatch/ledger.ts';
 import { SimulatedServiceError } from '../../world/service-error.ts';
@@ -88,6 +90,19 @@ const request = (extra: { policy?: object } & Record<string, unknown> = {}) => (
   policy: { probeSeconds: 120, increaseStep: 25, ...extra.policy },
 });
 
+/** Each `Probe the downstream` of a run: when it ended, and the state it handed on. */
+function probesOf(history: readonly HistoryEvent[]) {
+  return history.flatMap((event) => {
+    const exited = event.stateExitedEventDetails;
+    if (exited?.name !== 'Probe the downstream') return [];
+    const state = JSON.parse(exited.output) as BackpressureState;
+    return [{ at: event.timestamp.toISOString(), control: state.control, assessment: state.assessment }];
+  });
+}
+
+/** The policy's default number of probes (the requests here leave it unset). */
+const MAX_PROBES = backpressurePolicySchema.parse({}).maxProbes;
+
 const limits = (world: QueueWorld) =>
   world.timeline.map((minute) => minute.maximumConcurrency).filter((v, i, all) => v !== all[i - 1]);
 
@@ -136,6 +151,44 @@ describe('the sqs-backpressure runbook', () => {
     });
   });
 
+  it('judges each change only on whole minutes after it took effect, holding while CloudWatch has published none', async () => {
+    const { engine } = await setUp({ world: atItsLimit });
+    const run = await engine.run('sqs-backpressure', request());
+    expect(run.status).toBe('SUCCEEDED');
+
+    const probes = probesOf(run.history);
+    const changes = probes.filter((p) => ['decrease', 'increase'].includes(p.assessment.decision));
+    expect(changes.length).toBeGreaterThan(3);
+    for (const probe of probes) {
+      const { lastChange } = probe.control;
+      expect(lastChange, 'every probe follows a change').toBeDefined();
+      const firstAfter = (Math.floor(Date.parse(lastChange!.tookEffectAt) / 60_000) + 1) * 60_000;
+      if (probe.assessment.health === 'not-yet-known' && probe.control.probes < MAX_PROBES) {
+        // Nothing published since the change: it changes nothing, and waits for CloudWatch.
+        expect(probe.assessment).toMatchObject({ decision: 'hold', judgedMinute: null });
+        expect(probe.assessment.target).toBe(probe.control.current);
+      } else if (probe.assessment.health === 'not-yet-known') {
+        // Out of probes: back to the original, as every run ends.
+        expect(probe.assessment.target).toBe(100);
+      } else {
+        expect(Date.parse(probe.assessment.judgedMinute!), probe.at).toBeGreaterThanOrEqual(firstAfter);
+      }
+    }
+    // The probe right after each change has nothing to judge yet (its minute is not published):
+    // a 120 s probe interval is shorter than a minute and CloudWatch's 120 s delay.
+    const entered = statesEntered(run.history);
+    expect(entered).toContain('Note when the change took effect');
+    expect(entered).toContain('Wait for CloudWatch to publish');
+    const notes = entered.filter((name) => name === 'Note when the change took effect').length;
+    expect(probes.filter((p) => p.assessment.health === 'not-yet-known').length).toBeGreaterThanOrEqual(
+      notes,
+    );
+    // Each change was noted when the mapping had settled: after it was asked, at a probe.
+    for (const probe of probes) {
+      expect(Date.parse(probe.control.lastChange!.tookEffectAt)).toBeLessThan(Date.parse(probe.at));
+    }
+  });
+
   it('restores a mapping that had no MaximumConcurrency to none (counted as 1,000)', async () => {
     const { world, engine } = await setUp({
       world: { mapping: { uuid: UUID, transitionSeconds: 20 } },
@@ -175,10 +228,10 @@ describe('the sqs-backpressure runbook', () => {
     expect(run).toMatchObject({ status: 'FAILED', error: 'UnexpectedAwsError' });
     // Two decreases, the failing third update, then the restore.
     expect(updates).toBe(4);
-    // The second decrease goes to the floor (2), not to 3 as when CloudWatch published at once: its
-    // probe, 120 s after the first cut settled, reads only minutes that ended 120 s before it, so it
-    // judges the last minute at 100 (nine calls in ten failing) and cuts 10 to a tenth, the floor.
-    expect(limits(world).slice(0, 3)).toEqual([100, 10, 2]);
+    // The second decrease is judged on the first whole minute at 10, once CloudWatch has published
+    // it (about two thirds of the calls failing: 10 to 3), not on the last minute at 100, which is
+    // all a probe 120 s after the cut could read (nine calls in ten failing: 10 to the floor).
+    expect(limits(world).slice(0, 3)).toEqual([100, 10, 3]);
     expect(run.cause).toContain('Lambda fell over');
     expect(statesEntered(run.history)).toContain('Restore the original concurrency');
     expect(await mappingNow(world)).toMatchObject({ ScalingConfig: { MaximumConcurrency: 100 } });
@@ -210,6 +263,27 @@ describe('the sqs-backpressure runbook', () => {
       State: 'Enabled',
       ScalingConfig: { MaximumConcurrency: 100 },
     });
+  });
+
+  it('gives up, restoring the original, when no minute since its cut is published for every probe: not known is not healthy', async () => {
+    const { world, engine } = await setUp({ brownoutMinutes: 8 });
+    // Disabled, the consumer calls nothing, so payments publishes no ErrorRate: from the cut on,
+    // every probe finds nothing to judge, and holds, until the probes run out.
+    const run = await engine.run('sqs-backpressure', request({ policy: { mode: 'disable', maxProbes: 4 } }));
+
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DownstreamHealthNotKnownError' });
+    expect(run.cause).toMatch(
+      /^After 4 probes: out of probes after 4 with the downstream's health since the last change not yet known/,
+    );
+    const entered = statesEntered(run.history);
+    expect(entered.filter((name) => name === 'Wait for CloudWatch to publish')).toHaveLength(3);
+    expect(entered).toContain("Give up: the downstream's health stayed unknown");
+    // Disabled once, enabled again at the original by the restore; nothing in between.
+    expect(world.mappingChanges.map((c) => c.after)).toEqual([
+      { maximumConcurrency: 100, enabled: false },
+      { maximumConcurrency: 100, enabled: true },
+    ]);
+    expect(await mappingNow(world)).toMatchObject({ ScalingConfig: { MaximumConcurrency: 100 } });
   });
 
   it('holds a mapping already at the floor, changing nothing', async () => {

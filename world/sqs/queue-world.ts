@@ -100,6 +100,13 @@ import {
   type MinuteTally,
 } from './queue-metrics.ts';
 import { createArrivals, type ArrivalSpec, type Arrivals } from './workload.ts';
+import {
+  FUNCTION_TIMEOUT_SECONDS,
+  MAX_RECEIVE_COUNT,
+  MESSAGE_RETENTION_SECONDS,
+  VISIBILITY_TIMEOUT_SECONDS,
+  type Bounds,
+} from './limits.ts';
 
 export type { ArrivalSpec, ArrivalPhase } from './workload.ts';
 export type { Brownout, DownstreamSpec } from './downstream.ts';
@@ -735,11 +742,12 @@ function validateWorld(options: QueueWorldOptions, limits: WorldLimits): void {
     if (!Number.isInteger(value) || value < min || value > max)
       problems.push(`${name} must be a whole number in ${min}..${max}`);
   };
-  whole(limits.visibilityTimeout, 'visibilityTimeoutSeconds', 0, 43_200);
-  whole(limits.retention, 'messageRetentionPeriodSeconds', 60, 1_209_600);
-  whole(limits.deadLetterRetention, 'deadLetterRetentionPeriodSeconds', 60, 1_209_600);
-  whole(options.queue.maxReceiveCount, 'maxReceiveCount', 1, 1000);
-  whole(limits.functionTimeout, 'function timeoutSeconds', 1, 900);
+  const within = (value: number, name: string, bounds: Bounds) => whole(value, name, bounds.min, bounds.max);
+  within(limits.visibilityTimeout, 'visibilityTimeoutSeconds', VISIBILITY_TIMEOUT_SECONDS);
+  within(limits.retention, 'messageRetentionPeriodSeconds', MESSAGE_RETENTION_SECONDS);
+  within(limits.deadLetterRetention, 'deadLetterRetentionPeriodSeconds', MESSAGE_RETENTION_SECONDS);
+  within(options.queue.maxReceiveCount, 'maxReceiveCount', MAX_RECEIVE_COUNT);
+  within(limits.functionTimeout, 'function timeoutSeconds', FUNCTION_TIMEOUT_SECONDS);
   const reserved = options.function.reservedConcurrency;
   if (reserved !== undefined) whole(reserved, 'reservedConcurrency', 0, 1_000_000);
   if (problems.length > 0) throw new RangeError(`Invalid queue world: ${problems.join('; ')}`);

@@ -135,6 +135,81 @@ describe('decide', () => {
   });
 });
 
+describe('decide, when no minute since the last change is published yet', () => {
+  const notYetKnown = judgeReading({ kind: 'unknown' }, 5);
+  const input = (extra: Partial<DecisionInput> = {}): DecisionInput => ({
+    current: 12,
+    original: 100,
+    health: notYetKnown,
+    guard: retentionGuard(10, 345_600, 80),
+    notified: false,
+    probes: 3,
+    policy,
+    ...extra,
+  });
+
+  it('holds the limit: the missing minute is read neither as healthy (raise) nor as sick (lower)', () => {
+    const decision = decide(input());
+    expect(decision).toEqual({
+      decision: 'hold',
+      target: 12,
+      reason:
+        "the downstream's health is not yet known: no whole minute since the last change is published yet",
+    });
+    // What a published minute would have decided instead, from the same limit.
+    expect(decide(input({ health: judgeReading({ kind: 'value', value: 0 }, 5) })).decision).toBe('increase');
+    expect(decide(input({ health: judgeReading({ kind: 'value', value: 50 }, 5) })).decision).toBe(
+      'decrease',
+    );
+  });
+
+  it('holds just after a decrease, even with the consumer seen running far above the new limit', () => {
+    expect(decide(input({ current: 10, observedConcurrency: 100 }))).toMatchObject({
+      decision: 'hold',
+      target: 10,
+    });
+  });
+
+  it('holds at the original limit, not calling it restored before a minute at it is published', () => {
+    expect(decide(input({ current: 100 }))).toMatchObject({ decision: 'hold', target: 100 });
+  });
+
+  it('holds a disabled mapping disabled', () => {
+    expect(decide(input({ current: 0, policy: { ...policy, mode: 'disable' } }))).toMatchObject({
+      decision: 'hold',
+      target: 0,
+    });
+  });
+
+  it('still raises the alarm once when messages near their retention period, which changes nothing either', () => {
+    const guard = retentionGuard(300_000, 345_600, 80);
+    expect(decide(input({ guard }))).toMatchObject({ decision: 'urgent', target: 12 });
+    expect(decide(input({ guard, notified: true }))).toMatchObject({ decision: 'hold', target: 12 });
+  });
+
+  it('out of probes, ends as every run does, at the original: done at it, saying it was not judged there', () => {
+    const atOriginal = decide(input({ current: 100, probes: policy.maxProbes, lastVerdict: 'healthy' }));
+    expect(atOriginal).toMatchObject({ decision: 'restored', target: 100 });
+    expect(atOriginal.reason).toMatch(/not judged there/);
+  });
+
+  it('out of probes below the original, goes back to it: as done after a raise (made on a healthy minute), given up after a cut', () => {
+    const out = { probes: policy.maxProbes };
+    expect(decide(input({ ...out, lastVerdict: 'healthy' }))).toMatchObject({
+      decision: 'increase',
+      target: 100,
+    });
+    expect(decide(input({ ...out, lastVerdict: 'unhealthy' }))).toEqual({
+      decision: 'give-up',
+      target: 100,
+      reason: `out of probes after ${policy.maxProbes} with the downstream's health since the last change not yet known`,
+    });
+    expect(decide(input(out))).toMatchObject({ decision: 'give-up', target: 100 });
+    // With probes left, the last verdict changes nothing: it holds.
+    expect(decide(input({ lastVerdict: 'healthy' }))).toMatchObject({ decision: 'hold', target: 12 });
+  });
+});
+
 describe('updateFor', () => {
   const limited = { maximumConcurrency: 100, enabled: true };
   const unlimited = { maximumConcurrency: null, enabled: true };

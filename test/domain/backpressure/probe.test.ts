@@ -71,18 +71,24 @@ describe('probe (Probe the downstream)', () => {
   });
 
   it.each([
-    [4.9, true, 'increase'],
-    [5, true, 'increase'],
-    [5.1, false, 'decrease'],
-    [null, false, 'decrease'],
+    [4.9, 'healthy', 'increase'],
+    [5, 'healthy', 'increase'],
+    [5.1, 'unhealthy', 'decrease'],
+    [null, 'not-yet-known', 'hold'],
   ] as const)(
-    'judges an ErrorRate of %s %% against a 5 %% threshold as healthy: %s (no data: not known, never healthy)',
-    async (errorRate, healthy, decision) => {
+    'judges an ErrorRate of %s %% against a 5 %% threshold as %s, and decides %s (no data: not known, so no change)',
+    async (errorRate, health, decision) => {
       const world = await queueWorldPorts({ errorRate });
 
       const probed = await probe(world.ports, await lowered(world, 50));
 
-      expect(probed.assessment).toMatchObject({ healthy, decision, errorRate, thresholdPercent: 5 });
+      expect(probed.assessment).toMatchObject({
+        health,
+        healthy: health === 'healthy',
+        decision,
+        errorRate,
+        thresholdPercent: 5,
+      });
     },
   );
 
@@ -103,7 +109,7 @@ describe('probe (Probe the downstream)', () => {
     },
   );
 
-  it('does not count a metric silent for the whole lookback as healthy: unpublished and quiet look alike', async () => {
+  it('does not count a metric silent for the whole lookback as healthy, nor as sick: unpublished and quiet look alike, so it holds', async () => {
     const world = await queueWorldPorts({ errorRate: 90 });
     const state = await lowered(world, 50);
     world.setErrorRate(null);
@@ -111,8 +117,84 @@ describe('probe (Probe the downstream)', () => {
 
     const probed = await probe(world.ports, state);
 
-    expect(probed.assessment).toMatchObject({ healthy: false, errorRate: null, decision: 'decrease' });
-    expect(probed.assessment.reason).toBe('unhealthy (no data > 5)');
+    expect(probed.assessment).toMatchObject({
+      health: 'not-yet-known',
+      healthy: false,
+      errorRate: null,
+      judgedMinute: null,
+      decision: 'hold',
+      target: 50,
+    });
+    expect(world.updates).toEqual([]);
+  });
+
+  describe('after a change, only on minutes after it took effect', () => {
+    /**
+     * The state once the run changed the limit to `current` on a verdict (a cut on an unhealthy
+     * minute, a raise on a healthy one) and noted when that took effect.
+     */
+    async function changed(world: QueueWorldPorts, current: number, verdict: 'healthy' | 'unhealthy') {
+      const state = await lowered(world, current);
+      const tookEffectAt = new Date(world.clock.now()).toISOString();
+      return withControl(state, { lastChange: { tookEffectAt, verdict } });
+    }
+    /** The first whole minute after the change: when it has ended and CloudWatch has published it. */
+    const publishedAfter = (tookEffectAt: string) =>
+      (Math.floor(Date.parse(tookEffectAt) / 60_000) + 2) * 60_000 + DELAY * 1000;
+
+    it('holds while no minute since the lowering is published, though the minutes before it fail: no lowering again on the old limit’s errors', async () => {
+      const world = await queueWorldPorts({ errorRate: 20 });
+      const state = await changed(world, 50, 'unhealthy');
+      world.setErrorRate(1);
+      await world.clock.advance(60);
+
+      const probed = await probe(world.ports, state);
+
+      expect(probed.assessment).toMatchObject({
+        decision: 'hold',
+        target: 50,
+        health: 'not-yet-known',
+        judgedMinute: null,
+      });
+      expect(probed.assessment.reason).toMatch(/not yet known/);
+      // The limit stays, and the next probe reads from the same change.
+      expect(probed.control).toMatchObject({ current: 50, lastChange: state.control.lastChange });
+      expect(world.updates).toEqual([]);
+    });
+
+    it('holds while no minute since the raise is published, though the minutes before it were healthy: no raising again, no calling it restored', async () => {
+      const world = await queueWorldPorts({ errorRate: 1 });
+      const raised = await changed(world, 100, 'healthy');
+      world.setErrorRate(20);
+      await world.clock.advance(60);
+
+      const atOriginal = await probe(world.ports, raised);
+      expect(atOriginal.assessment).toMatchObject({ decision: 'hold', target: 100, health: 'not-yet-known' });
+
+      const below = await probe(world.ports, withControl(raised, { current: 60 }));
+      expect(below.assessment).toMatchObject({ decision: 'hold', target: 60, health: 'not-yet-known' });
+    });
+
+    it('judges the first minute after the change once CloudWatch has published it', async () => {
+      const world = await queueWorldPorts({ errorRate: 20 });
+      const state = await changed(world, 50, 'unhealthy');
+      world.setErrorRate(1);
+      const tookEffectAt = state.control.lastChange!.tookEffectAt;
+      await world.clock.advance((publishedAfter(tookEffectAt) - world.clock.now()) / 1000 - 1);
+      expect((await probe(world.ports, state)).assessment.decision).toBe('hold');
+      await world.clock.advance(1);
+
+      const probed = await probe(world.ports, state);
+
+      const firstAfter = (Math.floor(Date.parse(tookEffectAt) / 60_000) + 1) * 60_000;
+      expect(probed.assessment).toMatchObject({
+        decision: 'increase',
+        target: 60,
+        health: 'healthy',
+        errorRate: 1,
+        judgedMinute: new Date(firstAfter).toISOString(),
+      });
+    });
   });
 
   it('holds at the floor while the downstream stays unhealthy', async () => {
