@@ -4,7 +4,8 @@
  * Scenarios measure different harm, so a figure a scenario does not report is null:
  *
  * - throttled requests: `throttledRequests` (hot-shard, hot-key);
- * - errors: `downstreamErrors` (sqs-backpressure), `failedRequests` (cell scenarios);
+ * - errors: `downstreamErrors` (sqs-backpressure), `failedRequests` (the cell scenarios; the table
+ *   scenarios: requests failed after the SDK's retries, while `throttledRequests` counts throttle events);
  * - messages lost: `deadLetterMessages` and `expiredMessages` (sqs-backpressure);
  * - time to heal, each scenario's own measure: from detection to healed (`healedAtSeconds` −
  *   `detectedAtSeconds`, table scenarios), the backlog drained after the downstream recovered

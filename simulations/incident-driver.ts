@@ -188,6 +188,7 @@ export async function driveIncident(options: DriveOptions): Promise<VariantResul
     ),
     detectedAtSeconds: driven.detectedAtSeconds,
     throttledRequests: timeline.reduce((sum, minute) => sum + minute.throttledRequests.total, 0),
+    failedRequests: timeline.reduce((sum, minute) => sum + minute.failedRequests, 0),
     actions,
     stateTransitions: driven.stateTransitions,
     runs: driven.runs,

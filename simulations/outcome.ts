@@ -1,6 +1,6 @@
 /**
  * What a scenario run comes to, in the figures operators compare: when the problem was detected,
- * whether and when it healed, what it cost in harm (throttled requests) and in work (actions, state
+ * whether and when it healed, what it cost in harm (requests failed after retries; throttle events) and in work (actions, state
  * transitions), and in money over 24 hours (`cost`, added by the scenario's run: `cost.ts`).
  */
 import type { TimelineEntry } from '../world/dynamodb/table-world.ts';
@@ -36,7 +36,13 @@ export interface VariantResult extends Healing {
   variant: string;
   seed: number;
   detectedAtSeconds: number | null;
+  /**
+   * Throttle events: every throttled attempt, SDK retries included (CloudWatch's count, what the
+   * alarms see). A request retried twice and served is two events and no harm to its user.
+   */
   throttledRequests: number;
+  /** Requests that failed after the SDK's retries: the harm the table's users see. */
+  failedRequests: number;
   actions: ScenarioAction[];
   stateTransitions: number;
   runs: RunSummary[];

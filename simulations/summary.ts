@@ -10,7 +10,10 @@ export interface VariantFigures {
   healed: boolean;
   detectedAtSeconds: number | null;
   healedAtSeconds: number | null;
+  /** Throttle events, SDK retries included: CloudWatch's count. */
   throttledRequests: number;
+  /** Requests failed after the SDK's retries: the users' harm. */
+  failedRequests: number;
   actions: ScenarioAction[];
   stateTransitions: number;
   /** USD over the 24 hours from the incident's start (`cost.usd`): what the report plots. */
@@ -28,8 +31,10 @@ export interface ScenarioSummary extends VariantFigures {
   /** The audit ledger's records: dispatch's decisions and outcomes, the runbooks' own. */
   ledger: VariantResult['ledger'];
   baselines: Record<string, VariantFigures>;
-  /** Throttled requests of the selfheal run per throttled request of each baseline (lower is better). */
+  /** Throttle events of the selfheal run per throttle event of each baseline (lower is better). */
   throttledRatio: Record<string, number | null>;
+  /** Failed requests of the selfheal run per failed request of each baseline (lower is better). */
+  failedRatio: Record<string, number | null>;
   /** What every variant's cost assumes: the region, the prices and their sources, what is left out. */
   costModel: CostModel;
 }
@@ -40,6 +45,7 @@ export function figuresOf(result: CostedVariantResult): VariantFigures {
     detectedAtSeconds: result.detectedAtSeconds,
     healedAtSeconds: result.healedAtSeconds,
     throttledRequests: result.throttledRequests,
+    failedRequests: result.failedRequests,
     actions: result.actions,
     stateTransitions: result.stateTransitions,
     ...costFigures(result.cost),
@@ -64,6 +70,7 @@ export function summarise(
     ledger: selfheal.ledger,
     baselines: byVariant(baselines, figuresOf),
     throttledRatio: byVariant(baselines, (b) => ratio(selfheal.throttledRequests, b.throttledRequests)),
+    failedRatio: byVariant(baselines, (b) => ratio(selfheal.failedRequests, b.failedRequests)),
     costModel: tableCostModel(),
   };
 }

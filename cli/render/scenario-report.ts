@@ -50,7 +50,7 @@ export function runNotes(
 
 export function renderTimeline(result: VariantResult, alarms: readonly AlarmTransition[]): string {
   const notes = runNotes(result, alarms);
-  const header = `${'time'.padEnd(6)}${'phase'.padEnd(11)}${'write used/prov (demand)'.padEnd(26)}${'read used/prov (demand)'.padEnd(26)}${'throttled'.padStart(9)}  events`;
+  const header = `${'time'.padEnd(6)}${'phase'.padEnd(11)}${'write used/prov (demand)'.padEnd(26)}${'read used/prov (demand)'.padEnd(26)}${'throttled'.padStart(9)}${'failed'.padStart(9)}  events`;
   const lines = result.timeline.map((m) => {
     const write = capacity(
       m.consumedWcuPerSecond,
@@ -62,7 +62,7 @@ export function renderTimeline(result: VariantResult, alarms: readonly AlarmTran
       m.billingMode === 'PAY_PER_REQUEST' ? null : m.provisionedRcu,
       m.demandRcuPerSecond,
     );
-    const row = `${clock(m.minute * 60).padEnd(6)}${m.phase.padEnd(11)}${write.padEnd(26)}${read.padEnd(26)}${String(m.throttledRequests.total).padStart(9)}`;
+    const row = `${clock(m.minute * 60).padEnd(6)}${m.phase.padEnd(11)}${write.padEnd(26)}${read.padEnd(26)}${String(m.throttledRequests.total).padStart(9)}${String(m.failedRequests).padStart(9)}`;
     return notes.lines(m.minute, row);
   });
   return [header, ...lines].join('\n');
@@ -74,7 +74,8 @@ export function renderComparison(results: readonly CostedVariantResult[]): strin
     ['healed', (r) => (r.healed ? (r.detectedAtSeconds === null ? 'yes (no alarm)' : 'yes') : 'no')],
     ['detected at', (r) => (r.detectedAtSeconds === null ? '-' : clock(r.detectedAtSeconds))],
     ['healed at', (r) => (r.healedAtSeconds === null ? '-' : clock(r.healedAtSeconds))],
-    ['throttled requests', (r) => count(r.throttledRequests)],
+    ['failed requests', (r) => count(r.failedRequests)],
+    ['throttle events', (r) => count(r.throttledRequests)],
     ['actions taken', (r) => String(r.actions.length)],
     ['state transitions', (r) => String(r.stateTransitions)],
     costRow(),

@@ -11,7 +11,7 @@ import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/disp
 import type { IncidentKind } from '../../domain/incidents/incident.ts';
 import { tableAlarms } from '../../infra/config/derived.ts';
 import type { ApplicationShardMap } from '../../world/dynamodb/application-routing.ts';
-import { buildTableIncidentWorld, type TableIncidentWorld } from './world.ts';
+import { buildTableIncidentWorld, type TableIncidentWorld, type TableIncidentWorldOptions } from './world.ts';
 import { exampleDeployment, protectedTable, type Deployment } from '../../simulations/deployment.ts';
 import { startGameDay, type GameDay } from '../../simulations/game-day.ts';
 import { incidentEndSeconds, type TableIncident } from './incident.ts';
@@ -28,10 +28,14 @@ import { capacityPolicySchema } from '../../domain/capacity/request.ts';
 import { tableSetupOf, type TableSetup } from './baselines.ts';
 import { OnCallEngineer, ON_CALL_DELAY_SECONDS } from './on-call.ts';
 
+/** The world's delays a run may set (default: the table world's, both on). */
+export type TableWorldDelays = Pick<TableIncidentWorldOptions, 'clientRetries' | 'updateTableSeconds'>;
+
 export interface TableScenarioOptions
   extends
     Pick<ScenarioRunOptions<string, TableIncident>, 'seed' | 'deployment' | 'alarmDeployment'>,
-    TableSetup {
+    TableSetup,
+    TableWorldDelays {
   incident: TableIncident;
   /** The incident the alarm stands for, whose runbook the game day turns live. */
   kind: IncidentKind;
@@ -64,6 +68,8 @@ export async function startTableScenario(
       : { autoScalingTargetPercent: options.autoScalingTargetPercent }),
     alarms: tableAlarms({ deployment: options.alarmDeployment ?? deployment.config.deployment }, table),
     ...(options.shardMap ? { shardMap: options.shardMap } : {}),
+    ...(options.clientRetries === undefined ? {} : { clientRetries: options.clientRetries }),
+    ...(options.updateTableSeconds === undefined ? {} : { updateTableSeconds: options.updateTableSeconds }),
   });
   const engine = await startRunbookEngine({
     clock: world.clock,
@@ -138,10 +144,8 @@ function onCallEngineer(started: TableScenario, run: TableScenarioRun): OnCallEn
 }
 
 /** A table scenario's options: the run's, and the `on-call` variant's delay. */
-export interface TableVariantOptions<
-  Variant extends string,
-  Incident extends TableIncident,
-> extends ScenarioRunOptions<Variant, Incident> {
+export interface TableVariantOptions<Variant extends string, Incident extends TableIncident>
+  extends ScenarioRunOptions<Variant, Incident>, TableWorldDelays {
   /** The on-call engineer's delay from the page to the change (default 15 minutes, an assumption). */
   onCallDelaySeconds?: number;
 }

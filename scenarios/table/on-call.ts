@@ -81,9 +81,10 @@ export class OnCallEngineer extends PagedEngineer<OnCallOptions> {
     const wait = Math.min(actAtSeconds, endSeconds) - clock.elapsedSeconds();
     if (wait > 0) await clock.advance(wait);
     if (actAtSeconds > endSeconds) return;
-    for (const what of await this.#act()) {
-      this.actions.push({ atSeconds: actAtSeconds, by: 'operator', what });
-    }
+    const done = await this.#act();
+    // A change that had to wait for the table to be ACTIVE was made when it was made.
+    const atSeconds = Math.max(actAtSeconds, clock.elapsedSeconds());
+    for (const what of done) this.actions.push({ atSeconds, by: 'operator', what });
   }
 
   async #act(): Promise<string[]> {
@@ -99,19 +100,26 @@ export class OnCallEngineer extends PagedEngineer<OnCallOptions> {
     if (plan.kind !== 'raise-capacity' && plan.kind !== 'switch-to-on-demand') {
       return [`no change ${after}: ${plan.reasons.at(-1) ?? plan.kind}`];
     }
-    return describe(await applyOnceActive(ports, plan), after);
+    return describe(await applyOnceActive(ports, plan, this.options.clock), after);
   }
 }
 
-/** An engineer whose change meets a table still UPDATING (auto scaling's) tries again when it is ACTIVE. */
-async function applyOnceActive(ports: CapacityPorts, plan: ActionablePlan): Promise<CapacityAction> {
+/**
+ * An engineer whose change meets a table still UPDATING (auto scaling's change, which takes the
+ * world's UpdateTable time) looks again 20 seconds later, for up to 10 minutes, as the runbook's
+ * own "Is the table active again?" does; the world goes on meanwhile.
+ */
+async function applyOnceActive(
+  ports: CapacityPorts,
+  plan: ActionablePlan,
+  clock: VirtualClock,
+): Promise<CapacityAction> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await applyCapacityPlan(ports, plan);
     } catch (error) {
-      // dynalite's UPDATING lasts real milliseconds; virtual time does not move meanwhile.
-      if (!(error instanceof ResourceBusyError) || attempt >= 200) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (!(error instanceof ResourceBusyError) || attempt >= 30) throw error;
+      await clock.advance(20);
     }
   }
 }

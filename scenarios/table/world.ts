@@ -9,7 +9,7 @@ import { VirtualClock } from '../../core/virtual-clock.ts';
 import { MetricStore } from '../../world/metric-store.ts';
 import { seededRandom } from '../../core/random.ts';
 import { AlarmEvaluator } from '../../world/cloudwatch-alarms.ts';
-import { createTable, TableWorld } from '../../world/dynamodb/table-world.ts';
+import { createTable, TableWorld, type TableWorldOptions } from '../../world/dynamodb/table-world.ts';
 import type { ApplicationShardMap } from '../../world/dynamodb/application-routing.ts';
 import { SimulatedAutoScaling } from '../../world/dynamodb/auto-scaling.ts';
 import { dynamoDbThrottlingAlarms } from '../../detectors/alarms/dynamodb-throttling.ts';
@@ -48,6 +48,10 @@ export interface TableIncidentWorldOptions {
   shardMap?: () => ApplicationShardMap;
   /** The table's alarms, as a deployment defines them (default: selfheal's, named `selfheal-...`). */
   alarms?: readonly AlarmDefinition[];
+  /** The application's SDK retries (default: the AWS SDK for JavaScript v3's; see the table world). */
+  clientRetries?: TableWorldOptions['clientRetries'];
+  /** Virtual seconds an UpdateTable keeps the table UPDATING (default: the table world's). */
+  updateTableSeconds?: number;
 }
 
 export async function buildTableIncidentWorld(
@@ -79,6 +83,8 @@ export async function buildTableIncidentWorld(
     metrics,
     random: seededRandom(options.seed),
     ...(options.shardMap ? { shardMap: options.shardMap } : {}),
+    ...(options.clientRetries === undefined ? {} : { clientRetries: options.clientRetries }),
+    ...(options.updateTableSeconds === undefined ? {} : { updateTableSeconds: options.updateTableSeconds }),
   });
   const autoScaling = new SimulatedAutoScaling({ dynamodb, cloudwatch: metrics, now: () => clock.now() });
   if (options.autoScaling) {

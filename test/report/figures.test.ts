@@ -22,7 +22,7 @@ const RUN: RunSummary = {
 // Only what the charts read; the rest of a result does not matter here.
 function tableResult(
   variant: string,
-  minutes: { throttled: number; wcu: number; rcu?: number; onDemand?: boolean }[],
+  minutes: { throttled: number; failed?: number; wcu: number; rcu?: number; onDemand?: boolean }[],
   costUsd = 1,
 ): CostedVariantResult {
   return {
@@ -30,6 +30,7 @@ function tableResult(
     runs: variant === 'selfheal' ? [RUN] : [],
     cost: { usd: costUsd },
     throttledRequests: minutes.reduce((sum, m) => sum + m.throttled, 0),
+    failedRequests: minutes.reduce((sum, m) => sum + (m.failed ?? m.throttled), 0),
     timeline: minutes.map((m, minute) => ({
       minute,
       billingMode: m.onDemand ? 'PAY_PER_REQUEST' : 'PROVISIONED',
@@ -38,6 +39,7 @@ function tableResult(
       demandWcuPerSecond: 500.4,
       demandRcuPerSecond: 99.6,
       throttledRequests: { total: m.throttled },
+      failedRequests: m.failed ?? m.throttled,
     })),
   } as unknown as CostedVariantResult;
 }
@@ -47,7 +49,7 @@ describe('tableCharts (hot-shard, hot-key)', () => {
     tableResult(
       'selfheal',
       [
-        { throttled: 50, wcu: 100 },
+        { throttled: 50, failed: 40, wcu: 100 },
         { throttled: 0, wcu: 1000, onDemand: true },
       ],
       16.33,
@@ -63,13 +65,13 @@ describe('tableCharts (hot-shard, hot-key)', () => {
     ),
   ]);
 
-  it('plots each variant’s 24-hour cost against its throttled requests, in the variants’ colours', () => {
+  it('plots each variant’s 24-hour cost against its requests failed after retries, in the variants’ colours', () => {
     expect(charts.tradeOffs).toEqual([
       {
-        harm: 'throttled requests',
-        harmKey: 'throttledRequests',
+        harm: 'requests failed after SDK retries',
+        harmKey: 'failedRequests',
         points: [
-          { variant: 'selfheal', color: VARIANT_COLORS[0], costUsd: 16.33, harm: 50 },
+          { variant: 'selfheal', color: VARIANT_COLORS[0], costUsd: 16.33, harm: 40 },
           { variant: 'auto-scaling', color: VARIANT_COLORS[1], costUsd: 2.83, harm: 70 },
         ],
       },
@@ -81,13 +83,18 @@ describe('tableCharts (hot-shard, hot-key)', () => {
     expect(charts.runs).toEqual([RUN]);
   });
 
-  it('charts throttled requests, then write and read capacity, a line per variant on one panel', () => {
+  it('charts failed requests, throttle events, then write and read capacity, a line per variant on one panel', () => {
     expect(charts.figures.map((f) => f.title)).toEqual([
-      'Throttled requests per minute',
+      'Requests failed after SDK retries, per minute',
+      'Throttle events per minute (CloudWatch: every throttled attempt, retries included)',
       'Provisioned write capacity per minute, and the write demand',
       'Provisioned read capacity per minute, and the read demand',
     ]);
-    const [throttled] = charts.figures;
+    const [failed, throttled] = charts.figures;
+    expect(failed?.panels[0]?.series).toEqual([
+      { label: 'selfheal', color: VARIANT_COLORS[0], values: [40, 0] },
+      { label: 'auto-scaling', color: VARIANT_COLORS[1], values: [50, 20, 0] },
+    ]);
     expect(throttled?.panels).toHaveLength(1);
     expect(throttled?.panels[0]?.steps).toBe(true);
     expect(throttled?.panels[0]?.series).toEqual([
@@ -97,13 +104,13 @@ describe('tableCharts (hot-shard, hot-key)', () => {
   });
 
   it('leaves a gap while a table is on demand, and draws the demand dashed beside the capacity', () => {
-    const write = charts.figures[1]?.panels[0]?.series ?? [];
+    const write = charts.figures[2]?.panels[0]?.series ?? [];
     expect(write.map((s) => [s.label, s.values, s.dashed ?? false])).toEqual([
       ['selfheal', [100, null], false],
       ['auto-scaling', [100, 200, 400], false],
       ['demand', [500, 500], true],
     ]);
-    expect(charts.figures[2]?.panels[0]?.series.at(-1)?.values).toEqual([100, 100]);
+    expect(charts.figures[3]?.panels[0]?.series.at(-1)?.values).toEqual([100, 100]);
   });
 });
 

@@ -238,7 +238,7 @@ describe('renderReport', () => {
       }),
     ]);
     expect(html).toContain(
-      '<tr data-key="throttledRequests"><th>throttled requests <code>throttledRequests</code></th>' +
+      '<tr data-key="throttledRequests"><th>throttle events (retries included) <code>throttledRequests</code></th>' +
         '<td data-variant="selfheal" data-value="101684">101,684</td>' +
         '<td data-variant="none" data-value="1281286">1,281,286</td></tr>',
     );
@@ -341,7 +341,7 @@ describe('the cost section', () => {
       '<td>WCU-hour</td><td>USD 0.00065</td><td>Amazon DynamoDB pricing for provisioned capacity',
     );
     expect(model).toContain('<td>write request unit</td><td>USD 0.000000625</td>');
-    expect(model).toContain('selfheal raises MinCapacity and nothing lowers it');
+    expect(model).toContain('selfheal raises MinCapacity and schedules an Application Auto Scaling action');
     expect(model).toContain('<h4>Left out</h4>');
   });
 

@@ -112,7 +112,8 @@ describe('outcomeTable', () => {
 describe('labelOf', () => {
   it.each([
     ['detectedAtSeconds', 'detected at (s)'],
-    ['throttledRequests', 'throttled requests'],
+    ['throttledRequests', 'throttle events (retries included)'],
+    ['failedRequests', 'failed requests'],
     ['actions', 'actions (count)'],
     ['downstreamErrorRatio', 'downstream error: selfheal per baseline'],
     ['healed', 'healed'],

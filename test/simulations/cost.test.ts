@@ -200,9 +200,13 @@ function minute(minute: number, fields: Partial<TimelineEntry> = {}): TimelineEn
     partitions: 1,
     demandRcuPerSecond: 100,
     demandWcuPerSecond: 70,
+    offeredRcuPerSecond: 100,
+    offeredWcuPerSecond: 70,
     consumedRcuPerSecond: 100,
     consumedWcuPerSecond: 70,
     throttledRequests: { keyRange: 0, provisioned: 0, onDemandMax: 0, total: 0 },
+    retriedRequests: 0,
+    failedRequests: 0,
     topKey: null,
     ...fields,
   };

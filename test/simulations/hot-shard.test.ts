@@ -44,7 +44,7 @@ describe('the hot-shard incident, simulated end to end', () => {
     const selfheal = results.selfheal as CostedVariantResult;
     const autoScaling = results['auto-scaling'] as CostedVariantResult;
     expect(selfheal.cost.restOfDay).toMatch(
-      /^write [\d,]+ WCU, .*scaled in to 100 at 1 h \d\d min \(auto scaling's minimum 987, back to 100 at 1 h \d\d min\)/,
+      /^write [\d,]+ WCU, .*scaled in to 100 at 1 h \d\d min \(auto scaling's minimum [\d,]+, back to 100 at 1 h \d\d min\)/,
     );
     expect(autoScaling.cost.restOfDay).toMatch(/scaled in to 101 at \d+ min \(auto scaling's minimum 100\)/);
     // The raise costs about its hour: well under what the same capacity held for a day would.
@@ -107,14 +107,19 @@ describe('the hot-shard incident, simulated end to end', () => {
 
   it('starts nothing for another deployment’s alarm: it matches none of this deployment’s rules', async () => {
     const unmatched = await runHotShard({ seed: 1, variant: 'selfheal', alarmDeployment: 'staging' });
-    expect(unmatched.signals).toEqual([
-      expect.objectContaining({
-        name: 'staging-orders-capacity-throttling',
+    // Both of staging's alarms fire (with SDK retries the one partition also meets its key-range
+    // limit), and neither starts anything here.
+    expect(unmatched.signals.map((s) => s.name)).toEqual([
+      'staging-orders-capacity-throttling',
+      'staging-orders-key-range-throttling',
+    ]);
+    for (const signal of unmatched.signals) {
+      expect(signal).toMatchObject({
         rules: [],
         dispatched: [],
         result: 'no rule of deployment selfheal matched: nothing started',
-      }),
-    ]);
+      });
+    }
     expect(unmatched).toMatchObject({ runs: [], ledger: [], stateTransitions: 0 });
     // The same world as auto scaling alone: nothing of selfheal's ran.
     expect(unmatched.throttledRequests).toBe(results['auto-scaling']?.throttledRequests);
@@ -213,16 +218,25 @@ describe('the hot-shard incident, simulated end to end', () => {
     const [answer, ...more] = onCall.actions.filter((a) => a.by === 'operator');
     expect(more).toEqual([]);
     const actedAt = (onCall.detectedAtSeconds ?? 0) + ON_CALL_DELAY_SECONDS;
-    expect(answer?.atSeconds).toBe(actedAt);
+    // The engineer acts at the page plus the delay; a table still UPDATING (auto scaling's last
+    // step, for the world's UpdateTable time) takes the change once ACTIVE, checked every 20 s.
+    expect(answer?.atSeconds).toBeGreaterThanOrEqual(actedAt);
+    expect(answer?.atSeconds).toBeLessThanOrEqual(actedAt + 80);
     // With CloudWatch's publication delay auto scaling at 70 % has not caught up fifteen minutes on
-    // (still throttling, just stepped to 843 WCU): the engineer raises its minimum, and the table heals.
+    // (still throttling, just stepped to 843 WCU): the engineer raises its minimum, and the table
+    // heals. The sizing counts throttle events, which the SDK's retries inflate (1,516 for about
+    // 900 writes a second plus 30 % headroom).
     expect(answer?.what).toBe(
-      'write capacity 843 -> 1177 (auto scaling minimum raised by hand, 15 min after the page); minimum back to 100 60 min later (scheduled action)',
+      'write capacity 843 -> 1516 (auto scaling minimum raised by hand, 15 min after the page); minimum back to 100 60 min later (scheduled action)',
     );
-    // Not before: until the change applies, every minute is auto scaling's alone.
-    const before = (r: VariantResult) => r.timeline.filter((m) => m.minute * 60 <= actedAt);
+    // Not before: until the change is made, every minute is auto scaling's alone; once UpdateTable
+    // has taken the world's minute, the minimum holds.
+    const changedAt = answer?.atSeconds ?? 0;
+    const before = (r: VariantResult) => r.timeline.filter((m) => m.minute * 60 <= changedAt);
     expect(before(onCall)).toEqual(before(autoScaling));
-    expect(onCall.timeline.find((m) => m.minute * 60 > actedAt)?.provisionedWcu).toBeGreaterThanOrEqual(1177);
+    expect(
+      onCall.timeline.find((m) => m.minute * 60 > changedAt + 60)?.provisionedWcu,
+    ).toBeGreaterThanOrEqual(1516);
     expect(onCall.healed).toBe(true);
     expect(onCall.healedAtSeconds).toBeGreaterThan(actedAt);
     expect(onCall.throttledRequests).toBeLessThan(autoScaling.throttledRequests);

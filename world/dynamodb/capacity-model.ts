@@ -4,8 +4,8 @@
  * table's limit (provisioned plus burst, or on-demand's allowance), as DynamoDB checks them.
  *
  * Simplifications, beside those noted in place:
- * - Throttled requests are dropped, not retried: the client model has no SDK retries, so demand
- *   does not grow with throttling (real clients would add retry traffic and latency).
+ * - A second's demand is whatever the caller offers: the application's SDK retries of throttled
+ *   requests are added to it by `sdk-retries.ts`, not here (this model serves and throttles).
  * - Every request is a single-item GetItem or PutItem, so a throttled request is one throttle
  *   event; ThrottledRequests therefore equals read plus write throttle events.
  * - Capacity is granted per whole second (no sub-second smoothing); per-second demand is whole
@@ -87,6 +87,9 @@ export interface KeyGroupOutcome {
   servedWrites: number;
   throttledReads: number;
   throttledWrites: number;
+  /** Of the throttled, those the key limits throttled (the rest met the table's limit). */
+  keyRangeReads: number;
+  keyRangeWrites: number;
 }
 
 export interface StepResult {
@@ -183,6 +186,8 @@ export function stepSecond(state: CapacityState, demand: SecondDemand): StepResu
       servedWrites: write.hot[i]?.served ?? 0,
       throttledReads: read.hot[i]?.throttled ?? 0,
       throttledWrites: write.hot[i]?.throttled ?? 0,
+      keyRangeReads: read.hot[i]?.keyRange ?? 0,
+      keyRangeWrites: write.hot[i]?.keyRange ?? 0,
     })),
     uniform: {
       keyCount: demand.uniform.keyCount,
@@ -190,6 +195,8 @@ export function stepSecond(state: CapacityState, demand: SecondDemand): StepResu
       servedWrites: write.uniform.served,
       throttledReads: read.uniform.throttled,
       throttledWrites: write.uniform.throttled,
+      keyRangeReads: read.uniform.keyRange,
+      keyRangeWrites: write.uniform.keyRange,
     },
   };
 }
@@ -210,6 +217,8 @@ interface DirectionInput {
 interface GroupResult {
   served: number;
   throttled: number;
+  /** Of `throttled`, those the key limits throttled. */
+  keyRange: number;
 }
 
 interface DirectionResult {
@@ -241,6 +250,7 @@ function serveDirection(input: DirectionInput): DirectionResult {
   const groups = served.map((requests, i) => ({
     served: requests,
     throttled: (groupDemand[i] ?? 0) - requests,
+    keyRange: (groupDemand[i] ?? 0) - (keyLimited[i] ?? 0),
   }));
   return {
     outcome: {
@@ -254,7 +264,7 @@ function serveDirection(input: DirectionInput): DirectionResult {
       },
     },
     hot: groups.slice(0, input.hot.length),
-    uniform: groups[input.hot.length] ?? { served: 0, throttled: 0 },
+    uniform: groups[input.hot.length] ?? { served: 0, throttled: 0, keyRange: 0 },
     bank: bankAfter(consumedUnits),
   };
 }

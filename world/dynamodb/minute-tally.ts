@@ -2,7 +2,8 @@
  * Adds up a minute of simulated seconds into what CloudWatch and Contributor Insights would keep
  * for that minute.
  */
-import type { StepResult, ThrottleSplit } from './capacity-model.ts';
+import type { ThrottleSplit } from './capacity-model.ts';
+import type { SettledSecond } from './sdk-retries.ts';
 import type { SecondDemand } from './workload.ts';
 
 export interface KeyMinute {
@@ -14,8 +15,16 @@ export interface MinuteSummary {
   seconds: number;
   readUnitsPerRequest: number;
   writeUnitsPerRequest: number;
+  /** What the application asked for (its requests, each once). */
   demandReadUnits: number;
   demandWriteUnits: number;
+  /** What the table was asked for: every attempt, the SDK's retries included. */
+  offeredReadUnits: number;
+  offeredWriteUnits: number;
+  /** Attempts that were SDK retries. */
+  retriedRequests: number;
+  /** Requests that failed for the application (an expectation: it can be fractional). */
+  failedRequests: number;
   consumedReadUnits: number;
   consumedWriteUnits: number;
   servedReads: number;
@@ -31,13 +40,22 @@ export interface MinuteSummary {
 export class MinuteTally {
   #summary: MinuteSummary = emptySummary();
 
-  add(demand: SecondDemand, step: StepResult): void {
+  /**
+   * A second: `demand` is the application's, `settled` what the table served and throttled of it
+   * and of the SDK's retries, and what failed for the application.
+   */
+  add(demand: SecondDemand, settled: SettledSecond): void {
+    const { step } = settled;
     const s = this.#summary;
     s.seconds += 1;
     s.readUnitsPerRequest = demand.readUnitsPerRequest;
     s.writeUnitsPerRequest = demand.writeUnitsPerRequest;
     s.demandReadUnits += demand.readRequests * demand.readUnitsPerRequest;
     s.demandWriteUnits += demand.writeRequests * demand.writeUnitsPerRequest;
+    s.offeredReadUnits += settled.offeredReads * demand.readUnitsPerRequest;
+    s.offeredWriteUnits += settled.offeredWrites * demand.writeUnitsPerRequest;
+    s.retriedRequests += settled.retriedRequests;
+    s.failedRequests += settled.failedRequests;
     s.consumedReadUnits += step.read.consumedUnits;
     s.consumedWriteUnits += step.write.consumedUnits;
     s.servedReads += step.read.servedRequests;
@@ -82,6 +100,10 @@ function emptySummary(): MinuteSummary {
     writeUnitsPerRequest: 0,
     demandReadUnits: 0,
     demandWriteUnits: 0,
+    offeredReadUnits: 0,
+    offeredWriteUnits: 0,
+    retriedRequests: 0,
+    failedRequests: 0,
     consumedReadUnits: 0,
     consumedWriteUnits: 0,
     servedReads: 0,

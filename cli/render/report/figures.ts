@@ -49,7 +49,7 @@ export interface ScenarioCharts {
 
 /** Each variant as a point: its 24-hour cost across, a harm figure up. */
 export interface TradeOff {
-  /** What the harm counts: `throttled requests`. */
+  /** What the harm counts: `requests failed after SDK retries`. */
   harm: string;
   /** The summary's field(s) it is read from, for the caption. */
   harmKey: string;
@@ -109,7 +109,10 @@ function tradeOff<R extends { variant: string; cost: { usd: number } }>(
   };
 }
 
-/** hot-shard, hot-key: throttled requests, and each dimension's provisioned capacity beside its demand. */
+/**
+ * hot-shard, hot-key: requests failed after the SDK's retries (the users' harm), throttle events
+ * (CloudWatch's count), and each dimension's provisioned capacity beside its demand.
+ */
 export function tableCharts(results: readonly CostedVariantResult[]): ScenarioCharts {
   const [first] = results;
   const onDemand = (m: VariantResult['timeline'][number]) => m.billingMode === 'PAY_PER_REQUEST';
@@ -139,11 +142,19 @@ export function tableCharts(results: readonly CostedVariantResult[]): ScenarioCh
   return {
     durationSeconds: duration(results),
     runs: selfhealRuns(results),
-    tradeOffs: [tradeOff(results, 'throttled requests', 'throttledRequests', (r) => r.throttledRequests)],
+    tradeOffs: [
+      tradeOff(results, 'requests failed after SDK retries', 'failedRequests', (r) => r.failedRequests),
+    ],
     figures: [
       {
-        title: 'Throttled requests per minute',
+        title: 'Requests failed after SDK retries, per minute',
         unit: 'requests (reads and writes)',
+        integer: true,
+        panels: [{ steps: true, series: perVariant(results, (m) => m.failedRequests) }],
+      },
+      {
+        title: 'Throttle events per minute (CloudWatch: every throttled attempt, retries included)',
+        unit: 'events (reads and writes)',
         integer: true,
         panels: [{ steps: true, series: perVariant(results, (m) => m.throttledRequests.total) }],
       },

@@ -100,6 +100,9 @@ export function labelOf(key: string): string {
     .toLowerCase()
     .replace(/ seconds$/, ' (s)');
   if (key === 'actions') return 'actions (count)';
+  // A table's throttle events count every attempt, the SDK's retries too: not the users' harm.
+  if (key === 'throttledRequests') return 'throttle events (retries included)';
+  if (key === 'throttledRatio') return 'throttle events: selfheal per baseline';
   if (key === 'costUsd24h') return 'cost over 24 h (USD)';
   if (/Ratio$/.test(key)) return `${words.replace(/ ratio$/, '')}: selfheal per baseline`;
   return words;

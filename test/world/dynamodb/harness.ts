@@ -1,6 +1,10 @@
 /**
  * One dynalite per test file, a helper to put a simulated table on it and one to scale its writes
  * with the simulated Application Auto Scaling.
+ *
+ * Unless a test asks for them, its table has neither of the world's two delays the scenarios run
+ * with (as its CloudWatch has no publication delay): no SDK retries (a throttled request fails at
+ * once) and dynalite's own instant UPDATING, picked up at the next minute.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { VirtualClock } from '../../../core/virtual-clock.ts';
@@ -9,6 +13,7 @@ import { MetricStore } from '../../../world/metric-store.ts';
 import { seededRandom } from '../../../core/random.ts';
 import { createTable, TableWorld } from '../../../world/dynamodb/table-world.ts';
 import type { WorkloadSpec } from '../../../world/dynamodb/workload.ts';
+import type { TableWorldOptions } from '../../../world/dynamodb/table-world.ts';
 import { connectLocalDynamoDb } from '../../support/local-dynamodb.ts';
 
 export interface Harness {
@@ -42,6 +47,10 @@ export async function simulatedTable(
     tableName?: string;
     /** CloudWatch publishes each minute this long after it ends (default: every minute at once). */
     publicationDelaySeconds?: number;
+    /** The application's SDK retries (default: none, every throttled request fails at once). */
+    clientRetries?: TableWorldOptions['clientRetries'];
+    /** Virtual seconds an UpdateTable lasts (default 0: dynalite's own, instant). */
+    updateTableSeconds?: number;
   },
 ): Promise<SimulatedTable> {
   const tableName = options.tableName ?? `table-${++tables}`;
@@ -66,6 +75,8 @@ export async function simulatedTable(
     metrics,
     random: seededRandom(options.seed ?? 1),
     ...(options.sizeGb ? { sizeGb: options.sizeGb } : {}),
+    clientRetries: options.clientRetries ?? false,
+    updateTableSeconds: options.updateTableSeconds ?? 0,
   });
   return { clock, metrics, world, tableName };
 }

@@ -229,6 +229,67 @@ describe('TableWorld', () => {
     expect(await run(8)).not.toEqual(first);
   });
 
+  it('sends the SDK’s retries to the table: more throttle events than failed requests, more asked than demanded', async () => {
+    const { clock, world, metrics, tableName } = await simulatedTable(harness, {
+      rcu: 100,
+      wcu: 1000,
+      sizeGb: 50,
+      workload: steadyWrites(1500),
+      clientRetries: {},
+    });
+    await clock.advance(10 * 60);
+    const last = world.timeline.slice(-5);
+    for (const minute of last) {
+      // What the application asks stays its own; the table is asked that plus the retries.
+      expect(minute.demandWcuPerSecond).toBe(1500);
+      expect(minute.offeredWcuPerSecond).toBeGreaterThan(1500);
+      expect(minute.offeredWcuPerSecond).toBeCloseTo(1500 + minute.retriedRequests / 60, 6);
+      expect(minute.consumedWcuPerSecond).toBeCloseTo(1000, 0);
+      // Every retry throttled again is another throttle event; a request fails once.
+      expect(minute.throttledRequests.total).toBeGreaterThan(minute.failedRequests);
+      expect(minute.retriedRequests).toBeGreaterThan(0);
+      // What fails is what the table cannot serve of the application's own requests.
+      expect(minute.failedRequests).toBeCloseTo(500 * 60, -3);
+    }
+    // CloudWatch counts every throttled attempt, a retry's too.
+    const throttleEvents = world.timeline.reduce((sum, m) => sum + m.throttledRequests.total, 0);
+    expect(await sumOf(metrics, tableName, 'WriteThrottleEvents', clock.startMs, clock.now())).toBe(
+      throttleEvents,
+    );
+    expect(throttleEvents).toBeGreaterThan(world.timeline.reduce((sum, m) => sum + m.failedRequests, 0));
+  });
+
+  it('without SDK retries, fails every throttled request: failed requests are the throttle events', async () => {
+    const { clock, world } = await tableShortOfWrites();
+    await clock.advance(5 * 60);
+    expect(world.parameters).toEqual({ clientRetries: null, updateTableSeconds: 0 });
+    for (const minute of world.timeline) {
+      expect(minute.failedRequests).toBe(minute.throttledRequests.total);
+      expect(minute.retriedRequests).toBe(0);
+      expect(minute.offeredWcuPerSecond).toBe(minute.demandWcuPerSecond);
+    }
+  });
+
+  it('simulates an hour of a table with retries and UPDATING delays in about a second', async () => {
+    const clock = new VirtualClock();
+    const { world } = await simulatedTable(harness, {
+      rcu: 40_000,
+      wcu: 10_000,
+      workload: hotShard,
+      clock,
+      clientRetries: {},
+      updateTableSeconds: 60,
+    });
+    const started = performance.now();
+    await clock.advance(60 * 60);
+    const elapsedMs = performance.now() - started;
+    expect(world.timeline).toHaveLength(60);
+    expect(world.timeline.some((m) => m.retriedRequests > 0)).toBe(true);
+    // Generous bound for slow CI machines.
+    expect(elapsedMs).toBeLessThan(4000);
+    world.detach();
+  });
+
   it('simulates an hour of a table in well under a second', async () => {
     const clock = new VirtualClock();
     const { world } = await simulatedTable(harness, { rcu: 40_000, wcu: 10_000, workload: hotShard, clock });
