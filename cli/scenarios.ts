@@ -16,7 +16,11 @@ import { renderComparison, renderTimeline, type AlarmTransition } from './render
 import { renderQueueComparison, renderQueueTimeline } from './render/queue-report.ts';
 import { renderCellComparison, renderCellTimeline } from './render/cell-report.ts';
 import { CELL_VARIANTS, runCellShift, type Approval } from '../scenarios/cell-shift/run.ts';
-import { FLEET_SLOWDOWN_INCIDENT, GREY_CELL_INCIDENT } from '../scenarios/cell-shift/incident.ts';
+import {
+  FLEET_SLOWDOWN_INCIDENT,
+  GREY_CELL_INCIDENT,
+  readCellShiftIncident,
+} from '../scenarios/cell-shift/incident.ts';
 import { summariseCells } from '../scenarios/cell-shift/summary.ts';
 import { cellCharts, queueCharts, tableCharts, type ScenarioCharts } from './render/report/figures.ts';
 import type { Deployment } from '../simulations/deployment.ts';
@@ -171,7 +175,8 @@ export const SCENARIOS: readonly Scenario[] = [
       'one of five cells fails grey for 30 minutes (vs an on-call engineer flipping the routing control, and nothing); --approve auto|manual',
     variants: CELL_VARIANTS,
     asksApproval: true,
-    run: (options) => runCellShift({ ...options, incident: GREY_CELL_INCIDENT }),
+    readIncident: readCellShiftIncident,
+    run: (options) => runCellShift({ ...options, incident: options.incident ?? GREY_CELL_INCIDENT }),
     summarise: summariseCells,
     timeline: renderCellTimeline,
     comparison: renderCellComparison,
@@ -182,7 +187,8 @@ export const SCENARIOS: readonly Scenario[] = [
     summary: 'every cell slows down together: a shared dependency, and no cell to shift away from',
     variants: CELL_VARIANTS,
     asksApproval: true,
-    run: (options) => runCellShift({ ...options, incident: FLEET_SLOWDOWN_INCIDENT }),
+    readIncident: readCellShiftIncident,
+    run: (options) => runCellShift({ ...options, incident: options.incident ?? FLEET_SLOWDOWN_INCIDENT }),
     summarise: summariseCells,
     timeline: renderCellTimeline,
     comparison: renderCellComparison,

@@ -43,27 +43,40 @@ export const setRouting = (ports: Ports) => async (input: unknown) => {
   return setCellRouting(ports(), request, state);
 };
 
+/** The loop's counters and where its next minutes begin (the change's time at first). */
+const judgeFrom = z.iso.datetime({ offset: true });
+const counter = z.number().int().min(0);
+
 export const verifyRouting = (ports: Ports) => async (input: unknown) => {
-  const { request, expected, cellRps, checks, maxChecks } = parse(
+  const { request, expected, cellRps, ...loop } = parse(
     {
       expected: controlState,
       cellRps: z.number().min(0),
-      checks: z.number().int().min(0),
+      checks: counter,
       maxChecks: z.number().int().min(1),
+      waits: counter,
+      maxWaits: counter,
+      judgeFrom,
     },
     input,
     'Verification input',
   );
-  return verifyShift(ports(), request, expected, { cellRps, checks, maxChecks });
+  return verifyShift(ports(), request, expected, { cellRps, ...loop });
 };
 
 export const checkCellRecovery = (ports: Ports) => async (input: unknown) => {
-  const { request, checks, healthySeconds } = parse(
-    { checks: z.number().int().min(0), healthySeconds: z.number().int().min(0) },
+  const { request, maxWaits, ...previous } = parse(
+    {
+      checks: counter,
+      healthySeconds: counter,
+      waits: counter,
+      maxWaits: counter,
+      judgeFrom,
+    },
     input,
     'Recovery check input',
   );
-  return checkRecovery(ports(), request, { checks, healthySeconds });
+  return checkRecovery(ports(), request, previous, maxWaits);
 };
 
 /** The ledger record of the routing: as given (before a change) or as read now (after a failure). */

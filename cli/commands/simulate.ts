@@ -46,10 +46,11 @@ Options:
                  (no script, nothing fetched), to open in any browser
   --config FILE  the deployment to rehearse (default: $SELFHEAL_CONFIG, else the repository's
                  selfheal.config.json); it must protect the scenario's resources
-  --incident FILE  the incident to simulate instead of the built-in one (hot-shard, hot-key): a
-                 JSON file like scenarios/<scenario>/incident.json, the table, its capacity and
-                 auto scaling, and the workload; validated first, its table must be one the
-                 config protects
+  --incident FILE  the incident to simulate instead of the built-in one: a JSON file like the
+                 built-in scenarios/hot-shard/incident.json, hot-key/incident.json,
+                 sqs-backpressure/incident.json, cell-shift/incident.json or fleet-slowdown.json
+                 (the table, queue and mapping, or fleet, and the workload); validated first, with
+                 one line naming the field; its resources must be ones the config protects
 
 Exit codes: 0 selfheal healed every incident, 1 it did not, 2 usage error.`;
 

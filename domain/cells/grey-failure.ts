@@ -13,6 +13,12 @@
  *    (robust: median and MAD, which a minority of bad cells cannot drag) AND by an absolute floor
  *    (`minFaultRateIncrease`; `minP99IncreaseMs` and `minP99Ratio`), so a tight, healthy fleet's
  *    tiny MAD does not turn a millisecond into an outlier;
+ *  - the floor must hold for what the cell's sample allows at worst, not only for its figure: X-Ray
+ *    counts only the requests it traced (a sampling rule's share), and a p99 read from a few hundred
+ *    traces rests on a handful of them. The cell's fault rate and p99 are taken SAMPLE_CONFIDENCE_Z
+ *    standard errors low (a Wilson bound on the rate; the p99 read that many standard errors lower
+ *    in the histogram, `p99LowerMs`) before the floor is applied, so sampling alone does not carry a
+ *    healthy cell over it; on a large sample the bound is the figure;
  *  - only worse is judged: a cell better than its peers is not failing.
  * Then, over both metrics, at most a minority of the peers may be flagged; more than that is the
  * fleet degrading, not a cell, and nothing is flagged (shifting traffic onto a minority of cells
@@ -28,6 +34,11 @@ export interface CellStatistics {
   faults: number;
   /** 99th percentile response time in milliseconds; null when X-Ray gave no histogram. */
   p99Ms: number | null;
+  /**
+   * The lowest p99 the cell's sample allows (SAMPLE_CONFIDENCE_Z standard errors down the
+   * histogram, `cell-statistics.ts`); absent or null: p99Ms itself.
+   */
+  p99LowerMs?: number | null;
 }
 
 export type GreyReason = 'fault-rate' | 'p99-latency';
@@ -78,6 +89,23 @@ export interface FleetJudgement {
 /** Iglewicz and Hoaglin: 0.6745 × MAD estimates σ for normal data. */
 const MAD_TO_SIGMA = 0.6745;
 
+/**
+ * How many standard errors below its figure a cell's fault rate and p99 are taken before the
+ * absolute floors apply: 3, the customary three-sigma line (one-sided, about 1 in 740 that
+ * sampling alone puts a figure further out).
+ */
+export const SAMPLE_CONFIDENCE_Z = 3;
+
+/** The Wilson score interval's lower bound for `faults` of `requests` (0 for no requests). */
+export function faultRateLowerBound(faults: number, requests: number, z = SAMPLE_CONFIDENCE_Z): number {
+  if (requests <= 0) return 0;
+  const rate = faults / requests;
+  const z2 = z * z;
+  const centre = rate + z2 / (2 * requests);
+  const spread = z * Math.sqrt((rate * (1 - rate)) / requests + z2 / (4 * requests * requests));
+  return Math.max(0, (centre - spread) / (1 + z2 / requests));
+}
+
 export function judgeFleet(statistics: readonly CellStatistics[], policy: OutlierPolicy): FleetJudgement {
   const base = statistics.map((stats) => ({
     cell: stats.cell,
@@ -85,6 +113,9 @@ export function judgeFleet(statistics: readonly CellStatistics[], policy: Outlie
     faultRate: stats.requests > 0 ? stats.faults / stats.requests : 0,
     p99Ms: stats.p99Ms,
     judged: stats.requests >= policy.minRequests,
+    // What the floors are checked on: the figures as low as the sample allows.
+    faultRateLow: faultRateLowerBound(stats.faults, stats.requests),
+    p99LowMs: stats.p99LowerMs ?? stats.p99Ms,
   }));
   const peers = base.filter((cell) => cell.judged);
   if (peers.length < MIN_PEERS) {
@@ -106,16 +137,17 @@ export function judgeFleet(statistics: readonly CellStatistics[], policy: Outlie
       cell.faultRate,
       faultRates,
       policy.outlierScore,
-      (_value, excess) => excess >= policy.minFaultRateIncrease,
+      (_value, _excess, peerMedian) => cell.faultRateLow - peerMedian >= policy.minFaultRateIncrease,
     );
+    const low = cell.p99LowMs ?? cell.p99Ms;
     const p99 =
-      latencyJudged && cell.p99Ms !== null
+      latencyJudged && cell.p99Ms !== null && low !== null
         ? compare(
             cell.p99Ms,
             latencies,
             policy.outlierScore,
-            (value, excess, peerMedian) =>
-              excess >= policy.minP99IncreaseMs && value >= peerMedian * policy.minP99Ratio,
+            (_value, _excess, peerMedian) =>
+              low - peerMedian >= policy.minP99IncreaseMs && low >= peerMedian * policy.minP99Ratio,
           )
         : null;
     const outlierBy: GreyReason[] = [
@@ -181,5 +213,16 @@ function unflagged(
   faultRateComparison: MetricComparison | null,
   p99Comparison: MetricComparison | null,
 ): CellJudgement {
-  return { ...cell, faultRateComparison, p99Comparison, outlierBy: [], grey: false };
+  const { cell: name, requests, faultRate, p99Ms, judged } = cell;
+  return {
+    cell: name,
+    requests,
+    faultRate,
+    p99Ms,
+    judged,
+    faultRateComparison,
+    p99Comparison,
+    outlierBy: [],
+    grey: false,
+  };
 }

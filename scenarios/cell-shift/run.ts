@@ -60,7 +60,10 @@ export interface CellMinuteRow {
 }
 
 export interface CellFigures {
-  /** Grey cell: shifted, and every cell back on at the end. Fleet-wide slowdown: nothing changed. */
+  /**
+   * Grey cell: shifted off, kept off until its fault ended (a shift undone while the cell is still
+   * grey is no remedy), and every cell back on at the end. Fleet-wide slowdown: nothing changed.
+   */
   healed: boolean;
   detectedAtSeconds: number | null;
   /** When the cell's routing control went Off; null: never. */
@@ -190,13 +193,23 @@ async function simulate(
       })),
     };
   });
-  const greyFault = incident.faults.some((f) => f.kind === 'grey-cell');
+  const greyCells = incident.faults.flatMap((f) => (f.kind === 'grey-cell' ? [f.cell] : []));
+  const greyFault = greyCells.length > 0;
+  // A grey cell turned back On before its fault ended: the shift did not hold.
+  const undoneEarly = changes.some(
+    (c) =>
+      c.to === 'On' &&
+      greyCells.includes(c.cell) &&
+      off !== undefined &&
+      c.atMs >= off.atMs &&
+      seconds(c.atMs) < (faultEndSeconds(incident, c.cell) ?? Infinity),
+  );
   return {
     scenario: incident.name,
     variant: options.variant,
     seed: options.seed,
     approve,
-    healed: greyFault ? off !== undefined && trafficBack : changes.length === 0,
+    healed: greyFault ? off !== undefined && !undoneEarly && trafficBack : changes.length === 0,
     detectedAtSeconds,
     shiftedAtSeconds: off ? seconds(off.atMs) : null,
     timeToShiftSeconds: off && detectedAtSeconds !== null ? seconds(off.atMs) - detectedAtSeconds : null,

@@ -17,23 +17,31 @@ import { createCellFleet } from '../../world/cells/cell-fleet.ts';
 import { createRoutingControlCluster, type AtLeastOnRule } from '../../world/cells/routing-controls.ts';
 import { DEFAULT_CAPACITY_FACTOR } from '../../world/cells/traffic.ts';
 import { simulatedXRay } from '../../world/cells/xray.ts';
+import { resolveCellWorld } from '../../world/cells/world-parameters.ts';
 import type { CellIncident } from './incident.ts';
 
 export interface CellFleetOptions {
   incident: CellIncident;
   seed: number;
   /**
-   * Relative noise of each minute's traffic; the fleet's own unless told. The tasks' tests ask for
-   * none, so every cell serves an exact count and the safety arithmetic can be checked to the unit.
+   * Relative noise of each minute's traffic; the incident's (or the fleet's default) unless told.
+   * The tasks' tests ask for none, so every cell serves an exact count and the safety arithmetic
+   * can be checked to the unit.
    */
   noise?: number;
   /** The control panel's ATLEAST safety rules, which ARC judges on every update. */
   safetyRules?: readonly AtLeastOnRule[];
 }
 
-/** The routed fleet alone, on a clock of its own: what the runbook's tasks read and change. */
+/**
+ * The routed fleet alone, on a clock of its own: what the runbook's tasks read and change. DNS and
+ * X-Ray behave as the incident's `world` says, AWS's defaults for what it leaves out
+ * (world/cells/world-parameters.ts).
+ */
 export function buildCellFleet(options: CellFleetOptions) {
   const { incident } = options;
+  const world = resolveCellWorld(incident.world);
+  const noise = options.noise ?? incident.noise;
   const clock = new VirtualClock(incident.startMs);
   const routing = createRoutingControlCluster({
     clock,
@@ -46,9 +54,18 @@ export function buildCellFleet(options: CellFleetOptions) {
     faults: incident.faults,
     random: seededRandom(options.seed),
     routing,
-    ...(options.noise === undefined ? {} : { noise: options.noise }),
+    dns: world.dns,
+    ...(noise === undefined ? {} : { noise }),
+    ...(incident.canaryRequestsPerSecond === undefined
+      ? {}
+      : { canaryRequestsPerSecond: incident.canaryRequestsPerSecond }),
   });
-  const xray = simulatedXRay(fleet);
+  const xray = simulatedXRay(fleet, {
+    sampling: world.xraySampling,
+    statisticsDelaySeconds: world.xrayStatisticsDelaySeconds,
+    insightDelaySeconds: world.xrayInsightDelaySeconds,
+    random: seededRandom(options.seed).fork('xray-sampling'),
+  });
   const ports: CellShiftPorts = { xray, routing, now: () => clock.now() };
   return { clock, fleet, routing, xray, ports };
 }

@@ -28,9 +28,17 @@ import type { ControlState } from '../../domain/cells/shift/safety.ts';
 import {
   routingLedgerItem,
   type Bake,
+  type BakeSoFar,
   type Confirmation,
   type SafetyAssessment,
 } from '../../domain/cells/shift/runbook.ts';
+import type { Verification } from '../../domain/cells/shift/verify.ts';
+import {
+  MAX_STATISTICS_WAITS,
+  STATISTICS_WAIT_SECONDS,
+  VERIFY_CHECK_SECONDS,
+  VERIFY_MAX_CHECKS,
+} from '../../domain/cells/shift/minutes.ts';
 import type { LedgerItem } from '../../domain/dispatch/ledger.ts';
 import { findState } from '../../engine/asl.ts';
 import type { JsonObject } from '../../core/json.ts';
@@ -58,7 +66,7 @@ import {
   taskState,
   type LambdaTaskState,
 } from './cell-shift-states.ts';
-import { invoke } from './support.ts';
+import { fillParameters, invoke } from './support.ts';
 
 /** The request as the confirm state returns it, every default filled in. */
 const FILLED_REQUEST = {
@@ -386,43 +394,127 @@ describe('set-cell-routing (Turn the cell’s routing control off; back on; Put 
   });
 });
 
+/**
+ * What a Pass state that starts a loop puts under its ResultPath, for this state input: its
+ * Parameters, filled from the input as Step Functions fills them.
+ */
+function loopStart(stateName: string, input: JsonObject): JsonObject {
+  const state = findState(runbook, stateName) as unknown as { Type: string; Parameters: JsonObject };
+  expect(state.Type).toBe('Pass');
+  return fillParameters(state.Parameters, input);
+}
+
 describe('verify-cell-routing (Verify traffic has left the cell; Verify the cell is back on)', () => {
-  /** The runbook turned the grey cell Off at 10:20; the verification loop starts. */
+  /** The runbook turned the grey cell Off at 10:40; the verification loop starts, as its Pass starts it. */
   async function shifted(world: CellFleetPorts): Promise<StateInput> {
     const state = await checked(world);
-    const off = outputOf('turnOff', state, await run('turnOff', world.ports, state));
+    const off = outputOf('turnOff', state, await run('turnOff', world.ports, state)) as StateInput;
     world.forget();
-    return { ...state, ...off, verify: { checks: 0 } };
+    return { ...off, verify: loopStart('Start counting the checks that traffic left', off) };
   }
   const verify = (world: CellFleetPorts, key: 'verifyOff' | 'verifyOn', input: unknown) =>
-    run<{ verified: boolean; state: string; rpsNow: number; checks: number }>(key, world.ports, input);
+    run<Verification>(key, world.ports, input);
 
-  it("sends the state asked for, the cell's traffic before and the checks so far, and keeps the result under $.verify", async () => {
+  it("sends the state asked for, the cell's traffic before and the loop so far, and keeps the result under $.verify", async () => {
     const world = await cellFleetPorts();
     const state = await shifted(world);
-    await world.goTo(12);
+    // The loop judges minutes from the change on.
+    const shiftedOff = state.shiftedOff as { at: string };
+    expect(state.verify).toEqual({ checks: 0, waits: 0, judgeFrom: shiftedOff.at });
+    await world.goTo(13);
 
-    const result = await verify(world, 'verifyOff', { ...state, verify: { checks: 1 } });
+    const result = await verify(world, 'verifyOff', state);
 
-    // Off, against 101 requests a second before: the canary's 1 is under a tenth of it.
-    expect(result).toEqual({ verified: true, state: 'Off', rpsNow: 1, checks: 2 });
-    expect(outputOf('verifyOff', state, result).verify).toEqual({ verified: true, checks: 2, rpsNow: 1 });
+    // Off, against 101 requests a second before: minute 12 brought the canary's 1, under a tenth.
+    const expected = {
+      verdict: 'verified',
+      verified: true,
+      state: 'Off',
+      rpsNow: 1,
+      minute: iso(at(12, 0)),
+      checks: 1,
+      waits: 0,
+      judgeFrom: iso(at(13, 0)),
+    };
+    expect(result).toEqual(expected);
+    // Everything but the control's state, which the Choice does not read.
+    const { state: _state, ...selected } = expected;
+    expect(outputOf('verifyOff', state, result).verify).toEqual(selected);
+    for (const key of ['verifyOff', 'verifyOn'] as const) {
+      expect(taskState(key).Parameters.Payload).toMatchObject({
+        maxChecks: VERIFY_MAX_CHECKS,
+        maxWaits: MAX_STATISTICS_WAITS,
+      });
+    }
   });
+
+  it.each([
+    [
+      'verifyOff',
+      'Has traffic left the cell?',
+      '$.verify',
+      'Start the bake',
+      'Wait for X-Ray to show a minute after the shift',
+      'Wait for traffic to leave the cell',
+    ],
+    [
+      'verifyOn',
+      'Is the cell back on?',
+      '$.verifyBack',
+      'Tell the operators the cell is back',
+      'Wait for X-Ray to show a minute after the return',
+      'Wait for traffic to return',
+    ],
+  ] as const)(
+    '%s: not yet known (X-Ray shows no minute since the change yet) waits for X-Ray and reads again, not counted as a check',
+    async (key, choice, path, onVerified, onUnknown, otherwise) => {
+      const world = await cellFleetPorts();
+      const state = await shifted(world);
+      // Back On for the return's verification, as "Turn the cell's routing control back on" left it.
+      if (key === 'verifyOn') await world.set(GREY, 'On');
+      // 11:40: no whole minute has ended since the change at 10:40.
+      await world.goTo(11);
+      const loop = { checks: 2, waits: 1, judgeFrom: iso(at(10, 40)) };
+
+      const result = await verify(world, key, { ...state, [path.slice(2)]: loop });
+
+      expect(result).toMatchObject({ verdict: 'not-yet-known', verified: false, checks: 2, waits: 2 });
+      expect(findState(runbook, choice)).toMatchObject({
+        Choices: [
+          { Variable: `${path}.verified`, BooleanEquals: true, Next: onVerified },
+          { Variable: `${path}.verdict`, StringEquals: 'not-yet-known', Next: onUnknown },
+        ],
+        Default: otherwise,
+      });
+      expect(findState(runbook, onUnknown)).toMatchObject({
+        Type: 'Wait',
+        Seconds: STATISTICS_WAIT_SECONDS,
+        Next: STATES[key].state,
+      });
+      // The wait before each check, which the lock's lease counts on (lockLeaseSeconds).
+      expect(findState(runbook, otherwise)).toMatchObject({
+        Type: 'Wait',
+        Seconds: VERIFY_CHECK_SECONDS,
+        Next: STATES[key].state,
+      });
+    },
+  );
 
   it.each([
     [
       'the traffic has not left',
       'verifyOff',
-      11,
-      { verify: { checks: 4 } },
-      'checkout-cell-3: routing control reads Off (asked Off) and the cell serves 101 requests a second (101 before) after 5 checks',
+      12,
+      { verify: { checks: 4, waits: 0, judgeFrom: iso(at(10, 40)) } },
+      // Minute 11: the clients whose DNS answers had not yet expired (the TTL ran out at 11:40).
+      `checkout-cell-3: routing control reads Off (asked Off) and the cell served 23.2 requests a second in the minute from ${iso(at(11, 0))} (101 before) after 5 checks`,
     ],
     [
       'the cell is not back On (its control still reads Off)',
       'verifyOn',
       45,
-      { verifyBack: { checks: 4 } },
-      'checkout-cell-3: routing control reads Off (asked On) and the cell serves 1 requests a second (101 before) after 5 checks',
+      { verifyBack: { checks: 4, waits: 0, judgeFrom: iso(at(44, 0)) } },
+      `checkout-cell-3: routing control reads Off (asked On) and the cell served 1 requests a second in the minute from ${iso(at(44, 0))} (101 before) after 5 checks`,
     ],
   ] as const)(
     'fails with ShiftNotEffectiveError on its last check (the fifth) if %s: the routing is put back',
@@ -442,6 +534,31 @@ describe('verify-cell-routing (Verify traffic has left the cell; Verify the cell
     },
   );
 
+  it.each([
+    ['verifyOff', { verify: {} }, 'Tell the operators the cell stays off after a failed check'],
+    ['verifyOn', { verifyBack: {} }, "Put the cell's routing control back on"],
+  ] as const)(
+    '%s fails with StatisticsUnavailableError once X-Ray has shown nothing new for the waits allowed in a row, caught by %j',
+    async (key, loop, caughtBy) => {
+      const world = await cellFleetPorts();
+      const state = await shifted(world);
+      if (key === 'verifyOn') await world.set(GREY, 'On');
+      await world.goTo(11);
+      const path = Object.keys(loop)[0] as string;
+
+      const error = await failure(
+        key,
+        verify(world, key, {
+          ...state,
+          [path]: { checks: 0, waits: MAX_STATISTICS_WAITS, judgeFrom: iso(at(10, 40)) },
+        }),
+        { errorType: 'StatisticsUnavailableError', retried: false, caughtBy },
+      );
+
+      expect(error.message).toContain('X-Ray has shown no minute of the cell');
+    },
+  );
+
   it('surfaces a throttled read-back as AwsThrottledError, which the runbook retries', async () => {
     const world = await cellFleetPorts();
     const state = await shifted(world);
@@ -456,39 +573,87 @@ describe('verify-cell-routing (Verify traffic has left the cell; Verify the cell
 });
 
 describe('check-cell-recovery (Check whether the cell has recovered)', () => {
-  /** The grey cell drained at 10:20, the bake under way: its canary traffic against its peers'. */
-  async function drained(world: CellFleetPorts) {
+  /**
+   * The grey cell drained at 10:40, its drain verified on the minute before 39:00, the bake under
+   * way (as "Start the bake" starts it): its canary traffic against its peers'.
+   */
+  async function drained(world: CellFleetPorts): Promise<StateInput> {
     const state = await checked(world);
     await run('turnOff', world.ports, state);
     world.forget();
-    return state;
+    const verified = { ...state, verify: { verified: true, judgeFrom: iso(at(39, 0)) } };
+    return { ...verified, bake: loopStart('Start the bake', verified) };
   }
-  const check = (
-    world: CellFleetPorts,
-    state: StateInput,
-    bake: { checks: number; healthySeconds: number },
-  ) => run<Bake>('recovery', world.ports, { ...state, bake });
+  const check = (world: CellFleetPorts, state: StateInput, bake: Partial<BakeSoFar>) =>
+    run<Bake>('recovery', world.ports, { ...state, bake: { ...(state.bake as JsonObject), ...bake } });
 
   it('sends the bake so far, and keeps the result under $.bake, which the runbook branches on', async () => {
     const world = await cellFleetPorts();
     const state = await drained(world);
+    // The bake judges minutes from the end of the one that verified the drain.
+    expect(state.bake).toEqual({ checks: 0, healthySeconds: 0, waits: 0, judgeFrom: iso(at(39, 0)) });
     await world.goTo(40);
 
     const bake = await check(world, state, { checks: 25, healthySeconds: 240 });
 
-    expect(bake).toMatchObject({ checks: 26, healthySeconds: 300, baked: true, exhausted: false });
+    expect(bake).toMatchObject({
+      verdict: 'healthy',
+      checks: 26,
+      waits: 0,
+      healthySeconds: 300,
+      baked: true,
+      exhausted: false,
+      judgeFrom: iso(at(40, 0)),
+    });
     expect(outputOf('recovery', state, bake).bake).toEqual(bake);
+    expect(taskState('recovery').Parameters.Payload.maxWaits).toBe(MAX_STATISTICS_WAITS);
     expect(findState(runbook, 'Has it been healthy for the bake time?')).toMatchObject({
       Choices: [
         { Variable: '$.bake.baked', BooleanEquals: true, Next: "Turn the cell's routing control back on" },
         { Variable: '$.bake.exhausted', BooleanEquals: true, Next: 'Tell the operators the cell stays off' },
+        {
+          Variable: '$.bake.verdict',
+          StringEquals: 'not-yet-known',
+          Next: "Wait for X-Ray to show the drained cell's next minute",
+        },
       ],
+      Default: 'Wait before checking the cell',
+    });
+  });
+
+  it('keeps a check X-Ray has nothing new for under $.bake as not yet known (its judgement null), which waits for X-Ray', async () => {
+    const world = await cellFleetPorts();
+    const state = await drained(world);
+    // 40:20: minute 39 has ended, but X-Ray shows it only from 40:30.
+    await world.goTo(40, 20);
+
+    const bake = await check(world, state, { checks: 25, healthySeconds: 240 });
+
+    expect(bake).toMatchObject({ verdict: 'not-yet-known', checks: 25, waits: 1, healthySeconds: 240 });
+    expect(outputOf('recovery', state, bake).bake).toMatchObject({ latest: null, judged: null });
+    expect(findState(runbook, "Wait for X-Ray to show the drained cell's next minute")).toMatchObject({
+      Type: 'Wait',
+      Seconds: STATISTICS_WAIT_SECONDS,
+      Next: 'Check whether the cell has recovered',
+    });
+  });
+
+  it('fails with StatisticsUnavailableError once X-Ray has shown nothing new for the waits allowed in a row: the cell stays off for a person', async () => {
+    const world = await cellFleetPorts();
+    const state = await drained(world);
+    await world.goTo(40, 20);
+
+    await failure('recovery', check(world, state, { waits: MAX_STATISTICS_WAITS }), {
+      errorType: 'StatisticsUnavailableError',
+      retried: false,
+      caughtBy: 'Tell the operators the cell stays off after a failed check',
     });
   });
 
   it('surfaces X-Ray throttling as AwsThrottledError, which the runbook retries', async () => {
     const world = await cellFleetPorts();
     const state = await drained(world);
+    await world.goTo(40);
     world.ports.xray.getTimeSeriesServiceStatistics = () =>
       Promise.reject(new SimulatedServiceError('ThrottledException', 'Rate exceeded'));
 
@@ -548,7 +713,7 @@ describe('record-cell-routing (Record the routing before the shift; after the fa
 
     expect(result.item).toMatchObject({
       incidentId: { S: EXECUTION_NAME },
-      at: { S: `2026-11-23T09:10:20.000Z#${EXECUTION_NAME}#2-recorded` },
+      at: { S: `${iso(at(10))}#${EXECUTION_NAME}#2-recorded` },
     });
   });
 

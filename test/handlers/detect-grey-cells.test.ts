@@ -9,6 +9,7 @@ import { DEFAULT_ROUTING } from '../../detectors/routing/routes.ts';
 import { CHECKOUT_FLEET } from '../detectors/signals/fixtures.ts';
 import { seededRandom } from '../../core/random.ts';
 import { createCellFleet, uniformCells, type FleetFault } from '../../world/cells/cell-fleet.ts';
+import { TRACE_EVERY_REQUEST } from '../../world/cells/sampling.ts';
 import { simulatedXRay } from '../../world/cells/xray.ts';
 import { simulatedEventBus, type SimulatedEventBus } from '../../world/cells/events.ts';
 import { invocationError, invoke } from './support.ts';
@@ -31,10 +32,18 @@ const scheduledEvent = (time = '2026-01-01T12:20:00Z') => ({
   detail: {},
 });
 
-/** The simulated fleet's X-Ray, half an hour in, counting the requests it answers. */
+/**
+ * The simulated fleet's X-Ray, half an hour in, counting the requests it answers. Every request is
+ * traced (a rule with no reservoir and a fixed rate of 100 %, the one the built-in incidents
+ * declare): with X-Ray's Default rule (1 a second shared by the five cells, then 5 %) a cell of 20
+ * requests a second would have about 71 of its 1,200 a minute traced, some 355 over the window,
+ * under the detector's floor of 500, and no cell would be judged.
+ */
 function worldXRay(faults: FleetFault[] = []): XRayPort & { calls: number } {
   const clock = { startMs: START, now: () => START + 30 * 60_000 };
-  const xray = simulatedXRay(createCellFleet({ clock, cells, faults, random: seededRandom(1) }));
+  const xray = simulatedXRay(createCellFleet({ clock, cells, faults, random: seededRandom(1) }), {
+    sampling: TRACE_EVERY_REQUEST,
+  });
   const recorded = {
     calls: 0,
     getTimeSeriesServiceStatistics: (input: Parameters<XRayPort['getTimeSeriesServiceStatistics']>[0]) => {

@@ -55,7 +55,10 @@ describe('the cell-traffic-shift runbook', () => {
       minute: minuteOf(world, c.atMs),
     }));
     expect(changes).toHaveLength(2);
-    expect(changes[0]).toEqual({ cell: GREY_CELL, to: 'Off', minute: 6 });
+    // At minute 6, once the tasks before it have run (each Lambda invocation takes its time).
+    expect(changes[0]).toMatchObject({ cell: GREY_CELL, to: 'Off' });
+    expect(changes[0]!.minute).toBeGreaterThanOrEqual(6);
+    expect(changes[0]!.minute).toBeLessThan(6 + 5 / 60);
     // Back on only after the fault ended (minute 15) and five healthy minutes of canary traffic.
     expect(changes[1]?.to).toBe('On');
     expect(changes[1]!.minute).toBeGreaterThanOrEqual(15 + 5);
@@ -69,7 +72,7 @@ describe('the cell-traffic-shift runbook', () => {
       "selfheal: a grey cell's traffic is back",
     ]);
     expect(world.engine.notifications.messages[1]?.Message).toMatch(
-      /^Cell checkout-cell-3 of fleet checkout failed grey \(.*\)\. selfheal turned its routing control off at 2026-01-01T12:06:00\.000Z, .* back on at 2026-01-01T12:2\d:00\.000Z after the cell had looked healthy for 300 s\.$/,
+      /^Cell checkout-cell-3 of fleet checkout failed grey \(.*\)\. selfheal turned its routing control off at 2026-01-01T12:06:0\d\.\d{3}Z, .* back on at 2026-01-01T12:2\d:\d\d\.\d{3}Z after the cell had looked healthy for 300 s\.$/,
     );
     // The routing before the change is in the ledger.
     const records = await ledger();
@@ -98,12 +101,16 @@ describe('the cell-traffic-shift runbook', () => {
 
   it('rejects the shift when nobody approves within 30 minutes', async () => {
     const world = await setUp();
-    const startedAt = world.clock.now();
 
     const run = await world.engine.run('cell-traffic-shift', shiftRequest(world.routing));
 
     expect(run).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
-    expect(world.clock.now() - startedAt).toBe(1800_000);
+    // From asking to the timeout (the tasks before the question take their own time).
+    const asked = run.history.find(
+      (e) => e.stateEnteredEventDetails?.name === 'Ask an operator to approve the shift',
+    );
+    const timedOut = run.history.find((e) => e.type === 'TaskTimedOut');
+    expect(timedOut!.timestamp.getTime() - asked!.timestamp.getTime()).toBe(1800_000);
     expect(world.routing.changes).toEqual([]);
     // The lock was released.
     expect(await lockItem()).toBeUndefined();
@@ -198,7 +205,11 @@ describe('the cell-traffic-shift runbook', () => {
     });
 
     it('receiving cells without the headroom for the shifted traffic', async () => {
-      // Receivers of 140 requests a second would take 125 of their users' and a canary's: 90 %.
+      // Receivers of 140 requests a second would take 125 of their users' and a canary's: 90 %,
+      // give or take the incident's 3 % noise of each minute's traffic. (The figures are the
+      // traffic over the minutes X-Ray shows; divided by the whole window's five minutes while
+      // only four were there, they came out a fifth low, under the 80 % allowed, and the shift went
+      // ahead.)
       const world = await setUp();
       const tight = shiftRequest(world.routing).fleet.cells.map((c) => ({ ...c, capacityRps: 140 }));
       const run = await world.engine.run(
@@ -209,9 +220,16 @@ describe('the cell-traffic-shift runbook', () => {
         }),
       );
       expect(run).toMatchObject({ status: 'FAILED', error: 'ShiftRefusedError' });
-      expect(run.cause).toMatch(
-        /^the receiving cells lack headroom: checkout-cell-1 would run at 9\d\.\d % of its capacity, .* above the 80 % allowed$/,
-      );
+      expect(run.cause).toMatch(/^the receiving cells lack headroom: .*, above the 80 % allowed$/);
+      const utilisation = [...(run.cause ?? '').matchAll(/(checkout-cell-\d) would run at ([\d.]+) %/g)];
+      expect(utilisation.map((m) => m[1])).toEqual([
+        'checkout-cell-1',
+        'checkout-cell-2',
+        'checkout-cell-4',
+        'checkout-cell-5',
+      ]);
+      for (const [, , percent] of utilisation)
+        expect(Math.abs(Number(percent) - 90.2)).toBeLessThan(90.2 * 0.03);
       expect(world.routing.changes).toEqual([]);
     });
 

@@ -4,8 +4,13 @@
  * 100 requests a second each (and a canary's 1) with room for 250, checkout-cell-3 failing grey
  * (20 % faults, 3x slower) from minute 5 to minute 35. Noise-free, so each cell serves exactly
  * 6,060 requests a minute and the safety arithmetic is exact; faults are still drawn at random
- * (seeded). Every call through the ports is recorded. The clock stands at 20 s past the minute the
- * test moves it to, 10:20 to begin with: five whole minutes of the fault to read.
+ * (seeded). Every call through the ports is recorded. DNS and X-Ray are the incident's world
+ * (world/cells/world-parameters.ts): every request traced, a minute's statistics shown 30 s after
+ * it ends (an assumption of the world), clients following a routing change as their 60 s TTL runs
+ * out. The clock stands at 40 s past the minute the test moves it to, 10:40 to begin with: X-Ray
+ * shows the minute that has just ended, so there are five whole minutes of the fault to read. (It
+ * stood at 20 s past while the world's X-Ray showed a minute the moment it ended; a test that reads
+ * before X-Ray shows the last minute asks for 20 s past itself.)
  */
 import type { GetTimeSeriesServiceStatisticsRequest } from '@aws-sdk/client-xray';
 import type { UpdateRoutingControlStatesRequest } from '@aws-sdk/client-route53-recovery-cluster';
@@ -28,8 +33,11 @@ export const GREY = GREY_CELL;
 export const CELLS = INCIDENT.cells.map((c) => c.name);
 export const RECEIVERS = CELLS.filter((c) => c !== GREY);
 const MINUTE = 60_000;
+/** Seconds past the minute the clock stands at unless a test says otherwise: after X-Ray's 30 s. */
+export const READ_SECONDS = 40;
 /** When, `minute` minutes and `seconds` seconds into the incident (the grey fault holds 5–35). */
-export const at = (minute: number, seconds = 20) => INCIDENT.startMs + minute * MINUTE + seconds * 1000;
+export const at = (minute: number, seconds = READ_SECONDS) =>
+  INCIDENT.startMs + minute * MINUTE + seconds * 1000;
 export const iso = (ms: number) => new Date(ms).toISOString();
 
 /** ARNs as the simulated cluster names them: `…:controlpanel/cells/routingcontrol/<cell>`. */
@@ -100,7 +108,8 @@ export async function cellFleetPorts({ faults, safetyRules }: CellFleetSetup = {
     now: () => clock.now(),
   };
   /** Moves the clock on to `minute`:`seconds` into the incident. */
-  const goTo = (minute: number, seconds = 20) => clock.advance((at(minute, seconds) - clock.now()) / 1000);
+  const goTo = (minute: number, seconds = READ_SECONDS) =>
+    clock.advance((at(minute, seconds) - clock.now()) / 1000);
   await goTo(10);
 
   return {
@@ -127,13 +136,16 @@ export async function cellFleetPorts({ faults, safetyRules }: CellFleetSetup = {
 }
 export type CellFleetPorts = Awaited<ReturnType<typeof cellFleetPorts>>;
 
-/** The grey cell drained: the runbook turned its control Off at 10:20; the calls so far forgotten. */
+/**
+ * The grey cell drained: the runbook turned its control Off at 10:40 (`shiftedAt`); the calls so
+ * far forgotten.
+ */
 export async function greyCellDrained(extra: Record<string, unknown> = {}) {
   const world = await cellFleetPorts();
   const request = parsedRequest(extra);
-  await setCellRouting(world.ports, request, 'Off');
+  const { at: shiftedAt } = await setCellRouting(world.ports, request, 'Off');
   world.forget();
-  return { world, request };
+  return { world, request, shiftedAt };
 }
 
 /** The cell's requests, faults, over whole minutes [from, to), as the world served them. */

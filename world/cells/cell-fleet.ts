@@ -2,22 +2,25 @@
  * A fleet of cells serving traffic in virtual time: each cell's requests, faults and response
  * times, minute by minute, with faults that can be injected — one cell failing grey (slower, or
  * faulting more, while its peers are fine) or the whole fleet slowing down together (a shared
- * dependency). It is what X-Ray would have traced; `xray.ts` answers X-Ray's API from it.
+ * dependency). It is what the cells served; `xray.ts` answers X-Ray's API from the part of it the
+ * cells' sampling rule traced.
  *
  * With routing (the cells' ARC routing controls, `routing-controls.ts`), a cell turned Off loses
- * its users' traffic to the cells still On, and a cell given more than its capacity degrades, as
- * `traffic.ts` says; canaries keep calling every cell. Without it every cell is always On and
- * serves exactly its spec's load.
+ * its users' traffic to the cells still On as their cached DNS answers expire (`dns.ts`), and a
+ * cell given more than its capacity degrades, as `traffic.ts` says; canaries keep calling every
+ * cell. Without it every cell is always On and serves exactly its spec's load.
  *
  * Each minute is a pure function of the seed, the cell, the minute and the routing controls'
  * history (its own random stream), so a run and its replay see the same traffic, in whatever
- * order minutes are asked for; a minute that has started no longer changes (a routing change
- * counts from the next minute).
+ * order minutes are asked for. A routing change reaches the traffic from the change (plus the
+ * health check's delay) on, so a minute no longer changes once it has ended.
  */
 import type { HistogramEntry } from '@aws-sdk/client-xray';
 import { histogramPercentile } from '../../domain/cells/histogram.ts';
 import type { Random } from '../../core/random.ts';
 import { latencyHistogram } from './latency.ts';
+import { answerWeights, type DnsPropagation } from './dns.ts';
+import { DEFAULT_DNS_RECORD_TTL_SECONDS, DEFAULT_HEALTH_CHECK_DELAY_SECONDS } from './world-parameters.ts';
 import {
   DEFAULT_CANARY_RPS,
   DEFAULT_CAPACITY_FACTOR,
@@ -85,7 +88,7 @@ export interface CellMinute {
   cell: string;
   minute: number;
   startMs: number;
-  /** Every request it served, canaries' included (X-Ray traces them all). */
+  /** Every request it served, canaries' included (X-Ray counts those its sampling rule traced). */
   requests: number;
   faults: number;
   /** Of which the canaries'. */
@@ -110,6 +113,11 @@ export interface CellFleetOptions {
   canaryRequestsPerSecond?: number;
   /** Latency growth per unit of overload (load / capacity − 1); default 1. */
   overloadLatencyFactor?: number;
+  /**
+   * How DNS spreads a routing change; default a 60 s TTL (Route 53's recommendation for
+   * health-checked records) and no health check delay (see world-parameters.ts).
+   */
+  dns?: Partial<DnsPropagation>;
 }
 
 /** One cell in one minute, for a report: what it was given and what it served. */
@@ -140,7 +148,10 @@ export interface CellFleet {
   readonly faults: readonly FleetFault[];
   readonly clock: CellFleetOptions['clock'];
   conditionsAt(cell: string, minute: number): CellConditions;
-  /** Where the users' traffic goes in `minute`: each cell's control state, share and load. */
+  /**
+   * Where the users' traffic goes in `minute`, on average over it: each cell's control state when
+   * the minute began, and its share and load as the clients' cached answers send them.
+   */
   routingAt(minute: number): RoutedCell[];
   capacityOf(cell: string): number;
   /** The cell's traffic in `minute` (whether or not it has ended yet). */
@@ -166,6 +177,10 @@ export function createCellFleet(options: CellFleetOptions): CellFleet {
   const noise = options.noise ?? 0.03;
   const canaryRps = options.canaryRequestsPerSecond ?? (routing ? DEFAULT_CANARY_RPS : 0);
   const overloadLatencyFactor = options.overloadLatencyFactor ?? 1;
+  const dns: DnsPropagation = {
+    recordTtlSeconds: options.dns?.recordTtlSeconds ?? DEFAULT_DNS_RECORD_TTL_SECONDS,
+    healthCheckDelaySeconds: options.dns?.healthCheckDelaySeconds ?? DEFAULT_HEALTH_CHECK_DELAY_SECONDS,
+  };
   const specs = new Map(cells.map((cell) => [cell.name, cell]));
 
   const specOf = (cell: string): CellSpec => {
@@ -177,10 +192,30 @@ export function createCellFleet(options: CellFleetOptions): CellFleet {
     const spec = specOf(cell);
     return spec.capacityRps ?? spec.requestsPerSecond * DEFAULT_CAPACITY_FACTOR;
   };
-  // DNS answers as the controls stood when the minute began (see traffic.ts).
+  // The clients' requests in the minute, each following the answer it has cached (dns.ts): the
+  // traffic of every routing the answers may still come from, weighted by how many follow it.
   const routingAt = (minute: number): RoutedCell[] => {
     const startMs = clock.startMs + minute * MINUTE_MS;
-    return routeTraffic(cells, (cell) => routing === undefined || routing.stateAt(cell, startMs) === 'On');
+    if (routing === undefined) return routeTraffic(cells, () => true);
+    const mixes = answerWeights(
+      routing.changes.map((change) => change.atMs),
+      startMs,
+      startMs + MINUTE_MS,
+      dns,
+    ).map(({ fromMs, weight }) => ({
+      weight,
+      routed: routeTraffic(cells, (cell) => routing.stateAt(cell, fromMs) === 'On'),
+    }));
+    return cells.map((cell, i) => {
+      const mixed = (pick: (routed: RoutedCell) => number) =>
+        mixes.reduce((total, mix) => total + mix.weight * pick(mix.routed[i] as RoutedCell), 0);
+      return {
+        cell: cell.name,
+        state: routing.stateAt(cell.name, startMs),
+        share: mixed((routed) => routed.share),
+        requestsPerSecond: mixed((routed) => routed.requestsPerSecond),
+      };
+    });
   };
   const routedAt = (cell: string, minute: number): RoutedCell =>
     routingAt(minute).find((routed) => routed.cell === cell) as RoutedCell;
@@ -316,6 +351,11 @@ function validateFleet(options: CellFleetOptions): void {
   }
   if (!(options.overloadLatencyFactor === undefined || options.overloadLatencyFactor >= 0)) {
     problems.push('overload latency factor cannot be negative');
+  }
+  const { recordTtlSeconds, healthCheckDelaySeconds } = options.dns ?? {};
+  if (!(recordTtlSeconds === undefined || recordTtlSeconds >= 0)) problems.push('DNS TTL cannot be negative');
+  if (!(healthCheckDelaySeconds === undefined || healthCheckDelaySeconds >= 0)) {
+    problems.push('health check delay cannot be negative');
   }
   if (problems.length > 0) throw new RangeError(`Invalid cell fleet: ${problems.join('; ')}`);
 }

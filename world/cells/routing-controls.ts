@@ -18,7 +18,7 @@
  *  - a routing control's id is its cell's name (ARC generates one), so ARNs read in tests;
  *  - assertion rules apply at once: ARC's WaitPeriodMs and gating rules are not modelled;
  *  - a change is effective the moment it is accepted (ARC's state is strongly consistent across
- *    the cluster's endpoints); DNS follows later, as `traffic.ts` says.
+ *    the cluster's endpoints); DNS follows later, over the records' TTL, as `dns.ts` says.
  */
 import type {
   GetRoutingControlStateRequest,

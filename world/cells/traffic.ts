@@ -6,10 +6,9 @@
  * its share of the traffic moves to the cells still On, in proportion to their own shares (weighted
  * records share the traffic over the healthy ones by weight). If every control is Off, Route 53
  * fails open: it treats all the records as healthy, and every cell gets its healthy share again.
- * Simplification: a change takes effect, all at once, from the first whole minute that starts at
- * or after it. Real clients follow as their cached answers expire (the records' TTL, often 60 s,
- * and resolvers that keep answers longer), so in AWS a shift spreads over a minute or two, and a
- * trickle of traffic can reach an Off cell for a while longer.
+ * That is where the answers send the traffic; clients follow a change as their cached answers
+ * expire, over the records' TTL (`dns.ts`), so for a while after a shift a share of the traffic
+ * still reaches the cell turned Off.
  *
  * Canaries. Synthetic clients call each cell directly, not through DNS, at a steady rate: a
  * drained cell still serves a little traffic by which it can be judged recovered.
@@ -27,6 +26,8 @@ export type ControlState = 'On' | 'Off';
 /** The routing controls' history, as DNS follows it: `routing-controls.ts` keeps one. */
 export interface CellRouting {
   readonly cells: readonly string[];
+  /** Every accepted change, oldest first: when the answers DNS gives changed. */
+  readonly changes: readonly { atMs: number }[];
   /** The cell's control at the moment (changes made at that very millisecond included). */
   stateAt(cell: string, atMs: number): ControlState;
 }

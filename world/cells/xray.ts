@@ -2,13 +2,21 @@
  * X-Ray's read API over a simulated cell fleet, as GetTimeSeriesServiceStatistics and
  * GetInsightSummaries would answer it: the local equivalent of `adapters/xray.ts`.
  *
+ * What X-Ray counts is what the cells' sampling rule traced (`sampling.ts`; by default X-Ray's own
+ * Default rule, a reservoir of 1 request a second then 5 %), not every request the cells served;
+ * and a minute's statistics can be read only some time after the minute ends, an insight only
+ * some time after its fault starts (see world-parameters.ts for each default and its source).
+ *
  * Simplifications, each an X-Ray feature the detector does not use:
  *  - only `service("<name>")` entity selectors (no `id(...)`, `edge(...)`, or none at all, which
  *    in X-Ray returns edge statistics); no forecast statistics; one group, no group filters;
  *  - Period is any whole number of minutes (X-Ray's own limits on Period are not modelled);
  *  - one page per answer (no NextToken);
- *  - insights open when a fault that opens one starts, and close when it ends (X-Ray takes a few
- *    minutes to notice), and are listed when they started within [StartTime, EndTime).
+ *  - a minute's statistics appear whole, all at once, `statisticsDelaySeconds` after it ends (in
+ *    X-Ray they fill in as the traces arrive);
+ *  - an insight is listed once `insightDelaySeconds` have passed since its fault started, with the
+ *    fault's start as its StartTime, and is closed `insightDelaySeconds` after the fault ends; it is
+ *    listed when it started within [StartTime, EndTime).
  */
 import type {
   GetInsightSummariesRequest,
@@ -20,8 +28,15 @@ import type {
   TimeSeriesServiceStatistics,
 } from '@aws-sdk/client-xray';
 import type { XRayPort } from '../../domain/cells/ports.ts';
+import { seededRandom, type Random } from '../../core/random.ts';
 import { SimulatedServiceError } from '../service-error.ts';
-import type { CellFleet, CellMinute, GreyCellFault } from './cell-fleet.ts';
+import type { CellFleet, GreyCellFault } from './cell-fleet.ts';
+import { sampleMinute, validateRule, type SamplingRule, type TracedMinute } from './sampling.ts';
+import {
+  DEFAULT_XRAY_INSIGHT_DELAY_SECONDS,
+  DEFAULT_XRAY_STATISTICS_DELAY_SECONDS,
+  XRAY_DEFAULT_SAMPLING_RULE,
+} from './world-parameters.ts';
 
 const MINUTE_MS = 60_000;
 const SERVICE_SELECTOR = /^\s*service\(\s*"([^"\\]+)"\s*\)\s*$/;
@@ -31,28 +46,73 @@ export interface SimulatedXRayOptions {
   groupName?: string;
   /** The X-Ray service type of every cell's node (e.g. an ECS task's). */
   serviceType?: string;
+  /** The rule the cells are traced by; default X-Ray's Default rule (1 a second, then 5 %). */
+  sampling?: SamplingRule;
+  /** Seconds after a minute ends before its statistics can be read; default 30 (an assumption). */
+  statisticsDelaySeconds?: number;
+  /** Seconds from a fault's start (end) to its insight opening (closing); default 300 (an assumption). */
+  insightDelaySeconds?: number;
+  /** Which requests the rule traces; default a stream of its own, the same every run. */
+  random?: Random;
+}
+
+/** How the simulated X-Ray sees the fleet: its traced minutes, once they can be read. */
+interface XRayView {
+  fleet: CellFleet;
+  groupName: string;
+  serviceType: string;
+  insightDelayMs: number;
+  /** Minutes whose statistics can be read by now (from minute 0). */
+  readableMinutes(): number;
+  traced(cell: string, minute: number): TracedMinute;
 }
 
 export function simulatedXRay(fleet: CellFleet, options: SimulatedXRayOptions = {}): XRayPort {
-  const groupName = options.groupName ?? 'Default';
-  const serviceType = options.serviceType ?? 'AWS::ECS::Container';
+  const sampling = options.sampling ?? XRAY_DEFAULT_SAMPLING_RULE;
+  validateRule(sampling);
+  const statisticsDelayMs = (options.statisticsDelaySeconds ?? DEFAULT_XRAY_STATISTICS_DELAY_SECONDS) * 1000;
+  const insightDelayMs = (options.insightDelaySeconds ?? DEFAULT_XRAY_INSIGHT_DELAY_SECONDS) * 1000;
+  if (!(statisticsDelayMs >= 0 && insightDelayMs >= 0))
+    throw new RangeError('X-Ray delays cannot be negative');
+  const random = options.random ?? seededRandom(1).fork('xray-sampling');
+  // The cells share the rule's reservoir evenly (sampling.ts).
+  const reservoirShare = sampling.reservoirPerSecond / Math.max(1, fleet.cells.length);
+  // A minute is sampled once, when first read: it has ended by then, so it no longer changes.
+  const sampled = new Map<string, TracedMinute>();
+  const view: XRayView = {
+    fleet,
+    groupName: options.groupName ?? 'Default',
+    serviceType: options.serviceType ?? 'AWS::ECS::Container',
+    insightDelayMs,
+    readableMinutes: () =>
+      Math.max(0, Math.floor((fleet.clock.now() - fleet.clock.startMs - statisticsDelayMs) / MINUTE_MS)),
+    traced(cell, minute) {
+      const key = `${cell}:${minute}`;
+      let minuteSeen = sampled.get(key);
+      if (!minuteSeen) {
+        minuteSeen = sampleMinute(fleet.minute(cell, minute), sampling, reservoirShare, random.fork(key));
+        sampled.set(key, minuteSeen);
+      }
+      return minuteSeen;
+    },
+  };
 
   return {
     async getTimeSeriesServiceStatistics(input) {
-      return timeSeries(fleet, groupName, input);
+      return timeSeries(view, input);
     },
 
     async getInsightSummaries(input) {
-      return insightSummaries(fleet, groupName, serviceType, input);
+      return insightSummaries(view, input);
     },
   };
 }
 
 function timeSeries(
-  fleet: CellFleet,
-  groupName: string,
+  view: XRayView,
   input: GetTimeSeriesServiceStatisticsRequest,
 ): GetTimeSeriesServiceStatisticsResult {
+  const { fleet, groupName } = view;
   const { startMs, endMs } = timeRange(input);
   checkGroup(input.GroupName, groupName);
   const selected = SERVICE_SELECTOR.exec(input.EntitySelectorExpression ?? '');
@@ -71,17 +131,17 @@ function timeSeries(
 
   const periodMs = period * 1000;
   const first = Math.floor(startMs / MINUTE_MS) * MINUTE_MS;
-  const buckets = new Map<number, CellMinute[]>();
-  for (const minute of tracedMinutes(fleet, first, endMs)) {
+  const buckets = new Map<number, TracedMinute[]>();
+  for (const minute of readableMinutes(view, first, endMs)) {
     const minuteStart = fleet.clock.startMs + minute * MINUTE_MS;
     const bucket = first + Math.floor((minuteStart - first) / periodMs) * periodMs;
-    buckets.set(bucket, [...(buckets.get(bucket) ?? []), fleet.minute(cell, minute)]);
+    buckets.set(bucket, [...(buckets.get(bucket) ?? []), view.traced(cell, minute)]);
   }
   const statistics: TimeSeriesServiceStatistics[] = [...buckets]
     .sort(([a], [b]) => a - b)
     .flatMap(([bucket, minutes]) => {
       const requests = sum(minutes.map((m) => m.requests));
-      // X-Ray has no bucket for a period in which the service served nothing.
+      // X-Ray has no bucket for a period in which it traced nothing of the service.
       if (requests === 0) return [];
       const faults = sum(minutes.map((m) => m.faults));
       return [
@@ -101,12 +161,8 @@ function timeSeries(
   return { TimeSeriesServiceStatistics: statistics };
 }
 
-function insightSummaries(
-  fleet: CellFleet,
-  groupName: string,
-  serviceType: string,
-  input: GetInsightSummariesRequest,
-): GetInsightSummariesResult {
+function insightSummaries(view: XRayView, input: GetInsightSummariesRequest): GetInsightSummariesResult {
+  const { fleet, groupName, serviceType, insightDelayMs } = view;
   const { startMs, endMs } = timeRange(input);
   if (input.GroupName === undefined && input.GroupARN === undefined) {
     throw invalidRequest('GroupName or GroupARN is required');
@@ -116,15 +172,16 @@ function insightSummaries(
   const summaries: InsightSummary[] = fleet.faults
     .filter((fault): fault is GreyCellFault => fault.kind === 'grey-cell' && fault.opensInsight === true)
     .flatMap((fault) => {
+      // The anomaly's start is the insight's StartTime; X-Ray lists it only once it has noticed.
       const openedMs = fleet.clock.startMs + fault.fromMinute * MINUTE_MS;
-      if (openedMs > now || openedMs < startMs || openedMs >= endMs) return [];
+      if (openedMs + insightDelayMs > now || openedMs < startMs || openedMs >= endMs) return [];
       const closedMs =
         fault.untilMinute === undefined ? undefined : fleet.clock.startMs + fault.untilMinute * MINUTE_MS;
-      const closed = closedMs !== undefined && closedMs <= now;
+      const closed = closedMs !== undefined && closedMs + insightDelayMs <= now;
       const state = closed ? 'CLOSED' : 'ACTIVE';
       if (input.States && input.States.length > 0 && !input.States.includes(state)) return [];
       const service = { Name: fault.cell, Names: [fault.cell], Type: serviceType };
-      const impact = impactOf(fleet, fault.cell, openedMs, closed ? (closedMs as number) : now);
+      const impact = impactOf(view, fault.cell, openedMs, closed ? (closedMs as number) : now);
       return [
         {
           InsightId: `insight-${fault.cell}-m${fault.fromMinute}`,
@@ -138,22 +195,24 @@ function insightSummaries(
           RootCauseServiceRequestImpactStatistics: impact,
           ClientRequestImpactStatistics: impact,
           TopAnomalousServices: [{ ServiceId: service }],
-          LastUpdateTime: new Date(closed ? (closedMs as number) : now),
+          LastUpdateTime: new Date(closed ? (closedMs as number) + insightDelayMs : now),
         },
       ];
     });
   return { InsightSummaries: summaries };
 }
 
-/** The minutes (indices from the clock's start) that lie in [fromMs, toMs) and have ended. */
-function tracedMinutes(fleet: CellFleet, fromMs: number, toMs: number): number[] {
-  const first = Math.max(0, Math.ceil((fromMs - fleet.clock.startMs) / MINUTE_MS));
-  const last = Math.min(fleet.completedMinutes(), Math.floor((toMs - fleet.clock.startMs) / MINUTE_MS));
+/** The minutes (indices from the clock's start) that lie in [fromMs, toMs) and can be read by now. */
+function readableMinutes(view: XRayView, fromMs: number, toMs: number): number[] {
+  const { startMs } = view.fleet.clock;
+  const first = Math.max(0, Math.ceil((fromMs - startMs) / MINUTE_MS));
+  const last = Math.min(view.readableMinutes(), Math.floor((toMs - startMs) / MINUTE_MS));
   return Array.from({ length: Math.max(0, last - first) }, (_, i) => first + i);
 }
 
-function impactOf(fleet: CellFleet, cell: string, fromMs: number, toMs: number) {
-  const minutes = tracedMinutes(fleet, fromMs, toMs).map((minute) => fleet.minute(cell, minute));
+/** The insight's impact, from the traces X-Ray has: the cell's traced requests and faults. */
+function impactOf(view: XRayView, cell: string, fromMs: number, toMs: number) {
+  const minutes = readableMinutes(view, fromMs, toMs).map((minute) => view.traced(cell, minute));
   const total = sum(minutes.map((m) => m.requests));
   const faults = sum(minutes.map((m) => m.faults));
   return { FaultCount: faults, OkCount: total - faults, TotalCount: total };

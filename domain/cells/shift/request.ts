@@ -76,11 +76,17 @@ export const cellShiftRequestSchema = z
       .object({
         /** The cell must look healthy (its canary traffic against its peers) this long. */
         bakeSeconds: z.number().int().min(60).max(86_400).default(600),
-        /** Time between health checks of the drained cell. */
+        /**
+         * Time between health checks of the drained cell. Each check judges the minutes X-Ray has
+         * shown since the last one; a check that finds none waits a minute more for X-Ray.
+         */
         checkSeconds: z.number().int().min(30).max(3600).default(60),
-        /** Canary requests the drained cell must have served in a check's window to be judged. */
+        /** Canary requests the drained cell must have served in the minutes a check judges. */
         minRequests: z.number().int().min(1).default(30),
-        /** Checks before the run stops waiting and leaves the cell Off for an operator. */
+        /**
+         * Checks before the run stops waiting and leaves the cell Off for an operator: checks that
+         * judged the cell (a read X-Ray had no new minute for is not one).
+         */
         maxChecks: z.number().int().min(1).max(500).default(60),
       })
       .strict()

@@ -6,9 +6,11 @@ import type {
 } from '@aws-sdk/client-xray';
 import {
   cellStatisticsRequest,
+  p99LowerQuantile,
   readCellStatistics,
   statisticsWindow,
 } from '../../../domain/cells/cell-statistics.ts';
+import { SAMPLE_CONFIDENCE_Z } from '../../../domain/cells/grey-failure.ts';
 import type { XRayPort } from '../../../domain/cells/ports.ts';
 
 const at = (minute: number, second = 0) => Date.UTC(2026, 0, 1, 12, minute, second);
@@ -97,8 +99,37 @@ describe('readCellStatistics', () => {
       faults: 3,
       errors: 1,
       p99Ms: 100,
+      p99LowerMs: 100,
       meanMs: 200,
     });
+  });
+
+  it('reads the lowest p99 the sample allows beside its p99: 10 slow traces of 600 could be chance', async () => {
+    const xray = portAnswering([
+      {
+        Timestamp: new Date(at(0)),
+        ServiceSummaryStatistics: { OkCount: 600, FaultStatistics: { TotalCount: 0 }, TotalCount: 600 },
+        ResponseTimeHistogram: [
+          { Value: 0.1, Count: 590 },
+          { Value: 1, Count: 10 },
+        ],
+      },
+    ]);
+
+    const reading = await readCellStatistics(xray, 'checkout-cell-1', window);
+
+    // The 594th of 600 is slow; three standard errors down (the 587th) it is not.
+    expect(p99LowerQuantile(600)).toBeCloseTo(0.99 - 3 * Math.sqrt(0.0099 / 600), 12);
+    expect(reading).toMatchObject({ p99Ms: 1000, p99LowerMs: 100 });
+  });
+
+  it('takes the lowest p99 closer to the p99 the more traces there are', () => {
+    expect(SAMPLE_CONFIDENCE_Z).toBe(3);
+    const quantiles = [100, 600, 6_000, 60_000, 600_000].map((n) => p99LowerQuantile(n));
+    expect(quantiles).toEqual([...quantiles].sort((a, b) => a - b));
+    expect(quantiles[0]).toBeGreaterThan(0.5);
+    expect(0.99 - (quantiles[4] ?? 0)).toBeLessThan(0.0004);
+    expect(p99LowerQuantile(0)).toBe(0.99);
   });
 
   it('reads a cell without traffic as no requests and no latency', async () => {
@@ -110,6 +141,7 @@ describe('readCellStatistics', () => {
       faults: 0,
       errors: 0,
       p99Ms: null,
+      p99LowerMs: null,
       meanMs: null,
     });
   });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  faultRateLowerBound,
   judgeFleet,
   maxMinority,
+  SAMPLE_CONFIDENCE_Z,
   median,
   medianAbsoluteDeviation,
   type CellStatistics,
@@ -167,6 +169,58 @@ describe('judgeFleet: floors keep noise from flagging', () => {
       faultRateComparison: null,
       p99Comparison: null,
     });
+  });
+});
+
+describe('judgeFleet: a sample (X-Ray traces a share) must clear the floors at its worst', () => {
+  it('does not flag a sampled cell whose p99 clears the floors only on its figure, not at its sample’s lowest', () => {
+    // 600 traces: the p99 rests on the 6 slowest; three standard errors down the histogram the
+    // cell is as fast as its peers (cell-statistics.ts reads that bound from the histogram).
+    const sampled = healthyFleet().map((stats) => ({ ...stats, requests: 600, faults: 1 }));
+    const chance = replace(sampled, 'checkout-cell-3', { p99Ms: 380, p99LowerMs: 255 });
+    const real = replace(sampled, 'checkout-cell-3', { p99Ms: 760, p99LowerMs: 610 });
+
+    expect(verdictOf(chance)).toBe('no-outliers');
+    expect(greyCells(judgeFleet(real, policy))).toEqual(['checkout-cell-3']);
+    // Without a bound (a port that gives none), the figure itself is checked, as before.
+    expect(greyCells(judgeFleet(replace(sampled, 'checkout-cell-3', { p99Ms: 380 }), policy))).toEqual([
+      'checkout-cell-3',
+    ]);
+  });
+
+  it('does not flag a fault rate over the floor on a handful of traces, and flags it on enough', () => {
+    expect(SAMPLE_CONFIDENCE_Z).toBe(3);
+    // A fleet that judges cells of 60 traced requests, to see the bound at work on so few.
+    const lenient = outlierPolicySchema.parse({ minRequests: 50 });
+    const fleetOf = (requests: number, greyFaults: number) =>
+      replace(
+        healthyFleet().map((stats) => ({ ...stats, requests, faults: 0 })),
+        'checkout-cell-2',
+        { faults: greyFaults },
+      );
+    // 4 of 60 (6.7 %): over the 2-point floor on its figure, but its Wilson bound is 0.
+    expect(faultRateLowerBound(4, 60)).toBeLessThan(0.02);
+    expect(judgeFleet(fleetOf(60, 4), lenient).verdict).toBe('no-outliers');
+    // 40 of 600 (6.7 % again): now the bound is 4.2 %, and the cell is grey.
+    expect(faultRateLowerBound(40, 600)).toBeCloseTo(0.042, 3);
+    expect(greyCells(judgeFleet(fleetOf(600, 40), lenient))).toEqual(['checkout-cell-2']);
+  });
+
+  it('takes the Wilson bound: below the rate, within it, closing in as the sample grows', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (n, rate) => {
+          const faults = Math.round(rate * n);
+          const bound = faultRateLowerBound(faults, n);
+          expect(bound).toBeGreaterThanOrEqual(0);
+          expect(bound).toBeLessThanOrEqual(faults / n + 1e-12);
+          expect(faultRateLowerBound(faults * 4, n * 4)).toBeGreaterThanOrEqual(bound - 1e-12);
+        },
+      ),
+    );
+    expect(faultRateLowerBound(0, 0)).toBe(0);
   });
 });
 

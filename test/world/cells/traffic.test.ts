@@ -10,6 +10,8 @@ import {
 import { createRoutingControlCluster } from '../../../world/cells/routing-controls.ts';
 import { routeTraffic, underLoad } from '../../../world/cells/traffic.ts';
 import { simulatedXRay } from '../../../world/cells/xray.ts';
+import { TRACE_EVERY_REQUEST } from '../../../world/cells/sampling.ts';
+import { DEFAULT_DNS_RECORD_TTL_SECONDS } from '../../../world/cells/world-parameters.ts';
 
 const START = Date.UTC(2026, 0, 1, 12, 0);
 /** Five cells of 20 req/s each: 100 req/s in all, 1,200 requests a cell a minute. */
@@ -127,45 +129,87 @@ describe('a routed cell fleet', () => {
     expect(fleet.capacityOf('checkout-cell-1')).toBe(30);
   });
 
-  it('moves an Off cell’s share to the others from the next whole minute; its users’ requests stop', async () => {
+  it('moves an Off cell’s share to the others as the clients’ cached answers expire, over the TTL', async () => {
     const { fleet, setAt } = routedFleet();
     await setAt(10.5, 'checkout-cell-3', 'Off');
 
-    // Minute 10 had begun when the control changed: DNS answers follow from minute 11.
-    expect(shares(fleet, 10)['checkout-cell-3']).toBe(0.2);
-    expect(shares(fleet, 11)).toEqual({
+    expect(DEFAULT_DNS_RECORD_TTL_SECONDS).toBe(60);
+    // Changed at 10:30, with a 60 s TTL: a client in eight has its new answer by the minute's end
+    // on average over the minute (the share leaving grows linearly from 10:30 to 11:30)...
+    expect(shares(fleet, 9)['checkout-cell-3']).toBe(0.2);
+    expect(shares(fleet, 10)['checkout-cell-3']).toBeCloseTo(0.2 * (1 - 0.125), 12);
+    // ...seven in eight over minute 11, and every one from 11:30.
+    expect(shares(fleet, 11)['checkout-cell-3']).toBeCloseTo(0.2 * 0.125, 12);
+    expect(shares(fleet, 12)).toEqual({
       'checkout-cell-1': 0.25,
       'checkout-cell-2': 0.25,
       'checkout-cell-3': 0,
       'checkout-cell-4': 0.25,
       'checkout-cell-5': 0.25,
     });
-    expect(sum(Object.values(shares(fleet, 11)))).toBe(1);
-    const drained = fleet.trafficMinute(11).cells.find((c) => c.cell === 'checkout-cell-3');
+    for (const minute of [10, 11, 12]) expect(sum(Object.values(shares(fleet, minute)))).toBeCloseTo(1, 12);
+    // The control is Off from the minute it changed in; its users' requests stop once no client
+    // has the old answer.
+    expect(fleet.routingAt(10).find((r) => r.cell === 'checkout-cell-3')?.state).toBe('On');
+    expect(fleet.routingAt(11).find((r) => r.cell === 'checkout-cell-3')?.state).toBe('Off');
+    const drained = fleet.trafficMinute(12).cells.find((c) => c.cell === 'checkout-cell-3');
     expect(drained).toMatchObject({ state: 'Off', requests: 0, faults: 0, canaryRequests: 60 });
-    expect(fleet.minute('checkout-cell-3', 11).requests).toBe(60);
-    expect(fleet.conditionsAt('checkout-cell-1', 11).requestsPerSecond).toBe(25);
+    expect(fleet.minute('checkout-cell-3', 12).requests).toBe(60);
+    expect(fleet.minute('checkout-cell-3', 11).requests).toBeGreaterThan(60);
+    expect(fleet.conditionsAt('checkout-cell-1', 12).requestsPerSecond).toBe(25);
     // The fleet's users still send as many requests: the receivers take them.
-    const [before, after] = [fleet.trafficMinute(10), fleet.trafficMinute(11)];
-    expect(after.requests / before.requests).toBeCloseTo(1, 1);
+    const [before, during, after] = [9, 10, 12].map((m) => fleet.trafficMinute(m));
+    expect((during?.requests ?? 0) / (before?.requests ?? 1)).toBeCloseTo(1, 1);
+    expect((after?.requests ?? 0) / (before?.requests ?? 1)).toBeCloseTo(1, 1);
   });
 
-  it('takes a change made on a minute’s first millisecond from that minute', async () => {
+  it('spreads a change made on a minute’s first millisecond over that minute', async () => {
     const { fleet, setAt } = routedFleet();
     await setAt(10, 'checkout-cell-3', 'Off');
 
     expect(shares(fleet, 9)['checkout-cell-3']).toBe(0.2);
-    expect(shares(fleet, 10)['checkout-cell-3']).toBe(0);
+    // Half the clients, on average over the minute, still have the old answer.
+    expect(shares(fleet, 10)['checkout-cell-3']).toBeCloseTo(0.1, 12);
+    expect(shares(fleet, 11)['checkout-cell-3']).toBe(0);
   });
 
-  it('gives the cell its share back once its control is On again', async () => {
+  it('moves at once with a TTL of 0, and waits for the health check when it lags', async () => {
+    const instant = routedFleet(CELLS, { dns: { recordTtlSeconds: 0 } });
+    await instant.setAt(10.5, 'checkout-cell-3', 'Off');
+    // Half of minute 10 before the change, none after.
+    expect(shares(instant.fleet, 10)['checkout-cell-3']).toBeCloseTo(0.1, 12);
+    expect(shares(instant.fleet, 11)['checkout-cell-3']).toBe(0);
+
+    const lagging = routedFleet(CELLS, { dns: { recordTtlSeconds: 0, healthCheckDelaySeconds: 90 } });
+    await lagging.setAt(10, 'checkout-cell-3', 'Off');
+    // Route 53 answers by the change from 11:30.
+    expect(shares(lagging.fleet, 10)['checkout-cell-3']).toBe(0.2);
+    expect(shares(lagging.fleet, 11)['checkout-cell-3']).toBeCloseTo(0.1, 12);
+    expect(shares(lagging.fleet, 12)['checkout-cell-3']).toBe(0);
+  });
+
+  it('gives the cell its share back over the TTL once its control is On again', async () => {
     const { fleet, setAt } = routedFleet();
     await setAt(10, 'checkout-cell-3', 'Off');
     await setAt(20, 'checkout-cell-3', 'On');
 
     expect(shares(fleet, 19)['checkout-cell-3']).toBe(0);
-    expect(Object.values(shares(fleet, 20))).toEqual([0.2, 0.2, 0.2, 0.2, 0.2]);
-    expect(fleet.trafficMinute(20).cells[2]?.requests).toBeGreaterThan(1200 * 0.85);
+    expect(shares(fleet, 20)['checkout-cell-3']).toBeCloseTo(0.1, 12);
+    expect(Object.values(shares(fleet, 21))).toEqual([0.2, 0.2, 0.2, 0.2, 0.2]);
+    expect(fleet.trafficMinute(21).cells[2]?.requests).toBeGreaterThan(1200 * 0.85);
+  });
+
+  it('follows the answers of every change a client may still have cached: Off and back On within the TTL', async () => {
+    const { fleet, setAt } = routedFleet(CELLS, { dns: { recordTtlSeconds: 120 } });
+    await setAt(10, 'checkout-cell-3', 'Off');
+    await setAt(11, 'checkout-cell-3', 'On');
+
+    // Over minute 10 the new answer reaches a quarter of the clients on average; from 11:00 the
+    // answers are On again, so the Off answer, given for one minute, never reaches more than half.
+    expect(shares(fleet, 10)['checkout-cell-3']).toBeCloseTo(0.2 * (1 - 0.25), 12);
+    expect(shares(fleet, 11)['checkout-cell-3']).toBeCloseTo(0.2 * (1 - 0.5), 12);
+    expect(shares(fleet, 12)['checkout-cell-3']).toBeCloseTo(0.2 * (1 - 0.25), 12);
+    expect(shares(fleet, 13)['checkout-cell-3']).toBeCloseTo(0.2, 12);
   });
 
   it('cuts the grey cell’s failed requests once its traffic is shifted away', async () => {
@@ -204,25 +248,25 @@ describe('a routed cell fleet', () => {
     );
   });
 
-  it('shows X-Ray the shift: the drained cell serves only its canaries', async () => {
+  it('shows X-Ray the shift: the drained cell serves only its canaries once the TTL has run out', async () => {
     const { fleet, setAt, goTo } = routedFleet();
     await setAt(10, 'checkout-cell-3', 'Off');
     goTo(13);
 
-    const answer = await simulatedXRay(fleet).getTimeSeriesServiceStatistics({
+    // Every request traced, and readable at once: what the cells served.
+    const xray = simulatedXRay(fleet, { sampling: TRACE_EVERY_REQUEST, statisticsDelaySeconds: 0 });
+    const answer = await xray.getTimeSeriesServiceStatistics({
       StartTime: new Date(START + 8 * 60_000),
       EndTime: new Date(START + 13 * 60_000),
       EntitySelectorExpression: 'service("checkout-cell-3")',
       Period: 60,
     });
 
-    expect(answer.TimeSeriesServiceStatistics?.map((s) => s.ServiceSummaryStatistics?.TotalCount)).toEqual([
-      expect.any(Number),
-      expect.any(Number),
-      60,
-      60,
-      60,
-    ]);
+    const counts = answer.TimeSeriesServiceStatistics?.map((s) => s.ServiceSummaryStatistics?.TotalCount);
+    expect(counts).toEqual([expect.any(Number), expect.any(Number), expect.any(Number), 60, 60]);
+    // Minute 10, the TTL running out: about half its users' requests still came.
+    expect(counts?.[2]).toBeGreaterThan(60 + 1200 * 0.4);
+    expect(counts?.[2]).toBeLessThan(60 + 1200 * 0.6);
   });
 
   it('gives the same minutes for the same seed and the same routing changes', async () => {

@@ -1,17 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../core/random.ts';
 import { createCellFleet, uniformCells, type FleetFault } from '../../../world/cells/cell-fleet.ts';
-import { simulatedXRay } from '../../../world/cells/xray.ts';
+import { simulatedXRay, type SimulatedXRayOptions } from '../../../world/cells/xray.ts';
+import { TRACE_EVERY_REQUEST } from '../../../world/cells/sampling.ts';
+import {
+  DEFAULT_XRAY_INSIGHT_DELAY_SECONDS,
+  DEFAULT_XRAY_STATISTICS_DELAY_SECONDS,
+  XRAY_DEFAULT_SAMPLING_RULE,
+} from '../../../world/cells/world-parameters.ts';
 
 const START = Date.UTC(2026, 0, 1, 12, 0);
 const at = (minute: number) => new Date(START + minute * 60_000);
 const cells = uniformCells('checkout', 3, { requestsPerSecond: 10, faultRate: 0.01, p50Ms: 50, p99Ms: 200 });
 
-/** The fleet with the clock `nowMinute` minutes in (and a few seconds, mid-minute). */
-function world(nowMinute: number, faults: FleetFault[] = []) {
-  const clock = { startMs: START, now: () => START + nowMinute * 60_000 + 20_000 };
+/** X-Ray as if it traced every request and had it at once: what the API's shape is checked on. */
+const WHOLE: SimulatedXRayOptions = {
+  sampling: TRACE_EVERY_REQUEST,
+  statisticsDelaySeconds: 0,
+  insightDelaySeconds: 0,
+};
+
+/** The fleet with the clock `nowMinute` minutes and `seconds` seconds in (mid-minute by default). */
+function world(
+  nowMinute: number,
+  faults: FleetFault[] = [],
+  options: SimulatedXRayOptions = WHOLE,
+  seconds = 20,
+) {
+  const clock = { startMs: START, now: () => START + nowMinute * 60_000 + seconds * 1000 };
   const fleet = createCellFleet({ clock, cells, faults, random: seededRandom(3) });
-  return { fleet, xray: simulatedXRay(fleet) };
+  return { fleet, xray: simulatedXRay(fleet, options) };
 }
 
 const serviceRequest = (cell: string, from: number, to: number, Period = 60) => ({
@@ -156,5 +174,110 @@ describe('simulated GetInsightSummaries', () => {
     await expect(xray.getInsightSummaries({ StartTime: at(0), EndTime: at(5) })).rejects.toMatchObject({
       name: 'InvalidRequestException',
     });
+  });
+});
+
+describe('what X-Ray sees: sampled requests, some time after', () => {
+  const sampled: SimulatedXRayOptions = { statisticsDelaySeconds: 0 };
+  const buckets = async (xray: ReturnType<typeof world>['xray'], cell: string, from: number, to: number) =>
+    (await xray.getTimeSeriesServiceStatistics(serviceRequest(cell, from, to))).TimeSeriesServiceStatistics ??
+    [];
+  const total = (values: readonly (number | undefined)[]) => values.reduce<number>((s, v) => s + (v ?? 0), 0);
+
+  it('counts by default only what X-Ray’s Default rule traces: the cells’ share of 1 a second, then 5 %', async () => {
+    expect(XRAY_DEFAULT_SAMPLING_RULE).toEqual({ reservoirPerSecond: 1, fixedRate: 0.05 });
+    const { fleet, xray } = world(30, [], sampled);
+
+    const seen = await buckets(xray, 'checkout-cell-1', 0, 30);
+
+    expect(seen).toHaveLength(30);
+    const served = Array.from({ length: 30 }, (_, m) => fleet.minute('checkout-cell-1', m));
+    // Three cells share the reservoir: 20 requests a minute each, then 5 % of the other ~580.
+    const expected = total(served.map((m) => 20 + 0.05 * (m.requests - 20)));
+    const spread = Math.sqrt(total(served.map((m) => 0.05 * 0.95 * (m.requests - 20))));
+    const traced = total(seen.map((b) => b.ServiceSummaryStatistics?.TotalCount));
+    expect(Math.abs(traced - expected)).toBeLessThan(4 * spread);
+    seen.forEach((bucket, i) => {
+      const stats = bucket.ServiceSummaryStatistics;
+      const histogramCount = total((bucket.ResponseTimeHistogram ?? []).map((e) => e.Count));
+      expect(stats?.TotalCount).toBeLessThan(served[i]?.requests ?? 0);
+      expect(stats?.FaultStatistics?.TotalCount).toBeLessThanOrEqual(served[i]?.faults ?? 0);
+      expect((stats?.OkCount ?? 0) + (stats?.FaultStatistics?.TotalCount ?? 0)).toBe(stats?.TotalCount);
+      expect(histogramCount).toBe(stats?.TotalCount);
+    });
+  });
+
+  it('sees the faults in the share it traces: a grey cell’s fault rate, within the sampling error', async () => {
+    const grey: FleetFault[] = [
+      { kind: 'grey-cell', cell: 'checkout-cell-2', fromMinute: 0, faultRate: 0.2 },
+    ];
+    const { xray } = world(60, grey, sampled);
+
+    const seen = await buckets(xray, 'checkout-cell-2', 0, 60);
+
+    const traced = total(seen.map((b) => b.ServiceSummaryStatistics?.TotalCount));
+    const faults = total(seen.map((b) => b.ServiceSummaryStatistics?.FaultStatistics?.TotalCount));
+    expect(traced).toBeGreaterThan(2000);
+    expect(Math.abs(faults / traced - 0.2)).toBeLessThan(4 * Math.sqrt((0.2 * 0.8) / traced));
+  });
+
+  it('traces nothing with a rule of no reservoir and no rate: no bucket, as for a service it never saw', async () => {
+    const { xray } = world(10, [], { ...sampled, sampling: { reservoirPerSecond: 0, fixedRate: 0 } });
+
+    expect(await buckets(xray, 'checkout-cell-1', 0, 10)).toEqual([]);
+  });
+
+  it('gives the same traced minutes on every read and for the same seed, others for another', async () => {
+    const read = (random: number) => {
+      const clock = { startMs: START, now: () => START + 10 * 60_000 };
+      const fleet = createCellFleet({ clock, cells, random: seededRandom(3) });
+      return simulatedXRay(fleet, { ...sampled, random: seededRandom(random) });
+    };
+    const [a, b, c] = [read(1), read(1), read(2)];
+
+    const first = await buckets(a, 'checkout-cell-3', 0, 10);
+    expect(await buckets(a, 'checkout-cell-3', 0, 10)).toEqual(first);
+    expect(await buckets(b, 'checkout-cell-3', 0, 10)).toEqual(first);
+    expect(await buckets(c, 'checkout-cell-3', 0, 10)).not.toEqual(first);
+  });
+
+  it('has a minute’s statistics only once X-Ray has had them for its delay: 30 s after the minute ends', async () => {
+    expect(DEFAULT_XRAY_STATISTICS_DELAY_SECONDS).toBe(30);
+    const delayed: SimulatedXRayOptions = { sampling: TRACE_EVERY_REQUEST };
+    const minutesSeen = async (seconds: number) =>
+      (await buckets(world(10, [], delayed, seconds).xray, 'checkout-cell-1', 0, 11)).map((b) => b.Timestamp);
+
+    // At 10:00 and 10:29 minute 9 has just ended: not readable yet; at 10:30 it is.
+    expect(await minutesSeen(0)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].map(at));
+    expect(await minutesSeen(29)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].map(at));
+    expect(await minutesSeen(30)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(at));
+  });
+
+  it('opens an insight five minutes after its fault starts, and closes it five minutes after the fault ends', async () => {
+    expect(DEFAULT_XRAY_INSIGHT_DELAY_SECONDS).toBe(300);
+    const faults: FleetFault[] = [
+      {
+        kind: 'grey-cell',
+        cell: 'checkout-cell-2',
+        fromMinute: 5,
+        untilMinute: 15,
+        faultRate: 0.2,
+        opensInsight: true,
+      },
+    ];
+    const delayed: SimulatedXRayOptions = { sampling: TRACE_EVERY_REQUEST, statisticsDelaySeconds: 0 };
+    const insights = async (minute: number, seconds: number) =>
+      (
+        await world(minute, faults, delayed, seconds).xray.getInsightSummaries({
+          GroupName: 'Default',
+          StartTime: at(-60),
+          EndTime: at(60),
+        })
+      ).InsightSummaries ?? [];
+
+    expect(await insights(9, 59)).toEqual([]);
+    expect(await insights(10, 0)).toMatchObject([{ State: 'ACTIVE', StartTime: at(5) }]);
+    expect(await insights(19, 59)).toMatchObject([{ State: 'ACTIVE' }]);
+    expect(await insights(20, 0)).toMatchObject([{ State: 'CLOSED', EndTime: at(15) }]);
   });
 });

@@ -37,12 +37,37 @@ describe('assessSafety (Check the safety rules)', () => {
       })),
       routing: allOn(),
       cellRps: 101,
+      // 10:40: X-Ray shows the minute that has just ended, so the whole window.
+      minutesRead: 5,
       lock: {
-        now: '2026-11-23T09:10:20.000Z',
-        leaseExpiresAt: '2026-11-23T11:50:20.000Z',
-        expiresAtEpoch: String(Date.UTC(2026, 10, 23, 11, 50, 20) / 1000),
+        now: '2026-11-23T09:10:40.000Z',
+        leaseExpiresAt: '2026-11-23T17:40:40.000Z',
+        expiresAtEpoch: String(Date.UTC(2026, 10, 23, 17, 40, 40) / 1000),
       },
     });
+  });
+
+  it('divides the traffic by the minutes X-Ray shows, not the window: at 20 s past the minute the last one is not there yet', async () => {
+    const world = await cellFleetPorts();
+    // 11:20: minute 10 has ended, but X-Ray shows it only from 11:30; minutes 6 to 9 are there.
+    await world.goTo(11, 20);
+
+    const safety = await assessSafety(world.ports, parsedRequest());
+
+    expect(safety).toMatchObject({ safe: true, minutesRead: 4, cellRps: 101 });
+    expect(safety.receivers.map((r) => r.rpsNow)).toEqual([101, 101, 101, 101]);
+    expect(world.statistics.every((s) => s.StartTime?.getTime() === at(6, 0))).toBe(true);
+  });
+
+  it('refuses when X-Ray shows none of the window yet: the receivers’ headroom cannot be judged on traffic nobody has seen', async () => {
+    const world = await cellFleetPorts();
+    world.ports.xray.getTimeSeriesServiceStatistics = async () => ({ TimeSeriesServiceStatistics: [] });
+
+    const safety = await assessSafety(world.ports, parsedRequest());
+
+    const refusal =
+      "X-Ray shows none of the fleet's last 5 minutes yet: the receivers' headroom cannot be judged";
+    expect(safety).toMatchObject({ safe: false, minutesRead: 0, refusals: [refusal], reason: refusal });
   });
 
   it('reads every cell’s routing control, in the fleet’s order, then every cell’s traffic over the evidence window', async () => {
@@ -66,17 +91,20 @@ describe('assessSafety (Check the safety rules)', () => {
     expect(world.updates).toEqual([]);
   });
 
-  it('gives the lock a lease longer than the run can take (approval, verifications, every recovery check, an hour more), its expiry in whole epoch seconds rounded up, as strings for DynamoDB', async () => {
+  it('gives the lock a lease longer than the run can take (approval, verifications, every recovery check, each after the waits for X-Ray allowed, an hour more), its expiry in whole epoch seconds rounded up, as strings for DynamoDB', async () => {
     const world = await cellFleetPorts();
-    await world.goTo(10, 20.25);
+    await world.goTo(10, 40.25);
 
     const { lock } = await assessSafety(world.ports, parsedRequest());
 
     expect(lock).toEqual({
-      now: '2026-11-23T09:10:20.250Z',
-      // 30 + 10 minutes, 60 checks of a minute, an hour: 2 h 40 min.
-      leaseExpiresAt: '2026-11-23T11:50:20.250Z',
-      expiresAtEpoch: String(Date.UTC(2026, 10, 23, 11, 50, 21) / 1000),
+      now: '2026-11-23T09:10:40.250Z',
+      // The approval's 30 minutes; two verifications of 5 checks, each a minute after the last and
+      // after up to 5 one-minute waits for X-Ray (60 minutes); 60 recovery checks of a minute, each
+      // after up to 5 such waits (6 hours); an hour: 8 h 30 min. (2 h 40 min while the runbook did
+      // not wait for X-Ray, and counted a minute X-Ray did not show yet as a failed check.)
+      leaseExpiresAt: '2026-11-23T17:40:40.250Z',
+      expiresAtEpoch: String(Date.UTC(2026, 10, 23, 17, 40, 41) / 1000),
     });
   });
 

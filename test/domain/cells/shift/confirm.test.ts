@@ -106,6 +106,19 @@ describe('confirm (Confirm the cell is still grey)', () => {
     });
   });
 
+  it('does not confirm when X-Ray shows none of the window yet, and says that rather than blaming the traffic', async () => {
+    const world = await cellFleetPorts();
+    world.ports.xray.getTimeSeriesServiceStatistics = async () => ({ TimeSeriesServiceStatistics: [] });
+
+    const confirmation = await confirm(world.ports, parsedRequest());
+
+    expect(confirmation).toMatchObject({
+      confirmed: false,
+      verdict: 'too-few-peers',
+      reason: "X-Ray shows none of the fleet's last 5 minutes yet: nothing to judge the cell on",
+    });
+  });
+
   it('reads the window the request asks for', async () => {
     const world = await cellFleetPorts();
 

@@ -67,7 +67,7 @@ describe('the record of the routing (Record the routing before the shift; after 
 
     expect(item).toMatchObject({
       incidentId: { S: EXECUTION_NAME },
-      at: { S: `2026-11-23T09:10:20.000Z#${EXECUTION_NAME}#2-recorded` },
+      at: { S: `2026-11-23T09:10:40.000Z#${EXECUTION_NAME}#2-recorded` },
     });
   });
 
@@ -77,7 +77,7 @@ describe('the record of the routing (Record the routing before the shift; after 
 
     const now = await routingNow(world.ports, request);
 
-    expect(now).toEqual({ routing: greyOff(), at: '2026-11-23T09:16:20.000Z' });
+    expect(now).toEqual({ routing: greyOff(), at: '2026-11-23T09:16:40.000Z' });
     expect(world.calls).toEqual(CELLS.map((c) => `GetRoutingControlState ${c}`));
   });
 });

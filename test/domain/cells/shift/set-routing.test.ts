@@ -25,9 +25,13 @@ describe('setCellRouting (Turn the cell’s routing control off; back on; Put it
     expect(world.controls.changes).toEqual([
       { atMs: at(10), cell: GREY, routingControlArn: arnOf(GREY), from: 'On', to: 'Off' },
     ]);
-    // The cell's users leave it from the next whole minute; its canary stays.
-    expect(world.fleet.minute(GREY, 10).requests).toBe(6060);
-    expect(world.fleet.minute(GREY, 11).requests).toBe(60);
+    // The cell's users leave it as their cached DNS answers expire, evenly over the 60 s TTL from
+    // the change (10:40 to 11:40); its canary stays. (All of them left at the next whole minute while
+    // the world had no TTL.) Minute 10: 40 s of all 6,000, then 20 s with 1 to 2/3 of them left.
+    expect(world.fleet.minute(GREY, 10).requests).toBe(60 + Math.round((6000 * (40 + 20 - 400 / 120)) / 60));
+    // Minute 11: 40 s with 2/3 to none of them left.
+    expect(world.fleet.minute(GREY, 11).requests).toBe(60 + Math.round((6000 * (40 - 3200 / 120)) / 60));
+    expect(world.fleet.minute(GREY, 12).requests).toBe(60);
   });
 
   it('turns it back On after the bake, the same way', async () => {
