@@ -170,14 +170,14 @@ function outcomeSection(outcome: NonNullable<BenchResults['outcome']>): string {
   return [
     '### Outcome',
     '',
-    `Every scenario of \`selfheal simulate\` (seed ${outcome.seed}), selfheal beside each baseline, the figures read from the scenario's own \`--json\` summary. Errors are downstream errors (sqs-backpressure) or failed requests (cell scenarios); a dash is a figure the scenario does not measure. Time to heal: ${measures.join('; ')}.`,
+    `Every scenario of \`selfheal simulate\` (seed ${outcome.seed}), selfheal beside each baseline, the figures read from the scenario's own \`--json\` summary. Throttle events count every throttled attempt, the SDK's retries included (CloudWatch's count); errors are what users see: requests failed after the SDK's retries (hot-shard, hot-key), downstream errors (sqs-backpressure) or failed requests (cell scenarios); a dash is a figure the scenario does not measure. Time to heal: ${measures.join('; ')}.`,
     '',
     table(
       [
         'scenario',
         'variant',
         'healed',
-        'throttled requests',
+        'throttle events',
         'errors',
         'messages to the DLQ',
         'messages expired',

@@ -9,6 +9,7 @@ const HOT_SHARD = {
   detectedAtSeconds: 540,
   healedAtSeconds: 600,
   throttledRequests: 101684,
+  failedRequests: 90012,
   actions: [],
   stateTransitions: 14,
   runs: [],
@@ -84,7 +85,7 @@ const CELLS = {
 };
 
 describe("a scenario's outcome, read from its --json summary", () => {
-  it('gives the table scenarios throttled requests and the time from detection to healed', () => {
+  it('gives the table scenarios throttle events, requests failed after retries as errors, and the time from detection to healed', () => {
     expect(scenarioOutcome(HOT_SHARD)).toEqual({
       scenario: 'hot-shard',
       seed: 1,
@@ -94,7 +95,7 @@ describe("a scenario's outcome, read from its --json summary", () => {
           variant: 'selfheal',
           healed: true,
           throttledRequests: 101684,
-          errors: null,
+          errors: 90012,
           deadLetterMessages: null,
           expiredMessages: null,
           timeToHealSeconds: 60,
