@@ -73,15 +73,13 @@ export async function readRunbookSwitch(
   return { global: globalView(items), runbook: runbookView(items, runbook) };
 }
 
-/** Changes what `change` names and keeps the rest (the domain's write replaces the whole item). */
+/** Changes what `change` names and keeps the rest; the switch as it now stands, read as dispatch reads it. */
 export async function changeGlobalSwitch(
   store: DispatchStore,
   change: Partial<GlobalSwitch>,
 ): Promise<GlobalSwitchView> {
-  const current = globalView(await readControlItems(store, [GLOBAL_SWITCH_KEY]));
-  const next = settingsOf({ ...current, ...definedFields(change) }, ['enabled', 'actionsPerHour']);
-  await writeGlobalSwitch(store.dynamodb, store.tables.control, next);
-  return { ...current, ...next, set: true };
+  const item = await writeGlobalSwitch(store.dynamodb, store.tables.control, definedFields(change));
+  return globalView(new Map([[GLOBAL_SWITCH_KEY, item]]));
 }
 
 /** Like `changeGlobalSwitch`; the global switch comes back too, as it may still stop the runbook. */
@@ -90,15 +88,11 @@ export async function changeRunbookSwitch(
   runbook: string,
   change: Partial<RunbookSwitch>,
 ): Promise<{ global: GlobalSwitchView; runbook: RunbookSwitchView }> {
-  const { global, runbook: current } = await readRunbookSwitch(store, runbook);
-  const next = settingsOf({ ...current, ...definedFields(change) }, [
-    'enabled',
-    'live',
-    'cooldownSeconds',
-    'actionsPerHour',
-  ]);
-  await writeRunbookSwitch(store.dynamodb, store.tables.control, runbook, next);
-  return { global, runbook: { ...current, ...next, set: true } };
+  // Only what the operator changed is written: a concurrent change of another setting stays.
+  const item = await writeRunbookSwitch(store.dynamodb, store.tables.control, runbook, definedFields(change));
+  // The global switch too: it may still stop the runbook.
+  const global = globalView(await readControlItems(store, [GLOBAL_SWITCH_KEY]));
+  return { global, runbook: runbookView(new Map([[runbookSwitchKey(runbook), item]]), runbook) };
 }
 
 type ControlItems = ReadonlyMap<string, Record<string, AttributeValue>>;
@@ -111,11 +105,6 @@ function globalView(items: ControlItems): GlobalSwitchView {
 function runbookView(items: ControlItems, runbook: string): RunbookSwitchView {
   const key = runbookSwitchKey(runbook);
   return { scope: 'runbook', runbook, key, set: items.has(key), ...switchesFrom(items, runbook).runbook };
-}
-
-/** Only the settings, so the view's own fields (scope, key, set) never reach the item. */
-function settingsOf<T extends object, K extends keyof T>(view: T, keys: readonly K[]): Pick<T, K> {
-  return Object.fromEntries(keys.map((key) => [key, view[key]])) as Pick<T, K>;
 }
 
 /** The fields of `change` that are set. */

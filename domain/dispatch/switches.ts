@@ -3,7 +3,7 @@
  * runbook an on/off switch, live mode (a runbook stays in dry-run until an operator turns it live),
  * its cooldown and rate limit. Absent items mean the safe defaults below.
  */
-import { PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { classifyAwsError, InvalidRequestError } from '../errors.ts';
 
 export interface GlobalSwitch {
@@ -74,41 +74,67 @@ export function switchesFrom(
   };
 }
 
+/**
+ * Changes the global switch's settings that `change` names, and nothing else: two operators
+ * changing different settings at once both keep their change.
+ */
 export async function writeGlobalSwitch(
   dynamodb: DynamoDBClient,
   controlTable: string,
   change: Partial<GlobalSwitch>,
-): Promise<void> {
+): Promise<Record<string, AttributeValue>> {
   checkSwitchValues(change);
-  await writeSwitch(dynamodb, controlTable, GLOBAL_SWITCH_KEY, { ...DEFAULT_GLOBAL_SWITCH, ...change });
+  return updateSwitch(dynamodb, controlTable, GLOBAL_SWITCH_KEY, change, DEFAULT_GLOBAL_SWITCH);
 }
 
-/** Replaces the runbook's settings: what `change` leaves out goes back to the default. */
+/** Changes the runbook switch's settings that `change` names, and nothing else. */
 export async function writeRunbookSwitch(
   dynamodb: DynamoDBClient,
   controlTable: string,
   runbook: string,
   change: Partial<RunbookSwitch>,
-): Promise<void> {
+): Promise<Record<string, AttributeValue>> {
   checkSwitchValues(change);
-  await writeSwitch(dynamodb, controlTable, runbookSwitchKey(runbook), {
-    ...DEFAULT_RUNBOOK_SWITCH,
-    ...change,
-  });
+  return updateSwitch(dynamodb, controlTable, runbookSwitchKey(runbook), change, DEFAULT_RUNBOOK_SWITCH);
 }
 
-async function writeSwitch(
+/**
+ * One UpdateItem that sets only the named settings, returning the switch as it now stands. A new item also gets `enabled` (its default):
+ * an item without a readable `enabled` is read as off (fail closed), so a first change of another
+ * setting must not switch the runbook off.
+ */
+async function updateSwitch(
   dynamodb: DynamoDBClient,
   controlTable: string,
   pk: string,
-  values: Record<string, boolean | number>,
-): Promise<void> {
-  const item: Record<string, AttributeValue> = { pk: { S: pk } };
-  for (const [key, value] of Object.entries(values)) {
-    item[key] = typeof value === 'boolean' ? { BOOL: value } : { N: String(value) };
+  change: Partial<Record<string, boolean | number>>,
+  defaults: { enabled: boolean },
+): Promise<Record<string, AttributeValue>> {
+  const names: Record<string, string> = { '#enabled': 'enabled' };
+  const values: Record<string, AttributeValue> = {};
+  const sets: string[] = [];
+  for (const [key, value] of Object.entries(change)) {
+    if (value === undefined) continue;
+    names[`#${key}`] = key;
+    values[`:${key}`] = typeof value === 'boolean' ? { BOOL: value } : { N: String(value) };
+    sets.push(`#${key} = :${key}`);
+  }
+  if (change.enabled === undefined) {
+    values[':enabledDefault'] = { BOOL: defaults.enabled };
+    sets.push('#enabled = if_not_exists(#enabled, :enabledDefault)');
   }
   try {
-    await dynamodb.send(new PutItemCommand({ TableName: controlTable, Item: item }));
+    const { Attributes } = await dynamodb.send(
+      new UpdateItemCommand({
+        TableName: controlTable,
+        Key: { pk: { S: pk } },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Attributes ?? { pk: { S: pk } };
   } catch (error) {
     throw classifyAwsError(error, `Writing ${pk} in ${controlTable}`);
   }

@@ -29,8 +29,9 @@ describe('selfheal kill-switch in AWS: the deployment’s control table', () => 
 
     expect(await main(['kill-switch', 'on', ...PROD])).toBe(EXIT.ok);
 
-    expect(requests()).toEqual(switchWrites('prod-control', { enabled: false, actionsPerHour: 50 }));
-    expect(await (ddb().call(1).thisValue as DynamoDBClient).config.region()).toBe('eu-west-1');
+    // Only the switch's `enabled` is written: its hourly limit stays as it is.
+    expect(requests()).toEqual(switchWrites('prod-control', { enabled: false }));
+    expect(await (ddb().call(0).thisValue as DynamoDBClient).config.region()).toBe('eu-west-1');
     expect(out).toEqual([
       'Kill switch ON in deployment prod (AWS, eu-west-1): dispatch starts no runbook anywhere until "selfheal kill-switch off".',
     ]);
@@ -50,7 +51,7 @@ describe('selfheal kill-switch in AWS: the deployment’s control table', () => 
     expect(await main(['kill-switch', 'off', '--runbook', 'hot-shard', ...PROD, '--json'])).toBe(EXIT.ok);
 
     const resumed = { enabled: true, live: true, cooldownSeconds: 300, actionsPerHour: 6 };
-    expect(requests()).toEqual(switchWrites('prod-control', resumed, 'hot-shard'));
+    expect(requests()).toEqual(switchWrites('prod-control', { enabled: true }, 'hot-shard'));
     expect(take()).toEqual(runbookSwitchSet('hot-shard', resumed));
 
     expect(await main(['kill-switch', 'off', '--runbook', 'hot-shard', ...PROD])).toBe(EXIT.ok);

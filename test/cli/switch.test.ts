@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { BatchGetItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { main } from '../../cli/main.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
 import { useCliConsole, useTempStateFile } from '../support/cli.ts';
@@ -28,7 +28,10 @@ describe('selfheal switch in AWS: the deployment’s control table', () => {
     ).toBe(EXIT.ok);
 
     const live = { enabled: true, live: true, cooldownSeconds: 600, actionsPerHour: 3 };
-    expect(requests()).toEqual(switchWrites('prod-control', live, 'hot-shard'));
+    // Only what changes is written; the hourly limit the switch held stays.
+    expect(requests()).toEqual(
+      switchWrites('prod-control', { live: true, cooldownSeconds: 600 }, 'hot-shard'),
+    );
     expect(regions).toEqual(['eu-west-1']);
     expect(await (ddb().call(0).thisValue as DynamoDBClient).config.region()).toBe('eu-west-1');
     expect(JSON.parse(out.join('\n'))).toEqual({ ...runbookSwitchSet('hot-shard', live), changed: true });
@@ -39,7 +42,7 @@ describe('selfheal switch in AWS: the deployment’s control table', () => {
 
     expect(await main(['switch', '--global', '--per-hour', '10', '--region', 'eu-west-1'])).toBe(EXIT.ok);
 
-    expect(requests()).toEqual(switchWrites('staging-control', { enabled: true, actionsPerHour: 10 }));
+    expect(requests()).toEqual(switchWrites('staging-control', { actionsPerHour: 10 }));
     expect(out).toEqual(['switch#global: {"enabled":true,"actionsPerHour":10}']);
   });
 
@@ -48,7 +51,7 @@ describe('selfheal switch in AWS: the deployment’s control table', () => {
 
     expect(await main(['switch', '--runbook', 'hot-shard', ...PROD])).toBe(EXIT.ok);
 
-    expect(ddb().commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(ddb().commandCalls(UpdateItemCommand)).toHaveLength(0);
     expect(out).toEqual([
       'switch#runbook#hot-shard: {"enabled":false,"live":false,"cooldownSeconds":900,"actionsPerHour":6}',
     ]);
@@ -56,13 +59,15 @@ describe('selfheal switch in AWS: the deployment’s control table', () => {
 
   it('says which deployment and region to check when the table is not there (exit 2)', async () => {
     ddb().on(BatchGetItemCommand).rejects(tableNotFound());
+    ddb().on(UpdateItemCommand).rejects(tableNotFound());
 
     expect(await main(['switch', '--global', '--off', ...PROD])).toBe(EXIT.usage);
+    expect(await main(['switch', '--global', ...PROD])).toBe(EXIT.usage);
 
     expect(err).toEqual([
+      'selfheal: Writing switch#global in prod-control: Requested resource not found; is deployment prod deployed in eu-west-1? (--deployment, --region)',
       'selfheal: Reading the switches in prod-control: Requested resource not found; is deployment prod deployed in eu-west-1? (--deployment, --region)',
     ]);
-    expect(ddb().commandCalls(PutItemCommand)).toHaveLength(0);
   });
 
   it.each([
@@ -112,13 +117,9 @@ describe('selfheal switch --local: the local deployment’s state file', () => {
       changed: false,
     });
     const saved = JSON.parse(await readFile(state(), 'utf8')) as { tables: Record<string, unknown[]> };
+    // Only what was written: the cooldown keeps its default by being absent.
     expect(saved.tables['selfheal-control']).toEqual([
-      switchItem('switch#runbook#hot-shard', {
-        enabled: true,
-        live: true,
-        cooldownSeconds: 900,
-        actionsPerHour: 2,
-      }),
+      switchItem('switch#runbook#hot-shard', { enabled: true, live: true, actionsPerHour: 2 }),
     ]);
   });
 });

@@ -8,8 +8,9 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import {
   BatchGetItemCommand,
   DynamoDBClient,
-  PutItemCommand,
+  UpdateItemCommand,
   type AttributeValue,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbClient } from '../../adapters/aws-clients.ts';
 import { useMockedAws } from './cli.ts';
@@ -56,14 +57,36 @@ export function useMockedControlTable(command: string): ReturnType<typeof useMoc
   holds: (...items: Record<string, AttributeValue>[]) => void;
 } {
   const mocked = useMockedDynamoDb(command);
-  const holds = (...items: Record<string, AttributeValue>[]) =>
-    void mocked
+  let held: Record<string, AttributeValue>[] = [];
+  const holds = (...items: Record<string, AttributeValue>[]) => {
+    held = items;
+    mocked
       .ddb()
       .on(BatchGetItemCommand)
       .resolves({ Responses: { 'prod-control': items } });
+  };
   beforeEach(() => {
     holds();
-    mocked.ddb().on(PutItemCommand).resolves({});
+    // An UpdateItem's SET applied to the item held, answered ALL_NEW as DynamoDB does.
+    mocked
+      .ddb()
+      .on(UpdateItemCommand)
+      .callsFake((input: UpdateItemCommandInput) => {
+        const pk = input.Key?.pk?.S;
+        const item: Record<string, AttributeValue> = {
+          ...(held.find((i) => i.pk?.S === pk) ?? {}),
+          ...key(pk ?? ''),
+        };
+        for (const assignment of (input.UpdateExpression ?? '').replace(/^SET /, '').split(/, (?=#)/)) {
+          const ifNotExists = /^#(\w+) = if_not_exists\(#\w+, (:\w+)\)$/.exec(assignment);
+          const plain = /^#(\w+) = (:\w+)$/.exec(assignment);
+          const [, name, value] = ifNotExists ?? plain ?? [];
+          if (!name || !value) throw new Error(`the mock cannot apply ${assignment}`);
+          const attribute = input.ExpressionAttributeValues?.[value];
+          if (attribute && !(ifNotExists && item[name])) item[name] = attribute;
+        }
+        return { Attributes: item };
+      });
   });
   return { ...mocked, holds };
 }
@@ -100,21 +123,47 @@ export const getSwitches = (table: string, pks: string[]) => [
   { RequestItems: { [table]: { Keys: pks.map(key), ConsistentRead: true } } },
 ];
 
-/** The request that writes one switch whole. */
-export const putSwitch = (table: string, item: Record<string, AttributeValue>) => [
-  'PutItemCommand',
-  { TableName: table, Item: item },
-];
+/**
+ * The request that changes one switch: only the `changed` attributes, in the order the CLI names
+ * them, and `enabled` kept (or set to its default on a new switch) when the change leaves it out.
+ */
+export function updateSwitch(table: string, pk: string, changed: SwitchAttributes) {
+  const names: Record<string, string> = { '#enabled': 'enabled' };
+  const values: Record<string, AttributeValue> = {};
+  const sets: string[] = [];
+  for (const name of ['enabled', 'live', 'cooldownSeconds', 'actionsPerHour'] as const) {
+    const value = changed[name];
+    if (value === undefined) continue;
+    names[`#${name}`] = name;
+    values[`:${name}`] = typeof value === 'boolean' ? { BOOL: value } : { N: String(value) };
+    sets.push(`#${name} = :${name}`);
+  }
+  if (changed.enabled === undefined) {
+    values[':enabledDefault'] = { BOOL: true };
+    sets.push('#enabled = if_not_exists(#enabled, :enabledDefault)');
+  }
+  return [
+    'UpdateItemCommand',
+    {
+      TableName: table,
+      Key: key(pk),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnValues: 'ALL_NEW',
+    },
+  ];
+}
 
 /**
- * What changing one switch sends: one read of the switches dispatch reads with it (the global one,
- * then the runbook's if it is a runbook's), then that switch written whole with `attributes`.
+ * What changing one switch sends: one UpdateItem of only what changes, then, for a runbook's
+ * switch, one read of the global switch (it may still stop the runbook).
  */
-export function switchWrites(table: string, attributes: SwitchAttributes, runbook?: string) {
+export function switchWrites(table: string, changed: SwitchAttributes, runbook?: string) {
   const pk = runbook === undefined ? 'switch#global' : `switch#runbook#${runbook}`;
   return [
-    getSwitches(table, pk === 'switch#global' ? [pk] : ['switch#global', pk]),
-    putSwitch(table, switchItem(pk, attributes)),
+    updateSwitch(table, pk, changed),
+    ...(runbook === undefined ? [] : [getSwitches(table, ['switch#global'])]),
   ];
 }
 

@@ -111,9 +111,12 @@ export function useDispatchControl(): DispatchControl {
     put: async (item) => {
       await dynamodb().send(new PutItemCommand({ TableName: tables().control, Item: item }));
     },
-    runbookSwitch: (change, runbook = RUNBOOK) =>
-      writeRunbookSwitch(dynamodb(), tables().control, runbook, change),
-    globalSwitch: (change) => writeGlobalSwitch(dynamodb(), tables().control, change),
+    runbookSwitch: async (change, runbook = RUNBOOK) => {
+      await writeRunbookSwitch(dynamodb(), tables().control, runbook, change);
+    },
+    globalSwitch: async (change) => {
+      await writeGlobalSwitch(dynamodb(), tables().control, change);
+    },
     check: ({ at, incident = incidentOn(), runbook = RUNBOOK, ...options } = {}) =>
       checkGuardrails(ports(at), incident, runbook, options),
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { InvalidRequestError, ResourceNotFoundError } from '../../../domain/errors.ts';
 import {
   DEFAULT_GLOBAL_SWITCH,
@@ -112,37 +112,69 @@ describe('writing switches', () => {
         .send(new GetItemCommand({ TableName: control.tables().control, Key: { pk: { S: pk } } }))
     ).Item;
 
-  it('writes a runbook switch as dispatch reads it: booleans as BOOL, numbers as N, every setting', async () => {
+  it('writes what a change names as dispatch reads it (booleans as BOOL, numbers as N), and enabled on a new switch', async () => {
     await control.runbookSwitch({ live: true, actionsPerHour: 2 });
 
+    // `enabled` too: a switch without a readable one is read as off (fail closed).
     expect(await stored('switch#runbook#hot-shard')).toEqual({
       pk: { S: 'switch#runbook#hot-shard' },
       enabled: { BOOL: true },
       live: { BOOL: true },
-      cooldownSeconds: { N: '900' },
       actionsPerHour: { N: '2' },
     });
   });
 
-  it('replaces a runbook’s settings: what a change leaves out goes back to its default (a live runbook goes dry)', async () => {
+  it('changes only the settings it names: another change made before stays', async () => {
     await control.runbookSwitch({ live: true, actionsPerHour: 2 });
     await control.runbookSwitch({ cooldownSeconds: 60 });
 
     const item = (await stored('switch#runbook#hot-shard')) ?? {};
     expect(read({ [runbookSwitchKey(RUNBOOK)]: item }).runbook).toEqual({
       ...DEFAULT_RUNBOOK_SWITCH,
+      live: true,
+      actionsPerHour: 2,
       cooldownSeconds: 60,
     });
   });
 
-  it('writes the kill switch with the global limit, so turning it on does not forget the limit’s default', async () => {
+  it('keeps both of two operators’ changes of different settings made at once', async () => {
+    await Promise.all([
+      control.runbookSwitch({ live: true }),
+      control.runbookSwitch({ cooldownSeconds: 60 }),
+      control.runbookSwitch({ actionsPerHour: 3 }),
+    ]);
+
+    const item = (await stored('switch#runbook#hot-shard')) ?? {};
+    expect(read({ [runbookSwitchKey(RUNBOOK)]: item }).runbook).toEqual({
+      enabled: true,
+      live: true,
+      cooldownSeconds: 60,
+      actionsPerHour: 3,
+    });
+  });
+
+  it('does not turn on a switch whose enabled cannot be read: a change of another setting keeps it failing closed', async () => {
+    await control.dynamodb().send(
+      new PutItemCommand({
+        TableName: control.tables().control,
+        Item: { pk: { S: 'switch#global' }, enabled: { S: 'false' } },
+      }),
+    );
+    await control.globalSwitch({ actionsPerHour: 5 });
+
+    const item = (await stored('switch#global')) ?? {};
+    expect(read({ [GLOBAL_SWITCH_KEY]: item }).global).toEqual({ enabled: false, actionsPerHour: 5 });
+  });
+
+  it('writes the kill switch alone: the global limit keeps its value (here its default)', async () => {
     await control.globalSwitch({ enabled: false });
 
     expect(await stored('switch#global')).toEqual({
       pk: { S: 'switch#global' },
       enabled: { BOOL: false },
-      actionsPerHour: { N: '20' },
     });
+    const item = (await stored('switch#global')) ?? {};
+    expect(read({ [GLOBAL_SWITCH_KEY]: item }).global).toEqual({ enabled: false, actionsPerHour: 20 });
   });
 
   it('fails with ResourceNotFoundError naming the switch and the table when there is no control table', async () => {
