@@ -339,6 +339,28 @@ describe('signals and notifications', () => {
     });
   });
 
+  it('lets no service publish through the topic policy: failed runs reach the topic through their rule’s own role', () => {
+    const policies = Object.values(resources).filter((r) => r.Type === 'AWS::SNS::TopicPolicy');
+    const statements = policies.flatMap(
+      (p) =>
+        (p.Properties.PolicyDocument as { Statement: (Statement & { Principal?: unknown })[] }).Statement,
+    );
+    expect(statements.filter((st) => st.Effect === 'Allow')).toEqual([]);
+    const [rule] = Object.entries(resources).filter(
+      ([id, r]) => r.Type === 'AWS::Events::Rule' && id.includes('FailedRuns'),
+    );
+    const [target] = (rule?.[1].Properties.Targets ?? []) as { RoleArn?: unknown }[];
+    expect(flat(target?.RoleArn)).toMatch(/^<SignalsFailedRunsEventsRole/);
+    // That role may publish to the notification topic and use its key, nothing else.
+    expect(allowed(statementsOf('SignalsFailedRunsEventsRole'))).toEqual(
+      new Map([
+        ['sns:Publish', [expect.stringMatching(/^<NotificationsTopic/)]],
+        ['kms:Decrypt', [expect.stringMatching(/^<NotificationsKey/)]],
+        ['kms:GenerateDataKey*', [expect.stringMatching(/^<NotificationsKey/)]],
+      ]),
+    );
+  });
+
   it('runs the grey-cell detector of each fleet on its schedule', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
