@@ -11,18 +11,27 @@ import { productionDispatchPorts } from './shared/dispatch-ports.ts';
 import { taskHandler } from './shared/task-handler.ts';
 
 const inputSchema = z
-  .object({ incident: incidentSchema, runbook: z.string().min(1), dryRunRequested: z.boolean().optional() })
+  .object({
+    incident: incidentSchema,
+    runbook: z.string().min(1),
+    dryRunRequested: z.boolean().optional(),
+    /** The deciding dispatch execution ($$.Execution.Id): it claims the incident. */
+    executionId: z.string().min(1).max(2048).optional(),
+  })
   .strict();
 
 export const checkGuardrailsTask =
   (ports: () => GuardrailPorts) =>
   async (input: unknown): Promise<GuardrailVerdict> => {
-    const { incident, runbook, dryRunRequested } = parseOrThrow(
+    const { incident, runbook, dryRunRequested, executionId } = parseOrThrow(
       inputSchema,
       input,
       'The check-guardrails input',
     );
-    return checkGuardrails(ports(), incident, runbook, { dryRunRequested: dryRunRequested === true });
+    return checkGuardrails(ports(), incident, runbook, {
+      dryRunRequested: dryRunRequested === true,
+      ...(executionId === undefined ? {} : { executionId }),
+    });
   };
 
 export const makeHandler = (ports: () => GuardrailPorts = productionDispatchPorts) =>

@@ -6,7 +6,12 @@
  * The check reads switches, the cooldown and the counters to give a clear reason early; the
  * state machine's conditional writes (lock, counters) are what hold under concurrency.
  */
-import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  PutItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { AwsThrottledError, classifyAwsError } from '../errors.ts';
 import { resourceKey, type Incident } from '../incidents/incident.ts';
 import { ledgerItem, type LedgerDecision, type LedgerItem } from './ledger.ts';
@@ -29,8 +34,15 @@ export const DEFAULT_GUARDRAIL_SETTINGS: GuardrailSettings = { lockLeaseSeconds:
 /** DynamoDB number values travel as strings in the state machine's conditional writes. */
 type NumberText = string;
 
+/**
+ * How long an incident's claim holds: EventBridge retries delivering an event for up to 24 hours
+ * (a rule target's default retry policy), so a redelivery within it is recognised.
+ */
+export const INCIDENT_CLAIM_SECONDS = 24 * 3600;
+
 export interface GuardrailVerdict {
-  verdict: 'proceed' | 'suppressed';
+  /** `duplicate`: another execution already decided this incident (a redelivered event). */
+  verdict: 'proceed' | 'suppressed' | 'duplicate';
   reason: string;
   dryRun: boolean;
   now: string;
@@ -53,6 +65,11 @@ export interface GuardrailVerdict {
 export interface GuardrailOptions {
   /** The signal asked for a dry run (an operator's request): the run is one even if the runbook is live. */
   dryRunRequested?: boolean;
+  /**
+   * The dispatch execution deciding: it claims the incident, so one incident is decided once
+   * however often its event is delivered (this execution's own retries find their claim).
+   */
+  executionId?: string;
   settings?: GuardrailSettings;
 }
 
@@ -60,11 +77,12 @@ export async function checkGuardrails(
   ports: GuardrailPorts,
   incident: Incident,
   runbook: string,
-  { dryRunRequested = false, settings = DEFAULT_GUARDRAIL_SETTINGS }: GuardrailOptions = {},
+  { dryRunRequested = false, settings = DEFAULT_GUARDRAIL_SETTINGS, executionId }: GuardrailOptions = {},
 ): Promise<GuardrailVerdict> {
   const nowMs = ports.now();
   const now = new Date(nowMs).toISOString();
   const resource = resourceKey(incident.resource);
+  const claimed = executionId === undefined || (await claimIncident(ports, incident.id, executionId, nowMs));
   const hour = now.slice(0, 13);
   const rate = {
     runbookPk: `rate#runbook#${runbook}#${hour}`,
@@ -116,8 +134,10 @@ export async function checkGuardrails(
       ? `dry run of ${runbook} (the request asked for one)`
       : `${runbook} started for ${incident.kind} on ${resource}`;
   return {
-    verdict: suppressedBecause ? 'suppressed' : 'proceed',
-    reason: suppressedBecause ?? proceeding,
+    verdict: !claimed ? 'duplicate' : suppressedBecause ? 'suppressed' : 'proceed',
+    reason: !claimed
+      ? `incident ${incident.id} was already decided by another dispatch: a redelivered event`
+      : (suppressedBecause ?? proceeding),
     dryRun,
     now,
     lock: {
@@ -146,6 +166,36 @@ export async function checkGuardrails(
       ),
     },
   };
+}
+
+/** True when this execution holds the incident's claim (made now, or by an earlier attempt of its own). */
+async function claimIncident(
+  ports: GuardrailPorts,
+  incidentId: string,
+  executionId: string,
+  nowMs: number,
+): Promise<boolean> {
+  const table = ports.tables.control;
+  try {
+    await ports.dynamodb.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          pk: { S: `incident#${incidentId}` },
+          execution: { S: executionId },
+          at: { S: new Date(nowMs).toISOString() },
+          expiresAtEpoch: { N: epoch(nowMs + INCIDENT_CLAIM_SECONDS * 1000) },
+        },
+        ConditionExpression: 'attribute_not_exists(pk) OR #execution = :execution',
+        ExpressionAttributeNames: { '#execution': 'execution' },
+        ExpressionAttributeValues: { ':execution': { S: executionId } },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+    throw classifyAwsError(error, `Claiming incident ${incidentId} in ${table}`);
+  }
 }
 
 async function readControlItems(

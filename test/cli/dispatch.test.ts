@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { access, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../cli/main.ts';
@@ -22,9 +22,24 @@ interface DispatchResult {
 
 describe('selfheal dispatch, switch and ledger on the local deployment', () => {
   it('dry-runs by default, acts once the runbook is live, then holds the cooldown, and the ledger keeps it all', async () => {
-    const dispatch = ['dispatch', '--event', ALARM, '--state', state(), '--json'];
+    // Each dispatch is a new state change of the alarm (its own event id and state timestamp): the
+    // same one again would be a redelivery, which dispatch decides only once.
+    let alarms = 0;
+    const nextAlarm = async () => {
+      const event = JSON.parse(await readFile(ALARM, 'utf8')) as {
+        id: string;
+        detail: { state: { timestamp: string } };
+      };
+      const n = String(++alarms).padStart(2, '0');
+      event.id = `${event.id.slice(0, -2)}${n}`;
+      event.detail.state.timestamp = event.detail.state.timestamp.replace(/:\d\d\./, `:${n}.`);
+      const file = join(dirname(state()), `alarm-${alarms}.json`);
+      await writeFile(file, JSON.stringify(event));
+      return file;
+    };
+    const dispatch = async () => ['dispatch', '--event', await nextAlarm(), '--state', state(), '--json'];
 
-    expect(await main(dispatch)).toBe(EXIT.ok);
+    expect(await main(await dispatch())).toBe(EXIT.ok);
     const dryRun = take<DispatchResult>();
     expect(dryRun.runbooks[0]?.output.outcome).toBe('dry-run');
     expect(dryRun.ledger.map((r) => r.decision)).toEqual(['dry-run', 'succeeded']);
@@ -37,7 +52,7 @@ describe('selfheal dispatch, switch and ledger on the local deployment', () => {
       EXIT.ok,
     );
     out.length = 0;
-    expect(await main(dispatch)).toBe(EXIT.ok);
+    expect(await main(await dispatch())).toBe(EXIT.ok);
     const healed = take<DispatchResult>();
     expect(healed.runbooks[0]?.output.outcome).toBe('healed');
     expect(healed.ledger.map((r) => r.decision)).toEqual(['started', 'succeeded']);
@@ -47,7 +62,7 @@ describe('selfheal dispatch, switch and ledger on the local deployment', () => {
     // its (later) alarm: a third dispatch there starts 17 minutes after the second's start, past the
     // 900 s cooldown counted from it. The empty world dispatches at once, where the last command left
     // virtual time (6 minutes into the cooldown).
-    expect(await main([...dispatch, '--scenario', 'empty'])).toBe(EXIT.ok);
+    expect(await main([...(await dispatch()), '--scenario', 'empty'])).toBe(EXIT.ok);
     const cooled = take<DispatchResult>();
     expect(cooled.runbooks).toEqual([]);
     expect(cooled.ledger).toEqual([

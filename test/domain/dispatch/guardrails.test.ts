@@ -1,3 +1,4 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { checkGuardrails } from '../../../domain/dispatch/guardrails.ts';
@@ -134,6 +135,42 @@ describe('checkGuardrails: one guardrail at a time, for a live runbook', () => {
           },
         },
       },
+    ]);
+  });
+});
+
+describe('checkGuardrails: one decision per incident, however often its event is delivered', () => {
+  const FIRST = 'arn:aws:states:us-east-1:123456789012:execution:dispatch:first';
+  const SECOND = 'arn:aws:states:us-east-1:123456789012:execution:dispatch:second';
+
+  it('lets the first execution decide and finds the incident already decided by a second', async () => {
+    expect(await control.check({ executionId: FIRST })).toMatchObject({ verdict: 'proceed' });
+    const again = await control.check({ executionId: SECOND });
+
+    expect(again.verdict).toBe('duplicate');
+    expect(again.reason).toMatch(
+      /^incident \S+ was already decided by another dispatch: a redelivered event$/,
+    );
+  });
+
+  it('lets the same execution check again (a retried task finds its own claim)', async () => {
+    await control.check({ executionId: FIRST });
+
+    expect(await control.check({ executionId: FIRST })).toMatchObject({ verdict: 'proceed' });
+  });
+
+  it('claims each incident for a day (EventBridge redelivers for up to 24 hours), in the control table', async () => {
+    await control.check({ executionId: FIRST });
+    const { Items = [] } = await control
+      .dynamodb()
+      .send(new ScanCommand({ TableName: control.tables().control }));
+    const claims = Items.filter((i) => i.pk?.S?.startsWith('incident#'));
+
+    expect(claims).toEqual([
+      expect.objectContaining({
+        execution: { S: FIRST },
+        expiresAtEpoch: { N: String(Math.floor(NOW / 1000) + 24 * 3600) },
+      }),
     ]);
   });
 });
