@@ -425,14 +425,19 @@ describe('normaliseSignal: the grey-failure detector’s incidents', () => {
   it('passes the detector’s incident through, under a signal id that names an execution', () => {
     const result = expectStart(normaliseSignal(fixture('selfheal-grey-failure'), FULL_ROUTING));
 
-    expect(result.incident).toEqual({ ...published, id: result.signal.id });
+    // Its time to the millisecond, as every signal's: the ledger orders records by this text.
+    expect(result.incident).toEqual({
+      ...published,
+      id: result.signal.id,
+      observedAt: '2026-01-01T00:05:00.000Z',
+    });
     expect(result.runbook).toBe('cell-evacuation');
     expect(result.signal).toEqual({
       id: expect.stringMatching(EXECUTION_NAME),
       source: 'selfheal.detectors',
       detailType: 'Cell Grey Failure Detected',
       name: 'grey-3f9b1d7e5c2a48e6b0d4a1c7',
-      observedAt: '2026-01-01T00:05:00Z',
+      observedAt: '2026-01-01T00:05:00.000Z',
       resourceKey: 'cell/checkout-cell-2',
     });
   });
@@ -441,7 +446,11 @@ describe('normaliseSignal: the grey-failure detector’s incidents', () => {
     const result = normaliseSignal(fixture('selfheal-grey-failure'), DEFAULT_ROUTING);
 
     expect(result.decision).toBe('unhandled');
-    expect(result.incident).toEqual({ ...published, id: result.signal.id });
+    expect(result.incident).toEqual({
+      ...published,
+      id: result.signal.id,
+      observedAt: '2026-01-01T00:05:00.000Z',
+    });
     expect(result.reason).toBe(
       "cell/checkout-cell-2 is in no configured fleet (routing.fleets names each fleet's cells and routing controls)",
     );

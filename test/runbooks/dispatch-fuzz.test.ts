@@ -1,0 +1,230 @@
+/**
+ * Issue 17, "Hostile input at scale", through the deployed dispatch on the local engine: a sample
+ * of the hostile events (test/detectors/hostile-events.ts) is delivered to dispatch one at a
+ * time. Each run ends as the normaliser decides: a rejected event fails the run with
+ * InvalidSignalError (never another error), starts nothing, and leaves one `rejected` record under
+ * `unrouted`, its reason one short line; an ignored or unhandled one is recorded and starts
+ * nothing; only a readable alarm about a protected table starts the runbook.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
+import { queryLedger, type LedgerRecord } from '../../domain/dispatch/ledger.ts';
+import { InvalidSignalError, SelfHealError } from '../../domain/errors.ts';
+import { DEFAULT_ROUTING, type Routing } from '../../detectors/routing/routes.ts';
+import { normaliseSignal, type SignalDecision } from '../../detectors/signals/normalise.ts';
+import type { ExecutionRecord } from '../../engine/local-engine.ts';
+import type { JsonValue } from '../../core/json.ts';
+import { steadyDemandEngine } from '../support/runbook-engine.ts';
+import { createProvisionedTable, useLocalDynamoDb } from '../support/local-dynamodb.ts';
+import { hostileEvent, reasonFault, type HostileEvent } from '../detectors/hostile-events.ts';
+
+const SAMPLE = 200;
+const TABLES = DEFAULT_DISPATCH_TABLES;
+
+/** What dispatch starts here: hot-shard for the `orders` table; every other kind is unhandled. */
+const ROUTING: Routing = {
+  ...DEFAULT_ROUTING,
+  alarms: [
+    ...DEFAULT_ROUTING.alarms,
+    {
+      name: 'orders-throttling-composite',
+      kind: 'table-capacity',
+      match: { alarmName: 'selfheal-orders-throttling' },
+      resource: { type: 'dynamodb-table', name: 'orders' },
+    },
+  ],
+  runbooks: { 'table-capacity': 'hot-shard', 'hot-key': 'hot-shard' },
+  tables: { orders: {} },
+};
+
+const dynamodb = useLocalDynamoDb();
+
+beforeEach(async () => {
+  await createDispatchTables(dynamodb(), TABLES);
+  await createProvisionedTable(dynamodb(), 'orders');
+});
+
+afterEach(async () => {
+  for (const name of [TABLES.control, TABLES.ledger, 'orders']) {
+    await dynamodb()
+      .send(new DeleteTableCommand({ TableName: name }))
+      .catch(() => undefined);
+  }
+});
+
+/** What the normaliser (the sources dispatch's bundle is built from) makes of the event. */
+function verdict(event: unknown): SignalDecision | 'rejected' {
+  try {
+    return normaliseSignal(event, ROUTING);
+  } catch (error) {
+    if (error instanceof InvalidSignalError) return 'rejected';
+    throw error;
+  }
+}
+
+/** Whether Node can write the event as JSON text (a nest thousands deep it cannot). */
+function writable(event: unknown): boolean {
+  try {
+    JSON.stringify(event);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The inputs the local engine cannot hand dispatch's first state: its JSONPath (jsonpath-plus,
+ * in aws-local-stepfunctions) finds no value at `$` in a falsy document, so `"event.$": "$"` fails
+ * with States.Runtime before the normaliser sees it, and no ledger record is written. In AWS, `$`
+ * is the input itself and the normaliser rejects it. Pinned below; engine/ is not this test's.
+ */
+const FALSY: readonly JsonValue[] = [null, 0, '', false];
+
+interface Tally {
+  delivered: number;
+  /** Refused by StartExecution itself (over 256 KiB): nothing ran, as in AWS. */
+  refusedAtStart: string[];
+  /** Nested deeper than JSON.stringify goes: the local engine cannot start it (engine/, see above). */
+  unwritable: string[];
+  /** null, 0, "" or false: the local engine's gap below, not dispatch's. */
+  falsyInputs: string[];
+  rejected: number;
+  started: number;
+  untypedErrors: string[];
+  runbooksForInvalid: string[];
+  /** A rejection (or an ignored, unhandled signal) without its one ledger record. */
+  unrecordedRejections: string[];
+  badReasons: string[];
+  wrongEnds: string[];
+}
+
+describe(`dispatch on ${SAMPLE} hostile events`, () => {
+  it('rejects each unreadable one by name, records it on one line, and starts a runbook for none', async () => {
+    const { engine } = await steadyDemandEngine(dynamodb(), {
+      tableName: 'orders',
+      demand: { read: 100, write: 50 },
+      routing: ROUTING,
+    });
+    const tally: Tally = {
+      delivered: 0,
+      refusedAtStart: [],
+      unwritable: [],
+      falsyInputs: [],
+      rejected: 0,
+      started: 0,
+      untypedErrors: [],
+      runbooksForInvalid: [],
+      unrecordedRejections: [],
+      badReasons: [],
+      wrongEnds: [],
+    };
+    const rejectedRuns: { hostile: HostileEvent; run: ExecutionRecord }[] = [];
+    const settled: { hostile: HostileEvent; decided: SignalDecision }[] = [];
+
+    for (const hostile of fc.sample(hostileEvent, { numRuns: SAMPLE, seed: 1717 })) {
+      const { label } = hostile;
+      const decided = verdict(hostile.event);
+      const expected = decided === 'rejected' ? decided : decided.decision;
+      const before = new Set(engine.executions().map((e) => e.executionArn));
+      let run: ExecutionRecord;
+      try {
+        run = await engine.run('dispatch', hostile.event as JsonValue);
+      } catch (error) {
+        // StartExecution refused it: only an input over Step Functions' limit may be, or (a gap
+        // of the local engine, which writes the input with JSON.stringify) one nested deeper than
+        // V8 can write, which the engine refuses with a RangeError.
+        const named = error instanceof Error && !['Error', 'TypeError', 'RangeError'].includes(error.name);
+        if (named) tally.refusedAtStart.push(`${label}: ${error.name}`);
+        else if (error instanceof RangeError && !writable(hostile.event)) tally.unwritable.push(label);
+        else tally.untypedErrors.push(`${label}: StartExecution threw ${String(error).slice(0, 200)}`);
+        continue;
+      }
+      tally.delivered += 1;
+      const runbooks = engine
+        .executions()
+        .filter((e) => !before.has(e.executionArn) && e.executionArn !== run.executionArn);
+
+      if (run.error === 'States.Runtime' && FALSY.includes(hostile.event as JsonValue)) {
+        tally.falsyInputs.push(label);
+        continue;
+      }
+      if (run.status === 'FAILED' && run.error !== 'InvalidSignalError' && run.error !== 'RemediationFailed')
+        tally.untypedErrors.push(`${label}: dispatch failed with ${run.error}: ${run.cause?.slice(0, 200)}`);
+      if (expected === 'rejected') {
+        tally.rejected += 1;
+        rejectedRuns.push({ hostile, run });
+        if (run.status !== 'FAILED' || run.error !== 'InvalidSignalError')
+          tally.wrongEnds.push(`${label}: rejected, but the run ended ${run.status} ${run.error ?? ''}`);
+      } else if (expected !== 'start' && run.status !== 'SUCCEEDED') {
+        tally.wrongEnds.push(`${label}: ${expected}, but the run ended ${run.status} ${run.error ?? ''}`);
+      }
+      if (decided !== 'rejected' && decided.decision !== 'start') settled.push({ hostile, decided });
+      if (runbooks.length > 0) {
+        tally.started += 1;
+        if (expected !== 'start' || hostile.expect === 'invalid' || hostile.expect === 'unknown-resource')
+          tally.runbooksForInvalid.push(`${label}: started ${runbooks.map((e) => e.name).join(', ')}`);
+      }
+    }
+
+    const unrouted = await queryLedger(dynamodb(), TABLES.ledger, { resource: 'unrouted' });
+    const byIncident = new Map<string, LedgerRecord[]>();
+    for (const record of unrouted)
+      byIncident.set(record.incidentId, [...(byIncident.get(record.incidentId) ?? []), record]);
+    for (const { hostile, run } of rejectedRuns) {
+      const records = (byIncident.get(run.name) ?? []).filter((r) => r.decision === 'rejected');
+      if (records.length !== 1) {
+        tally.unrecordedRejections.push(`${hostile.label}: ${records.length} rejected records`);
+        continue;
+      }
+      const reason = records[0]?.reason ?? '';
+      const fault =
+        reasonFault(reason) ?? (reason.startsWith('InvalidSignalError: ') ? undefined : 'another error');
+      if (fault) tally.badReasons.push(`${hostile.label}: ${fault}: ${reason.slice(0, 120)}`);
+    }
+
+    // Every ignored or unhandled signal is in the ledger too, under its resource, on one line.
+    for (const { hostile, decided } of settled) {
+      const records = await queryLedger(dynamodb(), TABLES.ledger, { resource: decided.signal.resourceKey });
+      const wanted = decided.decision === 'ignore' ? 'ignored' : 'unhandled';
+      // An active and a closed insight share an id: each has its own record, by decision.
+      const record = records.find((r) => r.incidentId === decided.signal.id && r.decision === wanted);
+      if (!record) tally.unrecordedRejections.push(`${hostile.label}: no ${wanted} record`);
+      const fault = reasonFault(record?.reason ?? 'missing');
+      if (fault) tally.badReasons.push(`${hostile.label}: ${wanted} reason has ${fault}`);
+    }
+
+    expect(tally.untypedErrors).toEqual([]);
+    expect(tally.runbooksForInvalid).toEqual([]);
+    expect(tally.unrecordedRejections).toEqual([]);
+    expect(tally.badReasons).toEqual([]);
+    expect(tally.wrongEnds).toEqual([]);
+    expect(tally.delivered + tally.refusedAtStart.length + tally.unwritable.length).toBe(SAMPLE);
+    // The sample holds rejections, starts and events StartExecution refuses.
+    expect(tally.rejected).toBeGreaterThan(SAMPLE / 4);
+    expect(tally.started).toBeGreaterThan(0);
+    expect(settled.length).toBeGreaterThan(0);
+    expect(tally.refusedAtStart.every((line) => line.endsWith('ExecutionInputTooLargeError'))).toBe(true);
+    // Selfheal's own errors are named classes: the one dispatch fails an unreadable event with is one.
+    expect(new InvalidSignalError('x', [])).toBeInstanceOf(SelfHealError);
+  }, 240_000);
+
+  it.each(FALSY.map((input) => [JSON.stringify(input), input] as const))(
+    'fails %s in its first state, unrecorded: a gap of the local engine (a falsy input has no value at $)',
+    async (_, input) => {
+      const { engine } = await steadyDemandEngine(dynamodb(), {
+        tableName: 'orders',
+        demand: { read: 100, write: 50 },
+        routing: ROUTING,
+      });
+      const run = await engine.run('dispatch', input);
+
+      // When the engine reads `$` of a falsy input as the input, this is InvalidSignalError, recorded.
+      expect(run).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+      expect(run.cause).toContain("Path expression '$' does not point to a value");
+      expect(engine.executions()).toHaveLength(1);
+      expect(await queryLedger(dynamodb(), TABLES.ledger, { resource: 'unrouted' })).toEqual([]);
+    },
+  );
+});
