@@ -3,6 +3,7 @@
  * time it was measured (a run of some benchmarks only keeps the others' last results). The README's
  * results section is generated from it (`bench/readme-table.ts`).
  */
+import type { StormResult } from './storm.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +38,7 @@ export interface BenchResults {
   cost?: { measuredAt: string; prices: typeof PRICES; rows: CostRow[] };
   outcome?: { measuredAt: string; seed: number; scenarios: ScenarioOutcome[] };
   reshuffle?: { measuredAt: string; result: ThroughputResult };
+  storm?: { measuredAt: string; result: StormResult };
 }
 
 export type Section = Exclude<keyof BenchResults, 'version' | 'machine'>;

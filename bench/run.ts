@@ -7,7 +7,9 @@
  * 2. cold-start: each handler bundle's import-to-ready time vs a bundle of only its SDK clients;
  * 3. cost: transitions and Lambda invocations per runbook run, and as Lambda-only tasks, in USD;
  * 4. outcome: every scenario's figures, selfheal beside each baseline, from its `--json` summary;
- * 5. reshuffle: the reshuffle mover vs raw BatchWriteItem.
+ * 5. reshuffle: the reshuffle mover vs raw BatchWriteItem;
+ * 6. storm: 1,000 incidents over 50 resources through the deployed path: incidents/s and the
+ *    ledger's completeness (an absolute figure, not a ratio: it moves with the machine's load).
  *
  * All of it takes about 5 to 8 minutes on 2 cores; `--quick` (or the options) scale it down.
  */
@@ -22,6 +24,7 @@ import { measureEngineOverhead, type EngineOptions } from './engine-overhead.ts'
 import { measureColdStarts } from './cold-start.ts';
 import { addCounts, costOf, countExecution, PRICES } from './cost.ts';
 import { measureOutcomes } from './outcome.ts';
+import { measureStorm } from './storm.ts';
 import {
   mergeResults,
   readResults,
@@ -32,7 +35,7 @@ import {
   type CostRow,
 } from './results.ts';
 
-const BENCHMARKS = ['engine', 'cold-start', 'cost', 'outcome', 'reshuffle'] as const;
+const BENCHMARKS = ['engine', 'cold-start', 'cost', 'outcome', 'reshuffle', 'storm'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const USAGE = `Usage: npm run bench [-- options]
@@ -178,6 +181,18 @@ if (selected.has('reshuffle')) {
   console.log(`  reshuffle mover (conditional copy+delete) ${reshuffle.reshuffleItemsPerSecond} items/s`);
   console.log(`  ratio                                     ${reshuffle.ratio}`);
   results.reshuffle = { measuredAt: now(), result: reshuffle };
+}
+
+if (selected.has('storm')) {
+  const incidents = quick ? 200 : 1000;
+  console.log(`\n6. Alarm storm: ${incidents} incidents over 50 resources, the deployed path (${elapsed()})`);
+  const storm = await measureStorm({ incidents });
+  console.log(
+    `  ${storm.incidentsPerSecond.toFixed(1)} incidents/s; ledger completeness ${storm.completeness} ` +
+      `(${storm.ledgerRecords} records); exactly once: ${storm.exactlyOnce}; ${storm.runs} runs; ` +
+      `${storm.locksLeft} locks left; ${storm.runningLeft} running`,
+  );
+  results.storm = { measuredAt: now(), result: storm };
 }
 
 await mkdir(dirname(typeof out === 'string' ? out : fileURLToPath(out)), { recursive: true });

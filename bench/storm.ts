@@ -4,7 +4,7 @@
  * deployed path — the deployment's EventBridge rules, dispatch, the runbooks — on the local
  * engine, with dynalite. Reports incidents per second (wall time of the storm itself, the world's
  * set-up left out) and the ledger's completeness: the share of incidents with their decision in
- * the ledger. The storm and its checks are `test/support/storm-world.ts`, which the tests run too
+ * the ledger. The storm and its checks are `simulations/storm.ts`, which the tests run too
  * (test/runbooks/dispatch-storm.test.ts, test/long/storm.test.ts).
  *
  * `node bench/storm.ts [incidents]` runs it alone and prints the result as JSON.
@@ -12,7 +12,7 @@
 import './quiet-powertools.ts';
 import { fileURLToPath } from 'node:url';
 import { withLocalDynamoDb } from '../local/dynamodb-client.ts';
-import { runStorm, startStormWorld, stormReport, type StormOptions } from '../test/support/storm-world.ts';
+import { runStorm, startStormWorld, stormReport, type StormOptions } from '../simulations/storm.ts';
 
 export interface StormResult {
   incidents: number;

@@ -30,27 +30,27 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { readFileSync } from 'node:fs';
-import type { JsonValue } from '../../core/json.ts';
-import { seededRandom, type Random } from '../../core/random.ts';
-import type { VirtualClock } from '../../core/virtual-clock.ts';
-import type { ExecutionRecord, LocalEngine } from '../../engine/local-engine.ts';
-import { startRunbookEngine } from '../../local/runbooks.ts';
-import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
-import { queryLedger, type LedgerRecord } from '../../domain/dispatch/ledger.ts';
-import { writeGlobalSwitch, writeRunbookSwitch } from '../../domain/dispatch/switches.ts';
-import { normaliseSignal } from '../../detectors/signals/normalise.ts';
-import { operatorRequestDetail, operatorRequestEvent } from '../../detectors/signals/operator-request.ts';
-import { configSchema } from '../../infra/config/schema.ts';
-import { deploymentOf, type Deployment } from '../../simulations/deployment.ts';
-import { matchesEventPattern } from '../../world/event-pattern.ts';
-import { recordingAutoScaling, steadyDemandCloudWatch } from '../../world/dynamodb/steady-demand.ts';
+import type { JsonValue } from '../core/json.ts';
+import { seededRandom, type Random } from '../core/random.ts';
+import type { VirtualClock } from '../core/virtual-clock.ts';
+import type { ExecutionRecord, LocalEngine } from '../engine/local-engine.ts';
+import { startRunbookEngine } from '../local/runbooks.ts';
+import { DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
+import { queryLedger, type LedgerRecord } from '../domain/dispatch/ledger.ts';
+import { writeGlobalSwitch, writeRunbookSwitch } from '../domain/dispatch/switches.ts';
+import { normaliseSignal } from '../detectors/signals/normalise.ts';
+import { operatorRequestDetail, operatorRequestEvent } from '../detectors/signals/operator-request.ts';
+import { configSchema } from '../infra/config/schema.ts';
+import { deploymentOf, type Deployment } from '../simulations/deployment.ts';
+import { matchesEventPattern } from '../world/event-pattern.ts';
+import { recordingAutoScaling, steadyDemandCloudWatch } from '../world/dynamodb/steady-demand.ts';
 import {
   DEFAULT_ACCOUNT_ID,
   DEFAULT_CONTROL_PANEL_ID,
   routingControlArn,
-} from '../../world/cells/routing-controls.ts';
-import { RUNBOOK_GREY_CELL_INCIDENT } from '../../scenarios/cell-shift/incident.ts';
-import { buildCellShiftWorld } from '../../scenarios/cell-shift/world.ts';
+} from '../world/cells/routing-controls.ts';
+import { RUNBOOK_GREY_CELL_INCIDENT } from '../scenarios/cell-shift/incident.ts';
+import { buildCellShiftWorld } from '../scenarios/cell-shift/world.ts';
 
 const TABLES = DEFAULT_DISPATCH_TABLES;
 const DISPATCH = 'dispatch';
@@ -126,7 +126,7 @@ export function stormDeployment(tables: number): Deployment {
 // --- the signals ----------------------------------------------------------------------------
 
 const example = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(new URL(`../../contracts/examples/${name}`, import.meta.url), 'utf8')) as Record<
+  JSON.parse(readFileSync(new URL(`../contracts/examples/${name}`, import.meta.url), 'utf8')) as Record<
     string,
     unknown
   >;

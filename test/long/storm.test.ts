@@ -16,7 +16,7 @@ import {
   stormSummary,
   type StormOptions,
   type StormReport,
-} from '../support/storm-world.ts';
+} from '../../simulations/storm.ts';
 
 const OPTIONS: StormOptions = {
   incidents: 1000,

@@ -14,7 +14,7 @@ import {
   stormSummary,
   type StormOptions,
   type StormReport,
-} from '../support/storm-world.ts';
+} from '../../simulations/storm.ts';
 
 // Both runbooks live; the global limit binds (5 an hour, each runbook's own is 10). Ten signals
 // every ten minutes: the storm crosses clock hours.
