@@ -10,10 +10,14 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_ROUTING, type Routing } from '../../detectors/routing/routes.ts';
 import { InvalidSignalError } from '../../domain/errors.ts';
 import { normaliseSignalTask, type NormalisedSignal } from '../../handlers/normalise-signal.ts';
-import { FULL_ROUTING } from './signals/fixtures.ts';
-
-export type Json = Record<string, unknown>;
-type Path = readonly (string | number)[];
+import {
+  COMPOSITE_ALARM_ROUTE,
+  FIXTURE_NAMES,
+  FULL_ROUTING,
+  type FixtureName,
+  type Json,
+} from './signals/fixtures.ts';
+import { allPaths, changeAt, DELETE, getAt, jsonType, type Path } from './signals/json-paths.ts';
 
 /** What an event is, by construction: `valid` may start; `invalid` and `unknown-resource` never. */
 export type Expectation = 'valid' | 'invalid' | 'unknown-resource' | 'any';
@@ -25,26 +29,15 @@ export interface HostileEvent {
   event: unknown;
 }
 
-export const EXAMPLE_NAMES = [
-  'cloudwatch-alarm-metric',
-  'cloudwatch-alarm-metric-math',
-  'cloudwatch-alarm-composite',
-  'xray-insight-active',
-  'xray-insight-closed',
-  'selfheal-grey-failure',
-  'operator-request',
-] as const;
-export type ExampleName = (typeof EXAMPLE_NAMES)[number];
-
-const EXAMPLES: Record<ExampleName, string> = Object.fromEntries(
-  EXAMPLE_NAMES.map((name) => [
+const EXAMPLES: Record<FixtureName, string> = Object.fromEntries(
+  FIXTURE_NAMES.map((name) => [
     name,
     readFileSync(new URL(`../../contracts/examples/${name}.json`, import.meta.url), 'utf8'),
   ]),
-) as Record<ExampleName, string>;
+) as Record<FixtureName, string>;
 
 /** A fresh copy of a real example event. */
-export const example = (name: ExampleName): Json => JSON.parse(EXAMPLES[name]) as Json;
+export const example = (name: FixtureName): Json => JSON.parse(EXAMPLES[name]) as Json;
 
 /**
  * The routing the hostile events meet: every kind routed, the composite example's alarm named, and
@@ -52,57 +45,9 @@ export const example = (name: ExampleName): Json => JSON.parse(EXAMPLES[name]) a
  */
 export const HOSTILE_ROUTING: Routing = {
   ...FULL_ROUTING,
-  alarms: [
-    ...DEFAULT_ROUTING.alarms,
-    {
-      name: 'orders-throttling-composite',
-      kind: 'table-capacity',
-      match: { alarmName: 'selfheal-orders-throttling' },
-      resource: { type: 'dynamodb-table', name: 'orders' },
-    },
-  ],
+  alarms: [...DEFAULT_ROUTING.alarms, COMPOSITE_ALARM_ROUTE],
   tables: { orders: {}, payments: {} },
 };
-
-// ---------------------------------------------------------------------------------------------
-// Paths into an event.
-
-function getAt(value: unknown, path: Path): unknown {
-  return path.reduce<unknown>(
-    (node, key) => (node !== null && typeof node === 'object' ? (node as Json)[key] : undefined),
-    value,
-  );
-}
-
-const DELETE = Symbol('delete');
-
-/** A copy of `value` with the field at `path` replaced, or removed for DELETE. */
-function changeAt(value: Json, path: Path, replacement: unknown): Json {
-  const copy = structuredClone(value);
-  const parent = getAt(copy, path.slice(0, -1));
-  const key = path[path.length - 1];
-  if (parent === null || typeof parent !== 'object' || key === undefined) return copy;
-  if (replacement === DELETE) {
-    if (Array.isArray(parent)) parent.splice(Number(key), 1);
-    else delete (parent as Json)[key];
-  } else {
-    (parent as Json)[key] = replacement;
-  }
-  return copy;
-}
-
-/** Every path to a field (objects and arrays included, the root excluded). */
-function allPaths(value: unknown, prefix: Path = []): Path[] {
-  if (value === null || typeof value !== 'object') return [];
-  const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
-  return entries.flatMap(([key, child]) => [[...prefix, key], ...allPaths(child, [...prefix, key])]);
-}
-
-function jsonType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
 
 /** Fields the normaliser does not read, or reads leniently: changing them may leave a valid event. */
 const OPTIONAL = [
@@ -122,14 +67,14 @@ const OPTIONAL = [
   /^detail\.(alarmTags|muteDetail)(\..*)?$/,
 ];
 /** The metric-math example watches two metrics of one table: either alone still names it. */
-const OPTIONAL_IN: Partial<Record<ExampleName, RegExp[]>> = {
+const OPTIONAL_IN: Partial<Record<FixtureName, RegExp[]>> = {
   'cloudwatch-alarm-metric-math': [/^detail\.configuration\.metrics\.\d+(\..*)?$/],
 };
-const isOptional = (name: ExampleName, path: Path): boolean =>
+const isOptional = (name: FixtureName, path: Path): boolean =>
   [...OPTIONAL, ...(OPTIONAL_IN[name] ?? [])].some((pattern) => pattern.test(path.join('.')));
 
 /** The examples that start a runbook under HOSTILE_ROUTING, and the fields that decide it. */
-const STARTING: readonly ExampleName[] = [
+const STARTING: readonly FixtureName[] = [
   'cloudwatch-alarm-metric',
   'cloudwatch-alarm-metric-math',
   'cloudwatch-alarm-composite',
@@ -206,7 +151,7 @@ export const bigString = fc.integer({ min: 100 * 1024, max: 250 * 1024 }).map((n
 // ---------------------------------------------------------------------------------------------
 // Events.
 
-const exampleName = fc.constantFrom(...EXAMPLE_NAMES);
+const exampleName = fc.constantFrom(...FIXTURE_NAMES);
 
 const unchanged = exampleName.map((name): HostileEvent => ({
   label: `${name} unchanged`,
@@ -299,7 +244,7 @@ const hostileStrings = stringFields.map(({ name, path, value }): HostileEvent =>
 }));
 
 /** The example's resource replaced by one no routing protects (or of the wrong type). */
-const UNKNOWN_RESOURCE: Partial<Record<ExampleName, Path[]>> = {
+const UNKNOWN_RESOURCE: Partial<Record<FixtureName, Path[]>> = {
   'cloudwatch-alarm-metric': [
     ['detail', 'configuration', 'metrics', 0, 'metricStat', 'metric', 'dimensions', 'TableName'],
   ],
@@ -314,7 +259,7 @@ const unknownName = fc.oneof(
     .filter((name) => !['orders', 'payments'].includes(name) && !name.startsWith('checkout-cell-')),
 );
 const unknownResource = fc
-  .constantFrom(...(Object.entries(UNKNOWN_RESOURCE) as [ExampleName, Path[]][]))
+  .constantFrom(...(Object.entries(UNKNOWN_RESOURCE) as [FixtureName, Path[]][]))
   .chain(([name, paths]) =>
     fc.record({ name: fc.constant(name), path: fc.constantFrom(...paths), value: unknownName }),
   )

@@ -8,23 +8,15 @@ import { LocalEngine } from '../../engine/local-engine.ts';
 import type { AslDefinition } from '../../engine/asl.ts';
 import type { HistoryEvent } from '../../engine/history.ts';
 import type { LocalLambdaHandler } from '../../engine/bindings/lambda-invoke.ts';
+import { functionTable, lambdaInvokeState } from './lambda-functions.ts';
 import { INSTANT_LAMBDA, LambdaEnvironments, type LambdaTimings } from '../../engine/lambda-environments.ts';
 import { VirtualClock } from '../../core/virtual-clock.ts';
 
 const START = Date.UTC(2026, 0, 1, 12, 0, 0);
 
-function functionTable(handlers: Record<string, LocalLambdaHandler>) {
-  return { get: (name: string) => handlers[name], names: () => Object.keys(handlers) };
-}
-
-const invoke = (fn: string, next: string | undefined, extra: object = {}) => ({
-  Type: 'Task' as const,
-  Resource: 'arn:aws:states:::lambda:invoke',
-  Parameters: { FunctionName: `arn:aws:lambda:us-east-1:000000000000:function:${fn}`, 'Payload.$': '$' },
-  ResultPath: null,
-  ...(next ? { Next: next } : { End: true as const }),
-  ...extra,
-});
+/** Invokes `fn` and keeps the state input as the state's output. */
+const invoke = (fn: string, next: string | undefined, extra: object = {}) =>
+  lambdaInvokeState(fn, next, { ResultPath: null, ...extra });
 
 /** A Pass state that records when it was entered, under `$.<key>`. */
 const stamp = (key: string, next?: string) => ({

@@ -3,23 +3,14 @@ import { LocalEngine } from '../../engine/local-engine.ts';
 import { UnsupportedResourceError } from '../../engine/errors.ts';
 import { billedStateTransitions, statesEntered } from '../../engine/history.ts';
 import type { AslDefinition } from '../../engine/asl.ts';
-import type { LocalLambdaHandler } from '../../engine/bindings/lambda-invoke.ts';
+import { functionTable, lambdaInvokeState } from './lambda-functions.ts';
 import { VirtualClock } from '../../core/virtual-clock.ts';
 import { createOnDemandTable, useLocalDynamoDb } from '../support/local-dynamodb.ts';
 import { approvalMachine, parentMachine } from '../support/task-machines.ts';
 
-function functionTable(handlers: Record<string, LocalLambdaHandler>) {
-  return { get: (name: string) => handlers[name], names: () => Object.keys(handlers) };
-}
-
-const invoke = (fn: string, next: string | undefined, extra: object = {}) => ({
-  Type: 'Task' as const,
-  Resource: 'arn:aws:states:::lambda:invoke',
-  Parameters: { FunctionName: `arn:aws:lambda:us-east-1:000000000000:function:${fn}`, 'Payload.$': '$' },
-  OutputPath: '$.Payload',
-  ...(next ? { Next: next } : { End: true as const }),
-  ...extra,
-});
+/** Invokes `fn` and keeps its payload as the state's output. */
+const invoke = (fn: string, next: string | undefined, extra: object = {}) =>
+  lambdaInvokeState(fn, next, { OutputPath: '$.Payload', ...extra });
 
 const client = useLocalDynamoDb();
 

@@ -4,13 +4,9 @@ import { ExecutionInputTooLargeError } from '../../engine/errors.ts';
 import { STANDARD_WORKFLOW_QUOTAS } from '../../engine/quotas.ts';
 import { statesEntered, type HistoryEvent } from '../../engine/history.ts';
 import type { AslDefinition, AslState } from '../../engine/asl.ts';
-import type { LocalLambdaHandler } from '../../engine/bindings/lambda-invoke.ts';
+import { functionTable } from './lambda-functions.ts';
 import { VirtualClock } from '../../core/virtual-clock.ts';
 import { parentMachine, type TaskState } from '../support/task-machines.ts';
-
-function functionTable(handlers: Record<string, LocalLambdaHandler>) {
-  return { get: (name: string) => handlers[name], names: () => Object.keys(handlers) };
-}
 
 const invoke = (fn: string, then: { Next: string } | { End: true }, extra: object = {}): AslState =>
   ({

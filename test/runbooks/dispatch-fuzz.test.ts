@@ -6,10 +6,9 @@
  * `unrouted`, its reason one short line; an ignored or unhandled one is recorded and starts
  * nothing; only a readable alarm about a protected table starts the runbook.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
+import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { queryLedger, type LedgerRecord } from '../../domain/dispatch/ledger.ts';
 import { InvalidSignalError, SelfHealError } from '../../domain/errors.ts';
 import { DEFAULT_ROUTING, type Routing } from '../../detectors/routing/routes.ts';
@@ -17,8 +16,10 @@ import { normaliseSignal, type SignalDecision } from '../../detectors/signals/no
 import type { ExecutionRecord } from '../../engine/local-engine.ts';
 import type { JsonValue } from '../../core/json.ts';
 import { steadyDemandEngine } from '../support/runbook-engine.ts';
-import { createProvisionedTable, useLocalDynamoDb } from '../support/local-dynamodb.ts';
+import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
+import { dispatchTablesAndOrdersEachTest } from '../support/dispatch-tables.ts';
 import { hostileEvent, reasonFault, type HostileEvent } from '../detectors/hostile-events.ts';
+import { COMPOSITE_ALARM_ROUTE } from '../detectors/signals/fixtures.ts';
 
 const SAMPLE = 200;
 const TABLES = DEFAULT_DISPATCH_TABLES;
@@ -26,33 +27,14 @@ const TABLES = DEFAULT_DISPATCH_TABLES;
 /** What dispatch starts here: hot-shard for the `orders` table; every other kind is unhandled. */
 const ROUTING: Routing = {
   ...DEFAULT_ROUTING,
-  alarms: [
-    ...DEFAULT_ROUTING.alarms,
-    {
-      name: 'orders-throttling-composite',
-      kind: 'table-capacity',
-      match: { alarmName: 'selfheal-orders-throttling' },
-      resource: { type: 'dynamodb-table', name: 'orders' },
-    },
-  ],
+  alarms: [...DEFAULT_ROUTING.alarms, COMPOSITE_ALARM_ROUTE],
   runbooks: { 'table-capacity': 'hot-shard', 'hot-key': 'hot-shard' },
   tables: { orders: {} },
 };
 
 const dynamodb = useLocalDynamoDb();
 
-beforeEach(async () => {
-  await createDispatchTables(dynamodb(), TABLES);
-  await createProvisionedTable(dynamodb(), 'orders');
-});
-
-afterEach(async () => {
-  for (const name of [TABLES.control, TABLES.ledger, 'orders']) {
-    await dynamodb()
-      .send(new DeleteTableCommand({ TableName: name }))
-      .catch(() => undefined);
-  }
-});
+dispatchTablesAndOrdersEachTest(dynamodb);
 
 /** What the normaliser (the sources dispatch's bundle is built from) makes of the event. */
 function verdict(event: unknown): SignalDecision | 'rejected' {

@@ -1,29 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeleteTableCommand, DescribeTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { DescribeTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ExecutionRecord, LocalEngine } from '../../engine/local-engine.ts';
-import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
+import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { queryLedger } from '../../domain/dispatch/ledger.ts';
 import { writeRunbookSwitch } from '../../domain/dispatch/switches.ts';
 import { operatorRequestDetail, operatorRequestEvent } from '../../detectors/signals/operator-request.ts';
 import { steadyDemandEngine } from '../support/runbook-engine.ts';
-import { createProvisionedTable, useLocalDynamoDb } from '../support/local-dynamodb.ts';
+import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
+import { dispatchTablesAndOrdersEachTest } from '../support/dispatch-tables.ts';
 import type { JsonValue } from '../../core/json.ts';
 
 const TABLES = DEFAULT_DISPATCH_TABLES;
 const dynamodb = useLocalDynamoDb();
 
-beforeEach(async () => {
-  await createDispatchTables(dynamodb(), TABLES);
-  await createProvisionedTable(dynamodb(), 'orders');
-});
-
-afterEach(async () => {
-  for (const name of [TABLES.control, TABLES.ledger, 'orders']) {
-    await dynamodb()
-      .send(new DeleteTableCommand({ TableName: name }))
-      .catch(() => undefined);
-  }
-});
+dispatchTablesAndOrdersEachTest(dynamodb);
 
 /** An operator asks for hot-shard on orders (500 writes/s asked of 100 WCU: it would raise it). */
 function operatorRequest(dryRun: boolean): JsonValue {

@@ -1,6 +1,11 @@
 /** Shared by the signal normaliser's tests: the EventBridge fixtures, typed loosely enough to edit. */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_ROUTING, routingSchema, type Routing } from '../../../detectors/routing/routes.ts';
+import {
+  DEFAULT_ROUTING,
+  routingSchema,
+  type AlarmRoute,
+  type Routing,
+} from '../../../detectors/routing/routes.ts';
 
 /** A JSON object whose fields a test may read, replace or delete. */
 export type Json = Record<string, unknown>;
@@ -107,3 +112,11 @@ export function captureError(fn: () => unknown): unknown {
   }
   return undefined;
 }
+
+/** The composite example's alarm (selfheal-orders-throttling), routed as table capacity on orders. */
+export const COMPOSITE_ALARM_ROUTE: AlarmRoute = {
+  name: 'orders-throttling-composite',
+  kind: 'table-capacity',
+  match: { alarmName: 'selfheal-orders-throttling' },
+  resource: { type: 'dynamodb-table', name: 'orders' },
+};

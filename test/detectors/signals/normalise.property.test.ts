@@ -6,6 +6,7 @@ import { DEFAULT_ROUTING, type AlarmRoute, type Routing } from '../../../detecto
 import { normaliseSignal, type SignalDecision } from '../../../detectors/signals/normalise.ts';
 import {
   alarmFixture,
+  COMPOSITE_ALARM_ROUTE,
   EXECUTION_NAME,
   fixture,
   FIXTURE_NAMES,
@@ -15,6 +16,7 @@ import {
   type Json,
   type MetricJson,
 } from './fixtures.ts';
+import { allPaths, changeAt, DELETE, getAt, jsonType, type Path } from './json-paths.ts';
 
 const RUNS = { numRuns: 200 };
 
@@ -42,59 +44,10 @@ function describeOutcome(result: Outcome): string {
     : String(result.error);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Paths into an event, to read, replace or delete one field.
-
-type Path = readonly (string | number)[];
-
-function getAt(value: unknown, path: Path): unknown {
-  return path.reduce<unknown>(
-    (node, key) => (node !== null && typeof node === 'object' ? (node as Json)[key] : undefined),
-    value,
-  );
-}
-
-const DELETE = Symbol('delete');
-
-/** A copy of `value` with the field at `path` replaced, or removed for DELETE. */
-function changeAt(value: Json, path: Path, replacement: unknown): Json {
-  const copy = structuredClone(value);
-  const parent = getAt(copy, path.slice(0, -1)) as Json | unknown[];
-  const key = path[path.length - 1] as string | number;
-  if (replacement === DELETE) {
-    if (Array.isArray(parent)) parent.splice(Number(key), 1);
-    else delete parent[key as string];
-  } else {
-    (parent as Json)[key] = replacement;
-  }
-  return copy;
-}
-
-/** Every path to a field of a JSON value (objects and arrays included, the root excluded). */
-function allPaths(value: unknown, prefix: Path = []): Path[] {
-  if (value === null || typeof value !== 'object') return [];
-  const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
-  return entries.flatMap(([key, child]) => [[...prefix, key], ...allPaths(child, [...prefix, key])]);
-}
-
-function jsonType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
 /** Every fixture, routed so that each that can start does. */
 const ROUTING: Routing = {
   ...FULL_ROUTING,
-  alarms: [
-    ...FULL_ROUTING.alarms,
-    {
-      name: 'orders-throttling-composite',
-      kind: 'table-capacity',
-      match: { alarmName: 'selfheal-orders-throttling' },
-      resource: { type: 'dynamodb-table', name: 'orders' },
-    },
-  ],
+  alarms: [...FULL_ROUTING.alarms, COMPOSITE_ALARM_ROUTE],
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -112,16 +112,19 @@ describe('simulated GetTimeSeriesServiceStatistics', () => {
   });
 });
 
+/** Checkout cell 2 grey from minute 5 to 15, a fifth of its requests failing: X-Ray opens an insight. */
+const INSIGHT_FAULT: FleetFault = {
+  kind: 'grey-cell',
+  cell: 'checkout-cell-2',
+  fromMinute: 5,
+  untilMinute: 15,
+  faultRate: 0.2,
+  opensInsight: true,
+};
+
 describe('simulated GetInsightSummaries', () => {
   const faults: FleetFault[] = [
-    {
-      kind: 'grey-cell',
-      cell: 'checkout-cell-2',
-      fromMinute: 5,
-      untilMinute: 15,
-      faultRate: 0.2,
-      opensInsight: true,
-    },
+    INSIGHT_FAULT,
     { kind: 'grey-cell', cell: 'checkout-cell-3', fromMinute: 6, latencyFactor: 5 },
   ];
   const request = (States?: ('ACTIVE' | 'CLOSED')[]) => ({
@@ -255,16 +258,7 @@ describe('what X-Ray sees: sampled requests, some time after', () => {
 
   it('opens an insight five minutes after its fault starts, and closes it five minutes after the fault ends', async () => {
     expect(DEFAULT_XRAY_INSIGHT_DELAY_SECONDS).toBe(300);
-    const faults: FleetFault[] = [
-      {
-        kind: 'grey-cell',
-        cell: 'checkout-cell-2',
-        fromMinute: 5,
-        untilMinute: 15,
-        faultRate: 0.2,
-        opensInsight: true,
-      },
-    ];
+    const faults: FleetFault[] = [INSIGHT_FAULT];
     const delayed: SimulatedXRayOptions = { sampling: TRACE_EVERY_REQUEST, statisticsDelaySeconds: 0 };
     const insights = async (minute: number, seconds: number) =>
       (

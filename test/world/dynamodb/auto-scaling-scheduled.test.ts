@@ -4,30 +4,17 @@
  * into it, and target tracking goes on within the new range. This is how the hot-shard runbook's
  * raised minimum is handed back.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  simulatedTable,
-  startHarness,
-  steadyWrites,
-  withAutoScaling,
-  writeTarget,
-  type Harness,
-} from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { simulatedTable, steadyWrites, useHarness, withAutoScaling, writeTarget } from './harness.ts';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(async () => {
-  await harness.close();
-});
+const harness = useHarness();
 
 const at = (ms: number) => `at(${new Date(ms).toISOString().slice(0, 19)})`;
 
 describe('a one-time scheduled action', () => {
   it('gives the old minimum back at its time, after which target tracking scales the idle table in', async () => {
-    const table = await simulatedTable(harness, { rcu: 100, wcu: 100, workload: steadyWrites(40) });
-    const autoScaling = await withAutoScaling(harness, table, { min: 100, max: 4000, target: 70 });
+    const table = await simulatedTable(harness(), { rcu: 100, wcu: 100, workload: steadyWrites(40) });
+    const autoScaling = await withAutoScaling(harness(), table, { min: 100, max: 4000, target: 70 });
     // A runbook's raise: the minimum to 650, which scales the table out to it at once.
     await autoScaling.registerScalableTarget({ ...writeTarget(table), MinCapacity: 650, MaxCapacity: 4000 });
     await autoScaling.putScheduledAction({
@@ -59,8 +46,8 @@ describe('a one-time scheduled action', () => {
   });
 
   it("scales a table below its new minimum out to it at the action's time", async () => {
-    const table = await simulatedTable(harness, { rcu: 100, wcu: 100, workload: steadyWrites(40) });
-    const autoScaling = await withAutoScaling(harness, table, { min: 100, max: 4000 });
+    const table = await simulatedTable(harness(), { rcu: 100, wcu: 100, workload: steadyWrites(40) });
+    const autoScaling = await withAutoScaling(harness(), table, { min: 100, max: 4000 });
     await autoScaling.putScheduledAction({
       ...writeTarget(table),
       ScheduledActionName: 'morning',
@@ -76,8 +63,8 @@ describe('a one-time scheduled action', () => {
   });
 
   it('is refused for a dimension with no scalable target, and for schedules it does not run', async () => {
-    const table = await simulatedTable(harness, { rcu: 100, wcu: 100, workload: steadyWrites(40) });
-    const autoScaling = await withAutoScaling(harness, table, { min: 100, max: 4000 });
+    const table = await simulatedTable(harness(), { rcu: 100, wcu: 100, workload: steadyWrites(40) });
+    const autoScaling = await withAutoScaling(harness(), table, { min: 100, max: 4000 });
     const read = { ...writeTarget(table), ScalableDimension: 'dynamodb:table:ReadCapacityUnits' as const };
 
     await expect(

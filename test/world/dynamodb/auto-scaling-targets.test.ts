@@ -4,18 +4,12 @@
  * auto scaling"; AWS allows targets of 20-90 %), so a 50 % target starts climbing while a 70 % one
  * still waits, and sizes for consumed / target, which is more capacity for the same consumption.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ScalingActivity } from '../../../world/dynamodb/auto-scaling.ts';
 import type { WorkloadSpec } from '../../../world/dynamodb/workload.ts';
-import { simulatedTable, startHarness, withAutoScaling, type Harness } from './harness.ts';
+import { simulatedTable, useHarness, withAutoScaling } from './harness.ts';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(async () => {
-  await harness.close();
-});
+const harness = useHarness();
 
 /** 40 writes/s on 100 WCU, then a steady climb to 600 over ten minutes, then held. */
 const RAMP: WorkloadSpec = {
@@ -32,8 +26,8 @@ const RAMP: WorkloadSpec = {
 };
 
 async function run(targetPercent: number) {
-  const table = await simulatedTable(harness, { rcu: 100, wcu: 100, workload: RAMP, seed: 7 });
-  const autoScaling = await withAutoScaling(harness, table, { min: 100, max: 4000, target: targetPercent });
+  const table = await simulatedTable(harness(), { rcu: 100, wcu: 100, workload: RAMP, seed: 7 });
+  const autoScaling = await withAutoScaling(harness(), table, { min: 100, max: 4000, target: targetPercent });
   await table.clock.advance(1800);
   table.world.detach();
   const minute = (a: ScalingActivity) => Math.round((a.timeMs - table.clock.startMs) / 60_000);

@@ -1,36 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { SimulatedAutoScaling } from '../../../world/dynamodb/auto-scaling.ts';
 import {
   simulatedTable,
-  startHarness,
   steadyWrites,
+  useHarness,
   withAutoScaling,
   writeTarget,
   WRITE_CAPACITY as WRITE,
-  type Harness,
 } from './harness.ts';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(async () => {
-  await harness.close();
-});
+const harness = useHarness();
 
 const READ = 'dynamodb:table:ReadCapacityUnits' as const;
 
 async function writeCapacity(tableName: string): Promise<number | undefined> {
-  const { Table } = await harness.dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+  const { Table } = await harness().dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
   return Table?.ProvisionedThroughput?.WriteCapacityUnits;
 }
 
 describe('simulated auto scaling', () => {
   it('describes registered targets with their bounds, role and creation time', async () => {
-    const table = await simulatedTable(harness, { rcu: 100, wcu: 100, workload: steadyWrites(10) });
+    const table = await simulatedTable(harness(), { rcu: 100, wcu: 100, workload: steadyWrites(10) });
     await table.clock.advance(120);
-    const autoScaling = await withAutoScaling(harness, table, { min: 50, max: 500 });
+    const autoScaling = await withAutoScaling(harness(), table, { min: 50, max: 500 });
     const { ScalableTargets = [] } = await autoScaling.describeScalableTargets({
       ServiceNamespace: 'dynamodb',
       ResourceIds: [`table/${table.tableName}`],
@@ -54,9 +47,9 @@ describe('simulated auto scaling', () => {
   });
 
   it('rejects bad input with ValidationException', async () => {
-    const table = await simulatedTable(harness, { rcu: 100, wcu: 100, workload: steadyWrites(10) });
+    const table = await simulatedTable(harness(), { rcu: 100, wcu: 100, workload: steadyWrites(10) });
     const autoScaling = new SimulatedAutoScaling({
-      dynamodb: harness.dynamodb,
+      dynamodb: harness().dynamodb,
       cloudwatch: table.metrics,
       now: () => 0,
     });
@@ -82,8 +75,8 @@ describe('simulated auto scaling', () => {
   });
 
   it('scales the table up to a raised MinCapacity right away', async () => {
-    const table = await simulatedTable(harness, { rcu: 100, wcu: 100, workload: steadyWrites(10) });
-    const autoScaling = await withAutoScaling(harness, table, { min: 50, max: 5000 });
+    const table = await simulatedTable(harness(), { rcu: 100, wcu: 100, workload: steadyWrites(10) });
+    const autoScaling = await withAutoScaling(harness(), table, { min: 50, max: 5000 });
     await autoScaling.registerScalableTarget({ ...writeTarget(table), MinCapacity: 2000 });
     expect(await writeCapacity(table.tableName)).toBe(2000);
     expect(autoScaling.activities).toEqual([
@@ -94,12 +87,12 @@ describe('simulated auto scaling', () => {
   });
 
   it('scales down to a lowered MaxCapacity and undoes an UpdateTable outside the bounds', async () => {
-    const table = await simulatedTable(harness, { rcu: 100, wcu: 800, workload: steadyWrites(10) });
-    const autoScaling = await withAutoScaling(harness, table, { min: 50, max: 1000 });
+    const table = await simulatedTable(harness(), { rcu: 100, wcu: 800, workload: steadyWrites(10) });
+    const autoScaling = await withAutoScaling(harness(), table, { min: 50, max: 1000 });
     await autoScaling.registerScalableTarget({ ...writeTarget(table), MaxCapacity: 400 });
     expect(await writeCapacity(table.tableName)).toBe(400);
 
-    await harness.dynamodb.send(
+    await harness().dynamodb.send(
       new UpdateTableCommand({
         TableName: table.tableName,
         ProvisionedThroughput: { ReadCapacityUnits: 100, WriteCapacityUnits: 3000 },
@@ -115,13 +108,13 @@ describe('simulated auto scaling', () => {
   });
 
   it('grows a throttled table by about 43 % per step at a 70 % target', async () => {
-    const table = await simulatedTable(harness, {
+    const table = await simulatedTable(harness(), {
       rcu: 100,
       wcu: 500,
       sizeGb: 100,
       workload: steadyWrites(3000),
     });
-    const autoScaling = await withAutoScaling(harness, table, { min: 100, max: 40_000, target: 70 });
+    const autoScaling = await withAutoScaling(harness(), table, { min: 100, max: 40_000, target: 70 });
     await table.clock.advance(12 * 60);
     const steps = autoScaling.activities.filter((a) => a.cause.startsWith('utilisation'));
     expect(steps.length).toBeGreaterThanOrEqual(3);
@@ -134,14 +127,14 @@ describe('simulated auto scaling', () => {
 
   it('acts on the minutes CloudWatch has published: two minutes later under a 120 s publication delay', async () => {
     const firstStepMinute = async (publicationDelaySeconds?: number) => {
-      const table = await simulatedTable(harness, {
+      const table = await simulatedTable(harness(), {
         rcu: 100,
         wcu: 500,
         sizeGb: 100,
         workload: steadyWrites(3000),
         ...(publicationDelaySeconds === undefined ? {} : { publicationDelaySeconds }),
       });
-      const autoScaling = await withAutoScaling(harness, table, { min: 100, max: 40_000, target: 70 });
+      const autoScaling = await withAutoScaling(harness(), table, { min: 100, max: 40_000, target: 70 });
       await table.clock.advance(8 * 60);
       const first = autoScaling.activities.find((a) => a.cause.startsWith('utilisation'));
       expect(first).toMatchObject({ from: 500, to: Math.ceil(500 / 0.7) });
@@ -152,13 +145,13 @@ describe('simulated auto scaling', () => {
   });
 
   it('scales in after 15 quiet published minutes, two minutes later under a 120 s delay', async () => {
-    const table = await simulatedTable(harness, {
+    const table = await simulatedTable(harness(), {
       rcu: 100,
       wcu: 2000,
       workload: steadyWrites(100),
       publicationDelaySeconds: 120,
     });
-    const autoScaling = await withAutoScaling(harness, table, { min: 100, max: 40_000, target: 70 });
+    const autoScaling = await withAutoScaling(harness(), table, { min: 100, max: 40_000, target: 70 });
     await table.clock.advance(16 * 60);
     expect(autoScaling.activities).toEqual([]);
     await table.clock.advance(60);
@@ -168,8 +161,8 @@ describe('simulated auto scaling', () => {
   });
 
   it('scales in only after 15 quiet minutes', async () => {
-    const table = await simulatedTable(harness, { rcu: 100, wcu: 2000, workload: steadyWrites(100) });
-    const autoScaling = await withAutoScaling(harness, table, { min: 100, max: 40_000, target: 70 });
+    const table = await simulatedTable(harness(), { rcu: 100, wcu: 2000, workload: steadyWrites(100) });
+    const autoScaling = await withAutoScaling(harness(), table, { min: 100, max: 40_000, target: 70 });
     await table.clock.advance(14 * 60);
     expect(autoScaling.activities).toEqual([]);
     await table.clock.advance(60);

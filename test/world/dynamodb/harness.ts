@@ -6,6 +6,7 @@
  * with (as its CloudWatch has no publication delay): no SDK retries (a throttled request fails at
  * once) and dynalite's own instant UPDATING, picked up at the next minute.
  */
+import { afterAll, beforeAll } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { VirtualClock } from '../../../core/virtual-clock.ts';
 import { SimulatedAutoScaling } from '../../../world/dynamodb/auto-scaling.ts';
@@ -24,6 +25,21 @@ export interface Harness {
 export async function startHarness(): Promise<Harness> {
   const { clients, close } = await connectLocalDynamoDb();
   return { dynamodb: clients[0]!, close };
+}
+
+/** The test file's harness, started before its first test and closed after its last. */
+export function useHarness(): () => Harness {
+  let harness: Harness | undefined;
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+  return () => {
+    if (!harness) throw new Error('the harness starts before the first test');
+    return harness;
+  };
 }
 
 let tables = 0;

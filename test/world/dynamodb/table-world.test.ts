@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { VirtualClock } from '../../../core/virtual-clock.ts';
 import type { MetricStore } from '../../../world/metric-store.ts';
 import type { WorkloadSpec } from '../../../world/dynamodb/workload.ts';
 import type { TimelineEntry } from '../../../world/dynamodb/table-world.ts';
-import { simulatedTable, startHarness, steadyWrites, type Harness } from './harness.ts';
+import { simulatedTable, startHarness, steadyWrites, useHarness } from './harness.ts';
 import { metricStatQuery } from '../../../domain/metric-stat.ts';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(async () => {
-  await harness.close();
-});
+const harness = useHarness();
 
 const hotShard: WorkloadSpec = {
   phases: [
@@ -52,7 +46,24 @@ async function sumOf(
 
 /** A 50 GB table of 1000 WCU asked for 3000 writes a second. */
 const tableShortOfWrites = () =>
-  simulatedTable(harness, { rcu: 100, wcu: 1000, sizeGb: 50, workload: steadyWrites(3000) });
+  simulatedTable(harness(), { rcu: 100, wcu: 1000, sizeGb: 50, workload: steadyWrites(3000) });
+
+/** An hour of the hot-shard workload on a 40,000 RCU / 10,000 WCU table, and the wall-clock time it took. */
+async function simulateAnHour(
+  options: Pick<Parameters<typeof simulatedTable>[1], 'clientRetries' | 'updateTableSeconds'> = {},
+) {
+  const clock = new VirtualClock();
+  const { world } = await simulatedTable(harness(), {
+    rcu: 40_000,
+    wcu: 10_000,
+    workload: hotShard,
+    clock,
+    ...options,
+  });
+  const started = performance.now();
+  await clock.advance(60 * 60);
+  return { world, elapsedMs: performance.now() - started };
+}
 
 describe('TableWorld', () => {
   it('ends provisioned throttling once an UpdateTable raising capacity is ACTIVE', async () => {
@@ -63,7 +74,7 @@ describe('TableWorld', () => {
     expect(before.throttledRequests.keyRange).toBe(0);
     expect(before.consumedWcuPerSecond).toBeCloseTo(1000, 0);
 
-    await harness.dynamodb.send(
+    await harness().dynamodb.send(
       new UpdateTableCommand({
         TableName: tableName,
         ProvisionedThroughput: { ReadCapacityUnits: 100, WriteCapacityUnits: 4000 },
@@ -86,7 +97,7 @@ describe('TableWorld', () => {
   it('switches to on-demand: up to double the previous peak is served and provisioned metrics stop', async () => {
     const { clock, world, metrics, tableName } = await tableShortOfWrites();
     await clock.advance(3 * 60);
-    await harness.dynamodb.send(
+    await harness().dynamodb.send(
       new UpdateTableCommand({ TableName: tableName, BillingMode: 'PAY_PER_REQUEST' }),
     );
     const switchedAt = clock.now();
@@ -101,7 +112,7 @@ describe('TableWorld', () => {
   });
 
   it('throttles a hot key by key range and names it in Contributor Insights', async () => {
-    const { clock, world, metrics, tableName } = await simulatedTable(harness, {
+    const { clock, world, metrics, tableName } = await simulatedTable(harness(), {
       rcu: 40_000,
       wcu: 10_000,
       workload: hotShard,
@@ -138,7 +149,7 @@ describe('TableWorld', () => {
   });
 
   it('publishes the provisioned level and consumption each minute', async () => {
-    const { clock, metrics, tableName } = await simulatedTable(harness, {
+    const { clock, metrics, tableName } = await simulatedTable(harness(), {
       rcu: 500,
       wcu: 800,
       workload: steadyWrites(200, 300),
@@ -167,7 +178,7 @@ describe('TableWorld', () => {
   });
 
   it('runs minute hooks after each minute, with the minute’s timeline entry', async () => {
-    const { clock, world } = await simulatedTable(harness, { rcu: 10, wcu: 10, workload: steadyWrites(5) });
+    const { clock, world } = await simulatedTable(harness(), { rcu: 10, wcu: 10, workload: steadyWrites(5) });
     const seen: { minute: number; nowMs: number; clockMs: number }[] = [];
     world.onMinute(({ entry, nowMs }) => {
       seen.push({ minute: entry.minute, nowMs, clockMs: clock.now() });
@@ -184,14 +195,14 @@ describe('TableWorld', () => {
   });
 
   it('applies a hook’s UpdateTable from the minute after the table is ACTIVE again', async () => {
-    const { clock, world, tableName } = await simulatedTable(harness, {
+    const { clock, world, tableName } = await simulatedTable(harness(), {
       rcu: 10,
       wcu: 100,
       workload: steadyWrites(50),
     });
     world.onMinute(async ({ entry }) => {
       if (entry.minute === 1) {
-        await harness.dynamodb.send(
+        await harness().dynamodb.send(
           new UpdateTableCommand({
             TableName: tableName,
             ProvisionedThroughput: { ReadCapacityUnits: 10, WriteCapacityUnits: 200 },
@@ -201,7 +212,7 @@ describe('TableWorld', () => {
     });
     await clock.advance(5 * 60);
     expect(world.timeline.map((e) => e.provisionedWcu)).toEqual([100, 100, 100, 200, 200]);
-    const { Table } = await harness.dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await harness().dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
     expect(Table?.TableStatus).toBe('ACTIVE');
   });
 
@@ -230,7 +241,7 @@ describe('TableWorld', () => {
   });
 
   it('sends the SDK’s retries to the table: more throttle events than failed requests, more asked than demanded', async () => {
-    const { clock, world, metrics, tableName } = await simulatedTable(harness, {
+    const { clock, world, metrics, tableName } = await simulatedTable(harness(), {
       rcu: 100,
       wcu: 1000,
       sizeGb: 50,
@@ -271,18 +282,7 @@ describe('TableWorld', () => {
   });
 
   it('simulates an hour of a table with retries and UPDATING delays in about a second', async () => {
-    const clock = new VirtualClock();
-    const { world } = await simulatedTable(harness, {
-      rcu: 40_000,
-      wcu: 10_000,
-      workload: hotShard,
-      clock,
-      clientRetries: {},
-      updateTableSeconds: 60,
-    });
-    const started = performance.now();
-    await clock.advance(60 * 60);
-    const elapsedMs = performance.now() - started;
+    const { world, elapsedMs } = await simulateAnHour({ clientRetries: {}, updateTableSeconds: 60 });
     expect(world.timeline).toHaveLength(60);
     expect(world.timeline.some((m) => m.retriedRequests > 0)).toBe(true);
     // Generous bound for slow CI machines.
@@ -291,11 +291,7 @@ describe('TableWorld', () => {
   });
 
   it('simulates an hour of a table in well under a second', async () => {
-    const clock = new VirtualClock();
-    const { world } = await simulatedTable(harness, { rcu: 40_000, wcu: 10_000, workload: hotShard, clock });
-    const started = performance.now();
-    await clock.advance(60 * 60);
-    const elapsedMs = performance.now() - started;
+    const { world, elapsedMs } = await simulateAnHour();
     expect(world.timeline).toHaveLength(60);
     // Generous bound for slow CI machines; locally this takes a few hundred milliseconds at most.
     expect(elapsedMs).toBeLessThan(2000);

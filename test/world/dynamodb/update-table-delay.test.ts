@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DescribeTableCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { VirtualClock } from '../../../core/virtual-clock.ts';
 import { createTable } from '../../../world/dynamodb/create-table.ts';
@@ -6,21 +6,15 @@ import {
   DEFAULT_UPDATE_TABLE_SECONDS,
   VirtualTableUpdates,
 } from '../../../world/dynamodb/update-table-delay.ts';
-import { simulatedTable, startHarness, steadyWrites, withAutoScaling, type Harness } from './harness.ts';
+import { simulatedTable, steadyWrites, useHarness, withAutoScaling } from './harness.ts';
 import { runHotShard } from '../../../scenarios/hot-shard/run.ts';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(async () => {
-  await harness.close();
-});
+const harness = useHarness();
 
 let tables = 0;
 async function provisionedTable(wcu = 100): Promise<string> {
   const tableName = `updating-${++tables}`;
-  await createTable(harness.dynamodb, { tableName, readCapacityUnits: 10, writeCapacityUnits: wcu });
+  await createTable(harness().dynamodb, { tableName, readCapacityUnits: 10, writeCapacityUnits: wcu });
   return tableName;
 }
 
@@ -28,7 +22,7 @@ const describeTable = async (dynamodb: DynamoDBClient, tableName: string) =>
   (await dynamodb.send(new DescribeTableCommand({ TableName: tableName }))).Table;
 
 const raiseWrites = (tableName: string, to: number) =>
-  harness.dynamodb.send(
+  harness().dynamodb.send(
     new UpdateTableCommand({
       TableName: tableName,
       ProvisionedThroughput: { ReadCapacityUnits: 10, WriteCapacityUnits: to },
@@ -40,11 +34,11 @@ describe('an UpdateTable in virtual time', () => {
     const tableName = await provisionedTable();
     const clock = new VirtualClock();
     const updates = new VirtualTableUpdates({ tableName, seconds: 60, now: () => clock.now() });
-    const detach = updates.attach(harness.dynamodb);
+    const detach = updates.attach(harness().dynamodb);
     try {
       expect((await raiseWrites(tableName, 300)).TableDescription?.TableStatus).toBe('UPDATING');
       const seen = async () => {
-        const table = await describeTable(harness.dynamodb, tableName);
+        const table = await describeTable(harness().dynamodb, tableName);
         return [table?.TableStatus, table?.ProvisionedThroughput?.WriteCapacityUnits];
       };
       expect(await seen()).toEqual(['UPDATING', 100]);
@@ -62,7 +56,7 @@ describe('an UpdateTable in virtual time', () => {
     const tableName = await provisionedTable();
     const clock = new VirtualClock();
     const detach = new VirtualTableUpdates({ tableName, seconds: 60, now: () => clock.now() }).attach(
-      harness.dynamodb,
+      harness().dynamodb,
     );
     try {
       await raiseWrites(tableName, 200);
@@ -75,7 +69,7 @@ describe('an UpdateTable in virtual time', () => {
       await raiseWrites(tableName, 400);
       await clock.advance(60);
       expect(
-        (await describeTable(harness.dynamodb, tableName))?.ProvisionedThroughput?.WriteCapacityUnits,
+        (await describeTable(harness().dynamodb, tableName))?.ProvisionedThroughput?.WriteCapacityUnits,
       ).toBe(400);
     } finally {
       detach();
@@ -87,16 +81,16 @@ describe('an UpdateTable in virtual time', () => {
     const other = await provisionedTable();
     const clock = new VirtualClock();
     const detach = new VirtualTableUpdates({ tableName: held, seconds: 60, now: () => clock.now() }).attach(
-      harness.dynamodb,
+      harness().dynamodb,
     );
     await raiseWrites(other, 200);
     await waitForDynalite(other);
-    expect((await describeTable(harness.dynamodb, other))?.TableStatus).toBe('ACTIVE');
+    expect((await describeTable(harness().dynamodb, other))?.TableStatus).toBe('ACTIVE');
     await raiseWrites(held, 200);
-    expect((await describeTable(harness.dynamodb, held))?.TableStatus).toBe('UPDATING');
+    expect((await describeTable(harness().dynamodb, held))?.TableStatus).toBe('UPDATING');
     detach();
     await waitForDynalite(held);
-    expect((await describeTable(harness.dynamodb, held))?.ProvisionedThroughput?.WriteCapacityUnits).toBe(
+    expect((await describeTable(harness().dynamodb, held))?.ProvisionedThroughput?.WriteCapacityUnits).toBe(
       200,
     );
   });
@@ -109,7 +103,7 @@ describe('an UpdateTable in virtual time', () => {
 
 describe('a simulated table while UPDATING', () => {
   it('serves at the old capacity until the update completes, and at the new one from that second', async () => {
-    const table = await simulatedTable(harness, {
+    const table = await simulatedTable(harness(), {
       rcu: 10,
       wcu: 100,
       workload: steadyWrites(300),
@@ -133,7 +127,7 @@ describe('a simulated table while UPDATING', () => {
   });
 
   it('applies the new capacity at the second the update completes, mid-minute', async () => {
-    const { clock, world, tableName } = await simulatedTable(harness, {
+    const { clock, world, tableName } = await simulatedTable(harness(), {
       rcu: 10,
       wcu: 100,
       workload: steadyWrites(300),
@@ -150,13 +144,13 @@ describe('a simulated table while UPDATING', () => {
   });
 
   it('keeps auto scaling waiting while the table is UPDATING: it acts again only once ACTIVE', async () => {
-    const table = await simulatedTable(harness, {
+    const table = await simulatedTable(harness(), {
       rcu: 10,
       wcu: 100,
       workload: steadyWrites(400),
       updateTableSeconds: 150,
     });
-    const autoScaling = await withAutoScaling(harness, table, { min: 100, max: 10_000, target: 70 });
+    const autoScaling = await withAutoScaling(harness(), table, { min: 100, max: 10_000, target: 70 });
     await table.clock.advance(20 * 60);
     const times = autoScaling.activities.map((a) => (a.timeMs - table.clock.startMs) / 1000);
     expect(times.length).toBeGreaterThan(1);
@@ -191,7 +185,7 @@ describe('the hot-shard runbook against a table that takes a minute to update', 
 /** dynalite's own UPDATING lasts a timer of 0 real ms: let it fire. */
 async function waitForDynalite(tableName: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if ((await describeTable(harness.dynamodb, tableName))?.TableStatus === 'ACTIVE') return;
+    if ((await describeTable(harness().dynamodb, tableName))?.TableStatus === 'ACTIVE') return;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
