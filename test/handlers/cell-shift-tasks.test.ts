@@ -353,7 +353,8 @@ describe('set-cell-routing (Turn the cell’s routing control off; back on; Put 
     await failure('putBack', run('putBack', world.ports, state), {
       errorType: 'ChangeRejectedError',
       retried: false,
-      caughtBy: 'Record the routing after the failure',
+      // First to the states that keep the failure's one-line message, then to the record.
+      caughtBy: 'Was the failed shift a task error?',
     });
   });
 
@@ -535,7 +536,7 @@ describe('verify-cell-routing (Verify traffic has left the cell; Verify the cell
   );
 
   it.each([
-    ['verifyOff', { verify: {} }, 'Tell the operators the cell stays off after a failed check'],
+    ['verifyOff', { verify: {} }, 'Was the failed check a task error?'],
     ['verifyOn', { verifyBack: {} }, "Put the cell's routing control back on"],
   ] as const)(
     '%s fails with StatisticsUnavailableError once X-Ray has shown nothing new for the waits allowed in a row, caught by %j',
@@ -646,7 +647,7 @@ describe('check-cell-recovery (Check whether the cell has recovered)', () => {
     await failure('recovery', check(world, state, { waits: MAX_STATISTICS_WAITS }), {
       errorType: 'StatisticsUnavailableError',
       retried: false,
-      caughtBy: 'Tell the operators the cell stays off after a failed check',
+      caughtBy: 'Was the failed check a task error?',
     });
   });
 
@@ -728,6 +729,8 @@ describe('record-cell-routing (Record the routing before the shift; after the fa
     const result = await record(world, 'recordAfter', {
       ...state,
       failure: { Error: 'ShiftNotEffectiveError', Cause: failureCause },
+      // As the states before the record leave it: the failure's type and one-line message.
+      failureLine: { error: 'ShiftNotEffectiveError', message: failureCause },
     });
 
     const now = { ...allOn(), [GREY]: 'Off' as const };
@@ -763,7 +766,11 @@ describe('record-cell-routing (Record the routing before the shift; after the fa
   it('surfaces a failed read after a failure by name: a throttled one is retried, any other releases the lock', async () => {
     const world = await cellFleetPorts();
     const state = await checked(world);
-    const input = { ...state, failure: { Error: 'States.Timeout', Cause: '' } };
+    const input = {
+      ...state,
+      failure: { Error: 'States.Timeout', Cause: '' },
+      failureLine: { error: 'States.Timeout', message: '' },
+    };
 
     world.ports.routing.getRoutingControlState = () =>
       Promise.reject(new SimulatedServiceError('ThrottlingException', 'Rate exceeded'));

@@ -5,8 +5,6 @@
  */
 const CAPACITY_UNTOLD =
   'hot-shard fails after its raise took effect; orders is left at 650 WCU and neither the ledger nor any notification says so';
-const TRACE_IN_LEDGER =
-  "'Record the routing after the failure' puts $.failure.Cause raw in the ledger: a Lambda error's cause carries its trace";
 const SHARD_MAP_UNTOLD =
   'key-reshuffle fails with the raw task error; the shard map is left sharding and the failure does not say so';
 
@@ -20,45 +18,7 @@ export const FINDINGS: Readonly<Record<string, Readonly<Record<string, string>>>
     'hot-shard: Verify throttling has stopped: aws-refused': CAPACITY_UNTOLD,
   },
   'sqs-backpressure': {},
-  'cell-shift': {
-    ...Object.fromEntries(
-      [
-        "Turn the cell's routing control off",
-        "Turn the cell's routing control back on",
-        "Put the cell's routing control back on",
-      ].flatMap((state) =>
-        ['function-timeout', 'aws-throttled-always', 'aws-refused', 'crash-after-change'].map((fault) => [
-          `cell-traffic-shift: ${state}: ${fault}`,
-          TRACE_IN_LEDGER,
-        ]),
-      ),
-    ),
-    ...Object.fromEntries(
-      ['function-timeout', 'aws-throttled-always', 'aws-refused'].map((fault) => [
-        `cell-traffic-shift: Verify the cell is back on: ${fault}`,
-        TRACE_IN_LEDGER,
-      ]),
-    ),
-    // Reached only after the primer (the control turned off, then the function timing out), whose
-    // own failure record already keeps the trace.
-    ...Object.fromEntries(
-      [
-        [
-          "Put the cell's routing control back on",
-          ['lambda-throttled', 'lambda-5xx', 'aws-throttled', 'aws-5xx', 'response-lost-after-change'],
-        ],
-        [
-          'Record the routing after the failure',
-          ['lambda-throttled', 'lambda-5xx', 'aws-throttled', 'aws-5xx'],
-        ],
-      ].flatMap(([state, faults]) =>
-        (faults as string[]).map((fault) => [
-          `cell-traffic-shift: ${state as string}: ${fault}`,
-          TRACE_IN_LEDGER,
-        ]),
-      ),
-    ),
-  },
+  'cell-shift': {},
   'key-reshuffle': {
     'key-reshuffle: Publish the shard map: crash-after-change': SHARD_MAP_UNTOLD,
     ...Object.fromEntries(
