@@ -155,7 +155,13 @@ export const HOT_SHARD: FaultScenario = {
         const wcu = Table?.ProvisionedThroughput?.WriteCapacityUnits;
         return wcu === ORDERS_WCU
           ? []
-          : [{ what: `orders' write capacity ${ORDERS_WCU} -> ${wcu}`, toldBy: [`"after":${wcu}`] }];
+          : [
+              {
+                what: `orders' write capacity ${ORDERS_WCU} -> ${wcu}`,
+                // An action record's after, or the planned change a failure says may stay.
+                toldBy: [`"after":${wcu}`, `"to":${wcu}`],
+              },
+            ];
       },
     };
   },
