@@ -3,7 +3,7 @@ import { statesEntered } from '../../engine/history.ts';
 import type { JsonValue } from '../../core/json.ts';
 import { downstreamHealthAlarms } from '../../detectors/alarms/downstream-health.ts';
 import type { CloudWatchAlarmEvent } from '../../contracts/cloudwatch-alarm-event.ts';
-import { routingSchema, type Routing } from '../../detectors/routing/routes.ts';
+import type { Routing } from '../../detectors/routing/routes.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { queryLedger } from '../../domain/dispatch/ledger.ts';
 import { writeRunbookSwitch } from '../../domain/dispatch/switches.ts';
@@ -14,8 +14,9 @@ import {
   steadyOrders,
 } from '../../scenarios/sqs-backpressure/world.ts';
 import { dropDispatchTablesAfterEach, useLocalDynamoDb } from '../support/local-dynamodb.ts';
+import { PAYMENTS_MAPPING, paymentsQueueRouting } from '../support/dispatch-routings.ts';
 
-const UUID = '6c1d8a4e-3b2f-4e7a-9c51-0d2e7f4a8b13';
+const UUID = PAYMENTS_MAPPING;
 const OTHER_UUID = '00000000-0000-4000-8000-000000000000';
 const TABLES = DEFAULT_DISPATCH_TABLES;
 const RESOURCE = `event-source-mapping/${UUID}`;
@@ -29,29 +30,7 @@ beforeEach(async () => {
 dropDispatchTablesAfterEach(dynamodb);
 
 /** The routing an operator writes: the downstream alarm names the mapping; the mapping its queue. */
-function routing(
-  mapping = UUID,
-  policy: Record<string, number> = { probeSeconds: 60, maxProbes: 36 },
-): Routing {
-  return routingSchema.parse({
-    alarms: [
-      {
-        name: 'payments-downstream',
-        kind: 'queue-backpressure',
-        match: { alarmName: 'selfheal-payments-error-rate' },
-        resource: { type: 'event-source-mapping', name: mapping },
-      },
-    ],
-    runbooks: { 'queue-backpressure': 'sqs-backpressure' },
-    mappings: {
-      [UUID]: {
-        queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders',
-        health: { namespace: 'Downstream', dimensions: { Service: 'payments' }, thresholdPercent: 5 },
-        policy,
-      },
-    },
-  });
-}
+const routing = paymentsQueueRouting;
 
 /**
  * The queue world of the runbook tests (200 messages a second, payments browning out to 5 requests

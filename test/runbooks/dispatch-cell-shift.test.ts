@@ -9,11 +9,7 @@ import { queryLedger } from '../../domain/dispatch/ledger.ts';
 import { writeRunbookSwitch } from '../../domain/dispatch/switches.ts';
 import { DEFAULT_ROUTING, routingSchema } from '../../detectors/routing/routes.ts';
 import { simulatedEventBus } from '../../world/cells/events.ts';
-import {
-  DEFAULT_ACCOUNT_ID,
-  DEFAULT_CONTROL_PANEL_ID,
-  routingControlArn,
-} from '../../world/cells/routing-controls.ts';
+import { CHECKOUT_CELLS } from '../support/dispatch-routings.ts';
 import { dropDispatchTablesAfterEach, useLocalDynamoDb } from '../support/local-dynamodb.ts';
 import { cellFleetEngine, GREY_CELL } from '../support/cell-fleet-engine.ts';
 
@@ -25,15 +21,7 @@ dropDispatchTablesAfterEach(dynamodb);
 describe('dispatch of a grey-cell incident', () => {
   it('starts cell-traffic-shift with the fleet from the routing, hands it over, and the shift runs to its end', async () => {
     // The routing an operator writes: the fleet's cells, their ARC routing controls, no approval.
-    const cells = [1, 2, 3, 4, 5].map((i) => ({
-      name: `checkout-cell-${i}`,
-      routingControlArn: routingControlArn({
-        accountId: DEFAULT_ACCOUNT_ID,
-        controlPanelId: DEFAULT_CONTROL_PANEL_ID,
-        routingControlId: `checkout-cell-${i}`,
-      }),
-      capacityRps: 250,
-    }));
+    const cells = CHECKOUT_CELLS;
     const routing = routingSchema.parse({
       ...DEFAULT_ROUTING,
       fleets: { checkout: { cells, approval: { required: false }, recovery: { bakeSeconds: 300 } } },

@@ -40,11 +40,7 @@ import { DEFAULT_ROUTING } from '../../detectors/routing/routes.ts';
 import { RUNBOOK_GREY_CELL_INCIDENT, GREY_CELL } from '../../scenarios/cell-shift/incident.ts';
 import { buildCellShiftWorld } from '../../scenarios/cell-shift/world.ts';
 import { simulatedEventBus } from '../../world/cells/events.ts';
-import {
-  DEFAULT_ACCOUNT_ID,
-  DEFAULT_CONTROL_PANEL_ID,
-  routingControlArn,
-} from '../../world/cells/routing-controls.ts';
+import { CHECKOUT_CELLS, PAYMENTS_MAPPING, paymentsQueueRouting } from './dispatch-routings.ts';
 import {
   faultyEngine,
   lambdaFaultMatrix,
@@ -167,27 +163,10 @@ export const HOT_SHARD: FaultScenario = {
   },
 };
 
-const MAPPING = '6c1d8a4e-3b2f-4e7a-9c51-0d2e7f4a8b13';
+const MAPPING = PAYMENTS_MAPPING;
 const MAPPING_CONCURRENCY = 100;
 
-const QUEUE_ROUTING: Routing = routingSchema.parse({
-  alarms: [
-    {
-      name: 'payments-downstream',
-      kind: 'queue-backpressure',
-      match: { alarmName: 'selfheal-payments-error-rate' },
-      resource: { type: 'event-source-mapping', name: MAPPING },
-    },
-  ],
-  runbooks: { 'queue-backpressure': 'sqs-backpressure' },
-  mappings: {
-    [MAPPING]: {
-      queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders',
-      health: { namespace: 'Downstream', dimensions: { Service: 'payments' }, thresholdPercent: 5 },
-      policy: { probeSeconds: 60, maxProbes: 36 },
-    },
-  },
-});
+const QUEUE_ROUTING: Routing = paymentsQueueRouting();
 
 /**
  * dispatch -> sqs-backpressure, the world of the dispatch-backpressure tests: 200 orders a second,
@@ -260,15 +239,7 @@ export const SQS_BACKPRESSURE: FaultScenario = {
   },
 };
 
-const FLEET_CELLS = [1, 2, 3, 4, 5].map((i) => ({
-  name: `checkout-cell-${i}`,
-  routingControlArn: routingControlArn({
-    accountId: DEFAULT_ACCOUNT_ID,
-    controlPanelId: DEFAULT_CONTROL_PANEL_ID,
-    routingControlId: `checkout-cell-${i}`,
-  }),
-  capacityRps: 250,
-}));
+const FLEET_CELLS = CHECKOUT_CELLS;
 
 const FLEET_ROUTING: Routing = routingSchema.parse({
   ...DEFAULT_ROUTING,
