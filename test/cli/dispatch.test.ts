@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../cli/main.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
 import { useCliConsole, useTempStateFile } from '../support/cli.ts';
+import { alarmStateChange } from '../support/alarm-state-changes.ts';
 
 const ALARM = fileURLToPath(
   new URL('../../contracts/examples/cloudwatch-alarm-metric.json', import.meta.url),
@@ -22,21 +23,10 @@ interface DispatchResult {
 
 describe('selfheal dispatch, switch and ledger on the local deployment', () => {
   it('dry-runs by default, acts once the runbook is live, then holds the cooldown, and the ledger keeps it all', async () => {
-    // Each dispatch is a new state change of the alarm (its own event id and state timestamp): the
-    // same one again would be a redelivery, which dispatch decides only once.
+    // Each dispatch is a new state change of the alarm: the same one again would be a redelivery,
+    // which dispatch decides only once.
     let alarms = 0;
-    const nextAlarm = async () => {
-      const event = JSON.parse(await readFile(ALARM, 'utf8')) as {
-        id: string;
-        detail: { state: { timestamp: string } };
-      };
-      const n = String(++alarms).padStart(2, '0');
-      event.id = `${event.id.slice(0, -2)}${n}`;
-      event.detail.state.timestamp = event.detail.state.timestamp.replace(/:\d\d\./, `:${n}.`);
-      const file = join(dirname(state()), `alarm-${alarms}.json`);
-      await writeFile(file, JSON.stringify(event));
-      return file;
-    };
+    const nextAlarm = () => alarmStateChange(dirname(state()), ++alarms);
     const dispatch = async () => ['dispatch', '--event', await nextAlarm(), '--state', state(), '--json'];
 
     expect(await main(await dispatch())).toBe(EXIT.ok);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
 import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { main } from '../../cli/main.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
 import { useCliConsole, useTempStateFile } from '../support/cli.ts';
+import { alarmStateChange } from '../support/alarm-state-changes.ts';
+import { dirname } from 'node:path';
 import {
   getSwitches,
   key,
@@ -14,9 +15,6 @@ import {
 } from '../support/cli-dynamodb.ts';
 import { PROD } from '../support/operator-cli.ts';
 
-const ALARM = fileURLToPath(
-  new URL('../../contracts/examples/cloudwatch-alarm-metric.json', import.meta.url),
-);
 const RUNBOOKS = ['cell-traffic-shift', 'hot-shard', 'key-merge', 'key-reshuffle', 'sqs-backpressure'];
 
 const { out, err, take } = useCliConsole();
@@ -151,9 +149,12 @@ interface DispatchResult {
 describe('selfheal kill-switch --local: dispatch on the local deployment obeys it', () => {
   const { path: state, local } = useTempStateFile('selfheal-kill-switch-');
 
+  // Each dispatch is a new state change of the alarm: the same one again would be a redelivery.
+  let changes = 0;
   const dispatch = async (): Promise<DispatchResult> => {
     out.length = 0;
-    expect(await main(['dispatch', '--event', ALARM, '--state', state(), '--json'])).toBe(EXIT.ok);
+    const file = await alarmStateChange(dirname(state()), ++changes);
+    expect(await main(['dispatch', '--event', file, '--state', state(), '--json'])).toBe(EXIT.ok);
     return take<DispatchResult>();
   };
 
