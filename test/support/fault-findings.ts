@@ -3,8 +3,6 @@
  * (issue 17), each with what the run leaves behind. Each runs as `it.fails`, so a fix fails the
  * suite until its entry is taken out here.
  */
-const SHARD_MAP_UNTOLD =
-  'key-reshuffle fails with the raw task error; the shard map is left sharding and the failure does not say so';
 
 export const FINDINGS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'hot-shard': {
@@ -13,15 +11,5 @@ export const FINDINGS: Readonly<Record<string, Readonly<Record<string, string>>>
   },
   'sqs-backpressure': {},
   'cell-shift': {},
-  'key-reshuffle': {
-    'key-reshuffle: Publish the shard map: crash-after-change': SHARD_MAP_UNTOLD,
-    ...Object.fromEntries(
-      ["Count the key's items after", 'Mark the shard map active'].flatMap((state) =>
-        ['function-timeout', 'aws-throttled-always', 'aws-refused'].map((fault) => [
-          `key-reshuffle: ${state}: ${fault}`,
-          SHARD_MAP_UNTOLD,
-        ]),
-      ),
-    ),
-  },
+  'key-reshuffle': {},
 };
