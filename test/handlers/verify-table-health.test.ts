@@ -8,6 +8,7 @@ import { steadyDemandCloudWatch, type SteadyDemand } from '../../world/dynamodb/
 import { NOW, TABLE } from './support.ts';
 import { MetricStore } from '../../world/metric-store.ts';
 import { invoke, payloadOf, invocationError } from './support.ts';
+import { waitUntilActive } from '../support/local-dynamodb.ts';
 import { awsErrors, failing, retriedFailure } from './support.ts';
 import { capacityPorts, useLocalTables } from './support.ts';
 import { checkedWindow, defaultWindowVerification, minuteAt } from '../support/verification.ts';
@@ -49,6 +50,8 @@ async function raiseWriteCapacity(to: number) {
       ProvisionedThroughput: { ReadCapacityUnits: 300, WriteCapacityUnits: to },
     }),
   );
+  // dynalite applies the new capacity on a timer: the metrics follow it once the table is ACTIVE.
+  await waitUntilActive(tables.direct, TABLE);
 }
 
 describe('the verify-table-health handler', () => {

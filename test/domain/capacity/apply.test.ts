@@ -180,6 +180,8 @@ describe('applyCapacityPlan', () => {
           ProvisionedThroughput: { ReadCapacityUnits: 300, WriteCapacityUnits: 700 },
         }),
       );
+      // Someone else's raise has finished (dynalite applies it on a timer): the table is ACTIVE.
+      await waitUntilActive(dynamodb(), TABLE);
       sent.length = 0;
 
       const action = await applyCapacityPlan(ports(), raise(change('write', 100, 650)));

@@ -5,7 +5,7 @@ import { verifyThrottlingStopped, type VerificationOptions } from '../../../doma
 import type { CloudWatchPort } from '../../../domain/ports.ts';
 import { steadyDemandCloudWatch } from '../../../world/dynamodb/steady-demand.ts';
 import { MetricStore } from '../../../world/metric-store.ts';
-import { useLocalDynamoDb, useProvisionedTable } from '../../support/local-dynamodb.ts';
+import { useLocalDynamoDb, useProvisionedTable, waitUntilActive } from '../../support/local-dynamodb.ts';
 import { checkedWindow, defaultWindowVerification, minuteAt } from '../../support/verification.ts';
 
 const TABLE = 'orders';
@@ -332,6 +332,8 @@ describe('verifyThrottlingStopped', () => {
           ProvisionedThroughput: { ReadCapacityUnits: 300, WriteCapacityUnits: 650 },
         }),
       );
+      // dynalite applies the new capacity on a timer: the metrics follow it once the table is ACTIVE.
+      await waitUntilActive(dynamodb(), TABLE);
       const cloudwatch = steadyDemandCloudWatch(dynamodb(), TABLE, { read: 100, write: 500 });
 
       expect(await verifyThrottlingStopped(cloudwatch.port, TABLE, NOW, 180)).toMatchObject({
