@@ -50,6 +50,19 @@ export class ExecutionInputTooLargeError extends LocalEngineError {
   }
 }
 
+/**
+ * An input nested deeper than V8 can write as JSON text (JSON.stringify overflows its stack at a few
+ * thousand levels). AWS reads inputs as text and documents no depth limit, so this is a limit of the
+ * local engine, said as one: nothing starts, and the caller hears it by name, never as a RangeError.
+ */
+export class ExecutionInputTooDeepError extends LocalEngineError {
+  constructor(machineName: string) {
+    super(
+      `The input to ${machineName} is nested too deep for the local engine to write as JSON: no execution was started (a limit of the local engine, not of Step Functions)`,
+    );
+  }
+}
+
 export class InvalidTaskTokenError extends LocalEngineError {
   constructor(token: string) {
     super(`Task token ${token} is not waiting (unknown, already answered, or timed out)`);

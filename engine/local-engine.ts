@@ -22,6 +22,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { allStates, type AslDefinition, type AslState } from './asl.ts';
 import { executionArn as toExecutionArn, stateMachineArn, stateMachineNameOf } from './arns.ts';
 import {
+  ExecutionInputTooDeepError,
   ExecutionInputTooLargeError,
   UnknownExecutionError,
   UnknownStateMachineError,
@@ -32,7 +33,7 @@ import type { JsonValue } from '../core/json.ts';
 import { TaskTokens, type PendingTask } from './task-tokens.ts';
 import { VirtualClock } from '../core/virtual-clock.ts';
 import { TaskError } from './bindings/task-error.ts';
-import { bindTask, type TaskBinding } from './bindings/resolve.ts';
+import { bindTask, type TaskBinding, type TaskCallHook } from './bindings/resolve.ts';
 import type { LambdaFunctionTable } from './bindings/lambda-invoke.ts';
 import type { SdkService } from './bindings/aws-sdk.ts';
 import type { NestedExecution } from './bindings/start-execution.ts';
@@ -87,6 +88,8 @@ export interface LocalEngineOptions {
    * (engine/lambda-environments.ts). Default INSTANT_LAMBDA: no time at all.
    */
   lambdaTimings?: LambdaTimings;
+  /** Around every Task's call (engine/bindings/binding.ts): for a test that injects faults. */
+  taskCallHook?: TaskCallHook;
 }
 
 interface RegisteredMachine {
@@ -184,6 +187,7 @@ export class LocalEngine {
         startNested: (reference, input, options) => this.#startNested(reference, input, options),
         startDetached: (reference, input, options) =>
           this.describe(this.start(reference, input, options).executionArn),
+        callHook: this.#options.taskCallHook,
       });
       if (typeof binding === 'string')
         throw new UnsupportedResourceError(name, stateName, state.Resource, binding);
@@ -204,7 +208,7 @@ export class LocalEngine {
    */
   start(reference: string, input: JsonValue, options: StartOptions = {}): ExecutionHandle {
     const registered = this.#machine(reference);
-    const inputBytes = payloadBytes(JSON.stringify(input ?? null));
+    const inputBytes = payloadBytes(writeInput(registered.name, input));
     if (inputBytes > this.#quotas.maxPayloadBytes) {
       throw new ExecutionInputTooLargeError(registered.name, inputBytes, this.#quotas.maxPayloadBytes);
     }
@@ -698,6 +702,16 @@ function rootCause(error: unknown): Error {
 type LibraryEvent = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
 const json = (value: unknown): string => JSON.stringify(value ?? null);
+
+/** An execution's input as the JSON text StartExecution would carry, or a named refusal. */
+function writeInput(machineName: string, input: JsonValue): string {
+  try {
+    return json(input);
+  } catch (error) {
+    if (error instanceof RangeError) throw new ExecutionInputTooDeepError(machineName);
+    throw error;
+  }
+}
 
 function recordEvent(event: LibraryEvent, history: HistoryRecorder, roleArn: string): void {
   switch (event.type) {
