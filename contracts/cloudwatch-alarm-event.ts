@@ -15,7 +15,10 @@ export const alarmStateValueSchema = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']
 const cloudWatchTimestampSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?([+-]\d{4}|Z)$/, 'not a CloudWatch timestamp')
-  .refine((timestamp) => Number.isFinite(Date.parse(toIsoOffset(timestamp))), 'not a real date and time');
+  // zod's ISO check knows the calendar (no 30 February); Date.parse would roll it into March.
+  .refine((timestamp) => isoWithOffset.safeParse(toIsoOffset(timestamp)).success, 'not a real date and time');
+
+const isoWithOffset = z.iso.datetime({ offset: true });
 
 /** `2019-10-02T17:04:40.989+0000` -> `…+00:00`, which Date.parse reads. */
 export function toIsoOffset(timestamp: string): string {

@@ -34,10 +34,23 @@ export const RESOURCE_TYPES = ['dynamodb-table', 'event-source-mapping', 'cell']
 export const resourceRefSchema = z
   .object({
     type: z.enum(RESOURCE_TYPES),
-    /** Table name, mapping UUID, cell name. */
-    name: z.string().min(1).max(255),
+    /**
+     * Table name, mapping UUID, cell name. It keys the lock, the cooldown and the ledger's
+     * partition, and is printed on one line: never a control character or a line break.
+     */
+    name: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[^\p{Cc}\u2028\u2029]+$/u, 'a name with a control character or a line break'),
   })
-  .strict();
+  .strict()
+  .superRefine((resource, context) => {
+    // DynamoDB's naming rules ("Supported data types and naming rules"): 3-255 of a-z A-Z 0-9 _ - .
+    if (resource.type === 'dynamodb-table' && !/^[a-zA-Z0-9_.-]{3,255}$/.test(resource.name)) {
+      context.addIssue({ code: 'custom', path: ['name'], message: 'not a DynamoDB table name' });
+    }
+  });
 export type ResourceRef = z.infer<typeof resourceRefSchema>;
 
 /** `dynamodb-table/orders`: the key of the resource's lock and ledger partition. */

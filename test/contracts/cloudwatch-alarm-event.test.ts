@@ -61,6 +61,28 @@ describe('parseAlarmEvent', () => {
     expect(() => parseAlarmEvent(raw)).toThrow(/detail\.state\.value/);
   });
 
+  it.each([
+    ['30 February', '2026-02-30T10:00:00.000+0000'],
+    ['29 February of a common year', '2026-02-29T10:00:00.000+0000'],
+    ['hour 24', '2026-03-01T24:00:00.000+0000'],
+    ['minute 60', '2026-03-01T10:60:00.000+0000'],
+  ])('rejects a state timestamp on %s, which no clock shows', (_what, timestamp) => {
+    const raw = structuredClone(metricEvent) as { detail: { state: { timestamp: string } } };
+    raw.detail.state.timestamp = timestamp;
+
+    expect(() => parseAlarmEvent(raw)).toThrow(/detail\.state\.timestamp: not a real date and time/);
+  });
+
+  it.each(['2024-02-29T10:00:00.000+0000', '2026-01-01T05:35:40.989+0530', '2026-01-01T05:35:40Z'])(
+    'reads the real timestamp %s',
+    (timestamp) => {
+      const raw = structuredClone(metricEvent) as { detail: { state: { timestamp: string } } };
+      raw.detail.state.timestamp = timestamp;
+
+      expect(parseAlarmEvent(raw).detail.state.timestamp).toBe(timestamp);
+    },
+  );
+
   it('rejects what is not an event at all', () => {
     expect(() => parseAlarmEvent('ALARM')).toThrow(InvalidAlarmEventError);
     expect(() => parseAlarmEvent(undefined)).toThrow(/\(event\)/);
