@@ -13,11 +13,17 @@
  *   cell scenarios).
  */
 
+import { OUTCOME_LABELS, OUTCOMES, type Outcome } from '../simulations/outcome.ts';
+
+const isOutcome = (value: unknown): value is Outcome => (OUTCOMES as readonly unknown[]).includes(value);
+
 export type TimeToHealMeasure = 'detection to healed' | 'recovery to backlog drained' | 'detection to shift';
 
 export interface OutcomeRow {
   variant: string;
   healed: boolean;
+  /** What became of the incident (simulations/outcome.ts); absent from results older than it. */
+  outcome?: Outcome;
   throttledRequests: number | null;
   errors: number | null;
   deadLetterMessages: number | null;
@@ -60,6 +66,7 @@ export function outcomeRow(variant: string, figures: Figures): OutcomeRow {
   return {
     variant,
     healed: figures.healed === true,
+    ...(isOutcome(figures.outcome) ? { outcome: figures.outcome } : {}),
     throttledRequests: numberOrNull(figures.throttledRequests),
     errors: numberOrNull(figures.downstreamErrors ?? figures.failedRequests),
     deadLetterMessages: numberOrNull(figures.deadLetterMessages),
@@ -100,7 +107,7 @@ export async function measureOutcomes(
     const seconds = Math.round((performance.now() - start) / 100) / 10;
     progress(
       `  ${scenario.name.padEnd(26)} ${outcome.variants
-        .map((v) => `${v.variant}${v.healed ? ' healed' : ''}`)
+        .map((v) => `${v.variant}${v.outcome ? ` ${OUTCOME_LABELS[v.outcome]}` : ''}`)
         .join(', ')}  (${seconds} s)`,
     );
     outcomes.push(outcome);

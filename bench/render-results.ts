@@ -2,6 +2,7 @@
  * The README's results section, as Markdown tables generated from `bench/results.json`, and its
  * place in the README: between `<!-- bench:start -->` and `<!-- bench:end -->`.
  */
+import { OUTCOME_LABELS } from '../simulations/outcome.ts';
 import type { BenchResults } from './results.ts';
 import type { OutcomeRow, TimeToHealMeasure } from './outcome.ts';
 
@@ -149,7 +150,7 @@ function outcomeSection(outcome: NonNullable<BenchResults['outcome']>): string {
     s.variants.map((v: OutcomeRow, i) => [
       i === 0 ? s.scenario : '',
       v.variant,
-      v.healed ? 'yes' : 'no',
+      v.outcome ? OUTCOME_LABELS[v.outcome] : v.healed ? 'healed' : 'not healed',
       orDash(v.throttledRequests, integer),
       orDash(v.errors, integer),
       orDash(v.deadLetterMessages, integer),
@@ -176,7 +177,7 @@ function outcomeSection(outcome: NonNullable<BenchResults['outcome']>): string {
       [
         'scenario',
         'variant',
-        'healed',
+        'outcome',
         'throttle events',
         'errors',
         'messages to the DLQ',

@@ -24,10 +24,13 @@ import {
 import { summariseCells } from '../scenarios/cell-shift/summary.ts';
 import { cellCharts, queueCharts, tableCharts, type ScenarioCharts } from './render/report/figures.ts';
 import type { Deployment } from '../simulations/deployment.ts';
+import { goalMet, type Outcome } from '../simulations/outcome.ts';
 
 export interface ScenarioOutcome {
-  /** Whether selfheal healed the incident: the command's exit code. */
-  healed: boolean;
+  /** What became of the incident in the selfheal run. */
+  outcome: Outcome;
+  /** Whether that outcome is the one to want (healed, or rightly left alone): the exit code. */
+  goalMet: boolean;
   /** What `--json` prints. */
   summary: object;
   /** The selfheal run minute by minute, then the variants side by side. */
@@ -62,7 +65,7 @@ export interface SimulateOptions {
 
 interface ScenarioSpec<
   Variant extends string,
-  Result extends { variant: string; healed: boolean },
+  Result extends { variant: string; outcome: Outcome },
   Incident = never,
 > {
   name: string;
@@ -87,7 +90,7 @@ interface ScenarioSpec<
 
 function scenario<
   Variant extends string,
-  Result extends { variant: string; healed: boolean },
+  Result extends { variant: string; outcome: Outcome },
   Incident = never,
 >(spec: ScenarioSpec<Variant, Result, Incident>, incident?: Incident): Scenario {
   const { readIncident } = spec;
@@ -114,7 +117,8 @@ function scenario<
       }
       const [selfheal, ...baselines] = results as [Result, ...Result[]];
       return {
-        healed: selfheal.healed,
+        outcome: selfheal.outcome,
+        goalMet: goalMet(selfheal.outcome),
         summary: spec.summarise(selfheal, baselines),
         report: (alarms) =>
           [

@@ -93,6 +93,8 @@ export interface RunbookAction {
 /** What driving the alarms came to, whatever the world. */
 export interface DrivenIncident {
   detectedAtSeconds: number | null;
+  /** The alarm whose ALARM came first. */
+  detectedBy: string | null;
   /** Runbook and operator actions, in time order. */
   actions: ScenarioAction[];
   stateTransitions: number;
@@ -106,6 +108,7 @@ export async function driveAlarms(options: AlarmDriveOptions): Promise<DrivenInc
   const { clock, alarms } = options;
   const seconds = (ms: number): number => Math.round((ms - clock.startMs) / 1000);
   let detectedAtSeconds: number | null = null;
+  let detectedBy: string | null = null;
   let running: Promise<readonly ExecutionRecord[]> | undefined;
   let responding: Promise<void> | undefined;
   const runs: ExecutionRecord[] = [];
@@ -115,6 +118,7 @@ export async function driveAlarms(options: AlarmDriveOptions): Promise<DrivenInc
     options.onAlarmEvent?.(event, atSeconds);
     if (event.detail.state.value !== 'ALARM') return;
     detectedAtSeconds ??= atSeconds;
+    detectedBy ??= event.detail.alarmName;
     // One response at a time: the engine's Wait states each drive the shared clock, so runs side by
     // side would make time pass faster than it does. In AWS, dispatch's lock and cooldown would
     // record a signal arriving meanwhile as already remediating or suppressed.
@@ -152,6 +156,7 @@ export async function driveAlarms(options: AlarmDriveOptions): Promise<DrivenInc
   });
   return {
     detectedAtSeconds,
+    detectedBy,
     actions: sortByTime([...runbookActions, ...operatorActions]),
     stateTransitions: (options.executions?.() ?? runs).reduce(
       (sum, run) => sum + billedStateTransitions(run.history),
@@ -187,6 +192,8 @@ export async function driveIncident(options: DriveOptions): Promise<VariantResul
       options.verificationMinutes,
     ),
     detectedAtSeconds: driven.detectedAtSeconds,
+    resource: `dynamodb-table/${world.tableName}`,
+    detectedBy: driven.detectedBy,
     throttledRequests: timeline.reduce((sum, minute) => sum + minute.throttledRequests.total, 0),
     failedRequests: timeline.reduce((sum, minute) => sum + minute.failedRequests, 0),
     actions,

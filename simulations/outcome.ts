@@ -26,12 +26,43 @@ export interface RunSummary {
   states: { name: string; type: string; atSeconds: number }[];
 }
 
+/**
+ * What became of the incident, as the reports say it: `healed` (the variant's remedy ended the
+ * harm while the incident went on), `not-healed`, `no-action-needed` (nothing ever alarmed and no
+ * request failed: on-demand under this surge), or `left-alone` (the harm was not the kind this
+ * remedy is for, a fleet-wide slowdown for a cell shift, and the variant rightly did nothing; the
+ * failed requests still count).
+ */
+export const OUTCOMES = ['healed', 'not-healed', 'no-action-needed', 'left-alone'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** The outcomes a variant is right to come to: the simulation's goal, and its exit code. */
+export const goalMet = (outcome: Outcome): boolean => outcome !== 'not-healed';
+
+/** How the reports print an outcome. */
+export const OUTCOME_LABELS: Readonly<Record<Outcome, string>> = {
+  healed: 'healed',
+  'not-healed': 'not healed',
+  'no-action-needed': 'no action needed',
+  'left-alone': 'left alone (not a fault it can fix)',
+};
+
 export interface Healing {
+  /** The remedy ended the harm: `outcome` is `healed`. */
   healed: boolean;
+  outcome: Outcome;
   healedAtSeconds: number | null;
 }
 
-export interface VariantResult extends Healing {
+/** What an incident was about, for a reader of the summary: the resource, and what saw it first. */
+export interface IncidentSubject {
+  /** `type/name`, as dispatch keys it: `dynamodb-table/orders`. */
+  resource: string;
+  /** The alarm (or detector) whose signal came first; null: nothing ever fired. */
+  detectedBy: string | null;
+}
+
+export interface VariantResult extends Healing, IncidentSubject {
   scenario: string;
   variant: string;
   seed: number;
@@ -71,8 +102,9 @@ export function judgeHealing(
 ): Healing {
   const during = timeline.filter((m) => m.minute * 60 < incidentEndSeconds);
   if (detectedAtSeconds === null) {
+    // Never alarmed: nothing to heal if nothing was throttled either; else the harm went unseen.
     const quiet = during.every((m) => m.throttledRequests.total === 0);
-    return { healed: quiet, healedAtSeconds: null };
+    return { healed: false, outcome: quiet ? 'no-action-needed' : 'not-healed', healedAtSeconds: null };
   }
   let healedFrom: number | null = null;
   for (let i = during.length - 1; i >= 0; i--) {
@@ -81,7 +113,7 @@ export function judgeHealing(
     healedFrom = minute.minute * 60;
   }
   if (healedFrom === null || incidentEndSeconds - healedFrom < verificationMinutes * 60) {
-    return { healed: false, healedAtSeconds: null };
+    return { healed: false, outcome: 'not-healed', healedAtSeconds: null };
   }
-  return { healed: true, healedAtSeconds: healedFrom };
+  return { healed: true, outcome: 'healed', healedAtSeconds: healedFrom };
 }

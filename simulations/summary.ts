@@ -2,11 +2,13 @@
  * The summary `selfheal simulate --json` prints: the selfheal run's figures at the top level (what
  * alarms and dashboards read), the same incident's other variants beside it, and how they compare.
  */
-import type { CostedVariantResult, ScenarioAction, VariantResult } from './outcome.ts';
+import type { CostedVariantResult, Outcome, ScenarioAction, VariantResult } from './outcome.ts';
 import type { CostModel, DayCost } from './cost.ts';
 import { tableCostModel } from './cost-table.ts';
 
 export interface VariantFigures {
+  /** What became of the incident (simulations/outcome.ts): healed, not-healed, no-action-needed. */
+  outcome: Outcome;
   healed: boolean;
   detectedAtSeconds: number | null;
   healedAtSeconds: number | null;
@@ -25,6 +27,10 @@ export interface VariantFigures {
 export interface ScenarioSummary extends VariantFigures {
   scenario: string;
   seed: number;
+  /** The resource the incident was about, `type/name` (`dynamodb-table/orders`). */
+  resource: string;
+  /** The alarm whose ALARM came first in the selfheal run; null: none fired. */
+  detectedBy: string | null;
   runs: VariantResult['runs'];
   /** The signals the world emitted, the rules each matched and the dispatch runs they started. */
   signals: VariantResult['signals'];
@@ -41,6 +47,7 @@ export interface ScenarioSummary extends VariantFigures {
 
 export function figuresOf(result: CostedVariantResult): VariantFigures {
   return {
+    outcome: result.outcome,
     healed: result.healed,
     detectedAtSeconds: result.detectedAtSeconds,
     healedAtSeconds: result.healedAtSeconds,
@@ -64,6 +71,8 @@ export function summarise(
   return {
     scenario: selfheal.scenario,
     seed: selfheal.seed,
+    resource: selfheal.resource,
+    detectedBy: selfheal.detectedBy,
     ...figuresOf(selfheal),
     runs: selfheal.runs,
     signals: selfheal.signals,

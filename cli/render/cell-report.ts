@@ -7,6 +7,7 @@ import type { CellVariantResult } from '../../scenarios/cell-shift/run.ts';
 import { clock, count, sideBySide, type ComparisonRow } from './format.ts';
 import { runNotes, type AlarmTransition } from './scenario-report.ts';
 import { costRow, renderCostComparison } from './cost-report.ts';
+import { actionRows, outcomeRow } from './outcome-rows.ts';
 
 export function renderCellTimeline(result: CellVariantResult, alarms: readonly AlarmTransition[]): string {
   const notes = runNotes(result, alarms);
@@ -26,14 +27,14 @@ export function renderCellTimeline(result: CellVariantResult, alarms: readonly A
 export function renderCellComparison(results: readonly CellVariantResult[]): string {
   const at = (seconds: number | null) => (seconds === null ? '-' : clock(seconds));
   const rows: ComparisonRow<CellVariantResult>[] = [
-    ['healed', (r) => (r.healed ? 'yes' : 'no')],
+    outcomeRow(),
     ['detected at', (r) => at(r.detectedAtSeconds)],
     ['shifted at', (r) => at(r.shiftedAtSeconds)],
     ['time to shift', (r) => at(r.timeToShiftSeconds)],
     ['shifted back at', (r) => at(r.shiftedBackAtSeconds)],
     ['traffic back at end', (r) => (r.trafficBack ? 'yes' : 'no')],
     ['failed requests', (r) => count(r.failedRequests)],
-    ['actions taken', (r) => String(r.actions.length)],
+    ...actionRows(results),
     ['state transitions', (r) => String(r.stateTransitions)],
     costRow(),
   ];

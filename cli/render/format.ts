@@ -15,11 +15,18 @@ export function sideBySide<R extends { variant: string }>(
   rows: readonly ComparisonRow<R>[],
 ): string {
   const width = Math.max(20, ...rows.map(([label]) => label.length + 2));
-  const header = `${''.padEnd(width)}${results.map((r) => r.variant.padStart(16)).join('')}`;
+  const cells = rows.map(([label, value]) => [label, ...results.map((r) => value(r))] as const);
+  // 16 wide, or wider: two spaces at least between any two values.
+  const column = Math.max(
+    16,
+    ...results.map((r) => r.variant.length + 2),
+    ...cells.flatMap(([, ...v]) => v.map((t) => t.length + 2)),
+  );
+  const header = `${''.padEnd(width)}${results.map((r) => r.variant.padStart(column)).join('')}`;
   return [
     header,
-    ...rows.map(
-      ([label, value]) => `${label.padEnd(width)}${results.map((r) => value(r).padStart(16)).join('')}`,
+    ...cells.map(
+      ([label, ...values]) => `${label.padEnd(width)}${values.map((v) => v.padStart(column)).join('')}`,
     ),
   ].join('\n');
 }

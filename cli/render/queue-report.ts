@@ -3,6 +3,7 @@
  * the consumer's limit and concurrency, the downstream, the alarms, the runbook's states and its
  * changes), then every variant side by side, and what each costs over 24 hours.
  */
+import { actionRows, outcomeRow } from './outcome-rows.ts';
 import type { QueueVariantResult } from '../../scenarios/sqs-backpressure/run.ts';
 import { clock, count, sideBySide, type ComparisonRow } from './format.ts';
 import { runNotes, type AlarmTransition } from './scenario-report.ts';
@@ -46,6 +47,7 @@ export function renderQueueTimeline(result: QueueVariantResult, alarms: readonly
 
 export function renderQueueComparison(results: readonly QueueVariantResult[]): string {
   const rows: ComparisonRow<QueueVariantResult>[] = [
+    outcomeRow(),
     ['no message lost', (r) => (r.deadLetterMessages + r.expiredMessages === 0 ? 'yes' : 'no')],
     ['detected at', (r) => (r.detectedAtSeconds === null ? '-' : clock(r.detectedAtSeconds))],
     ['downstream errors', (r) => count(r.downstreamErrors)],
@@ -55,7 +57,7 @@ export function renderQueueComparison(results: readonly QueueVariantResult[]): s
     ['largest backlog', (r) => count(r.maxBacklog)],
     ['oldest message', (r) => `${r.maxOldestAgeSeconds}s`],
     ['drained after', (r) => (r.drainSeconds === null ? 'not drained' : clock(r.drainSeconds))],
-    ['actions taken', (r) => String(r.actions.length)],
+    ...actionRows(results),
     ['state transitions', (r) => String(r.stateTransitions)],
     costRow(),
   ];

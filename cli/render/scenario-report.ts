@@ -7,6 +7,7 @@
 import type { CostedVariantResult, VariantResult } from '../../simulations/outcome.ts';
 import { clock, count, MinuteNotes, sideBySide, type ComparisonRow } from './format.ts';
 import { costRow, renderCostComparison } from './cost-report.ts';
+import { actionRows, outcomeRow } from './outcome-rows.ts';
 
 export interface AlarmTransition {
   atSeconds: number;
@@ -70,13 +71,13 @@ export function renderTimeline(result: VariantResult, alarms: readonly AlarmTran
 
 export function renderComparison(results: readonly CostedVariantResult[]): string {
   const rows: ComparisonRow<CostedVariantResult>[] = [
-    // A variant that never throttled enough to alarm (on-demand) had nothing to heal: say so.
-    ['healed', (r) => (r.healed ? (r.detectedAtSeconds === null ? 'yes (no alarm)' : 'yes') : 'no')],
+    // A variant that never throttled (on-demand) had nothing to heal: "no action needed".
+    outcomeRow(),
     ['detected at', (r) => (r.detectedAtSeconds === null ? '-' : clock(r.detectedAtSeconds))],
     ['healed at', (r) => (r.healedAtSeconds === null ? '-' : clock(r.healedAtSeconds))],
     ['failed requests', (r) => count(r.failedRequests)],
     ['throttle events', (r) => count(r.throttledRequests)],
-    ['actions taken', (r) => String(r.actions.length)],
+    ...actionRows(results),
     ['state transitions', (r) => String(r.stateTransitions)],
     costRow(),
   ];

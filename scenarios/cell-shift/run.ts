@@ -23,7 +23,7 @@ import { simulatedEventBus } from '../../world/cells/events.ts';
 import type { RoutingControlChange } from '../../world/cells/routing-controls.ts';
 import { buildCellShiftWorld, fleetCells } from './world.ts';
 import { GREY_CELL_INCIDENT, type CellIncident } from './incident.ts';
-import type { RunSummary, ScenarioAction } from '../../simulations/outcome.ts';
+import type { IncidentSubject, Outcome, RunSummary, ScenarioAction } from '../../simulations/outcome.ts';
 import { summariseRun, trailOf } from '../../simulations/incident-driver.ts';
 import {
   exampleDeployment,
@@ -62,9 +62,14 @@ export interface CellMinuteRow {
 export interface CellFigures {
   /**
    * Grey cell: shifted off, kept off until its fault ended (a shift undone while the cell is still
-   * grey is no remedy), and every cell back on at the end. Fleet-wide slowdown: nothing changed.
+   * grey is no remedy), and every cell back on at the end.
    */
   healed: boolean;
+  /**
+   * `healed`, `not-healed`, or `left-alone`: a fleet-wide slowdown, which no shift can cure, and
+   * nothing shifted (its failed requests still count).
+   */
+  outcome: Outcome;
   detectedAtSeconds: number | null;
   /** When the cell's routing control went Off; null: never. */
   shiftedAtSeconds: number | null;
@@ -82,7 +87,7 @@ export interface CellFigures {
   cost: DayCost;
 }
 
-export interface CellVariantResult extends CellFigures {
+export interface CellVariantResult extends CellFigures, IncidentSubject {
   scenario: string;
   variant: CellVariant;
   seed: number;
@@ -204,12 +209,17 @@ async function simulate(
       c.atMs >= off.atMs &&
       seconds(c.atMs) < (faultEndSeconds(incident, c.cell) ?? Infinity),
   );
+  const healed = greyFault && off !== undefined && !undoneEarly && trafficBack;
   return {
     scenario: incident.name,
     variant: options.variant,
     seed: options.seed,
     approve,
-    healed: greyFault ? off !== undefined && !undoneEarly && trafficBack : changes.length === 0,
+    healed,
+    outcome: healed ? 'healed' : !greyFault && changes.length === 0 ? 'left-alone' : 'not-healed',
+    // The grey cell; a fleet-wide slowdown is about the whole fleet.
+    resource: greyFault ? `cell/${greyCells.join(',')}` : `fleet/${incident.fleetName}`,
+    detectedBy: detectedAtSeconds === null ? null : 'the grey-cell detector',
     detectedAtSeconds,
     shiftedAtSeconds: off ? seconds(off.atMs) : null,
     timeToShiftSeconds: off && detectedAtSeconds !== null ? seconds(off.atMs) - detectedAtSeconds : null,

@@ -10,6 +10,10 @@ export type CellSummaryFigures = Omit<CellFigures, 'cost'> & ReturnType<typeof c
 export interface CellScenarioSummary extends CellSummaryFigures {
   scenario: string;
   seed: number;
+  /** The grey cell (`cell/<name>`), or the fleet a fleet-wide slowdown was about (`fleet/<name>`). */
+  resource: string;
+  /** What saw it first (the grey-cell detector); null: nothing did. */
+  detectedBy: string | null;
   approve: CellVariantResult['approve'];
   runs: CellVariantResult['runs'];
   signals: CellVariantResult['signals'];
@@ -31,6 +35,8 @@ export function cellFiguresOf(result: CellVariantResult): CellSummaryFigures {
     signals: _signals,
     ledger: _ledger,
     timeline: _t,
+    resource: _resource,
+    detectedBy: _detectedBy,
     cost,
     ...figures
   } = result;
@@ -45,6 +51,8 @@ export function summariseCells(
     scenario: selfheal.scenario,
     seed: selfheal.seed,
     approve: selfheal.approve,
+    resource: selfheal.resource,
+    detectedBy: selfheal.detectedBy,
     ...cellFiguresOf(selfheal),
     runs: selfheal.runs,
     signals: selfheal.signals,

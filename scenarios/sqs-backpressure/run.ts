@@ -35,7 +35,7 @@ import { QUEUE_URL, type MappingConfig } from '../../infra/config/schema.ts';
 import { driveAlarms, trailOf, type ScenarioRunOptions } from '../../simulations/incident-driver.ts';
 import { exampleDeployment, expectSame, protectedMapping } from '../../simulations/deployment.ts';
 import type { SignalRecord } from '../../simulations/game-day.ts';
-import type { RunSummary, ScenarioAction } from '../../simulations/outcome.ts';
+import type { IncidentSubject, Outcome, RunSummary, ScenarioAction } from '../../simulations/outcome.ts';
 import type { DayCost } from '../../simulations/cost.ts';
 import { lastRate, queueCostOf } from '../../simulations/cost-queue.ts';
 import { recoverySeconds, SQS_BACKPRESSURE_INCIDENT, type QueueIncident } from './incident.ts';
@@ -72,6 +72,8 @@ export const DRAINED_AGE_SECONDS = 60;
 export interface QueueFigures {
   /** No message lost (none in the DLQ, none expired) and the backlog drained after recovery. */
   healed: boolean;
+  /** `healed` or `not-healed`, as the reports say it (simulations/outcome.ts). */
+  outcome: Outcome;
   detectedAtSeconds: number | null;
   /** When the downstream had its capacity back. */
   recoveredAtSeconds: number;
@@ -102,7 +104,7 @@ export interface QueueFigures {
   cost: DayCost;
 }
 
-export interface QueueVariantResult extends QueueFigures {
+export interface QueueVariantResult extends QueueFigures, IncidentSubject {
   scenario: 'sqs-backpressure';
   variant: QueueVariant;
   seed: number;
@@ -160,6 +162,8 @@ async function simulate(
     variant: options.variant,
     seed: options.seed,
     ...queueFigures(world, incident, driven.detectedAtSeconds),
+    resource: `event-source-mapping/${incident.mapping.uuid}`,
+    detectedBy: driven.detectedBy,
     actions,
     stateTransitions: driven.stateTransitions,
     cost: queueCostOf({
@@ -242,8 +246,10 @@ function queueFigures(
   );
   const drainedAtSeconds = drained ? (drained.minute + 1) * 60 : null;
   const lost = totals.movedToDeadLetter + totals.expired;
+  const healed = lost === 0 && drainedAtSeconds !== null;
   return {
-    healed: lost === 0 && drainedAtSeconds !== null,
+    healed,
+    outcome: healed ? 'healed' : 'not-healed',
     detectedAtSeconds,
     recoveredAtSeconds,
     drainedAtSeconds,

@@ -13,6 +13,10 @@ export type QueueSummaryFigures = Omit<QueueFigures, 'cost'> & ReturnType<typeof
 export interface QueueScenarioSummary extends QueueSummaryFigures {
   scenario: string;
   seed: number;
+  /** The mapping the incident was about, `event-source-mapping/<uuid>`. */
+  resource: string;
+  /** The alarm whose ALARM came first in the selfheal run; null: none fired. */
+  detectedBy: string | null;
   runs: QueueVariantResult['runs'];
   signals: QueueVariantResult['signals'];
   ledger: QueueVariantResult['ledger'];
@@ -32,6 +36,8 @@ export function queueFiguresOf(result: QueueVariantResult): QueueSummaryFigures 
     signals: _signals,
     ledger: _ledger,
     timeline: _timeline,
+    resource: _resource,
+    detectedBy: _detectedBy,
     cost,
     ...figures
   } = result;
@@ -45,6 +51,8 @@ export function summariseQueue(
   return {
     scenario: selfheal.scenario,
     seed: selfheal.seed,
+    resource: selfheal.resource,
+    detectedBy: selfheal.detectedBy,
     ...queueFiguresOf(selfheal),
     runs: selfheal.runs,
     signals: selfheal.signals,

@@ -22,7 +22,14 @@ describe('selfheal simulate', () => {
     const { out } = capture();
     expect(await main(['simulate', 'hot-shard', '--seed', '3', '--json'])).toBe(EXIT.ok);
     const summary = JSON.parse(out.join('\n')) as Record<string, unknown>;
-    expect(summary).toMatchObject({ scenario: 'hot-shard', seed: 3, healed: true });
+    expect(summary).toMatchObject({
+      scenario: 'hot-shard',
+      seed: 3,
+      resource: 'dynamodb-table/orders',
+      detectedBy: 'selfheal-orders-capacity-throttling',
+      outcome: 'healed',
+      healed: true,
+    });
     for (const field of ['detectedAtSeconds', 'healedAtSeconds', 'throttledRequests', 'stateTransitions']) {
       expect(typeof summary[field]).toBe('number');
     }
@@ -58,7 +65,13 @@ describe('selfheal simulate', () => {
     expect(report).toMatch(/^\s+selfheal\s+auto-scaling\s+auto-scaling-50\s+on-demand\s+on-call\s+none$/m);
     // With CloudWatch's publication delay auto scaling at 70 % steps about every 4 minutes and no
     // longer heals within the surge; at 50 % it still does, and so does the on-call engineer's raise.
-    expect(report).toMatch(/^healed\s+yes\s+no\s+yes\s+yes \(no alarm\)\s+yes\s+no$/m);
+    expect(report).toMatch(
+      /^outcome\s+healed\s+not healed\s+healed\s+no action needed\s+healed\s+not healed$/m,
+    );
+    // Auto scaling's scaling is counted apart from selfheal's raise and the engineer's.
+    expect(report).toMatch(/^actions by selfheal\s+1\s+0\s+0\s+0\s+0\s+0$/m);
+    expect(report).toMatch(/^actions by an operator\s+0\s+0\s+0\s+0\s+1\s+0$/m);
+    expect(report).toMatch(/^actions by auto scaling(\s+[1-9]\d*){3}\s+0\s+[1-9]\d*\s+0$/m);
     expect(report).toMatch(/^failed requests(\s+[\d,]+){6}$/m);
     expect(report).toMatch(/^throttle events(\s+[\d,]+){6}$/m);
   }, 60_000);

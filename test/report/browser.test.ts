@@ -221,13 +221,25 @@ describe.each([
     })()`);
     const baselines = Object.keys(summary.baselines);
     expect(table.columns).toEqual(['selfheal', ...baselines]);
-    const keys = Object.keys(summary).filter((k) => !NOT_FIGURES.has(k));
+    // The actions are counted by who took them: a row per actor (`actions.<by>`).
+    const actors = (list: unknown): string[] =>
+      Array.isArray(list) ? list.map((a: { by: string }) => a.by) : [];
+    const lists = [summary.actions, ...baselines.map((b) => summary.baselines[b]?.actions)];
+    const actorKeys = ['selfheal', 'operator', 'auto-scaling']
+      .filter((by) => lists.some((list) => actors(list).includes(by)))
+      .map((by) => `actions.${by}`);
+    const keys = Object.keys(summary)
+      .filter((k) => !NOT_FIGURES.has(k))
+      .flatMap((k) => (k === 'actions' ? actorKeys : [k]));
     expect(table.rows.map((r) => r.key)).toEqual(keys);
     for (const row of table.rows) {
-      const top = summary[row.key];
+      const [field, by] = row.key.split('.') as [string, string | undefined];
+      const pick = (figure: unknown): unknown =>
+        by === undefined || !Array.isArray(figure) ? figure : actors(figure).filter((a) => a === by);
+      const top = summary[field];
       const expected = isComparison(top)
         ? [undefined, ...baselines.map((b) => top[b])]
-        : [top, ...baselines.map((b) => summary.baselines[b]?.[row.key])];
+        : [pick(top), ...baselines.map((b) => pick(summary.baselines[b]?.[field]))];
       row.cells.forEach((cell, i) => {
         const want = expected[i];
         const where = `${row.key} of ${table.columns[i]}`;

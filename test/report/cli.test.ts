@@ -21,7 +21,8 @@ function standIn(name: string, healed: boolean, asksApproval = false): Scenario 
     async simulate({ seed, approve }): Promise<ScenarioOutcome> {
       ran.push({ name, approve });
       return {
-        healed,
+        outcome: healed ? 'healed' : 'not-healed',
+        goalMet: healed,
         summary: {
           scenario: name,
           seed,

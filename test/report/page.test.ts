@@ -58,7 +58,7 @@ function section(overrides: Partial<ReportSection> = {}): ReportSection {
     scenario: 'hot-shard',
     description: 'a provisioned table meets a write surge',
     settings: 'seed 1',
-    healed: true,
+    outcome: 'healed',
     charts: charts([OVERLAY]),
     summary: { scenario: 'hot-shard', seed: 1, healed: true, throttledRequests: 101_684, baselines: {} },
     ...overrides,
@@ -206,7 +206,7 @@ describe('renderReport', () => {
   it('has a section per scenario, and links to each when there are several', () => {
     const one = renderReport([section()]);
     expect(one).not.toContain('<nav>');
-    const two = renderReport([section(), section({ scenario: 'sqs-backpressure', healed: false })]);
+    const two = renderReport([section(), section({ scenario: 'sqs-backpressure', outcome: 'not-healed' })]);
     expect(two.match(/<section class="scenario"/g)).toHaveLength(2);
     expect(two).toContain('<a href="#scenario-sqs-backpressure">sqs-backpressure</a>');
     expect(two).toContain('id="scenario-sqs-backpressure"');

@@ -9,7 +9,10 @@ const SUMMARY = {
   detectedAtSeconds: 540,
   healedAtSeconds: 600,
   throttledRequests: 101_684,
-  actions: [{ atSeconds: 540, by: 'selfheal', what: 'write capacity 100 -> 1290' }],
+  actions: [
+    { atSeconds: 540, by: 'selfheal', what: 'write capacity 100 -> 1290' },
+    { atSeconds: 600, by: 'auto-scaling', what: 'write capacity 1290 -> 1300' },
+  ],
   stateTransitions: 14,
   runs: [{ executionArn: 'arn', states: [] }],
   baselines: {
@@ -18,7 +21,10 @@ const SUMMARY = {
       detectedAtSeconds: 540,
       healedAtSeconds: 1140,
       throttledRequests: 315_024,
-      actions: [{}, {}],
+      actions: [
+        { atSeconds: 600, by: 'auto-scaling', what: 'write capacity 100 -> 200' },
+        { atSeconds: 660, by: 'auto-scaling', what: 'write capacity 200 -> 400' },
+      ],
       stateTransitions: 0,
     },
     none: {
@@ -46,7 +52,8 @@ describe('outcomeTable', () => {
       'detectedAtSeconds',
       'healedAtSeconds',
       'throttledRequests',
-      'actions',
+      'actions.selfheal',
+      'actions.auto-scaling',
       'stateTransitions',
       'throttledRatio',
     ]);
@@ -65,7 +72,10 @@ describe('outcomeTable', () => {
       { value: null, text: '-' },
     ]);
     expect(row('throttledRequests')?.map((c) => c?.text)).toEqual(['101,684', '315,024', '1,281,286']);
-    expect(row('actions')?.map((c) => c?.value)).toEqual([1, 2, 0]);
+    // Counted by who acted: auto scaling's scaling is not selfheal's work.
+    expect(row('actions.selfheal')?.map((c) => c?.value)).toEqual([1, 0, 0]);
+    expect(row('actions.auto-scaling')?.map((c) => c?.value)).toEqual([1, 2, 0]);
+    expect(table.rows.find((r) => r.key === 'actions.auto-scaling')?.label).toBe('actions by auto scaling');
   });
 
   it('puts a comparison with each baseline in the baselines’ columns, with every decimal', () => {

@@ -202,9 +202,10 @@ describe('the hot-shard incident, simulated end to end', () => {
       expect(minute.demandRcuPerSecond).toBeLessThanOrEqual(2 * ON_DEMAND_INITIAL_PEAK_RCU);
       expect(minute.throttledRequests.total, `minute ${minute.minute}`).toBe(0);
     }
-    // Nothing throttled, so no alarm: healthy throughout, nothing to do.
+    // Nothing throttled, so no alarm: healthy throughout, nothing to do (and nothing healed).
     expect(onDemand).toMatchObject({
-      healed: true,
+      outcome: 'no-action-needed',
+      healed: false,
       detectedAtSeconds: null,
       throttledRequests: 0,
       actions: [],

@@ -4,7 +4,7 @@
  * selfheal run's steps, the outcome figures `--json` prints, and what each variant costs over 24
  * hours plotted against the harm it let through. Every text is escaped.
  */
-import type { RunSummary } from '../../../simulations/outcome.ts';
+import { goalMet, OUTCOME_LABELS, type Outcome, type RunSummary } from '../../../simulations/outcome.ts';
 import { clock } from '../format.ts';
 import { escapeHtml } from './escape.ts';
 import type { ScenarioCharts } from './figures.ts';
@@ -18,7 +18,8 @@ export interface ReportSection {
   description: string;
   /** How it ran: `seed 1`, `seed 1, approval manual`. */
   settings: string;
-  healed: boolean;
+  /** What became of the incident in the selfheal run. */
+  outcome: Outcome;
   charts: ScenarioCharts;
   /** What `--json` prints for the scenario. */
   summary: object;
@@ -66,8 +67,8 @@ function renderSection(section: ReportSection): string {
   };
   return [
     `<section class="scenario" id="${anchor(section.scenario)}" data-scenario="${escapeHtml(section.scenario)}">`,
-    `<h2>${escapeHtml(section.scenario)} <span class="badge ${section.healed ? 'healed' : 'not-healed'}">${section.healed ? 'healed' : 'not healed'}</span></h2>`,
-    `<p class="description">${escapeHtml(section.description)}; <span class="settings">${escapeHtml(section.settings)}</span>.</p>`,
+    `<h2>${escapeHtml(section.scenario)} <span class="badge ${goalMet(section.outcome) ? 'healed' : 'not-healed'}">${escapeHtml(OUTCOME_LABELS[section.outcome])}</span></h2>`,
+    `<p class="description">${escapeHtml(section.description)}; <span class="settings">${escapeHtml(section.settings)}</span>.${subjectOf(section.summary)}</p>`,
     ...charts.figures.map((figure) => renderFigure(figure, timeline)),
     renderSteps(charts.runs, markers),
     renderOutcome(section.summary),
@@ -192,3 +193,12 @@ table.cost-items tr.total th, table.cost-items tr.total td { font-weight: 600; b
 ul.rest-of-day { margin: 4px 0; padding-left: 18px; }
 details.cost-model table.prices td, details.cost-model table.prices th { padding: 2px 10px 2px 0; text-align: left; vertical-align: top; font-size: 12px; }
 `;
+
+/** What the incident was about and what saw it first, from the summary (` About …`), or nothing. */
+function subjectOf(summary: object): string {
+  const { resource, detectedBy } = summary as { resource?: unknown; detectedBy?: unknown };
+  if (typeof resource !== 'string') return '';
+  const seen =
+    typeof detectedBy === 'string' ? `, first seen by ${detectedBy}` : ', which nothing alarmed on';
+  return ` About <code>${escapeHtml(resource)}</code>${escapeHtml(seen)}.`;
+}

@@ -35,6 +35,9 @@ export const NOT_FIGURES: ReadonlySet<string> = new Set([
   'scenario',
   'seed',
   'approve',
+  // Said in the section's heading: what the incident was about, and what saw it first.
+  'resource',
+  'detectedBy',
   'runs',
   'signals',
   'ledger',
@@ -53,8 +56,31 @@ export function outcomeTable(summary: object): OutcomeTable {
   const baselines = isRecord(top.baselines) ? top.baselines : {};
   const names = Object.keys(baselines);
   const rows: OutcomeRow[] = [];
+  const figuresOf = (name: string): Fields => {
+    const figures = baselines[name];
+    return isRecord(figures) ? figures : {};
+  };
   for (const [key, value] of Object.entries(top)) {
     if (NOT_FIGURES.has(key)) continue;
+    if (key === 'actions') {
+      // Counted by who took them: auto scaling's scaling is not selfheal's work.
+      const lists = [value, ...names.map((name) => figuresOf(name)[key])];
+      for (const by of actorsIn(lists)) {
+        rows.push({
+          key: `actions.${by}`,
+          label: `actions by ${ACTOR_LABELS[by] ?? by}`,
+          cells: lists.map((list) =>
+            Array.isArray(list)
+              ? cell(
+                  key,
+                  list.filter((a) => byOf(a) === by),
+                )
+              : null,
+          ),
+        });
+      }
+      continue;
+    }
     if (isRecord(value)) {
       rows.push({
         key,
@@ -76,6 +102,21 @@ export function outcomeTable(summary: object): OutcomeTable {
     });
   }
   return { columns: ['selfheal', ...names], rows };
+}
+
+const ACTOR_LABELS: Readonly<Record<string, string>> = {
+  selfheal: 'selfheal',
+  operator: 'an operator',
+  'auto-scaling': 'auto scaling',
+};
+
+const byOf = (action: unknown): string => (isRecord(action) ? String(action.by) : 'unknown');
+
+/** Who acted in any of the lists, in the order of ACTOR_LABELS, then any other. */
+function actorsIn(lists: readonly unknown[]): string[] {
+  const seen = new Set(lists.flatMap((list) => (Array.isArray(list) ? list.map(byOf) : [])));
+  const known = Object.keys(ACTOR_LABELS);
+  return [...known.filter((by) => seen.has(by)), ...[...seen].filter((by) => !known.includes(by))];
 }
 
 function cell(key: string, raw: unknown): OutcomeCell {
