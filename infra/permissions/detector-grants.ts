@@ -14,9 +14,16 @@ export const DETECTOR_GRANTS: readonly TaskGrant[] = [
   {
     actions: ['events:PutEvents'],
     scope: 'event-bus',
-    // Its own incidents only: it must not be able to pass for an operator's request.
+    // Its own incidents only: it must not be able to pass for an operator's request. Both keys
+    // are multivalued (a PutEvents carries the source and detail-type of each of its entries), so
+    // every value must match (ForAllValues), and both must be there (Null false): ForAllValues
+    // alone would also match a request that carries no value at all.
     conditions: {
-      StringEquals: { 'events:source': [DETECTOR_SOURCE], 'events:detail-type': [GREY_FAILURE_DETAIL_TYPE] },
+      'ForAllValues:StringEquals': {
+        'events:source': [DETECTOR_SOURCE],
+        'events:detail-type': [GREY_FAILURE_DETAIL_TYPE],
+      },
+      Null: { 'events:source': ['false'], 'events:detail-type': ['false'] },
     },
   },
 ];

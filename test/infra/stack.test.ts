@@ -116,7 +116,8 @@ describe('Lambda tasks', () => {
       'arn:<AWS::Partition>:lambda:eu-west-1:123456789012:function:orders-consumer',
       'arn:<AWS::Partition>:lambda:eu-west-1:123456789012:function:orders-consumer:*',
     ]);
-    expect(allowed(statements).get('sqs:GetQueueAttributes')).toEqual([
+    expect(allowed(statements).get('sqs:GetQueueAttributes')).toBeUndefined();
+    expect(allowed(statementsOf(taskPrefix('inspect-backpressure'))).get('sqs:GetQueueAttributes')).toEqual([
       'arn:<AWS::Partition>:sqs:eu-west-1:123456789012:orders',
     ]);
   });
@@ -469,10 +470,11 @@ describe('guards on what a role may do', () => {
       'arn:<AWS::Partition>:events:eu-west-1:123456789012:event-bus/default',
     ]);
     expect(put?.Condition).toEqual({
-      StringEquals: {
+      'ForAllValues:StringEquals': {
         'events:source': ['selfheal.detectors'],
         'events:detail-type': ['Cell Grey Failure Detected'],
       },
+      Null: { 'events:source': ['false'], 'events:detail-type': ['false'] },
     });
   });
 
