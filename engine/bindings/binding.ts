@@ -29,3 +29,14 @@ export interface TaskBinding {
   resource: string;
   invoke(parameters: JsonValue, context: InvocationContext): Promise<JsonValue>;
 }
+
+/**
+ * Around every Task's call (between its TaskStarted and its end in the history): `call` makes the
+ * real one. Not used by selfheal; a test passes one to fail one state's call as the service would
+ * (throw a TaskError named as Step Functions names it), before or after the real call.
+ */
+export type TaskCallHook = (
+  call: () => Promise<JsonValue>,
+  parameters: JsonValue,
+  context: InvocationContext,
+) => Promise<JsonValue>;

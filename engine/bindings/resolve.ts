@@ -8,14 +8,14 @@ import type { ExecutionRecord, StartOptions } from '../executions.ts';
 import { isJsonObject, type JsonValue } from '../../core/json.ts';
 import { DATA_LIMIT_ERROR, payloadBytes, resultTooLargeCause } from '../quotas.ts';
 import type { TaskTokens } from '../task-tokens.ts';
-import type { InvocationContext, TaskBinding } from './binding.ts';
+import type { InvocationContext, TaskBinding, TaskCallHook } from './binding.ts';
 import { callSdkAction, dynamoDbService, type SdkService } from './aws-sdk.ts';
 import { invokeLocalFunction, type LambdaFunctionTable } from './lambda-invoke.ts';
 import type { LambdaEnvironments } from '../lambda-environments.ts';
 import { startDetachedExecution, startNestedExecution, type NestedExecution } from './start-execution.ts';
 import { TaskError } from './task-error.ts';
 
-export type { InvocationContext, TaskBinding } from './binding.ts';
+export type { InvocationContext, TaskBinding, TaskCallHook } from './binding.ts';
 
 export interface BindingSources {
   functions: LambdaFunctionTable;
@@ -27,6 +27,8 @@ export interface BindingSources {
   startNested(reference: string, input: JsonValue, options: StartOptions): NestedExecution;
   /** Starts an execution without waiting for it (`states:startExecution`, request-response). */
   startDetached(reference: string, input: JsonValue, options: StartOptions): ExecutionRecord;
+  /** Around every call (LocalEngineOptions.taskCallHook). */
+  callHook?: TaskCallHook | undefined;
 }
 
 type Call = (parameters: JsonValue, context: InvocationContext) => Promise<JsonValue>;
@@ -57,6 +59,7 @@ export function bindTask(
       pattern,
       invokeLocalFunction(sources.functions, sources.lambdaEnvironments),
       sources.tokens,
+      sources.callHook,
     );
   }
   if (service === 'aws-sdk') {
@@ -76,24 +79,39 @@ export function bindTask(
       '',
       callSdkAction(target, actionName),
       sources.tokens,
+      sources.callHook,
     );
   }
   if (service === 'dynamodb' && OPTIMIZED_DYNAMODB.has(action ?? '') && pattern === '') {
     if (!sources.dynamodb) return 'the engine was started without a DynamoDB endpoint';
     const call = callSdkAction(dynamoDbService(sources.dynamodb, 'DynamoDB'), action as string);
-    return binding('dynamodb', rest, '', call, sources.tokens);
+    return binding('dynamodb', rest, '', call, sources.tokens, sources.callHook);
   }
   // `.waitForTaskToken`: publish a request (an approval) carrying the token, then wait for it.
   if (service === 'sns' && action === 'publish' && (pattern === '' || pattern === 'waitForTaskToken')) {
     const topic = sources.sdkServices.sns;
     if (!topic) return 'no local SNS topic is bound';
-    return binding('sns', rest, pattern, callSdkAction(topic, 'publish'), sources.tokens);
+    return binding('sns', rest, pattern, callSdkAction(topic, 'publish'), sources.tokens, sources.callHook);
   }
   if (service === 'states' && action === 'startExecution' && pattern === 'sync:2') {
-    return binding('states', rest, '', startNestedExecution(sources.startNested), sources.tokens);
+    return binding(
+      'states',
+      rest,
+      '',
+      startNestedExecution(sources.startNested),
+      sources.tokens,
+      sources.callHook,
+    );
   }
   if (service === 'states' && action === 'startExecution' && pattern === '') {
-    return binding('states', rest, '', startDetachedExecution(sources.startDetached), sources.tokens);
+    return binding(
+      'states',
+      rest,
+      '',
+      startDetachedExecution(sources.startDetached),
+      sources.tokens,
+      sources.callHook,
+    );
   }
   return `the ${service}:${rest} integration is not bound in the local engine`;
 }
@@ -105,6 +123,7 @@ function binding(
   pattern: string,
   call: Call,
   tokens: TaskTokens,
+  hook?: TaskCallHook,
 ): TaskBinding {
   return {
     resourceType,
@@ -128,7 +147,9 @@ function binding(
       });
       history.record('TaskStarted', { taskStartedEventDetails: { resourceType, resource } });
       try {
-        let output = await call(parameters, context);
+        let output = await (hook
+          ? hook(() => call(parameters, context), parameters, context)
+          : call(parameters, context));
         if (context.signal.aborted) return output;
         if (token) {
           history.record('TaskSubmitted', {
