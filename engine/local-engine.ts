@@ -51,6 +51,10 @@ import {
   type StepFunctionsQuotas,
 } from './quotas.ts';
 import { executionTimeoutSeconds, taskTimeoutSeconds, withoutRealTimeTimeouts } from './timeouts.ts';
+import { validatedDefinitions } from './validated-definitions.ts';
+
+/** How every definition is validated: ARNs and paths too, as Step Functions does. */
+const VALIDATION = { checkArn: true, checkPaths: true } as const;
 import { seededRandom, type Random } from '../core/random.ts';
 import {
   INSTANT_LAMBDA,
@@ -170,9 +174,13 @@ export class LocalEngine {
    * faithfully is an error here, naming the state, before any execution starts.
    */
   register(name: string, definition: AslDefinition): string {
-    const machine = new StateMachine(withoutRealTimeTimeouts(definition), {
-      validationOptions: { checkArn: true, checkPaths: true },
+    const runnable = withoutRealTimeTimeouts(definition);
+    // The library validates on construction; a definition that passed before is not validated
+    // again (engine/validated-definitions.ts), one it has not seen is, with the same options.
+    validatedDefinitions.ensure({ runnable, options: VALIDATION }, () => {
+      new StateMachine(runnable, { validationOptions: VALIDATION });
     });
+    const machine = new StateMachine(runnable, { validationOptions: { noValidate: true } });
     const bindings = new Map<string, TaskBinding>();
     const states = new Map<string, AslState>();
     for (const { name: stateName, state } of allStates(definition)) {
