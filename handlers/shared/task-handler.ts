@@ -1,16 +1,16 @@
 /**
  * The thin shell every Lambda task shares: middy with Powertools' logger, metrics and tracer
- * middlewares, and errors that reach Step Functions by their selfheal name. A task itself is a
+ * middlewares (the tracer loaded only where it traces: ./tracing.ts), and errors that reach Step Functions by their selfheal name. A task itself is a
  * plain async function of its (unvalidated) event; it parses its input first.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { SelfHealError } from '../../domain/errors.ts';
-import { logger, metrics, tracer } from './powertools.ts';
+import { logger, metrics, serviceName } from './powertools.ts';
+import { lazyTracing } from './tracing.ts';
 
 export type Task<Result> = (event: unknown) => Promise<Result>;
 
@@ -40,7 +40,7 @@ const causeWithoutFrames: middy.MiddlewareObj = {
 export function taskHandler<Result>(taskName: string, task: Task<Result>) {
   return middy(async (event: unknown, _context: Context) => task(event))
     .use(causeWithoutFrames)
-    .use(captureLambdaHandler(tracer))
+    .use(lazyTracing(serviceName))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
     .use(reportFailures(taskName));
