@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ValidatedDefinitions } from '../../engine/validated-definitions.ts';
 import { LocalEngine } from '../../engine/local-engine.ts';
+import type { AslDefinition } from '../../engine/asl.ts';
 import { functionTable } from './lambda-functions.ts';
 
 const dirs: string[] = [];
@@ -60,7 +61,7 @@ describe('validated definitions', () => {
 
   it('still refuses, in the engine, a definition the validator refuses', () => {
     const engine = new LocalEngine({ functions: functionTable({}) });
-    const broken = { StartAt: 'Missing', States: { A: { Type: 'Pass', End: true } } };
+    const broken: AslDefinition = { StartAt: 'Missing', States: { A: { Type: 'Pass', End: true } } };
     expect(() => engine.register('broken', broken)).toThrow(/invalid/);
     expect(() => engine.register('broken-again', broken)).toThrow(/invalid/);
   });
