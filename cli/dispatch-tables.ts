@@ -4,11 +4,10 @@
  * saved back to it. The commands then run the same domain functions on either.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { saveTables } from '../local/state-file.ts';
 import { DEFAULT_DISPATCH_TABLES, type DispatchTables } from '../domain/dispatch/tables.ts';
 import { ResourceNotFoundError } from '../domain/errors.ts';
 import { UsageError } from './exit-codes.ts';
-import { DISPATCH_TABLE_NAMES, withLocalTables } from './local-deployment.ts';
+import { DISPATCH_TABLE_NAMES, withLocalTables, withLockedLocalTables } from './local-deployment.ts';
 import type { Target } from './target.ts';
 
 export interface DispatchStore {
@@ -18,7 +17,10 @@ export interface DispatchStore {
   where: string;
 }
 
-/** `write`: the command changes the tables, so a local deployment's state file is saved after it. */
+/**
+ * `write`: the command changes the tables, so a local deployment's state file is locked before it
+ * is read and saved after the change; `read` takes no lock (a save replaces the file at once).
+ */
 export type Access = 'read' | 'write';
 
 export async function withDispatchTables<T>(
@@ -27,11 +29,15 @@ export async function withDispatchTables<T>(
   use: (store: DispatchStore) => Promise<T>,
 ): Promise<T> {
   if (target.kind === 'local') {
-    return withLocalTables(target.stateFile, async (dynamodb) => {
-      // The local engine's dispatch reads the default tables whatever --deployment says.
-      const where = `the local deployment (${target.stateFile})`;
+    // The local engine's dispatch reads the default tables whatever --deployment says.
+    const where = `the local deployment (${target.stateFile})`;
+    if (access === 'read')
+      return withLocalTables(target.stateFile, (dynamodb) =>
+        use({ dynamodb, tables: DEFAULT_DISPATCH_TABLES, where }),
+      );
+    return withLockedLocalTables(target.stateFile, async (dynamodb, _restored, state) => {
       const result = await use({ dynamodb, tables: DEFAULT_DISPATCH_TABLES, where });
-      if (access === 'write') await saveTables(dynamodb, DISPATCH_TABLE_NAMES, target.stateFile);
+      await state.save({ tables: { dynamodb, names: DISPATCH_TABLE_NAMES } });
       return result;
     });
   }

@@ -2,14 +2,21 @@
  * selfheal deployed on the embedded default, for one CLI command: dynalite with dispatch's tables
  * (restored from the local state file), every runbook on the local engine, and a simulated world
  * for the tasks to act on. When the command is done the tables and the engine's runs are saved
- * for the next command; the runs end with the command.
+ * for the next command; the runs end with the command. A command that saves holds the state
+ * file's lock from its read to its save (`local/state-file.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { withLocalDynamoDb } from '../local/dynamodb-client.ts';
 import type { LocalEngine } from '../engine/local-engine.ts';
 import { startRunbookEngine } from '../local/runbooks.ts';
-import { restoreTables, saveExecutions, saveTables, type RestoredState } from '../local/state-file.ts';
+import {
+  LocalStateError,
+  readLocalState,
+  withLockedLocalState,
+  type LockedLocalState,
+  type RestoredState,
+} from '../local/state-file.ts';
 import { VirtualClock } from '../core/virtual-clock.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../domain/dispatch/tables.ts';
 import type { CapacityPorts } from '../domain/capacity/ports.ts';
@@ -51,25 +58,62 @@ export interface LocalDeploymentOptions {
   stateFile: string;
 }
 
-/** dynalite with dispatch's tables as the state file left them; closed when `use` ends. */
-export function withLocalTables<T>(
+/** dynalite with dispatch's tables as the state file left them; closed when `use` ends. No lock. */
+export async function withLocalTables<T>(
   stateFile: string,
   use: (dynamodb: DynamoDBClient, restored: RestoredState) => Promise<T>,
 ): Promise<T> {
+  const state = await readLocalState(stateFile);
   return withLocalDynamoDb(async (dynamodb) => {
     await createDispatchTables(dynamodb, DEFAULT_DISPATCH_TABLES);
-    return use(dynamodb, await restoreTables(dynamodb, stateFile));
+    return use(dynamodb, await state.restore(dynamodb));
   });
 }
 
+/** The line a command prints when it starts waiting for another one's lock. */
+export function sayWaiting(path: string): void {
+  console.error(`selfheal: waiting for the local state ${path} (another selfheal command holds it)`);
+}
+
+/**
+ * The same for a command that changes the tables: the state file's lock is held from before the
+ * read until `use` (which saves through `state`) has ended.
+ */
+export function withLockedLocalTables<T>(
+  stateFile: string,
+  use: (dynamodb: DynamoDBClient, restored: RestoredState, state: LockedLocalState) => Promise<T>,
+): Promise<T> {
+  return withLockedLocalState(
+    stateFile,
+    (state) =>
+      withLocalDynamoDb(async (dynamodb) => {
+        await createDispatchTables(dynamodb, DEFAULT_DISPATCH_TABLES);
+        return use(dynamodb, await state.restore(dynamodb), state);
+      }),
+    { onWait: sayWaiting },
+  );
+}
+
 export const DISPATCH_TABLE_NAMES = [DEFAULT_DISPATCH_TABLES.control, DEFAULT_DISPATCH_TABLES.ledger];
+
+/**
+ * A save that failed after the command's runs had ended: the command still prints what they did,
+ * then `cli/main.ts` takes this, prints it in one line and exits 1.
+ */
+let unsaved: LocalStateError | undefined;
+
+export function takeUnsavedLocalState(): LocalStateError | undefined {
+  const taken = unsaved;
+  unsaved = undefined;
+  return taken;
+}
 
 /** Runs `use` on a deployment of every runbook over a simulated world, then saves the tables. */
 export async function withLocalDeployment<T>(
   options: LocalDeploymentOptions,
   use: (deployment: LocalDeployment) => Promise<T>,
 ): Promise<T> {
-  return withLocalTables(options.stateFile, async (dynamodb, restored) => {
+  return withLockedLocalTables(options.stateFile, async (dynamodb, restored, state) => {
     // Each command goes on from where the last one left virtual time, at a whole minute, so
     // cooldowns and hourly limits count across commands as they would in AWS.
     const startMs =
@@ -86,8 +130,22 @@ export async function withLocalDeployment<T>(
     });
     const result = await use({ engine, dynamodb, clock, worldSummary });
     await endRuns(engine);
-    await saveTables(dynamodb, DISPATCH_TABLE_NAMES, options.stateFile, clock.now());
-    await saveExecutions(options.stateFile, engine.executions());
+    try {
+      await state.save({
+        tables: { dynamodb, names: DISPATCH_TABLE_NAMES },
+        executions: engine.executions(),
+        clockMs: clock.now(),
+      });
+    } catch (error) {
+      // The file was checked writable before the run, but the save failed (a full disk, a lock
+      // lost): what the runs did is still worth printing, with the failure after it.
+      if (!(error instanceof LocalStateError)) throw error;
+      const runs = engine.executions().length;
+      unsaved = new LocalStateError(
+        error.path,
+        `${error.message}; the run${runs === 1 ? '' : 's'} above ended but ${runs === 1 ? 'is' : 'are'} not in the local state`,
+      );
+    }
     return result;
   });
 }

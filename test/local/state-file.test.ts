@@ -83,6 +83,8 @@ describe('the runs a local deployment saves', () => {
 
   it('names the file and the run when a saved run cannot be read', async () => {
     await writeFile(path, JSON.stringify({ version: 1, tables: {}, executions: [{ executionArn: 'x' }] }));
-    await expect(savedExecutionRecords(path)).rejects.toThrow(`${path}: saved execution 1 is not readable`);
+    await expect(savedExecutionRecords(path)).rejects.toThrow(
+      `the local state ${path} is not readable (saved execution 1 is damaged: `,
+    );
   });
 });
