@@ -24,9 +24,14 @@ export interface EndpointConfig {
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/**
+ * A region only when one is asked for: otherwise the SDK's own chain decides ($AWS_REGION, which
+ * Lambda sets, else the region of the profile in ~/.aws/config). A fallback here would hide the
+ * profile's region from an operator whose profile names one.
+ */
 function clientConfig(config: EndpointConfig, endpoint: string | undefined) {
   return {
-    region: config.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    ...(config.region ? { region: config.region } : {}),
     ...(endpoint ? { endpoint } : {}),
     ...(config.localCredentials ? { credentials: LOCAL_CREDENTIALS } : {}),
   };

@@ -15,6 +15,12 @@ import { listCommand } from './commands/list.ts';
 import { describeCommand } from './commands/describe.ts';
 import { stopCommand } from './commands/stop.ts';
 import { runbookCommand } from './commands/runbook.ts';
+import { reportingOperatorErrors } from './operator-errors.ts';
+import { COMMON_USAGE } from './usage.ts';
+import { TARGET_USAGE } from './target.ts';
+import { localCommand } from './commands/local.ts';
+import { LocalStateError } from '../local/state-file.ts';
+import { takeUnsavedLocalState } from './local-deployment.ts';
 
 const COMMANDS: readonly Command[] = [
   simulateCommand,
@@ -29,6 +35,7 @@ const COMMANDS: readonly Command[] = [
   approveCommand,
   rejectCommand,
   runbookCommand,
+  localCommand,
 ];
 
 function help(): string {
@@ -41,8 +48,17 @@ function help(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
+    'Options every command takes:',
+    '  --json             print the result as JSON, for scripts',
+    COMMON_USAGE,
+    '',
+    TARGET_USAGE,
+    '  (dispatch, simulate and runbook only ever run here: they take --local and change nothing.)',
+    '',
     "Run `selfheal <command> --help` for a command's options.",
-    'Exit codes: 0 ok, 1 the outcome is bad (not healed, run failed), 2 usage error, 3 internal error.',
+    'Exit codes: 0 ok; 1 the outcome is bad (a run failed, nothing started, not healed, no such',
+    'execution or deployment, or AWS refused the caller: credentials, region, access); 2 usage error;',
+    '3 internal error (add --verbose for the stack).',
   ].join('\n');
 }
 
@@ -61,11 +77,23 @@ export async function main(argv: string[]): Promise<ExitCode> {
       console.log(command.usage);
       return EXIT.ok;
     }
-    return await command.run(rest.filter((a) => a !== '--verbose'));
+    // What AWS says of the caller (credentials, access, region) is the caller's to fix: exit 1, one line.
+    const code = await reportingOperatorErrors(() => command.run(rest.filter((a) => a !== '--verbose')));
+    // The command has printed what its runs did; that they could not be saved comes last.
+    const unsaved = takeUnsavedLocalState();
+    if (unsaved) throw unsaved;
+    return code;
   } catch (error) {
+    // A command that failed after a save failed says the first; the slot is emptied for the next.
+    takeUnsavedLocalState();
     if (error instanceof UsageError) {
       console.error(`selfheal: ${error.message}`);
       return EXIT.usage;
+    }
+    // The local state file cannot be read, written or locked: the line names it and the way out.
+    if (error instanceof LocalStateError) {
+      console.error(`selfheal: ${error.message}`);
+      return EXIT.failed;
     }
     console.error(`selfheal: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
     if (verbose && error instanceof Error && error.stack) console.error(error.stack);

@@ -36,7 +36,11 @@ export async function withStepFunctions<T>(
   target: Target,
   use: (access: StepFunctionsAccess) => Promise<T>,
 ): Promise<T> {
-  if (target.kind === 'aws') return use({ port: target.stepFunctions(), naming: awsNaming(target) });
+  if (target.kind === 'aws')
+    return use({
+      port: target.stepFunctions(),
+      naming: awsNaming(target, await target.stepFunctionsRegion()),
+    });
   const machines = runbookNames();
   const saved = savedExecutions(await savedExecutionRecords(target.stateFile), machines);
   return use({ port: savedStepFunctions(saved), naming: localNaming(target) });
@@ -52,7 +56,7 @@ export async function withLiveStepFunctions<T>(
     const port = target.stepFunctions();
     return use({
       port,
-      naming: awsNaming(target),
+      naming: awsNaming(target, await target.stepFunctionsRegion()),
       follow: followByPolling(port, { intervalMs: POLL_INTERVAL_MS }),
       now: () => Date.now(),
     });
@@ -79,10 +83,12 @@ export function executionTarget(values: TargetValues, reference: string): Target
   return targetFrom({ ...values, ...(arnRegion && !values.region ? { region: arnRegion } : {}) });
 }
 
-/** The deployment's machines are `<deployment>-<runbook>`. */
-function awsNaming(target: AwsTarget): MachineNaming {
+/**
+ * The deployment's machines are `<deployment>-<runbook>`. `region` is the one the client resolved
+ * (asking for it first also tells a missing region before any call is made).
+ */
+function awsNaming(target: AwsTarget, region: string): MachineNaming {
   const { names } = target;
-  const region = target.region ?? 'us-east-1, the default';
   return {
     stateMachineName: (runbook) => names.stateMachine(runbook),
     runbookOf: (name) => runbookOf(names, name, runbookNames()),

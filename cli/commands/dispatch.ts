@@ -7,18 +7,25 @@
 import { eventBridgeRefusal } from '../../contracts/eventbridge-entry.ts';
 import { readFile } from 'node:fs/promises';
 import { EXIT, UsageError } from '../exit-codes.ts';
-import { integerOption, parseOptions } from '../options.ts';
+import { parseOptions, seedOption } from '../options.ts';
 import type { Command } from '../command.ts';
 import { withLocalDeployment, worldOption, WORLDS } from '../local-deployment.ts';
-import { scanAll, stateFilePath } from '../../local/state-file.ts';
+import { scanAll } from '../../local/state-file.ts';
+import { COMMON_USAGE } from '../usage.ts';
+import { localOnlyTarget, localOnlyUsage, TARGET_OPTIONS } from '../target.ts';
 import { statesEntered } from '../../engine/history.ts';
 import type { ExecutionRecord } from '../../engine/local-engine.ts';
 import type { JsonValue } from '../../core/json.ts';
 import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { byLedgerOrder, recordOf, type LedgerRecord } from '../../domain/dispatch/ledger.ts';
 import { renderLedger } from '../render/ledger-table.ts';
+import { executionOutcome, type ExecutionOutcome } from '../../domain/operator/execution-outcome.ts';
 
-const USAGE = `Usage: selfheal dispatch --event FILE [--scenario WORLD] [--seed N] [--state FILE] [--json]
+/** What to use instead, for an operator who meant a deployment in AWS. */
+const IN_AWS =
+  'in AWS, EventBridge starts dispatch (selfheal start <runbook> --target RESOURCE asks it for a run)';
+
+const USAGE = `Usage: selfheal dispatch --event FILE [--scenario WORLD] [--seed N] [--json] [--local] [--state FILE]
 
 Feeds an EventBridge event (JSON file: a CloudWatch alarm state change, an X-Ray insight, a
 grey-failure incident, an operator request) to the dispatch state machine on the local engine, and
@@ -28,10 +35,11 @@ Options:
   --event FILE      the raw event, as EventBridge delivers it
   --scenario WORLD  the simulated world the runbook acts on: ${WORLDS.join(', ')} (default hot-shard:
                     table orders mid-surge, when its throttling alarm fires)
-  --seed N          seed of the world's noise (default 1)
-  --state FILE      where the local deployment keeps switches, locks, cooldowns and the ledger
-                    (default .selfheal/local-state.json, or $SELFHEAL_STATE_FILE)
+  --seed N          seed of the world's noise, 0 to 4294967295 (default 1)
   --json            print the result as JSON
+${COMMON_USAGE}
+
+${localOnlyUsage('dispatch', 'it feeds the event to the local engine', true)}
 
 Runbooks run as dry runs until turned live (selfheal switch --runbook NAME --live).
 Exit codes: 0 dispatch succeeded (started, ignored or suppressed), 1 it failed, 2 usage error.`;
@@ -42,22 +50,20 @@ export const dispatchCommand: Command = {
   usage: USAGE,
   async run(args) {
     const { values, positionals } = parseOptions(args, {
+      ...TARGET_OPTIONS,
       event: { type: 'string' },
       scenario: { type: 'string' },
       seed: { type: 'string' },
-      state: { type: 'string' },
       json: { type: 'boolean', default: false },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const target = localOnlyTarget(values, 'dispatch', IN_AWS);
     if (!values.event) throw new UsageError('dispatch needs --event FILE');
     const world = worldOption(values.scenario);
+    const seed = seedOption(values.seed);
     const event = await readEvent(values.event);
 
-    const options = {
-      world,
-      seed: integerOption('seed', values.seed, 1),
-      stateFile: stateFilePath(values.state),
-    };
+    const options = { world, seed, stateFile: target.stateFile };
     const result = await withLocalDeployment(options, async ({ engine, dynamodb, worldSummary }) => {
       const before = new Set((await ledgerRecords(dynamodb)).map(key));
       const run = await engine.run('dispatch', event);
@@ -69,7 +75,7 @@ export const dispatchCommand: Command = {
     if (values.json) {
       const report = {
         world: worldSummary,
-        dispatch: summary(run),
+        dispatch: { ...summary(run), ...outcomeOf(run, 'dispatch') },
         runbooks: runbooks.map(summary),
         ledger: added,
         notifications,
@@ -77,7 +83,7 @@ export const dispatchCommand: Command = {
       console.log(JSON.stringify(report, null, 2));
     } else {
       console.log(`World: ${worldSummary}\n`);
-      console.log(describe('Dispatch', run));
+      console.log(describe('Dispatch', run, outcomeOf(run, 'dispatch')));
       for (const runbook of runbooks) {
         console.log(`\n${describe(`Runbook ${runbook.stateMachineArn.split(':').at(-1)}`, runbook)}`);
       }
@@ -124,10 +130,24 @@ function summary(run: ExecutionRecord) {
   };
 }
 
-function describe(title: string, run: ExecutionRecord): string {
+/** What the run came to, as `selfheal list` says it: a suppressed dispatch is not a bare SUCCEEDED. */
+function outcomeOf(run: ExecutionRecord, runbook: string): ExecutionOutcome {
+  return executionOutcome(
+    {
+      status: run.status,
+      ...(run.error ? { error: run.error } : {}),
+      input: JSON.stringify(run.input),
+      ...(run.output === undefined ? {} : { output: JSON.stringify(run.output) }),
+    },
+    runbook,
+  );
+}
+
+function describe(title: string, run: ExecutionRecord, outcome?: ExecutionOutcome): string {
   const status = run.error ? `${run.status} (${run.error})` : run.status;
   return [
-    `${title}: ${status}`,
+    outcome ? `${title}: ${outcome.outcome} (${status})` : `${title}: ${status}`,
+    ...(outcome?.why ? [`  ${outcome.why}`] : []),
     `  ${run.executionArn}`,
     ...statesEntered(run.history).map((s) => `  > ${s}`),
   ].join('\n');

@@ -8,6 +8,7 @@ import { parseOptions } from '../options.ts';
 import type { Command } from '../command.ts';
 import { TARGET_OPTIONS, TARGET_USAGE, targetFrom } from '../target.ts';
 import { withDispatchTables } from '../dispatch-tables.ts';
+import { COMMON_USAGE } from '../usage.ts';
 import {
   changeGlobalSwitch,
   changeRunbookSwitch,
@@ -19,7 +20,7 @@ import {
 } from '../switch-settings.ts';
 
 const USAGE = `Usage: selfheal kill-switch [on | off] [--runbook NAME] [--json]
-                            [--local [--state FILE] | --deployment NAME] [--region R]
+                            [--local [--state FILE] | --deployment NAME --region R]
 
 Stops selfheal at once, in a deployment in AWS (or, with --local, in the local deployment):
 dispatch reads the switches before every remediation, and while the kill switch is on it starts
@@ -32,8 +33,11 @@ nothing and records each incident in the ledger as suppressed. Runs already star
 Options:
   --runbook NAME  one runbook's switch instead of the global one
   --json          print the switch (or, without on/off, all of them) as JSON
+${COMMON_USAGE}
 
-${TARGET_USAGE}`;
+${TARGET_USAGE}
+
+Exit codes: 0 set (or shown), 1 AWS refused the caller, 2 usage error (or no such deployment).`;
 
 export const killSwitchCommand: Command = {
   name: 'kill-switch',

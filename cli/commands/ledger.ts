@@ -8,12 +8,13 @@ import { parseOptions } from '../options.ts';
 import type { Command } from '../command.ts';
 import { TARGET_OPTIONS, TARGET_USAGE, targetFrom } from '../target.ts';
 import { withDispatchTables } from '../dispatch-tables.ts';
+import { COMMON_USAGE } from '../usage.ts';
 import { scanAll } from '../../local/state-file.ts';
 import { byLedgerOrder, queryLedger, recordOf } from '../../domain/dispatch/ledger.ts';
 import { renderLedger } from '../render/ledger-table.ts';
 
 const USAGE = `Usage: selfheal ledger [--resource R] [--day YYYY-MM-DD] [--json]
-                       [--local [--state FILE] | --deployment NAME] [--region R]
+                       [--local [--state FILE] | --deployment NAME --region R]
 
 Lists the audit ledger of a deployment in AWS (or, with --local, of the local deployment), oldest
 first.
@@ -22,10 +23,13 @@ Options:
   --resource R   one resource's records, e.g. dynamodb-table/orders (or unrouted)
   --day D        the records of one day (UTC), through the ledger's by-day index
   --json         print the records as JSON
+${COMMON_USAGE}
 Without --resource or --day: in AWS, today's records (UTC, through the by-day index, so the
 read stays bounded); with --local, every record.
 
-${TARGET_USAGE}`;
+${TARGET_USAGE}
+
+Exit codes: 0 listed (even none), 1 AWS refused the caller, 2 usage error (or no such deployment).`;
 
 export const ledgerCommand: Command = {
   name: 'ledger',

@@ -2,13 +2,16 @@
  * `selfheal simulate <scenario|all>`: runs an incident on the embedded default (dynalite, the local
  * engine, the simulated world) with selfheal, then the same seed with each baseline, and prints
  * the timeline and the comparison, or the JSON summary; `--report FILE` also writes the charts and
- * figures as one self-contained HTML page. Exit 0 when selfheal healed every incident it ran.
+ * figures as one self-contained HTML page. Exit 0 when selfheal healed every incident it ran, or
+ * rightly left alone one it cannot fix (a fleet-wide slowdown).
  */
 import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { EXIT, UsageError, type ExitCode } from '../exit-codes.ts';
-import { integerOption, parseOptions } from '../options.ts';
+import { parseOptions, seedOption } from '../options.ts';
+import { COMMON_USAGE } from '../usage.ts';
+import { localOnlyUsage, statelessLocalOnly, TARGET_OPTIONS } from '../target.ts';
 import type { Command } from '../command.ts';
 import { SCENARIOS, type Scenario, type ScenarioOutcome } from '../scenarios.ts';
 import type { AlarmTransition } from '../render/scenario-report.ts';
@@ -37,7 +40,8 @@ ${SCENARIOS.map((s) => `  ${s.name.padEnd(25)}  ${s.summary}`).join('\n')}
   ${'all'.padEnd(25)}  every scenario above, one after the other
 
 Options:
-  --seed N       seed of the workload's noise (default 1); the same seed gives the same run
+  --seed N       seed of the workload's noise, 0 to 4294967295 (default 1); the same seed gives
+                 the same run
   --json         print the summary as JSON instead of the report (with all: an array of them)
   --approve      who approves a shift (cell scenarios): auto, at once (default), or manual,
                  an on-call engineer answering five minutes after being paged
@@ -51,8 +55,12 @@ Options:
                  sqs-backpressure/incident.json, cell-shift/incident.json or fleet-slowdown.json
                  (the table, queue and mapping, or fleet, and the workload); validated first, with
                  one line naming the field; its resources must be ones the config protects
+${COMMON_USAGE}
 
-Exit codes: 0 selfheal healed every incident, 1 it did not, 2 usage error.`;
+${localOnlyUsage('simulate', 'the local engine on a simulated world', false)}
+
+Exit codes: 0 selfheal healed every incident (or rightly left alone one no runbook fixes: a
+fleet-wide slowdown), 1 it did not, 2 usage error.`;
 
 export const simulateCommand: Command = {
   name: 'simulate',
@@ -60,6 +68,7 @@ export const simulateCommand: Command = {
   usage: USAGE,
   async run(args) {
     const { values, positionals } = parseOptions(args, {
+      ...TARGET_OPTIONS,
       seed: { type: 'string' },
       json: { type: 'boolean', default: false },
       approve: { type: 'string' },
@@ -74,7 +83,8 @@ export const simulateCommand: Command = {
       throw new UsageError(`unknown scenario "${scenario}"; try: ${NAMES.join(', ')}, all`);
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-    const seed = integerOption('seed', values.seed, 1);
+    statelessLocalOnly(values, 'simulate', 'it rehearses the config on a simulated world');
+    const seed = seedOption(values.seed);
     const approve = values.approve;
     if (approve !== undefined && approve !== 'auto' && approve !== 'manual') {
       throw new UsageError(`--approve must be auto or manual, not "${approve}"`);
@@ -103,7 +113,7 @@ export const simulateCommand: Command = {
             alarms.push({ atSeconds, alarmName: event.detail.alarmName, state: event.detail.state.value }),
         }),
       );
-      healed &&= outcome.healed;
+      healed &&= outcome.goalMet;
       summaries.push(outcome.summary);
       if (!values.json) printed.push(outcome.report(alarms));
       if (reportFile) {
@@ -180,7 +190,7 @@ function reportSection(scenario: Scenario, settings: string, outcome: ScenarioOu
     scenario: scenario.name,
     description: scenario.summary,
     settings,
-    healed: outcome.healed,
+    outcome: outcome.outcome,
     charts: outcome.charts(),
     summary: outcome.summary,
   };

@@ -6,12 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EXIT, UsageError } from '../exit-codes.ts';
-import { byOption, integerOption, parseOptions } from '../options.ts';
+import { byOption, parseOptions, seedOption } from '../options.ts';
+import { COMMON_USAGE } from '../usage.ts';
 import type { Command } from '../command.ts';
 import { WORLDS, worldOption } from '../local-deployment.ts';
 import { TARGET_OPTIONS, TARGET_USAGE, targetFrom } from '../target.ts';
 import { withLiveStepFunctions } from '../step-functions.ts';
-import { reportingOperatorErrors } from '../operator-errors.ts';
 import { renderRunResult, runResultJson } from '../render/run-result.ts';
 import { routingFromEnvironment, type Routing } from '../../detectors/routing/routes.ts';
 import {
@@ -30,13 +30,13 @@ import { operatorExecutionName } from '../../domain/operator/execution-name.ts';
 import { runResult } from '../../domain/operator/run-result.ts';
 import { OperatorError } from '../../domain/operator/errors.ts';
 
-const USAGE = `Usage: selfheal start <runbook> --target RESOURCE [--reason R] [--by NAME] [--dry-run] [--no-wait]
-                      [--local [--scenario WORLD] [--seed N] [--state FILE] | --deployment NAME --region R] [--json]
+const USAGE = `Usage: selfheal start <runbook> --target RESOURCE [--reason R] [--by NAME] [--dry-run] [--no-wait] [--json]
+                      [--local [--scenario WORLD] [--seed N] [--state FILE] | --deployment NAME --region R]
 
 Asks dispatch to run a runbook on a resource, as an operator request: the guardrails apply as to
 any alarm (kill switches, dry-run until the runbook is live, cooldown, rate limits, one run per
 resource). Shows each state dispatch enters as it goes (on stderr), then how it ended: its status,
-the runbook it started, the error and cause.
+the runbook it started, the error and cause; or, when a guardrail held, that nothing started and why.
 
 Options:
   --target RESOURCE  the resource, ${RESOURCE_REF_FORMAT}
@@ -45,13 +45,16 @@ Options:
   --dry-run          run it as a dry run even if the runbook is live (a request never makes a run live)
   --no-wait          print the execution's ARN and return (a local run still ends with the command)
   --scenario WORLD   with --local, the simulated world: ${WORLDS.join(', ')} (default hot-shard)
-  --seed N           with --local, the seed of the world's noise (default 1)
+  --seed N           with --local, the seed of the world's noise, 0 to 4294967295 (default 1)
   --json             print only the result, as JSON (no progress lines)
+${COMMON_USAGE}
+
 ${TARGET_USAGE}
 
 The runbook is one the routing sends an incident kind to ($SELFHEAL_ROUTING, or the defaults).
-Exit codes: 0 the run succeeded (or started, with --no-wait), 1 it did not, or no such deployment,
-2 usage error.`;
+Exit codes: 0 the runbook ran and succeeded (or dispatch started, with --no-wait); 1 it failed, or
+nothing started (a guardrail held: a kill switch, a cooldown, a rate limit, another run's lock), or no such
+deployment (or AWS refused the caller); 2 usage error.`;
 
 const DEFAULT_REASON = 'requested with selfheal start';
 
@@ -79,49 +82,47 @@ export const startCommand: Command = {
       throw new UsageError('--scenario and --seed are for the local deployment: add --local');
     }
     const detail = requestFrom(runbook, values, routing());
-    const local = { world: worldOption(values.scenario), seed: integerOption('seed', values.seed, 1) };
+    const local = { world: worldOption(values.scenario), seed: seedOption(values.seed) };
     const target = targetFrom(values);
     const json = values.json;
     const progress = (line: string): void => {
       if (!json) console.error(line);
     };
 
-    return reportingOperatorErrors(async () => {
-      const outcome = await withLiveStepFunctions(target, local, async ({ port, naming, follow, now }) => {
-        const dispatch = await runbookMachine(port, naming, 'dispatch');
-        const at = new Date(now());
-        // The event comes from where dispatch runs, as EventBridge would deliver it there.
-        const where = arnParts(dispatch.arn);
-        if (!where) throw new OperatorError(`${dispatch.arn} is not a state machine ARN`);
-        const { account, region } = where;
-        const event = operatorRequestEvent(detail, { id: randomUUID(), time: at, account, region });
-        const { executionArn } = await port.startExecution({
-          stateMachineArn: dispatch.arn,
-          name: operatorExecutionName(runbook, at),
-          input: JSON.stringify(event),
-        });
-        if (!executionArn) throw new OperatorError(`${naming.where} returned no execution ARN`);
-        if (values['no-wait']) return { executionArn };
-        progress(`started ${executionArn}`);
-        await follow(executionArn, (e) => {
-          if (e.stateEnteredEventDetails?.name) progress(`  > ${e.stateEnteredEventDetails.name}`);
-        });
-        return { executionArn, result: await runResult(port, naming, executionArn) };
+    const outcome = await withLiveStepFunctions(target, local, async ({ port, naming, follow, now }) => {
+      const dispatch = await runbookMachine(port, naming, 'dispatch');
+      const at = new Date(now());
+      // The event comes from where dispatch runs, as EventBridge would deliver it there.
+      const where = arnParts(dispatch.arn);
+      if (!where) throw new OperatorError(`${dispatch.arn} is not a state machine ARN`);
+      const { account, region } = where;
+      const event = operatorRequestEvent(detail, { id: randomUUID(), time: at, account, region });
+      const { executionArn } = await port.startExecution({
+        stateMachineArn: dispatch.arn,
+        name: operatorExecutionName(runbook, at),
+        input: JSON.stringify(event),
       });
-      if (!outcome.result) {
-        console.log(
-          json ? JSON.stringify({ executionArn: outcome.executionArn }, null, 2) : outcome.executionArn,
-        );
-        return EXIT.ok;
-      }
-      console.log(
-        json ? JSON.stringify(runResultJson(outcome.result), null, 2) : renderRunResult(outcome.result),
-      );
-      // Dispatch succeeds when it suppresses a request (a switch off, a cooldown, no route): for
-      // the operator who asked for a run, no run is a failure.
-      const ran = outcome.result.runbooks.length > 0;
-      return outcome.result.status === 'SUCCEEDED' && ran ? EXIT.ok : EXIT.failed;
+      if (!executionArn) throw new OperatorError(`${naming.where} returned no execution ARN`);
+      if (values['no-wait']) return { executionArn };
+      progress(`started ${executionArn}`);
+      await follow(executionArn, (e) => {
+        if (e.stateEnteredEventDetails?.name) progress(`  > ${e.stateEnteredEventDetails.name}`);
+      });
+      return { executionArn, result: await runResult(port, naming, executionArn) };
     });
+    if (!outcome.result) {
+      console.log(
+        json ? JSON.stringify({ executionArn: outcome.executionArn }, null, 2) : outcome.executionArn,
+      );
+      return EXIT.ok;
+    }
+    console.log(
+      json ? JSON.stringify(runResultJson(outcome.result), null, 2) : renderRunResult(outcome.result),
+    );
+    // Dispatch succeeds when it suppresses a request (a switch off, a cooldown, no route): for
+    // the operator who asked for a run, no run is a failure.
+    const ran = outcome.result.runbooks.length > 0;
+    return outcome.result.status === 'SUCCEEDED' && ran ? EXIT.ok : EXIT.failed;
   },
 };
 

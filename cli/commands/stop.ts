@@ -8,31 +8,33 @@ import { byOption, parseOptions } from '../options.ts';
 import type { Command } from '../command.ts';
 import { TARGET_OPTIONS, TARGET_USAGE } from '../target.ts';
 import { executionTarget, withStepFunctions } from '../step-functions.ts';
-import { reportingOperatorErrors } from '../operator-errors.ts';
-import { executionReference } from '../execution-reference.ts';
-import { findExecution } from '../../domain/operator/executions.ts';
+import { COMMON_USAGE } from '../usage.ts';
+import { describedExecution, EXECUTION_USAGE, executionReference } from '../execution-reference.ts';
 import { ExecutionEndedError } from '../../domain/operator/errors.ts';
 import { instant } from '../render/time.ts';
 
 /** The error a stopped execution ends with. */
 export const STOP_ERROR = 'OperatorStopped';
 
-const USAGE = `Usage: selfheal stop <execution> [--reason R] [--local [--state FILE] | --deployment NAME --region R] [--json]
+const USAGE = `Usage: selfheal stop <execution> [--reason R] [--json] [--local [--state FILE] | --deployment NAME --region R]
 
 Stops a running execution: it ends ABORTED with error ${STOP_ERROR} and the reason as the cause.
 A stop skips the stopped run's own clean-up (its Catch states): what it changed stays changed.
 Stopping dispatch leaves the resource's lock until its lease ends; stopping a runbook dispatch waits
 for fails dispatch's task, and dispatch records it and releases the lock.
 
-  <execution>   its ARN (in AWS, the ARN's region is used), or its name
+${EXECUTION_USAGE}
 
 Options:
-  --reason R    why (default "stopped by $USER")
-  --json        print {executionArn, status, stopDate, error, cause} as JSON
+  --reason R         why (default "stopped by $USER")
+  --json             print {executionArn, status, stopDate, error, cause} as JSON
+${COMMON_USAGE}
+
 ${TARGET_USAGE}
 
 Local runs end with the command that ran them, so a local execution has always ended already.
-Exit codes: 0 stopped, 1 no such execution or it had already ended, 2 usage error.`;
+Exit codes: 0 stopped, 1 no such execution or it had already ended (or AWS refused the caller),
+2 usage error.`;
 
 export const stopCommand: Command = {
   name: 'stop',
@@ -48,27 +50,25 @@ export const stopCommand: Command = {
     const target = executionTarget(values, reference);
     const cause = values.reason ?? `stopped by ${byOption(undefined)}`;
 
-    return reportingOperatorErrors(async () => {
-      const stopped = await withStepFunctions(target, async ({ port, naming }) => {
-        const execution = await findExecution(port, naming, reference);
-        const executionArn = execution.executionArn ?? reference;
-        if (execution.status !== 'RUNNING') {
-          throw new ExecutionEndedError(
-            `${executionArn} has already ended: ${execution.status ?? 'not running'} at ${instant(execution.stopDate)}; there is nothing to stop`,
-          );
-        }
-        const { stopDate } = await port.stopExecution({ executionArn, error: STOP_ERROR, cause });
-        return {
-          executionArn,
-          status: 'ABORTED',
-          stopDate: stopDate?.toISOString() ?? null,
-          error: STOP_ERROR,
-          cause,
-        };
-      });
-      if (values.json) console.log(JSON.stringify(stopped, null, 2));
-      else console.log(`stopped ${stopped.executionArn}: ${cause}`);
-      return EXIT.ok;
+    const stopped = await withStepFunctions(target, async ({ port, naming }) => {
+      const execution = await describedExecution(port, naming, reference);
+      const { executionArn } = execution;
+      if (execution.status !== 'RUNNING') {
+        throw new ExecutionEndedError(
+          `${executionArn} has already ended: ${execution.status ?? 'not running'} at ${instant(execution.stopDate)}; there is nothing to stop`,
+        );
+      }
+      const { stopDate } = await port.stopExecution({ executionArn, error: STOP_ERROR, cause });
+      return {
+        executionArn,
+        status: 'ABORTED',
+        stopDate: stopDate?.toISOString() ?? null,
+        error: STOP_ERROR,
+        cause,
+      };
     });
+    if (values.json) console.log(JSON.stringify(stopped, null, 2));
+    else console.log(`stopped ${stopped.executionArn}: ${cause}`);
+    return EXIT.ok;
   },
 };

@@ -8,6 +8,8 @@ import { integerOption, parseOptions } from '../options.ts';
 import type { Command } from '../command.ts';
 import { TARGET_OPTIONS, TARGET_USAGE, targetFrom } from '../target.ts';
 import { withDispatchTables } from '../dispatch-tables.ts';
+import { COMMON_USAGE } from '../usage.ts';
+import { table } from '../render/table.ts';
 import { SWITCH_LIMITS } from '../../domain/dispatch/switches.ts';
 import {
   changeGlobalSwitch,
@@ -21,7 +23,7 @@ import {
 
 const USAGE = `Usage: selfheal switch (--global | --runbook NAME) [--on | --off] [--live | --dry-run]
                        [--cooldown SECONDS] [--per-hour N] [--json]
-                       [--local [--state FILE] | --deployment NAME] [--region R]
+                       [--local [--state FILE] | --deployment NAME --region R]
 
 Sets the switches dispatch reads before any remediation, in a deployment in AWS (or, with
 --local, in the local deployment):
@@ -31,9 +33,13 @@ Sets the switches dispatch reads before any remediation, in a deployment in AWS 
   --cooldown SECONDS    quiet time per resource after a remediation (runbook; 0 to 604800, a week)
   --per-hour N          remediations allowed per hour (runbook, or global; 0 to 1000)
   --json                print the switch as JSON
-Without a change it prints the current settings. selfheal kill-switch is the short way to stop.
+${COMMON_USAGE}
+Without a change it prints the current settings, as a table (with the global switch, which may
+stop a runbook anyway). selfheal kill-switch is the short way to stop.
 
-${TARGET_USAGE}`;
+${TARGET_USAGE}
+
+Exit codes: 0 set (or shown), 1 AWS refused the caller, 2 usage error (or no such deployment).`;
 
 export const switchCommand: Command = {
   name: 'switch',
@@ -68,40 +74,69 @@ export const switchCommand: Command = {
     const runbook = values.runbook === undefined ? undefined : await checkRunbook(values.runbook);
     const target = targetFrom(values);
 
-    const view = await withDispatchTables(
+    const shown = await withDispatchTables(
       target,
       changed ? 'write' : 'read',
-      async (store): Promise<GlobalSwitchView | RunbookSwitchView> => {
+      async (store): Promise<Shown> => {
         if (runbook === undefined) {
-          if (!changed) return (await readSwitches(store, [])).global;
-          return changeGlobalSwitch(store, { enabled, actionsPerHour });
+          const global = changed
+            ? await changeGlobalSwitch(store, { enabled, actionsPerHour })
+            : (await readSwitches(store, [])).global;
+          return { where: store.where, view: global, global };
         }
-        if (!changed) return (await readRunbookSwitch(store, runbook)).runbook;
-        return (await changeRunbookSwitch(store, runbook, { enabled, live, cooldownSeconds, actionsPerHour }))
-          .runbook;
+        const both = changed
+          ? await changeRunbookSwitch(store, runbook, { enabled, live, cooldownSeconds, actionsPerHour })
+          : await readRunbookSwitch(store, runbook);
+        return { where: store.where, view: both.runbook, global: both.global };
       },
     );
-    if (values.json) console.log(JSON.stringify({ ...view, changed }, null, 2));
-    else console.log(`${view.key}: ${JSON.stringify(settingsOnly(view))}`);
+    if (values.json) console.log(JSON.stringify({ ...shown.view, changed }, null, 2));
+    else console.log(renderSwitch(shown, changed));
     return EXIT.ok;
   },
 };
+
+interface Shown {
+  where: string;
+  view: GlobalSwitchView | RunbookSwitchView;
+  global: GlobalSwitchView;
+}
 
 function bounded(
   name: string,
   value: string | undefined,
   limits: { min: number; max: number },
 ): number | undefined {
-  if (value === undefined) return undefined;
-  const n = integerOption(name, value, 0);
-  if (n < limits.min) throw new UsageError(`--${name} must not be negative`);
-  if (n > limits.max) throw new UsageError(`--${name} must be at most ${limits.max}, got ${value}`);
-  return n;
+  return value === undefined ? undefined : integerOption(name, value, 0, limits);
 }
 
-/** The line reads as before the views: the switch's key, then its settings only. */
-function settingsOnly(view: GlobalSwitchView | RunbookSwitchView): Record<string, boolean | number> {
-  if (view.scope === 'global') return { enabled: view.enabled, actionsPerHour: view.actionsPerHour };
-  const { enabled, live, cooldownSeconds, actionsPerHour } = view;
-  return { enabled, live, cooldownSeconds, actionsPerHour };
+/**
+ * A sentence, then the switch as a table: `runbook hot-shard  on  live  900 s  at most 4 an hour`.
+ * A runbook's table has the global switch too: a kill switch stops the runbook whatever it says.
+ */
+function renderSwitch({ where, view, global }: Shown, changed: boolean): string {
+  const name = view.scope === 'global' ? 'the global switch' : `runbook ${view.runbook}`;
+  const head = changed ? `Set ${name} in ${where}:` : `${upper(name)} in ${where}, as dispatch reads it now:`;
+  const rows = [...(view.scope === 'runbook' ? [row(global)] : []), row(view)];
+  const lines = [head, table(['SWITCH', 'STATE', 'MODE', 'COOLDOWN', 'LIMIT', 'SOURCE'], rows)];
+  if (view.scope === 'runbook' && !global.enabled)
+    lines.push('The global kill switch is ON: dispatch starts no runbook, whatever this one says.');
+  return lines.join('\n');
 }
+
+function row(view: GlobalSwitchView | RunbookSwitchView): string[] {
+  const perHour = `at most ${view.actionsPerHour} an hour`;
+  const source = view.set ? 'set' : 'defaults';
+  if (view.scope === 'global')
+    return ['global', view.enabled ? 'on' : 'OFF (kill switch)', '-', '-', perHour, source];
+  return [
+    `runbook ${view.runbook}`,
+    view.enabled ? 'on' : 'OFF',
+    view.live ? 'live' : 'dry run',
+    `${view.cooldownSeconds} s`,
+    perHour,
+    source,
+  ];
+}
+
+const upper = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;

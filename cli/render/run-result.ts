@@ -4,6 +4,14 @@ import { between, duration, instant, oneLine } from './time.ts';
 
 export function renderRunResult(result: RunResult): string {
   const took = duration(between(result.startDate, result.stopDate));
+  // Dispatch SUCCEEDS when a guardrail holds; for the operator who asked for a run, none started.
+  if (result.runbooks.length === 0 && result.status === 'SUCCEEDED') {
+    return [
+      `Nothing started: dispatch ${verdict(result.outcome)}${result.summary ? `: ${result.summary}` : ''}.`,
+      `  ${result.name ?? 'its run'} (started ${instant(result.startDate)}, took ${took})`,
+      `  ${result.executionArn}`,
+    ].join('\n');
+  }
   return [
     `${result.name ?? result.executionArn}: ${result.status ?? 'UNKNOWN'} (started ${instant(result.startDate)}, took ${took})`,
     `  ${result.executionArn}`,
@@ -25,4 +33,12 @@ export function runResultJson(result: RunResult) {
     startDate: result.startDate?.toISOString() ?? null,
     stopDate: result.stopDate?.toISOString() ?? null,
   };
+}
+
+/** Dispatch's outcome as what it did with the request. */
+function verdict(outcome: string): string {
+  if (outcome === 'suppressed') return 'suppressed the request';
+  if (outcome === 'ignored') return 'ignored the request';
+  if (outcome === 'already decided') return 'had already decided this incident';
+  return `ended ${outcome}`;
 }

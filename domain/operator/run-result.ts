@@ -5,6 +5,7 @@
 import type { DescribeExecutionOutput, ExecutionStatus } from '@aws-sdk/client-sfn';
 import type { StepFunctionsPort } from './ports.ts';
 import { describeExisting, startedExecutions, wholeHistory, type MachineNaming } from './executions.ts';
+import { executionOutcome } from './execution-outcome.ts';
 
 export interface RunbookRun {
   /** Undefined for a state machine that is not the deployment's. */
@@ -23,6 +24,11 @@ export interface RunResult {
   status: ExecutionStatus | undefined;
   startDate: Date | undefined;
   stopDate: Date | undefined;
+  /**
+   * What the run came to (`suppressed`, `ignored`, `healed`, `dry-run`, `failed`, ...): for dispatch,
+   * which SUCCEEDS when a guardrail suppresses a request, the status alone does not say.
+   */
+  outcome: string;
   /** What the run decided or did, in one line (dispatch's outcome summary or its reason). */
   summary?: string;
   error?: string;
@@ -56,6 +62,7 @@ export async function runResult(
     status: execution.status,
     startDate: execution.startDate,
     stopDate: execution.stopDate,
+    outcome: executionOutcome(execution, naming.runbookOf(machineOf(executionArn)) ?? '').outcome,
     ...(summary ? { summary } : {}),
     ...failure(execution),
     runbooks,

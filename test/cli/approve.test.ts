@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
+  ListStateMachinesCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
@@ -13,7 +14,8 @@ import { EXIT } from '../../cli/exit-codes.ts';
 
 const sfn = mockClient(SFNClient);
 const metadata = { httpStatusCode: 200, requestId: 'req-1' };
-const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:cell-traffic-shift:shift-0001';
+const MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:selfheal-cell-traffic-shift';
+const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:selfheal-cell-traffic-shift:shift-0001';
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAe1Nvz7/approval+token==';
 const SNS = { resourceType: 'sns', resource: 'publish.waitForTaskToken' };
 const at = new Date(Date.UTC(2026, 0, 1, 12, 1));
@@ -57,7 +59,7 @@ beforeEach(() => {
   sfn.on(DescribeExecutionCommand).resolves({
     $metadata: metadata,
     executionArn: EXECUTION,
-    stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:cell-traffic-shift',
+    stateMachineArn: MACHINE,
     status: 'RUNNING',
     startDate: at,
   });
@@ -77,14 +79,14 @@ afterEach(() => {
 
 describe('selfheal approve and reject: usage errors exit 2 and call nothing', () => {
   it.each([
-    [['approve'], 'selfheal: name the execution: selfheal approve <execution-arn>'],
-    [['reject', '--reason', 'no'], 'selfheal: name the execution: selfheal reject <execution-arn>'],
+    [['approve'], 'selfheal: name the execution: selfheal approve <execution-arn or name>'],
+    [['reject', '--reason', 'no'], 'selfheal: name the execution: selfheal reject <execution-arn or name>'],
     [['reject', EXECUTION], 'selfheal: reject needs --reason'],
     [['reject', EXECUTION, '--reason', '  '], 'selfheal: reject needs --reason'],
     [['approve', EXECUTION, EXECUTION], `selfheal: unexpected argument "${EXECUTION}"`],
     [
-      ['approve', 'shift-0001'],
-      'selfheal: "shift-0001" is not an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>)',
+      ['approve', 'shift 0001'],
+      'selfheal: "shift 0001" is neither an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>) nor an execution name',
     ],
   ])('%j', async (argv, message) => {
     expect(await main(argv)).toBe(EXIT.usage);
@@ -121,6 +123,27 @@ describe('selfheal approve and reject against Step Functions', () => {
     });
     expect(await (success?.thisValue as SFNClient).config.region()).toBe('eu-west-1');
     expect(sfn.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
+  });
+
+  it('takes the execution by name too, as describe and stop do: found in the deployment, then answered', async () => {
+    sfn.on(ListStateMachinesCommand).resolves({
+      $metadata: metadata,
+      stateMachines: [
+        { stateMachineArn: MACHINE, name: 'selfheal-cell-traffic-shift', type: 'STANDARD', creationDate: at },
+      ],
+    });
+
+    expect(await main(['approve', 'shift-0001', '--region', 'eu-west-1', '--by', 'alice'])).toBe(EXIT.ok);
+
+    expect(out).toEqual([`approved ${EXECUTION} by alice`]);
+    expect(sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken)).toEqual([TOKEN]);
+  });
+
+  it('refuses, exit 1, an ARN of another deployment', async () => {
+    const other = EXECUTION.replace('selfheal-cell', 'staging-cell');
+    expect(await main(['approve', other])).toBe(EXIT.failed);
+    expect(err).toEqual([`selfheal: ${other} is not an execution of deployment selfheal (AWS, eu-west-1)`]);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
   it('rejects: SendTaskFailure with ShiftRejected and the reason; --by defaults to $USER', async () => {

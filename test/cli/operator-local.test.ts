@@ -84,7 +84,7 @@ describe('list, describe, stop, approve and reject --local read the saved runs',
 
     const dispatches = await run(['list', '--runbook', 'dispatch', '--max', '1', ...local()]);
     expect(dispatches.out.join('\n')).toMatch(
-      /^NAME +RUNBOOK +STATUS +STARTED +DURATION\noperator-hot-shard-\S+ +dispatch +SUCCEEDED +\S+ +\S+$/,
+      /^NAME +RUNBOOK +STATUS +OUTCOME +RESOURCE +STARTED +DURATION\noperator-hot-shard-\S+ +dispatch +SUCCEEDED +dry-run +dynamodb-table\/orders +\S+ +\S+$/,
     );
     expect((await run(['list', '--status', 'FAILED', ...local()])).out).toEqual(['(no executions)']);
   });

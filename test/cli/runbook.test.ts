@@ -95,7 +95,10 @@ describe('selfheal runbook render', () => {
       'selfheal: render --all takes no name and no --out',
     ],
     [['runbook', 'render', 'hot-shard', '--out-dir', 'x'], 'selfheal: --out-dir is for render --all'],
-    [['runbook', 'render', 'hot-shard', '--json'], 'selfheal: --json is for runbook list'],
+    [
+      ['runbook', 'render', 'hot-shard', '--region', 'eu-west-1'],
+      'selfheal: runbook runs on this machine only, so --deployment and --region do not apply: it reads the definitions in statemachines/ of this checkout',
+    ],
     [['runbook', 'list', 'hot-shard'], 'selfheal: runbook list takes no argument but --json'],
   ])('%j is a usage error', async (argv, message) => {
     expect(await main(argv)).toBe(EXIT.usage);

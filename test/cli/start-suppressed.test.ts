@@ -18,12 +18,20 @@ afterAll(() => {
 });
 
 describe('selfheal start, when dispatch starts nothing', () => {
-  it('exits 1 and says no runbook started', async () => {
+  it('says in a sentence that nothing started and why, never SUCCEEDED, and exits 1', async () => {
     expect((await run(['kill-switch', 'on', ...local()])).code).toBe(EXIT.ok);
 
     const started = await run([...START_HOT_SHARD, ...local()]);
 
     expect(started.code).toBe(EXIT.failed);
-    expect(started.out.join('\n')).toMatch(/SUCCEEDED[\s\S]*no runbook started/);
+    const printed = started.out.join('\n');
+    expect(printed).toMatch(
+      /^Nothing started: dispatch suppressed the request: the global kill switch is on: selfheal changes nothing\.\n/,
+    );
+    expect(printed).not.toMatch(/SUCCEEDED/);
+
+    const json = await run([...START_HOT_SHARD, ...local(), '--json']);
+    expect(json.code).toBe(EXIT.failed);
+    expect(JSON.parse(json.out.join('\n'))).toMatchObject({ outcome: 'suppressed', runbooks: [] });
   }, 60_000);
 });

@@ -171,6 +171,7 @@ describe('selfheal start against Step Functions', () => {
       executionArn: RUN,
       name: NAME,
       status: 'FAILED',
+      outcome: 'failed',
       startDate: STARTED_AT.toISOString(),
       stopDate: STARTED_AT.toISOString(),
       error: 'RemediationFailed',

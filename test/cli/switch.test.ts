@@ -43,7 +43,13 @@ describe('selfheal switch in AWS: the deployment’s control table', () => {
     expect(await main(['switch', '--global', '--per-hour', '10', '--region', 'eu-west-1'])).toBe(EXIT.ok);
 
     expect(requests()).toEqual(switchWrites('staging-control', { actionsPerHour: 10 }));
-    expect(out).toEqual(['switch#global: {"enabled":true,"actionsPerHour":10}']);
+    expect(out.join('\n')).toBe(
+      [
+        'Set the global switch in deployment staging (AWS, eu-west-1):',
+        'SWITCH  STATE  MODE  COOLDOWN  LIMIT               SOURCE',
+        'global  on     -     -         at most 10 an hour  set',
+      ].join('\n'),
+    );
   });
 
   it('without a change only reads, and a switch it cannot read shows off (fail closed, as dispatch does)', async () => {
@@ -52,9 +58,14 @@ describe('selfheal switch in AWS: the deployment’s control table', () => {
     expect(await main(['switch', '--runbook', 'hot-shard', ...PROD])).toBe(EXIT.ok);
 
     expect(ddb().commandCalls(UpdateItemCommand)).toHaveLength(0);
-    expect(out).toEqual([
-      'switch#runbook#hot-shard: {"enabled":false,"live":false,"cooldownSeconds":900,"actionsPerHour":6}',
-    ]);
+    expect(out.join('\n')).toBe(
+      [
+        'Runbook hot-shard in deployment prod (AWS, eu-west-1), as dispatch reads it now:',
+        'SWITCH             STATE  MODE     COOLDOWN  LIMIT               SOURCE',
+        'global             on     -        -         at most 20 an hour  defaults',
+        'runbook hot-shard  OFF    dry run  900 s     at most 6 an hour   set',
+      ].join('\n'),
+    );
   });
 
   it('says which deployment and region to check when the table is not there (exit 2)', async () => {
@@ -78,12 +89,18 @@ describe('selfheal switch in AWS: the deployment’s control table', () => {
       /unknown runbook "hot-shards"; try: cell-traffic-shift, hot-shard, /,
     ],
     [['--runbook', 'dispatch', '--on'], /unknown runbook "dispatch"/],
-    [['--runbook', 'hot-shard', '--cooldown=-1'], /--cooldown must not be negative/],
+    [
+      ['--runbook', 'hot-shard', '--cooldown=-1'],
+      /^selfheal: --cooldown must be a whole number from 0 to 604800, got "-1"$/,
+    ],
     [
       ['--runbook', 'hot-shard', '--cooldown', '999999999999999999999'],
-      /^selfheal: --cooldown must be at most 604800, got 999999999999999999999$/,
+      /^selfheal: --cooldown must be a whole number from 0 to 604800, got "999999999999999999999"$/,
     ],
-    [['--global', '--per-hour', '1001'], /^selfheal: --per-hour must be at most 1000, got 1001$/],
+    [
+      ['--global', '--per-hour', '1001'],
+      /^selfheal: --per-hour must be a whole number from 0 to 1000, got "1001"$/,
+    ],
     [['--global', '--off', '--state', 'x.json'], /--state is for the local deployment: add --local/],
     [['--global', '--off', '--local', '--region', 'eu-west-1'], /--region is for AWS/],
     [['--global', '--off', '--deployment', 'Prod_1'], /is not a deployment name/],

@@ -31,7 +31,8 @@ export function useMockedDynamoDb(command: string): {
     (regions) => ({
       dynamodb: (region) => {
         regions.push(region);
-        return createDynamoDbClient(region ? { region } : {});
+        // us-east-1 when none is asked for, so no test depends on the machine's AWS config.
+        return createDynamoDbClient({ region: region ?? 'us-east-1' });
       },
       stepFunctions: () => {
         throw new Error(`selfheal ${command} has no business with Step Functions`);

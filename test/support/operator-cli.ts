@@ -14,7 +14,6 @@ import {
   type StateMachineListItem,
 } from '@aws-sdk/client-sfn';
 import { createDynamoDbClient } from '../../adapters/aws-clients.ts';
-import { sfnAdapter } from '../../adapters/sfn.ts';
 import { captureConsole, useMockedAws, type Console } from './cli.ts';
 
 export const PROD = ['--deployment', 'prod', '--region', 'eu-west-1'];
@@ -58,11 +57,12 @@ export function useMockedStepFunctions(): {
   const { stub, regions } = useMockedAws(
     () => mockClient(SFNClient),
     (regions) => ({
+      // us-east-1 when none is asked for, so no test depends on the machine's AWS config.
       stepFunctions: (region) => {
         regions.push(region);
-        return sfnAdapter(new SFNClient({ region: region ?? 'us-east-1' }));
+        return new SFNClient({ region: region ?? 'us-east-1' });
       },
-      dynamodb: (region) => createDynamoDbClient(region ? { region } : {}),
+      dynamodb: (region) => createDynamoDbClient({ region: region ?? 'us-east-1' }),
     }),
   );
   const captured: Console = { out: [], err: [] };
