@@ -6,7 +6,7 @@
  * file's lock from its read to its save (`local/state-file.ts`).
  */
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { withLocalDynamoDb } from '../local/dynamodb-client.ts';
 import type { LocalEngine } from '../engine/local-engine.ts';
 import { startRunbookEngine } from '../local/runbooks.ts';
@@ -26,6 +26,7 @@ import { buildTableIncidentWorld } from '../scenarios/table/world.ts';
 import { HOT_SHARD_INCIDENT } from '../scenarios/hot-shard/incident.ts';
 
 import { UsageError } from './exit-codes.ts';
+import { clock as clockTime, count } from './render/format.ts';
 
 export const WORLDS = ['hot-shard', 'empty'] as const;
 export type WorldName = (typeof WORLDS)[number];
@@ -203,11 +204,17 @@ async function buildWorld(
   });
   while (!alarmed && world.clock.elapsedSeconds() < HOT_SHARD_INCIDENT.simulatedSeconds)
     await world.clock.advance(60);
+  // The last whole minute is history (what it asked, what was throttled); the capacity is the
+  // table's now, as the runbook's DescribeTable will read it (auto scaling may have moved it since).
   const minute = world.world.timeline.at(-1);
+  const { Table } = await dynamodb.send(
+    new DescribeTableCommand({ TableName: HOT_SHARD_INCIDENT.tableName }),
+  );
+  const provisioned = Table?.ProvisionedThroughput?.WriteCapacityUnits;
   const worldSummary = minute
-    ? `table ${HOT_SHARD_INCIDENT.tableName} at minute ${minute.minute + 1} of the surge scenario: ` +
-      `${Math.round(minute.demandWcuPerSecond)} writes/s asked, ${minute.provisionedWcu} WCU provisioned, ` +
-      `${minute.throttledRequests.total} requests throttled in the last minute`
+    ? `table ${HOT_SHARD_INCIDENT.tableName} at ${clockTime(world.clock.elapsedSeconds())} into the surge scenario: ` +
+      `${Math.round(minute.demandWcuPerSecond)} writes/s asked and ${count(minute.throttledRequests.total)} requests ` +
+      `throttled in the last minute; ${provisioned ?? '?'} WCU provisioned now`
     : `table ${HOT_SHARD_INCIDENT.tableName}`;
   return { clock: world.clock, ports: world.ports, worldSummary };
 }
