@@ -79,6 +79,17 @@ describe('selfheal dispatch, switch and ledger on the local deployment', () => {
     ]);
   }, 60_000);
 
+  it('heads its human output with the world as the runbook finds it: the capacity the plan starts from', async () => {
+    expect(await main(['dispatch', '--event', ALARM, '--state', state()])).toBe(EXIT.ok);
+    const printed = out.join('\n');
+    const header = printed.split('\n')[0] ?? '';
+    const provisioned = /; (\d+) WCU provisioned now$/.exec(header)?.[1];
+    const planned = /plan: raise-capacity, write (\d+) -> \d+/.exec(printed)?.[1];
+    expect(header).toMatch(/^World: table orders at \d\d:\d\d into the surge scenario: /);
+    expect(provisioned).toBeDefined();
+    expect(planned).toBe(provisioned);
+  });
+
   it('stops everything with the global kill switch', async () => {
     expect(await main(['switch', '--global', '--off', '--local', '--state', state()])).toBe(EXIT.ok);
     out.length = 0;
