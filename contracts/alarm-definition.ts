@@ -5,7 +5,7 @@
  * Only static-threshold alarms are modelled: anomaly-detection operators and percentile statistics
  * are left out until a detector needs them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The tag that names the runbook an alarm starts when it goes to ALARM. */
 export const RUNBOOK_TAG = 'selfheal:runbook';

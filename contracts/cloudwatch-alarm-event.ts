@@ -5,7 +5,7 @@
  *
  * Parsing strips fields this schema does not name, so downstream code sees only what it may rely on.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ALARM_STATE_CHANGE_DETAIL_TYPE = 'CloudWatch Alarm State Change';
 

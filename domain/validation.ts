@@ -1,5 +1,5 @@
 /** Parsing at the edge: a zod failure becomes a named InvalidRequestError listing every issue. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidRequestError } from './errors.ts';
 
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {

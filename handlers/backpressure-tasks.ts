@@ -2,7 +2,7 @@
  * The SQS-backpressure runbook's tasks. Each is a thin shell over one domain function
  * (domain/backpressure/): validate, call, return JSON. One module, one Lambda handler per export.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrThrow } from '../domain/validation.ts';
 import { backpressureRequestSchema, parseBackpressureRequest } from '../domain/backpressure/request.ts';
 import {

@@ -2,7 +2,7 @@
  * The cell-traffic-shift runbook's tasks. Each is a thin shell over one domain function
  * (domain/cells/shift/): validate, call, return JSON. One module, one Lambda handler per export.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrThrow } from '../domain/validation.ts';
 import { cellShiftRequestSchema, type CellShiftRequest } from '../domain/cells/shift/request.ts';
 import {

@@ -1,5 +1,5 @@
 /** Task "Check the guardrails": kill switches, cooldown, rate limits, dry-run; lease and records. */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   checkGuardrails,
   type GuardrailPorts,

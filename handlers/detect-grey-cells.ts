@@ -17,7 +17,7 @@
  *   MIN_P99_INCREASE_MS      p99 excess over the peers' median, ms (default 100)
  *   MIN_P99_RATIO            p99 as a multiple of the peers' median (default 1.5)
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { detectGreyCells, type GreyCellDetection } from '../domain/cells/detect.ts';
 import { eventBusNameSchema, publishIncidents } from '../domain/cells/publish.ts';

@@ -1,5 +1,5 @@
 /** Task "Read the signal": any EventBridge event to a decision, and its ledger record. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { normaliseSignal, type SignalDecision } from '../detectors/signals/normalise.ts';
 import { routingFromEnvironment, type Routing } from '../detectors/routing/routes.ts';
 import { ledgerItem, type LedgerItem } from '../domain/dispatch/ledger.ts';

@@ -2,7 +2,7 @@
  * The key-reshuffle and key-merge runbooks' tasks. Each is a thin shell over one domain function
  * (domain/reshuffle/): validate, call, return JSON. One module, one Lambda handler per export.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrThrow } from '../domain/validation.ts';
 import { reshuffleRequestSchema, parseReshuffleRequest } from '../domain/reshuffle/request.ts';
 import { planReshuffle, planResume } from '../domain/reshuffle/plan-reshuffle.ts';

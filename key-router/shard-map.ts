@@ -9,7 +9,7 @@
  * back (`merging`), live there.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const SHARD_STATES = ['sharding', 'active', 'merging'] as const;
 export type ShardState = (typeof SHARD_STATES)[number];

@@ -3,7 +3,7 @@
  * every field of the engine's execution record, history included, so `list`, `describe` and `stop`
  * read them through the same StepFunctionsPort as a live engine's (`savedStepFunctions`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { stateMachineArn } from '../engine/arns.ts';
 import { UnknownExecutionError } from '../engine/errors.ts';
 import type { HistoryEvent } from '../engine/history.ts';

@@ -20,7 +20,7 @@ import { access, constants, mkdir, readFile, rename, stat } from 'node:fs/promis
 import { dirname, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   PutItemCommand,
   ScanCommand,

@@ -4,7 +4,7 @@
  * module and export it runs, the ports it reads, its timeout, and what it may do in AWS. The CDK app
  * deploys from it, `packaging/` bundles from it, and the local engine binds from it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The ports a task's factory is given, by name. The local deployment builds each set on the

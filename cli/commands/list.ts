@@ -4,7 +4,7 @@
  * came to is in its input and output, which ListExecutions does not return: each listed run is
  * described (DescribeExecution), a few at a time.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { integerOption, parseOptions } from '../options.ts';
 import { COMMON_USAGE } from '../usage.ts';

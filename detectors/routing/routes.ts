@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { incidentKindSchema, RESOURCE_TYPES, type IncidentKind } from '../../domain/incidents/incident.ts';
 import { parseOrThrow } from '../../domain/validation.ts';
 import { backpressurePolicySchema, backpressureRequestSchema } from '../../domain/backpressure/request.ts';

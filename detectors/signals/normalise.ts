@@ -5,7 +5,7 @@
  * starts nothing. The same event always gives the same decision and the same incident id.
  */
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidSignalError } from '../../domain/errors.ts';
 import {
   incidentSchema,

@@ -4,7 +4,7 @@
  * (kill switches, dry-run, cooldown, rate limits, the resource's lock) apply as to any alarm. The
  * operator names the runbook; the request names the incident kind the routing sends to it.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { INCIDENT_KINDS, RESOURCE_TYPES, resourceRefSchema } from '../../domain/incidents/incident.ts';
 import type { IncidentKind, ResourceRef } from '../../domain/incidents/incident.ts';
 import {

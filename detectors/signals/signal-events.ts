@@ -3,7 +3,7 @@
  * events"), the grey-failure detector's own incidents, and an operator's request. The envelope is
  * EventBridge's; `detail` differs by source.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { incidentKindSchema, incidentSchema, resourceRefSchema } from '../../domain/incidents/incident.ts';
 
 export const envelopeSchema = z.object({

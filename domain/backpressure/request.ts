@@ -3,7 +3,7 @@
  * downstream's health (a CloudWatch metric, ErrorRate by default, and a threshold), and the
  * throttling policy (multiplicative decrease to a floor, additive increase back to the original).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrThrow } from '../validation.ts';
 
 /** SQS event-source mappings take MaximumConcurrency 2..1,000 (aws-facts.md). */

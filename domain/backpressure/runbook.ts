@@ -3,7 +3,7 @@
  * carries one state between them: the request, the mapping's original limit (recorded before the
  * first change), the control loop's progress, and the latest assessment.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ledgerItem, type LedgerItem } from '../dispatch/ledger.ts';
 import { MappingNotSettledError } from './errors.ts';
 import { InvalidRequestError } from '../errors.ts';

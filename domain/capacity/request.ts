@@ -2,7 +2,7 @@
  * What the hot-shard runbook accepts: the table to heal and the policy that bounds what it may do.
  * Every limit has a safe default, so an alarm needs to name only the table.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrThrow } from '../validation.ts';
 
 // DynamoDB's own rule for table names.

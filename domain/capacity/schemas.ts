@@ -2,7 +2,7 @@
  * The shapes that pass between the hot-shard runbook's states. Each task re-validates what it is
  * handed (a hand-edited execution input, or a redrive, must not slip a bad value into UpdateTable).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { capacityPolicySchema, capacityRequestSchema } from './request.ts';
 
 const units = z.number().min(0);

@@ -6,7 +6,7 @@
  * of `checkout`). A cell's statistics are then one `service("<cell>")` entity selector away, and
  * the name is also the incident's resource name, so no second mapping has to be kept in step.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A cell's X-Ray service name. Narrower than X-Ray allows (no spaces, quotes or backslashes), so

@@ -10,7 +10,7 @@
  * schedule publishes the same incidents again, under the same ids, so a retry is safe).
  */
 import type { PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Incident } from '../incidents/incident.ts';
 import {
   AwsThrottledError,

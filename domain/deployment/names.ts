@@ -4,7 +4,7 @@
  * `<deployment>-<runbook>`, a table `<deployment>-control` / `<deployment>-ledger`.
  * The default deployment (`selfheal`) gives the tables the names the handlers default to.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DEFAULT_DEPLOYMENT = 'selfheal';
 

@@ -2,7 +2,7 @@
  * What a dispatched run came to, for the ledger and for the one notification operators get: a
  * plain summary (no links: it must read the same in email, chat or a pager).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { incidentSchema, resourceKey, type Incident } from '../incidents/incident.ts';
 import { ledgerItem, type LedgerItem } from './ledger.ts';
 

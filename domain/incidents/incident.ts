@@ -3,7 +3,7 @@
  * operator) normalised to what dispatch needs to pick a runbook and guard it. Every source maps to
  * this one shape, so the guardrails and the ledger never look at raw events.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const INCIDENT_KINDS = [
   /** A DynamoDB table out of capacity (table-level throttling). */

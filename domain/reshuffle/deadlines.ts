@@ -5,7 +5,7 @@
  * which knows the time, says which have passed. It checks before it starts a batch (a batch is
  * never begun after a deadline, so an execution ends at most one batch after it) and again after.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrThrow } from '../validation.ts';
 
 export const deadlineSchema = z

@@ -5,7 +5,7 @@
  * router already sends a merging key's writes to the logical key, so a write found there wins.
  */
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { classifyAwsError } from '../errors.ts';
 import { parseOrThrow } from '../validation.ts';
 import { ShardMapStateError } from './errors.ts';

@@ -2,7 +2,7 @@
  * How many shards a hot key needs: enough partitions' worth of throughput for its demand plus
  * headroom. Pure, so the runbook's sizing is a unit test.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrThrow } from '../validation.ts';
 import { MAX_SHARDS } from '../../key-router/shard-map.ts';
 

@@ -46,7 +46,7 @@ import {
   UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TTL_ATTRIBUTE } from '../dispatch/tables.ts';
 import { classifyAwsError } from '../errors.ts';
 import { ReshuffleContentionError } from './errors.ts';

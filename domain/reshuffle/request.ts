@@ -2,7 +2,7 @@
  * What the key-reshuffle and key-merge runbooks are asked to do, validated at the edge: the table,
  * the hot key, the key attributes, and the caps.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrThrow } from '../validation.ts';
 import { MAX_SHARDS } from '../../key-router/shard-map.ts';
 

@@ -15,7 +15,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { classifyAwsError } from '../errors.ts';
 import { parseOrThrow } from '../validation.ts';
 import { ShardMapConflictError } from './errors.ts';

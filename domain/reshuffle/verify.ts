@@ -7,7 +7,7 @@
  */
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { classifyAwsError } from '../errors.ts';
 import { parseOrThrow } from '../validation.ts';
 import { ReshuffleVerificationError } from './errors.ts';

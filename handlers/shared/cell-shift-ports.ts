@@ -3,7 +3,7 @@
  * The ARC cluster's endpoints come from `SELFHEAL_ARC_CLUSTER_ENDPOINTS` (JSON, as DescribeCluster
  * lists them: `[{"Endpoint": "https://…", "Region": "us-west-2"}, …]`), set by the CDK app.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CellShiftPorts } from '../../domain/cells/shift/ports.ts';
 import { createXRayClient } from '../../adapters/aws-clients.ts';
 import { xrayAdapter } from '../../adapters/xray.ts';

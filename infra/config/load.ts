@@ -3,7 +3,7 @@
  * names the file and, for each problem, the field at fault (`tables.0.name: ...`).
  */
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { configSchema, type SelfhealConfig } from './schema.ts';
 
 export const DEFAULT_CONFIG_FILE = 'selfheal.config.json';

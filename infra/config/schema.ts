@@ -5,7 +5,7 @@
  * runbooks' own request schemas supply the fields they share (policies, health, fleets), so the
  * config cannot accept what a runbook would later refuse.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { deploymentNameSchema, DEFAULT_DEPLOYMENT } from '../../domain/deployment/names.ts';
 import { backpressurePolicySchema, backpressureRequestSchema } from '../../domain/backpressure/request.ts';
 import { cellShiftRequestSchema } from '../../domain/cells/shift/request.ts';

@@ -11,7 +11,7 @@
  * its peers). A cell's name must also name its routing control, so it has no `/`.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MIN_PEERS } from '../../domain/cells/fleet.ts';
 import { IncidentFileError } from '../table/incident-file.ts';
 import type { CellIncident } from './cell-incident.ts';

@@ -11,7 +11,7 @@
  * `MappingSpec`, `FunctionSpec`, `CircuitBreakerSpec` in `world/sqs/`).
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { IncidentFileError } from '../table/incident-file.ts';
 import { MAX_MAXIMUM_CONCURRENCY, MIN_MAXIMUM_CONCURRENCY } from '../../world/sqs/event-source-mapping.ts';
 import {

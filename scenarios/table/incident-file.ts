@@ -6,7 +6,7 @@
  * range) and the simulation's otherwise (at most a day of virtual time).
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TableIncident } from './incident.ts';
 
 export class IncidentFileError extends Error {

@@ -4,7 +4,7 @@
  * whether an operator must approve, and how long the cell must stay healthy before its traffic
  * comes back.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrThrow } from '../../validation.ts';
 import { cellNameSchema, MIN_PEERS, outlierPolicySchema } from '../fleet.ts';
 
