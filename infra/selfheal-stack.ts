@@ -66,6 +66,7 @@ export class SelfhealStack extends Stack {
         description: `selfheal task ${task.id}`,
         logRetention,
         service: names.deployment,
+        sourceMaps: config.sourceMapsAtRuntime,
         timeout: Duration.seconds(task.timeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS),
         // What its ports read in production: the routing, or the ARC cluster's endpoints.
         ...(task.ports === 'routing' ? { files: { [ROUTING_FILE]: routing } } : {}),
@@ -122,7 +123,14 @@ export class SelfhealStack extends Stack {
       control: tables.control,
       ledger: tables.ledger,
     });
-    for (const [fleetName, fleet] of fleets) this.detector(names, fleetName, fleet, logRetention, resources);
+    for (const [fleetName, fleet] of fleets)
+      this.detector(
+        names,
+        fleetName,
+        fleet,
+        { logRetention, sourceMaps: config.sourceMapsAtRuntime },
+        resources,
+      );
   }
 
   /** The grey-cell detector of one fleet, run on its schedule. */
@@ -130,9 +138,10 @@ export class SelfhealStack extends Stack {
     names: DeploymentNames,
     fleetName: string,
     fleet: FleetConfig,
-    logRetention: RetentionDays,
+    functions: { logRetention: RetentionDays; sourceMaps: boolean },
     resources: ScopedResources,
   ): void {
+    const { logRetention, sourceMaps } = functions;
     const id = `detect-grey-cells-${fleetName}`;
     const { detector } = fleet;
     const fn = new TaskFunction(this, id, {
@@ -141,6 +150,7 @@ export class SelfhealStack extends Stack {
       description: `selfheal grey-cell detector of fleet ${fleetName}`,
       logRetention,
       service: names.deployment,
+      sourceMaps,
       environment: {
         CELL_NAMES: fleet.cells.map((c) => c.name).join(','),
         XRAY_GROUP_NAME: detector.xrayGroup,

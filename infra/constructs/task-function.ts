@@ -31,6 +31,8 @@ export interface TaskFunctionProps {
   service: string;
   /** Files written beside the bundle, by name: configuration too large for the environment. */
   files?: Record<string, string>;
+  /** Stack traces mapped through the shipped source maps at run time (config `sourceMapsAtRuntime`). */
+  sourceMaps?: boolean;
 }
 
 export class TaskFunction extends Construct {
@@ -73,7 +75,7 @@ export class TaskFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: props.service,
         POWERTOOLS_METRICS_NAMESPACE: props.service,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(props.sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
         ...props.environment,
       },
     });

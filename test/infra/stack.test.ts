@@ -5,9 +5,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
-import { synthesize } from '../support/selfheal-stack.ts';
+import { configWith, EXAMPLE_CONFIG_FILE, synthesize } from '../support/selfheal-stack.ts';
+import { readFileSync } from 'node:fs';
 import { TASK_FUNCTIONS } from '../../runbooks/catalogue.ts';
 import { ROUTING_FILE } from '../../infra/selfheal-stack.ts';
+
+const exampleConfigRaw = (): Record<string, unknown> =>
+  JSON.parse(readFileSync(EXAMPLE_CONFIG_FILE, 'utf8')) as Record<string, unknown>;
 
 interface Statement {
   Action: string | string[];
@@ -79,6 +83,16 @@ describe('Lambda tasks', () => {
         },
       });
     }
+  });
+
+  it('maps stack traces through the shipped source maps only when the config asks (a cold start pays for it)', () => {
+    const nodeOptions = (t: Template) =>
+      Object.values(t.findResources('AWS::Lambda::Function')).map(
+        (fn) => (fn.Properties.Environment as { Variables: Record<string, string> }).Variables.NODE_OPTIONS,
+      );
+    expect(new Set(nodeOptions(template))).toEqual(new Set([undefined]));
+    const asked = synthesize(configWith({ ...exampleConfigRaw(), sourceMapsAtRuntime: true })).template;
+    expect(new Set(nodeOptions(asked))).toEqual(new Set(['--enable-source-maps']));
   });
 
   it('gives each function a role of its own with no managed policy', () => {
