@@ -612,14 +612,16 @@ export class LocalEngine {
     for await (const event of events) {
       // After the terminal event (a timeout, a quota) the library's run-ahead events never happened.
       if (run.history.closed) break;
-      const oversized = oversizedPayload(event, this.#quotas.maxPayloadBytes);
+      // A state's input or output is written as JSON once: its size is checked, then it is kept.
+      const payload = statePayload(event);
+      const oversized = oversizedPayload(event, payload, this.#quotas.maxPayloadBytes);
       if (oversized) {
         // A state's input or output over the quota ends the execution at that transition; no
         // Catch sees it (the state has left its Task's hands).
         this.#end(run, { status: 'FAILED', error: DATA_LIMIT_ERROR, cause: oversized });
         break;
       }
-      recordEvent(event, run.history, this.#roleArn());
+      recordEvent(event, run.history, this.#roleArn(), payload);
       if (run.history.closed) break;
       // Awaited, so the events after a pause (the Wait's exit, the next state) carry its end time.
       // The pause ends early where the execution does (its timeout, a stop): time goes no further.
@@ -687,14 +689,22 @@ function openStateInput(events: readonly HistoryEvent[], stateName: string): Jso
   return undefined;
 }
 
+/** A state's input (entered) or output (exited) as JSON text; undefined for other events. */
+function statePayload(event: LibraryEvent): string | undefined {
+  if (event.type === 'StateEntered') return json(event.state.input);
+  if (event.type === 'StateExited') return json(event.state.output);
+  return undefined;
+}
+
 /** AWS's cause if a state enters or leaves with more than the payload quota, else undefined. */
-function oversizedPayload(event: LibraryEvent, maxBytes: number): string | undefined {
-  if (event.type === 'StateEntered' && payloadBytes(json(event.state.input)) > maxBytes) {
-    return inputTooLargeCause(event.state.name);
-  }
-  if (event.type === 'StateExited' && payloadBytes(json(event.state.output)) > maxBytes) {
-    return resultTooLargeCause(event.state.name);
-  }
+function oversizedPayload(
+  event: LibraryEvent,
+  payload: string | undefined,
+  maxBytes: number,
+): string | undefined {
+  if (payload === undefined || payloadBytes(payload) <= maxBytes) return undefined;
+  if (event.type === 'StateEntered') return inputTooLargeCause(event.state.name);
+  if (event.type === 'StateExited') return resultTooLargeCause(event.state.name);
   return undefined;
 }
 
@@ -721,7 +731,12 @@ function writeInput(machineName: string, input: JsonValue): string {
   }
 }
 
-function recordEvent(event: LibraryEvent, history: HistoryRecorder, roleArn: string): void {
+function recordEvent(
+  event: LibraryEvent,
+  history: HistoryRecorder,
+  roleArn: string,
+  payload: string | undefined,
+): void {
   switch (event.type) {
     case 'ExecutionStarted':
       history.record('ExecutionStarted', {
@@ -751,7 +766,7 @@ function recordEvent(event: LibraryEvent, history: HistoryRecorder, roleArn: str
       history.record(`${event.state.type}StateEntered`, {
         stateEnteredEventDetails: {
           name: event.state.name,
-          input: json(event.state.input),
+          input: payload ?? json(event.state.input),
           inputDetails: { truncated: false },
         },
       });
@@ -760,7 +775,7 @@ function recordEvent(event: LibraryEvent, history: HistoryRecorder, roleArn: str
       history.record(`${event.state.type}StateExited`, {
         stateExitedEventDetails: {
           name: event.state.name,
-          output: json(event.state.output),
+          output: payload ?? json(event.state.output),
           outputDetails: { truncated: false },
         },
       });
