@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,6 +8,10 @@ export default defineConfig({
     exclude: ['test/long/**', '**/node_modules/**'],
     // Builds the handler bundles the CDK app deploys, once, before any test file loads them.
     globalSetup: ['test/support/build-bundles.global.ts'],
+    // As many workers as the machine has cores (vitest's default leaves one free: on 2 cores,
+    // files ran one at a time). Files share no port or file: each has its own in-memory dynalite
+    // and temporary state files.
+    maxWorkers: availableParallelism(),
     // Runbook and scenario tests start dynalite and run whole executions in virtual time.
     testTimeout: 60_000,
     hookTimeout: 30_000,
