@@ -2,17 +2,21 @@
  * Handler cold start: every Lambda entry of the runbook catalogue bundled as the CDK app's one build
  * bundles it (`packaging/handler-bundles.ts`: ESM, node22, minified with names kept, the AWS SDK
  * bundled, the createRequire banner, a linked source map), then imported in a fresh `node` process — the time
- * from the import to a callable handler, median of N — against a bare bundle that imports only
- * the AWS SDK clients the handler's bundle holds, run turn about with it.
+ * from the import to a callable handler, median of N — against an honest floor, run turn about
+ * with it: a bundle, built with the same options, of the same AWS SDK clients the handler's bundle
+ * holds and the same shell every task has (`handlers/shared/task-handler.ts`: middy with
+ * Powertools' logger and metrics, the lazy tracer) around a no-op task. What the handler takes over
+ * the floor is its own code and the packages only it imports.
  *
- * The processes get the function's environment as the construct sets it (NODE_OPTIONS
- * `--enable-source-maps`, the Powertools variables) but are not in Lambda: Powertools' tracer stays
- * off, as it does outside Lambda, and no SDK client is built at import (the handlers build theirs
- * on first use).
+ * The processes get the function's environment as the construct sets it (the Powertools variables;
+ * NODE_OPTIONS `--enable-source-maps` only where the configuration asks for source maps at run
+ * time, `sourceMapsAtRuntime`, off by default) but are not in Lambda: Powertools' tracer is never
+ * loaded, as outside Lambda, and no SDK client is built at import (the handlers build theirs on
+ * first use).
  */
 import { build, type Metafile } from 'esbuild';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -33,9 +37,10 @@ export interface ColdStartRow {
   sdkClients: string[];
   /** Median milliseconds from import to a callable handler. */
   handlerMs: number;
+  /** The floor's bundle: the same SDK clients and the same task shell around a no-op task. */
   bareBundleBytes: number;
   bareMs: number;
-  /** Handler import time per bare SDK import time. */
+  /** Handler import time per the floor's import time. */
   ratio: number;
 }
 
@@ -45,14 +50,33 @@ const REPOSITORY_ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** The esbuild options of the project's one build of the handlers (what the CDK app deploys). */
 export const BUNDLING = { ...BUNDLE_OPTIONS, metafile: true } as const;
 
-/** The environment the construct gives every function, outside Lambda. */
-const FUNCTION_ENVIRONMENT = {
-  AWS_REGION: 'us-east-1',
-  POWERTOOLS_SERVICE_NAME: 'selfheal',
-  POWERTOOLS_METRICS_NAMESPACE: 'selfheal',
-  POWERTOOLS_LOG_LEVEL: 'INFO',
-  NODE_OPTIONS: '--enable-source-maps',
-};
+/** `NODE_OPTIONS` the construct sets when the configuration asks for source maps at run time. */
+export const SOURCE_MAPS_NODE_OPTIONS = '--enable-source-maps';
+
+/**
+ * Whether the repository's deployment configuration (`selfheal.config.json`) asks for source maps at
+ * run time (`sourceMapsAtRuntime`; the schema's default is no), so the bench imports as it deploys.
+ */
+export async function configuredSourceMaps(
+  file: string = join(REPOSITORY_ROOT, 'selfheal.config.json'),
+): Promise<boolean> {
+  const config = JSON.parse(await readFile(file, 'utf8')) as { sourceMapsAtRuntime?: unknown };
+  return config.sourceMapsAtRuntime === true;
+}
+
+/**
+ * The environment the construct gives every function (infra/constructs/task-function.ts), outside
+ * Lambda: NODE_OPTIONS only with `sourceMapsAtRuntime`.
+ */
+export function functionEnvironment(sourceMaps: boolean): Record<string, string> {
+  return {
+    AWS_REGION: 'us-east-1',
+    POWERTOOLS_SERVICE_NAME: 'selfheal',
+    POWERTOOLS_METRICS_NAMESPACE: 'selfheal',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    ...(sourceMaps ? { NODE_OPTIONS: SOURCE_MAPS_NODE_OPTIONS } : {}),
+  };
+}
 
 /** `node_modules/@aws-sdk/client-dynamodb/dist-es/…` -> `@aws-sdk/client-dynamodb`. */
 export function packageOf(path: string): string | undefined {
@@ -79,9 +103,15 @@ export const sdkClientsOf = (packages: readonly { name: string }[]): string[] =>
     .filter((name) => /^@aws-sdk\/client-/.test(name))
     .sort();
 
-/** A handler that imports the clients and nothing else (the class, as a handler module would). */
+/** The task shell every handler module builds its handlers with, from the repository root. */
+const TASK_SHELL = './handlers/shared/task-handler.ts';
+
+/**
+ * The floor: a handler module that imports the clients (the class, as a handler module would) and
+ * the task shell, and makes a handler of a task that does nothing with them.
+ */
 export async function bareSource(clients: readonly string[]): Promise<string> {
-  const lines: string[] = [];
+  const lines: string[] = [`import { taskHandler } from '${TASK_SHELL}';`];
   const names: string[] = [];
   for (const client of clients) {
     const module = (await import(client)) as Record<string, unknown>;
@@ -90,7 +120,9 @@ export async function bareSource(clients: readonly string[]): Promise<string> {
     lines.push(`import { ${name} } from '${client}';`);
     names.push(name);
   }
-  lines.push(`export const handler = async () => [${names.join(', ')}].map((c) => c.name);`);
+  lines.push(
+    `export const handler = taskHandler('bench-floor', async () => [${names.join(', ')}].map((c) => c.name));`,
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -115,7 +147,7 @@ async function bundle(
     outfile,
     ...('path' in entry
       ? { entryPoints: [entry.path] }
-      : { stdin: { contents: entry.source, resolveDir: REPOSITORY_ROOT, loader: 'js' as const } }),
+      : { stdin: { contents: entry.source, resolveDir: REPOSITORY_ROOT, loader: 'ts' as const } }),
   });
   const outputs = result.metafile.outputs;
   const main = Object.entries(outputs).find(([path]) => path.endsWith('index.mjs'));
@@ -138,9 +170,14 @@ if (typeof module[name] !== 'function') throw new Error(url + ' exports no funct
 process.stdout.write(JSON.stringify({ ms: performance.now() - start }));
 `;
 
-async function importTime(probe: string, file: string, handlerName: string): Promise<number> {
+async function importTime(
+  probe: string,
+  file: string,
+  handlerName: string,
+  environment: Record<string, string>,
+): Promise<number> {
   const child = spawn(process.execPath, [probe, pathToFileURL(file).href, handlerName], {
-    env: { PATH: process.env.PATH ?? '', ...FUNCTION_ENVIRONMENT },
+    env: { PATH: process.env.PATH ?? '', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -157,7 +194,9 @@ const slug = (entry: string): string => entry.replace(/^handlers\//, '').replace
 export async function measureColdStarts(
   runs: number,
   progress: (line: string) => void = () => undefined,
+  options: { sourceMaps?: boolean } = {},
 ): Promise<ColdStartRow[]> {
+  const environment = functionEnvironment(options.sourceMaps ?? false);
   const dir = await mkdtemp(join(tmpdir(), 'selfheal-bench-'));
   try {
     const probe = join(dir, 'probe.mjs');
@@ -183,8 +222,8 @@ export async function measureColdStarts(
       const bareTimes: number[] = [];
       // One of each, turn about: a busy moment slows both alike.
       for (let i = 0; i < runs; i++) {
-        handlerTimes.push(await importTime(probe, handler.file, handlerName));
-        bareTimes.push(await importTime(probe, bare.file, 'handler'));
+        handlerTimes.push(await importTime(probe, handler.file, handlerName, environment));
+        bareTimes.push(await importTime(probe, bare.file, 'handler', environment));
       }
       const handlerMs = round(median(handlerTimes));
       const bareMs = round(median(bareTimes));
@@ -202,7 +241,7 @@ export async function measureColdStarts(
       };
       progress(
         `  ${entry.padEnd(36)} ${kb(row.bundleBytes).padStart(8)}  ${String(handlerMs).padStart(6)} ms` +
-          `  bare ${kb(row.bareBundleBytes).padStart(8)} ${String(bareMs).padStart(6)} ms  ratio ${row.ratio}`,
+          `  floor ${kb(row.bareBundleBytes).padStart(8)} ${String(bareMs).padStart(6)} ms  ratio ${row.ratio}`,
       );
       rows.push(row);
     }

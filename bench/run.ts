@@ -3,11 +3,14 @@
  * (never a timed assertion in a test), written to `bench/results.json` (committed; the README's
  * results section is generated from it by `bench/readme-table.ts`).
  *
- * 1. engine: local engine executions/s per runbook vs a bare aws-local-stepfunctions machine of the same size;
- * 2. cold-start: each handler bundle's import-to-ready time vs a bundle of only its SDK clients;
+ * 1. engine: local engine executions/s per runbook vs the same definitions on bare aws-local-stepfunctions
+ *    (the same task answers), and vs a bare straight line of the same size;
+ * 2. cold-start: each handler bundle's import-to-ready time vs a floor bundle of its SDK clients and
+ *    the task shell (middy, Powertools logger and metrics) around a no-op task;
  * 3. cost: transitions and Lambda invocations per runbook run, and as Lambda-only tasks, in USD;
  * 4. outcome: every scenario's figures, selfheal beside each baseline, from its `--json` summary;
- * 5. reshuffle: the reshuffle mover vs raw BatchWriteItem;
+ * 5. reshuffle: the reshuffle mover vs raw BatchWriteItem, as dynalite answers and with 10 ms injected
+ *    into every request;
  * 6. storm: 1,000 incidents over 50 resources through the deployed path: incidents/s and the
  *    ledger's completeness (an absolute figure, not a ratio: it moves with the machine's load).
  *
@@ -21,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { measureReshuffleThroughput } from './reshuffle-throughput.ts';
 import { recordRunbooks, type RecordedRun } from './runbook-worlds.ts';
 import { measureEngineOverhead, type EngineOptions } from './engine-overhead.ts';
-import { measureColdStarts } from './cold-start.ts';
+import { configuredSourceMaps, measureColdStarts, SOURCE_MAPS_NODE_OPTIONS } from './cold-start.ts';
 import { addCounts, costOf, countExecution, PRICES } from './cost.ts';
 import { measureOutcomes } from './outcome.ts';
 import { measureStorm } from './storm.ts';
@@ -132,7 +135,7 @@ if (selected.has('engine') || selected.has('cost')) {
 
 if (selected.has('engine')) {
   console.log(
-    `\n1. Engine overhead: local engine vs bare aws-local-stepfunctions, executions/s (${elapsed()})`,
+    `\n1. Engine overhead: local engine vs the same definitions on bare aws-local-stepfunctions, and vs a straight line, executions/s (${elapsed()})`,
   );
   const rows = await measureEngineOverhead(recorded, engineOptions, console.log);
   results.engine = { measuredAt: now(), options: engineOptions, rows };
@@ -142,8 +145,14 @@ if (selected.has('cold-start')) {
   console.log(
     `\n2. Handler cold start: import to ready, median of ${coldRuns} fresh processes (${elapsed()})`,
   );
-  const rows = await measureColdStarts(coldRuns, console.log);
-  results.coldStart = { measuredAt: now(), runs: coldRuns, nodeOptions: '--enable-source-maps', rows };
+  const sourceMaps = await configuredSourceMaps();
+  const rows = await measureColdStarts(coldRuns, console.log, { sourceMaps });
+  results.coldStart = {
+    measuredAt: now(),
+    runs: coldRuns,
+    nodeOptions: sourceMaps ? SOURCE_MAPS_NODE_OPTIONS : '',
+    rows,
+  };
 }
 
 if (selected.has('cost')) {
@@ -175,11 +184,15 @@ if (selected.has('outcome')) {
 }
 
 if (selected.has('reshuffle')) {
-  console.log(`\n5. Reshuffle vs raw BatchWriteItem, ${items} items, same dynalite (${elapsed()})`);
-  const reshuffle = await measureReshuffleThroughput(items);
-  console.log(`  BatchWriteItem (blind, 25 a request)      ${reshuffle.batchWriteItemsPerSecond} items/s`);
-  console.log(`  reshuffle mover (conditional copy+delete) ${reshuffle.reshuffleItemsPerSecond} items/s`);
-  console.log(`  ratio                                     ${reshuffle.ratio}`);
+  console.log(
+    `\n5. Reshuffle vs raw BatchWriteItem, ${items} items, same dynalite, with and without injected latency (${elapsed()})`,
+  );
+  const reshuffle = await measureReshuffleThroughput(items, undefined, (row) =>
+    console.log(
+      `  ${String(row.latencyMs).padStart(3)} ms a request, batches of ${String(row.batchSize).padStart(4)}:  ` +
+        `BatchWriteItem ${row.batchWriteItemsPerSecond} items/s  mover ${row.reshuffleItemsPerSecond} items/s  ratio ${row.ratio}`,
+    ),
+  );
   results.reshuffle = { measuredAt: now(), result: reshuffle };
 }
 

@@ -5,9 +5,10 @@
  * invocation's own work.
  *
  * - Cold start: the handler module's median "import to ready" in the bench's "Handler cold start"
- *   (`npm run bench`, bench/results.json `coldStart`, measured 2026-12-06 on 2 × Intel Xeon, Node
- *   v22.23.3; README's bench table): the module's deployed bundle imported in a fresh `node` with
- *   the function's environment, until its handler is callable. It stands for Lambda's Init phase
+ *   (`npm run bench`; README's bench table), read from bench/results.json `coldStart` when this
+ *   module loads, so it is always the last measured figure (`COLD_START_MEASURED_AT` says when):
+ *   the module's deployed bundle imported in a fresh `node` with the function's environment, until
+ *   its handler is callable. It stands for Lambda's Init phase
  *   (extension, runtime and function init: "Understanding the Lambda execution environment
  *   lifecycle"). It is a lower bound of it, an assumption to keep in mind: it leaves out the
  *   runtime's own start and the code's download, and the bench's CPU is a whole core where a 512 MB
@@ -26,23 +27,43 @@
  * `SELFHEAL_LAMBDA_TIMINGS=instant` (or `lambdaTimings: INSTANT_LAMBDA`) gives today's instant
  * tasks, to compare with or for a test that needs them; `measured` (the default) these.
  */
+import { readFileSync } from 'node:fs';
 import { INSTANT_LAMBDA, type LambdaTimings } from '../engine/lambda-environments.ts';
 import { CATALOGUE, functionName, type Catalogue } from '../runbooks/catalogue.ts';
 
+/** Where the bench writes what it measured (`npm run bench`; committed). */
+export const BENCH_RESULTS_FILE = new URL('../bench/results.json', import.meta.url);
+
+/** The part of bench/results.json read here (bench/results.ts has the whole; it loads Prettier). */
+interface ColdStartResults {
+  coldStart?: { measuredAt: string; rows: { entry: string; handlerMs: number }[] };
+}
+
+/** Each handler module's median import-to-ready milliseconds, and when they were measured. */
+export function coldStartsFrom(results: ColdStartResults): {
+  measuredAt: string;
+  ms: Record<string, number>;
+} {
+  const coldStart = results.coldStart;
+  if (!coldStart || coldStart.rows.length === 0) {
+    throw new Error(
+      `${BENCH_RESULTS_FILE.pathname} has no cold-start figures: run \`npm run bench -- --only cold-start\``,
+    );
+  }
+  return {
+    measuredAt: coldStart.measuredAt,
+    ms: Object.fromEntries(coldStart.rows.map((row) => [row.entry, row.handlerMs])),
+  };
+}
+
+// Read once, as the module loads: the figures are the bench's, never a copy that can go stale.
+const measured = coldStartsFrom(JSON.parse(readFileSync(BENCH_RESULTS_FILE, 'utf8')) as ColdStartResults);
+
 /** Median import-to-ready milliseconds of each handler module, from the bench (see above). */
-export const MEASURED_COLD_START_MS: Readonly<Record<string, number>> = Object.freeze({
-  'handlers/check-capacity-request.ts': 104.3,
-  'handlers/diagnose-table.ts': 185.1,
-  'handlers/plan-capacity.ts': 141.3,
-  'handlers/apply-capacity-plan.ts': 185.5,
-  'handlers/verify-table-health.ts': 187.9,
-  'handlers/normalise-signal.ts': 146.2,
-  'handlers/check-guardrails.ts': 183.7,
-  'handlers/summarise-outcome.ts': 156.8,
-  'handlers/reshuffle-tasks.ts': 226.2,
-  'handlers/backpressure-tasks.ts': 240.1,
-  'handlers/cell-shift-tasks.ts': 147.1,
-});
+export const MEASURED_COLD_START_MS: Readonly<Record<string, number>> = Object.freeze(measured.ms);
+
+/** When the bench measured them (bench/results.json `coldStart.measuredAt`). */
+export const COLD_START_MEASURED_AT = measured.measuredAt;
 
 /** A module the bench has not measured: the largest measured figure. */
 export const UNMEASURED_COLD_START_MS = Math.max(...Object.values(MEASURED_COLD_START_MS));

@@ -24,7 +24,7 @@ export interface MoveBatchInput {
   keys: KeyAttributes;
   /** Items per batch (Query `Limit`), 1..1000; 100 unless told. */
   batchSize?: number;
-  /** Items moved at once within a batch; 8 unless told. */
+  /** Items moved at once within a batch, 1..64; DEFAULT_CONCURRENCY (32) unless told. */
   concurrency?: number;
   /** The previous batch's checkpoint; none (or null) starts from the beginning. */
   checkpoint?: Checkpoint | null;

@@ -2,12 +2,16 @@
  * The local deployment's Lambda tasks take the bench's cold start of their handler module on a
  * function's first invocation, and 100 ms of work every time, unless told to be instant.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../core/virtual-clock.ts';
 import { INSTANT_LAMBDA, type LambdaTimings } from '../../engine/lambda-environments.ts';
 import type { HistoryEvent } from '../../engine/history.ts';
 import {
+  BENCH_RESULTS_FILE,
+  COLD_START_MEASURED_AT,
+  coldStartsFrom,
   LambdaTimingsChoiceError,
   MEASURED_COLD_START_MS,
   TASK_INVOKE_SECONDS,
@@ -61,7 +65,31 @@ function lambdaTasks(history: readonly HistoryEvent[]): [string, number][] {
   return tasks;
 }
 
+/** What the bench last measured, read here on its own (bench/results.json `coldStart`). */
+const bench = JSON.parse(readFileSync(BENCH_RESULTS_FILE, 'utf8')) as {
+  coldStart: { measuredAt: string; rows: { entry: string; handlerMs: number }[] };
+};
+const benchMs = (entry: string): number => {
+  const row = bench.coldStart.rows.find((r) => r.entry === entry);
+  if (!row) throw new Error(`bench/results.json has no cold start for ${entry}`);
+  return row.handlerMs;
+};
+
 describe('the local deployment’s Lambda timings', () => {
+  it('are the cold starts bench/results.json holds, every handler module of them, none copied by hand', () => {
+    expect(MEASURED_COLD_START_MS).toEqual(
+      Object.fromEntries(bench.coldStart.rows.map((row) => [row.entry, row.handlerMs])),
+    );
+    expect(COLD_START_MEASURED_AT).toBe(bench.coldStart.measuredAt);
+    // Every handler module the catalogue deploys has a measured figure.
+    for (const task of CATALOGUE.tasks)
+      expect(MEASURED_COLD_START_MS, task.entry).toHaveProperty([task.entry]);
+  });
+
+  it('refuses results without cold-start figures, naming the bench to run', () => {
+    expect(() => coldStartsFrom({})).toThrow(/npm run bench -- --only cold-start/);
+  });
+
   it('gives every function its handler module’s measured cold start and 100 ms of work', () => {
     const timings = measuredLambdaTimings();
 
@@ -72,8 +100,14 @@ describe('the local deployment’s Lambda timings', () => {
         6,
       );
     }
-    expect(timings.coldStartSecondsByFunction?.['selfheal-diagnose-table']).toBeCloseTo(0.1851, 6);
-    expect(timings.coldStartSecondsByFunction?.['selfheal-move-key-batch']).toBeCloseTo(0.2262, 6);
+    expect(timings.coldStartSecondsByFunction?.['selfheal-diagnose-table']).toBeCloseTo(
+      benchMs('handlers/diagnose-table.ts') / 1000,
+      6,
+    );
+    expect(timings.coldStartSecondsByFunction?.['selfheal-move-key-batch']).toBeCloseTo(
+      benchMs('handlers/reshuffle-tasks.ts') / 1000,
+      6,
+    );
   });
 
   it('gives a module the bench has not measured the largest measured cold start', () => {
@@ -83,11 +117,12 @@ describe('the local deployment’s Lambda timings', () => {
     const timings = measuredLambdaTimings(catalogue);
 
     expect(added).not.toHaveLength(0);
-    expect(UNMEASURED_COLD_START_MS).toBe(240.1);
+    const largest = Math.max(...bench.coldStart.rows.map((row) => row.handlerMs));
+    expect(UNMEASURED_COLD_START_MS).toBe(largest);
     for (const task of added) {
-      expect(timings.coldStartSecondsByFunction?.[functionName(task.id)]).toBe(0.2401);
+      expect(timings.coldStartSecondsByFunction?.[functionName(task.id)]).toBe(largest / 1000);
     }
-    expect(timings.coldStartSeconds).toBe(0.2401);
+    expect(timings.coldStartSeconds).toBe(largest / 1000);
   });
 
   it('takes the measured timings unless $SELFHEAL_LAMBDA_TIMINGS says instant, and refuses another word', () => {
