@@ -45,6 +45,11 @@ export interface GuardrailVerdict {
   verdict: 'proceed' | 'suppressed' | 'duplicate';
   reason: string;
   dryRun: boolean;
+  /**
+   * Whether the resource's cooldown holds this run back: not for a dry run an operator asked for,
+   * which changes nothing and is the way to preview a plan during a cooldown.
+   */
+  cooldownApplies: boolean;
   now: string;
   lock: { pk: string; leaseExpiresAt: string; expiresAtEpoch: NumberText };
   rate: {
@@ -105,11 +110,13 @@ export async function checkGuardrails(
   const globalActions = Number(state.get(rate.globalPk)?.actions?.N ?? 0);
   // A request can make a live runbook's run a dry run, never a dry-run runbook's run live.
   const dryRun = !switches.runbook.live || dryRunRequested;
+  const coolingDown = cooldownUntil !== undefined && cooldownUntil > now;
+  const cooldownApplies = !dryRunRequested;
 
   let suppressedBecause: string | undefined;
   if (!switches.global.enabled) suppressedBecause = 'the global kill switch is on: selfheal changes nothing';
   else if (!switches.runbook.enabled) suppressedBecause = `runbook ${runbook} is switched off`;
-  else if (cooldownUntil && cooldownUntil > now)
+  else if (coolingDown && cooldownApplies)
     suppressedBecause = `${resource} is cooling down until ${cooldownUntil}`;
   else if (!dryRun && runbookActions >= switches.runbook.actionsPerHour) {
     suppressedBecause = `runbook ${runbook} reached its limit of ${switches.runbook.actionsPerHour} actions this hour`;
@@ -131,7 +138,7 @@ export async function checkGuardrails(
   const proceeding = !switches.runbook.live
     ? `dry run of ${runbook} (the runbook is not live)`
     : dryRun
-      ? `dry run of ${runbook} (the request asked for one)`
+      ? `dry run of ${runbook} (the request asked for one)${coolingDown ? `, a preview during the cooldown until ${cooldownUntil}` : ''}`
       : `${runbook} started for ${incident.kind} on ${resource}`;
   return {
     verdict: !claimed ? 'duplicate' : suppressedBecause ? 'suppressed' : 'proceed',
@@ -139,6 +146,7 @@ export async function checkGuardrails(
       ? `incident ${incident.id} was already decided by another dispatch: a redelivered event`
       : (suppressedBecause ?? proceeding),
     dryRun,
+    cooldownApplies,
     now,
     lock: {
       pk: `lock#${resource}`,

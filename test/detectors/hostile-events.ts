@@ -19,6 +19,9 @@ import {
 } from './signals/fixtures.ts';
 import { allPaths, changeAt, DELETE, getAt, jsonType, type Path } from './signals/json-paths.ts';
 
+/** When the read is made, on the deployment's clock (the ledger's time; dispatch passes its own). */
+export const DECIDED_AT = '2026-06-01T12:00:00.000Z';
+
 /** What an event is, by construction: `valid` may start; `invalid` and `unknown-resource` never. */
 export type Expectation = 'valid' | 'invalid' | 'unknown-resource' | 'any';
 
@@ -350,7 +353,7 @@ type Outcome = { result: NormalisedSignal } | { error: unknown };
 
 async function outcomeOf(event: unknown): Promise<Outcome> {
   try {
-    return { result: await readSignal({ event }) };
+    return { result: await readSignal({ event, now: DECIDED_AT }) };
   } catch (error) {
     return { error };
   }

@@ -547,7 +547,10 @@ async function runCapacity(local: DynamoDBClient): Promise<void> {
 async function runDispatch(): Promise<void> {
   vi.stubEnv('SELFHEAL_ROUTING', JSON.stringify(routingOf(config)));
   const event = JSON.parse(await readFile(EXAMPLE_ALARM, 'utf8')) as Record<string, unknown>;
-  const signal = await run<Record<string, unknown>>('normalise-signal', { event });
+  const signal = await run<Record<string, unknown>>('normalise-signal', {
+    event,
+    now: new Date().toISOString(),
+  });
   await run('check-guardrails', {
     incident: signal?.incident,
     runbook: signal?.runbook,

@@ -95,4 +95,43 @@ describe('an operator request through dispatch', () => {
     expect((await ledger())[0]?.reason).toBe('dry run of hot-shard (the runbook is not live)');
     expect(await writeCapacity()).toBe(100);
   });
+
+  it('asking for a dry run during a cooldown previews the plan: recorded as a preview, the cooldown and the table as they were', async () => {
+    await writeRunbookSwitch(dynamodb(), TABLES.control, 'hot-shard', { live: true });
+    const { engine: local } = await engine();
+    await local.run('dispatch', operatorRequest(false));
+    const cooldown = async () =>
+      (
+        await dynamodb().send(
+          new GetItemCommand({
+            TableName: TABLES.control,
+            Key: { pk: { S: 'cooldown#dynamodb-table/orders' } },
+          }),
+        )
+      ).Item?.until?.S;
+    const until = await cooldown();
+    expect(until).toBeDefined();
+
+    // The same operator, within the cooldown: a live request is held back, a dry run is a preview.
+    const held = await local.run('dispatch', { ...(operatorRequest(false) as object), id: 'request-held' });
+    const preview = await local.run('dispatch', {
+      ...(operatorRequest(true) as object),
+      id: 'request-preview',
+    });
+
+    expect(held.status).toBe('SUCCEEDED');
+    expect(preview.status).toBe('SUCCEEDED');
+    expect(runbookRuns(local).map((r) => (r.input as { dryRun: boolean }).dryRun)).toEqual([false, true]);
+    // The preview runs the runbook's diagnosis and plan: after the raise, no change is needed.
+    expect(runbookRuns(local)[1]?.output).toMatchObject({ outcome: 'no-change' });
+    expect(await writeCapacity()).toBe(650);
+    expect(await cooldown()).toBe(until);
+    expect(await runbookActionsThisHour()).toBe('1');
+    const records = (await ledger()).map((r) => [r.decision, r.reason]);
+    expect(records).toContainEqual(['suppressed', `dynamodb-table/orders is cooling down until ${until}`]);
+    expect(records).toContainEqual([
+      'dry-run',
+      `dry run of hot-shard (the request asked for one), a preview during the cooldown until ${until}`,
+    ]);
+  });
 });

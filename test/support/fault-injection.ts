@@ -14,11 +14,18 @@
  * stand-in function (`fault-injected`) wrapping the real handler, so exactly that state meets the
  * fault (another state invoking the same function does not), and the real handler runs where the
  * fault says it does (after the change, or on the retry).
+ *
+ * A Task state of another integration (the optimized DynamoDB, SNS and StartExecution ones, an
+ * AWS SDK call) meets the errors Step Functions reports for that service (`SERVICE_FAULTS`), thrown
+ * by the engine's call hook (`taskCallHook`) for that one state, before the real call or after it
+ * took effect; the state's history is AWS's (TaskScheduled, TaskStarted, TaskFailed).
  */
 import { readFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { allStates, substitute, type AslDefinition, type AslState } from '../../engine/asl.ts';
-import { lambdaArn } from '../../engine/arns.ts';
+import { lambdaArn, stateMachineNameOf } from '../../engine/arns.ts';
+import type { TaskCallHook } from '../../engine/bindings/binding.ts';
+import { TaskError } from '../../engine/bindings/task-error.ts';
 import type { LambdaFunctionTable, LocalLambdaHandler } from '../../engine/bindings/lambda-invoke.ts';
 import { LocalEngine } from '../../engine/local-engine.ts';
 import type { VirtualClock } from '../../core/virtual-clock.ts';
@@ -45,7 +52,7 @@ export const FAULT_FUNCTION = 'fault-injected';
 export interface Fault {
   /** A short id for test names. */
   id: string;
-  /** The error name the state sees (Lambda's `errorType`). */
+  /** The error name the state sees (Lambda's `errorType`, or the integration's `Service.Exception`). */
   error: string;
   kind: 'transient' | 'fatal' | 'after-change';
   /** Before the real handler runs (it never runs on that attempt), or after it returned. */
@@ -156,6 +163,114 @@ export function faultsFor(task: TaskFunction): Fault[] {
   ];
 }
 
+/**
+ * The integrations of the Task states that are not Lambda, by their Resource, and the errors Step
+ * Functions reports for each (../shared/aws-facts.md, "Step Functions errors"): the optimized
+ * DynamoDB integration `DynamoDB.<Exception>`, the AWS SDK one `DynamoDb.<Exception>`, SNS
+ * `SNS.<Error>Exception`, StartExecution `StepFunctions.ExecutionLimitExceeded`. `writes`: the call
+ * changes something (an item, a message sent, an execution started), so it can take effect and
+ * still fail the state (a lost response, retried where the state's Retry names the error).
+ */
+interface Integration {
+  id: string;
+  resource: RegExp;
+  writes: boolean;
+  throttled?: string;
+  serverError?: string;
+  refused: string;
+  /** The error the state sees when the call took effect but its response was lost. */
+  lost: string;
+}
+
+const INTEGRATIONS: readonly Integration[] = [
+  {
+    id: 'dynamodb',
+    resource: /^arn:aws:states:::dynamodb:(getItem|putItem|updateItem|deleteItem)$/,
+    writes: true,
+    throttled: 'DynamoDB.ProvisionedThroughputExceededException',
+    serverError: 'DynamoDB.InternalServerErrorException',
+    refused: 'DynamoDB.AccessDeniedException',
+    lost: 'DynamoDB.InternalServerErrorException',
+  },
+  {
+    id: 'dynamodb-sdk',
+    resource: /^arn:aws:states:::aws-sdk:dynamodb:[a-zA-Z]+$/,
+    writes: false,
+    throttled: 'DynamoDb.ThrottlingException',
+    serverError: 'DynamoDb.InternalServerErrorException',
+    refused: 'DynamoDb.AccessDeniedException',
+    lost: 'DynamoDb.InternalServerErrorException',
+  },
+  {
+    id: 'sns',
+    resource: /^arn:aws:states:::sns:publish(\.waitForTaskToken)?$/,
+    writes: true,
+    throttled: 'SNS.ThrottledException',
+    serverError: 'SNS.InternalErrorException',
+    refused: 'SNS.AuthorizationErrorException',
+    lost: 'SNS.InternalErrorException',
+  },
+  {
+    id: 'states',
+    resource: /^arn:aws:states:::states:startExecution(\.sync:2)?$/,
+    writes: true,
+    // StartExecution refused for too many open executions (AWS's own example retries it).
+    throttled: 'StepFunctions.ExecutionLimitExceeded',
+    // A refused or failed start the integration names no further: the task fails.
+    refused: 'States.TaskFailed',
+    lost: 'States.TaskFailed',
+  },
+];
+
+const isReadAction = (resource: string): boolean =>
+  /:(getItem|describe[A-Za-z]*|get[A-Za-z]*|list[A-Za-z]*|query|scan)$/.test(resource);
+
+/** The faults a Task state of another integration than Lambda can meet, read from its Resource. */
+export function serviceFaultsFor(resource: string): Fault[] {
+  const integration = INTEGRATIONS.find((i) => i.resource.test(resource));
+  if (!integration) return [];
+  const faults: Fault[] = [];
+  if (integration.throttled) {
+    faults.push({
+      id: 'service-throttled',
+      error: integration.throttled,
+      kind: 'transient',
+      when: 'before',
+      times: 1,
+      what: 'the service throttles the call once',
+    });
+  }
+  if (integration.serverError) {
+    faults.push({
+      id: 'service-5xx',
+      error: integration.serverError,
+      kind: 'transient',
+      when: 'before',
+      times: 1,
+      what: 'the service fails the call once with a 5xx',
+    });
+  }
+  faults.push({
+    id: 'service-refused',
+    error: integration.refused,
+    kind: 'fatal',
+    when: 'before',
+    times: 1,
+    what: 'the service refuses the call (access denied)',
+  });
+  if (integration.writes && !isReadAction(resource)) {
+    faults.push({
+      id: 'response-lost-after-write',
+      error: integration.lost,
+      kind: 'after-change',
+      when: 'after',
+      times: 1,
+      what: 'the call takes effect but its response is lost',
+    });
+  }
+  return faults;
+}
+
 /** A Task state of a runbook, as its ASL writes it. */
 export interface TaskState {
   runbook: string;
@@ -163,6 +278,8 @@ export interface TaskState {
   resource: string;
   /** For a Lambda task: the catalogue's function it invokes. */
   task?: TaskFunction;
+  /** For a DynamoDB task: the table it names (`${LedgerTableName}`, ...). */
+  table?: string;
 }
 
 const definitionOf = (path: string): AslDefinition => JSON.parse(readFileSync(path, 'utf8')) as AslDefinition;
@@ -170,6 +287,11 @@ const definitionOf = (path: string): AslDefinition => JSON.parse(readFileSync(pa
 const functionNameParameter = (state: AslState): unknown =>
   'Parameters' in state && typeof state.Parameters === 'object' && state.Parameters !== null
     ? (state.Parameters as Record<string, unknown>).FunctionName
+    : undefined;
+
+const tableParameter = (state: AslState): unknown =>
+  'Parameters' in state && typeof state.Parameters === 'object' && state.Parameters !== null
+    ? (state.Parameters as Record<string, unknown>).TableName
     : undefined;
 
 const isLambdaInvoke = (resource: string): boolean => resource.startsWith('arn:aws:states:::lambda:invoke');
@@ -182,7 +304,16 @@ export function taskStates(catalogue: Catalogue = CATALOGUE): TaskState[] {
       const task = isLambdaInvoke(state.Resource)
         ? taskInvokedAs(functionNameParameter(state), catalogue)
         : undefined;
-      return [{ runbook: runbook.name, state: name, resource: state.Resource, ...(task ? { task } : {}) }];
+      const table = tableParameter(state);
+      return [
+        {
+          runbook: runbook.name,
+          state: name,
+          resource: state.Resource,
+          ...(task ? { task } : {}),
+          ...(typeof table === 'string' ? { table } : {}),
+        },
+      ];
     }),
   );
 }
@@ -190,7 +321,11 @@ export function taskStates(catalogue: Catalogue = CATALOGUE): TaskState[] {
 export interface FaultCase {
   runbook: string;
   state: string;
-  task: TaskFunction;
+  /** For a Lambda Task state: the catalogue's function it invokes (none for another integration). */
+  task?: TaskFunction;
+  resource: string;
+  /** For a DynamoDB task: the table it names. */
+  table?: string;
   fault: Fault;
 }
 
@@ -201,8 +336,26 @@ export function lambdaFaultMatrix(
 ): FaultCase[] {
   return taskStates(catalogue)
     .filter((s) => runbooks.includes(s.runbook))
-    .flatMap(({ runbook, state, task }) =>
-      task ? faultsFor(task).map((fault): FaultCase => ({ runbook, state, task, fault })) : [],
+    .flatMap(({ runbook, state, task, resource }) =>
+      task ? faultsFor(task).map((fault): FaultCase => ({ runbook, state, task, resource, fault })) : [],
+    );
+}
+
+/** The (runbook, state, fault) matrix of the other Task states of `runbooks` (not Lambda). */
+export function serviceFaultMatrix(
+  runbooks: readonly string[],
+  catalogue: Catalogue = CATALOGUE,
+): FaultCase[] {
+  return taskStates(catalogue)
+    .filter((s) => runbooks.includes(s.runbook) && !s.task)
+    .flatMap(({ runbook, state, resource, table }) =>
+      serviceFaultsFor(resource).map((fault): FaultCase => ({
+        runbook,
+        state,
+        resource,
+        ...(table ? { table } : {}),
+        fault,
+      })),
     );
 }
 
@@ -229,9 +382,14 @@ interface Injected {
   injection: Injection;
 }
 
+const taskOf = (faultCase: FaultCase): TaskFunction => {
+  if (!faultCase.task) throw new Error(`${faultCase.runbook}: ${faultCase.state} is not a Lambda task`);
+  return faultCase.task;
+};
+
 function standInFor(base: LambdaFunctionTable, { faultCase, injection }: Injected): LocalLambdaHandler {
-  const real = base.get(functionName(faultCase.task.id));
-  if (!real) throw new Error(`no function ${functionName(faultCase.task.id)} in the table`);
+  const real = base.get(functionName(taskOf(faultCase).id));
+  if (!real) throw new Error(`no function ${functionName(taskOf(faultCase).id)} in the table`);
   const { fault } = faultCase;
   const failsNow = (): boolean => fault.times === 'always' || injection.failures < fault.times;
   return async (event, context) => {
@@ -252,11 +410,37 @@ function standInFor(base: LambdaFunctionTable, { faultCase, injection }: Injecte
 /** The function table with a stand-in for each injected state: its real handler, failing as told. */
 function faultyFunctionTable(base: LambdaFunctionTable, injected: readonly Injected[]): LambdaFunctionTable {
   const standIns = new Map(injected.map((i) => [i.standIn, standInFor(base, i)]));
-  const realOf = new Map(injected.map((i) => [i.standIn, functionName(i.faultCase.task.id)]));
+  const realOf = new Map(injected.map((i) => [i.standIn, functionName(taskOf(i.faultCase).id)]));
   return {
     get: (name) => standIns.get(name) ?? base.get(name),
     names: () => [...base.names(), ...standIns.keys()],
     origin: (name) => base.origin?.(realOf.get(name) ?? name),
+  };
+}
+
+/**
+ * The engine's call hook failing the calls of the injected states of other integrations than
+ * Lambda, as the service would: before the real call (it never happens), or after it (it took
+ * effect); every other call goes through as it is.
+ */
+function faultyCalls(injected: readonly Injected[]): TaskCallHook {
+  return async (call, _parameters, context) => {
+    const runbook = stateMachineNameOf(context.execution.stateMachineArn);
+    const at = injected.find(
+      (i) => i.faultCase.runbook === runbook && i.faultCase.state === context.stateName,
+    );
+    if (!at) return call();
+    const { fault } = at.faultCase;
+    const failsNow = (): boolean => fault.times === 'always' || at.injection.failures < fault.times;
+    const fail = (): never => {
+      at.injection.failures += 1;
+      throw new TaskError(fault.error, `${fault.what} (injected)`);
+    };
+    at.injection.invocations += 1;
+    if (fault.when === 'before' && failsNow()) fail();
+    const result = await call();
+    if (fault.when === 'after' && failsNow()) fail();
+    return result;
   };
 }
 
@@ -274,7 +458,8 @@ function redirect(definition: AslDefinition, stateName: string, standIn: string)
 
 /**
  * A local engine with every runbook of the catalogue loaded on the world's `ports`, the tasks
- * running the deployed bundles; with a `faultCase`, its state invokes a stand-in instead. A `primer`
+ * running the deployed bundles; with a `faultCase`, its state invokes a stand-in instead (a Lambda
+ * task), or its calls fail through the engine's call hook (another integration). A `primer`
  * is a fault injected first elsewhere, to take the run down the path to a state it reaches only
  * after a failure (a restore, a roll-back); `injection` counts the case's own fault only.
  */
@@ -297,16 +482,19 @@ export async function faultyEngine(options: {
     });
   }
   const base = await localFunctionTable(options.ports);
+  const lambdas = injected.filter((i) => i.faultCase.task);
+  const services = injected.filter((i) => !i.faultCase.task);
   const engine = new LocalEngine({
     clock: options.clock,
-    functions: injected.length > 0 ? faultyFunctionTable(base, injected) : base,
+    functions: lambdas.length > 0 ? faultyFunctionTable(base, lambdas) : base,
     dynamodb: options.dynamodb,
     seed: options.seed ?? 1,
+    ...(services.length > 0 ? { taskCallHook: faultyCalls(services) } : {}),
   });
   const values = localSubstitutions();
   for (const runbook of CATALOGUE.runbooks) {
     const definition = substitute(definitionOf(runbook.path), values, runbook.name);
-    for (const { faultCase, standIn } of injected) {
+    for (const { faultCase, standIn } of lambdas) {
       if (faultCase.runbook === runbook.name) redirect(definition, faultCase.state, standIn);
     }
     engine.register(runbook.name, definition);

@@ -8,7 +8,7 @@ import { incidentSchema } from '../../../domain/incidents/incident.ts';
 import { normaliseSignal, type SignalDecision } from '../../../detectors/signals/normalise.ts';
 import { normaliseSignalTask } from '../../../handlers/normalise-signal.ts';
 import { oneLine } from '../../../detectors/signals/one-line.ts';
-import { HOSTILE_ROUTING, reasonFault } from '../hostile-events.ts';
+import { DECIDED_AT, HOSTILE_ROUTING, reasonFault } from '../hostile-events.ts';
 import { captureError, fixture, type Json } from './fixtures.ts';
 
 const ROUTING = HOSTILE_ROUTING;
@@ -70,7 +70,7 @@ describe('a rejected event leaves one short line in the ledger', () => {
 
 describe('a decision leaves one short line in the ledger', () => {
   const reasonOf = async (raw: unknown): Promise<string | undefined> =>
-    (await normaliseSignalTask(() => ROUTING)({ event: raw })).ledgerItem.reason?.S;
+    (await normaliseSignalTask(() => ROUTING)({ event: raw, now: DECIDED_AT })).ledgerItem.reason?.S;
 
   it('for an alarm on a metric named "line one\\nline two" (no route matches it)', async () => {
     const event = withField(
@@ -223,7 +223,7 @@ describe('the incident it describes is one the schema accepts, with room left fo
 
   it('cuts an alarm reason of 200,000 characters to 1,024 in the evidence (the result was 200 KB)', async () => {
     const event = withField('cloudwatch-alarm-metric', ['detail', 'state', 'reason'], 'r'.repeat(200_000));
-    const result = await normaliseSignalTask(() => ROUTING)({ event });
+    const result = await normaliseSignalTask(() => ROUTING)({ event, now: DECIDED_AT });
 
     expect(result.decision).toBe('start');
     expect(result.incident?.evidence.reason).toBe(`${'r'.repeat(1_023)}…`);

@@ -24,39 +24,42 @@ interface Guardrail {
   /** Leaves in the control table what makes the guardrail hold. */
   hold: () => Promise<void>;
   reason: string;
-  /** Rate limits count actions: a dry run changes nothing, so they do not stop it. */
-  countsActions: boolean;
+  /**
+   * Whether it stops a dry run an operator asked for. A dry run changes nothing: the rate limits,
+   * which count actions, do not stop it, nor does a cooldown (the way to preview a plan during one).
+   */
+  stopsAskedDryRun: boolean;
 }
 
 const KILL_SWITCH: Guardrail = {
   name: 'kill switch',
   hold: () => control.globalSwitch({ enabled: false }),
   reason: 'the global kill switch is on: selfheal changes nothing',
-  countsActions: false,
+  stopsAskedDryRun: true,
 };
 const RUNBOOK_OFF: Guardrail = {
   name: 'runbook off',
   hold: () => control.runbookSwitch({ enabled: false, live: true }),
   reason: 'runbook hot-shard is switched off',
-  countsActions: false,
+  stopsAskedDryRun: true,
 };
 const COOLDOWN: Guardrail = {
   name: 'cooldown',
   hold: () => control.put(controlItem.cooldown(RESOURCE, LATER)),
   reason: `${RESOURCE} is cooling down until ${LATER}`,
-  countsActions: false,
+  stopsAskedDryRun: false,
 };
 const RUNBOOK_LIMIT: Guardrail = {
   name: 'runbook limit',
   hold: () => control.put(controlItem.counter(RUNBOOK_COUNTER, 6)),
   reason: 'runbook hot-shard reached its limit of 6 actions this hour',
-  countsActions: true,
+  stopsAskedDryRun: false,
 };
 const GLOBAL_LIMIT: Guardrail = {
   name: 'global limit',
   hold: () => control.put(controlItem.counter(GLOBAL_COUNTER, 20)),
   reason: 'selfheal reached its global limit of 20 actions this hour',
-  countsActions: true,
+  stopsAskedDryRun: false,
 };
 /** Every guardrail the check applies, in the order it checks them. */
 const GUARDRAILS = [KILL_SWITCH, RUNBOOK_OFF, COOLDOWN, RUNBOOK_LIMIT, GLOBAL_LIMIT];
@@ -200,10 +203,27 @@ const COMBINATIONS = Array.from({ length: 2 ** GUARDRAILS.length - 1 }, (_, i) =
   GUARDRAILS.filter((_, bit) => ((i + 1) >> bit) & 1),
 ).flatMap((held) => [false, true].map((dryRun) => ({ held, dryRun })));
 
+describe('checkGuardrails: a preview during a cooldown', () => {
+  it('lets a dry run an operator asked for preview the plan, recorded as a dry run, the cooldown not applying', async () => {
+    await control.runbookSwitch({ live: true });
+    await COOLDOWN.hold();
+
+    const asked = await control.check({ dryRunRequested: true });
+    expect(asked).toMatchObject({ verdict: 'proceed', dryRun: true, cooldownApplies: false });
+    expect(asked.ledger.proceeding.decision).toEqual({ S: 'dry-run' });
+    expect(asked.reason).toBe(
+      `dry run of hot-shard (the request asked for one), a preview during the cooldown until ${LATER}`,
+    );
+    // An alarm's run of the same runbook is held back as before.
+    expect(await control.check()).toMatchObject({ verdict: 'suppressed', cooldownApplies: true });
+  });
+});
+
 describe('checkGuardrails: when several guardrails hold, the first in its order gives the reason', () => {
   it.each(
     COMBINATIONS.map(({ held, dryRun }) => {
-      const first = held.find((g) => !(dryRun && g.countsActions));
+      const first = held.find((g) => !dryRun || g.stopsAskedDryRun);
+      const preview = held.includes(COOLDOWN) ? `, a preview during the cooldown until ${LATER}` : '';
       return {
         situation: `${held.map((g) => g.name).join(' + ')}, ${dryRun ? 'dry run' : 'live run'}`,
         held,
@@ -211,7 +231,7 @@ describe('checkGuardrails: when several guardrails hold, the first in its order 
         expected: first ? `suppressed by ${first.name}` : 'proceeds',
         verdict: first
           ? { verdict: 'suppressed', reason: first.reason }
-          : { verdict: 'proceed', reason: 'dry run of hot-shard (the request asked for one)' },
+          : { verdict: 'proceed', reason: `dry run of hot-shard (the request asked for one)${preview}` },
       };
     }),
   )('$situation: $expected', async ({ held, dryRun, verdict }) => {
