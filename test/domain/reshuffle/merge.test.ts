@@ -10,7 +10,7 @@ import {
 } from '../../../domain/reshuffle/shard-map-store.ts';
 import { readKeys, shardFor, shardKey, writeKey, type ShardMapEntry } from '../../../key-router/shard-map.ts';
 import { canonicalJson, type Checkpoint, type Item } from '../../../domain/reshuffle/items.ts';
-import { KEYS, LOGICAL_KEY, SHARDS, TEN_THOUSAND_TIMEOUT } from './support.ts';
+import { KEYS, LOGICAL_KEY, SHARDS, SOAK_ITEMS, soakLabel, TEN_THOUSAND_TIMEOUT } from './support.ts';
 import { createTables, richItem, seedItem, seedItems, sortKey, contentWithoutKey } from './support.ts';
 import { readLayout, duplicates, snapshotOf, expectSameItems, runTenThousand } from './support.ts';
 import { putPayload, updateItem, setPayload, payloadContent } from './support.ts';
@@ -62,9 +62,9 @@ async function expectMerged(table: string, originals: Item[]) {
 
 describe('merging a key back', () => {
   it(
-    'merges 10,000 items from 8 shards: the logical key holds them all again, checksum equal',
+    `merges ${soakLabel} items from 8 shards: the logical key holds them all again, checksum equal`,
     async () => {
-      const { table, control, originals, entry } = await sharded(10_000);
+      const { table, control, originals, entry } = await sharded(SOAK_ITEMS);
       const before = await snapshot(table);
       expect(before.perKey[LOGICAL_KEY]).toBe(0);
 
@@ -72,10 +72,10 @@ describe('merging a key back', () => {
         mergeAll(client(), { entry, controlTable: control, keys: KEYS, ...large }),
       );
 
-      expect(summary.read).toBe(10_000);
-      expect(summary.outcomes.copied).toBe(10_000);
+      expect(summary.read).toBe(SOAK_ITEMS);
+      expect(summary.outcomes.copied).toBe(SOAK_ITEMS);
       const after = await expectSameItems(client(), before, table);
-      expect(after.perKey[LOGICAL_KEY]).toBe(10_000);
+      expect(after.perKey[LOGICAL_KEY]).toBe(SOAK_ITEMS);
       await expectMerged(table, originals);
       expect((await finishMerge(client(), { entry, controlTable: control, keys: KEYS })).entry).toBeNull();
       expect(await readShardMap(client(), control, { tableName: table, logicalKey: LOGICAL_KEY })).toBeNull();

@@ -8,7 +8,7 @@ import { advanceShardState, publishShardMap } from '../../../domain/reshuffle/sh
 import { shardFor, shardKey, writeKey, type ShardMapEntry } from '../../../key-router/shard-map.ts';
 import type { Checkpoint, Item } from '../../../domain/reshuffle/items.ts';
 import type { BatchResult, RelocateOutcome } from '../../../domain/reshuffle/relocate.ts';
-import { KEYS, LOGICAL_KEY, SHARDS, TEN_THOUSAND_TIMEOUT } from './support.ts';
+import { KEYS, LOGICAL_KEY, SHARDS, SOAK_ITEMS, soakLabel, TEN_THOUSAND_TIMEOUT } from './support.ts';
 import { createTables, richItem, seedItem, seedItems, sortKey, contentWithoutKey } from './support.ts';
 import { readLayout, duplicates, snapshotOf, expectSameItems, runTenThousand } from './support.ts';
 import { putPayload, updateItem, setPayload, payloadContent } from './support.ts';
@@ -129,26 +129,26 @@ const NO_OUTCOMES: Record<RelocateOutcome, number> = {
 
 describe('moving a hot key to its shards', () => {
   it(
-    'moves 10,000 items: count and checksum equal, every item once at its shard, none left',
+    `moves ${soakLabel} items: count and checksum equal, every item once at its shard, none left`,
     async () => {
-      const { table, control, entry, expected } = await seeded(10_000);
+      const { table, control, entry, expected } = await seeded(SOAK_ITEMS);
       const before = await snapshot(table);
-      expect(before.count).toBe(10_000);
+      expect(before.count).toBe(SOAK_ITEMS);
 
       const summary = await runTenThousand('moved', (large) =>
         moveAll(client(), { entry, controlTable: control, keys: KEYS, ...large }),
       );
 
-      expect(summary.read).toBe(10_000);
-      expect(summary.outcomes).toEqual({ ...NO_OUTCOMES, copied: 10_000 });
+      expect(summary.read).toBe(SOAK_ITEMS);
+      expect(summary.outcomes).toEqual({ ...NO_OUTCOMES, copied: SOAK_ITEMS });
       const after = await expectSameItems(client(), before, table);
       expect(after.perKey[LOGICAL_KEY]).toBe(0);
       const layout = await expectSharded(table, expected);
       for (let shard = 0; shard < SHARDS; shard++) {
         // sha256 of the sort key spreads them evenly: no shard near empty or near double its share.
         const count = layout.perKey.get(shardKey(LOGICAL_KEY, shard))!.length;
-        expect(count).toBeGreaterThan(1000);
-        expect(count).toBeLessThan(1500);
+        expect(count).toBeGreaterThan((0.8 * SOAK_ITEMS) / SHARDS);
+        expect(count).toBeLessThan((1.2 * SOAK_ITEMS) / SHARDS);
       }
       // The journal is gone once the move is done: the control table holds only the shard map.
       const journal = await client().send(

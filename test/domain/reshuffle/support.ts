@@ -24,6 +24,13 @@ export const SHARDS = 8;
 /** 20,000 conditional writes through the SDK to an in-process dynalite: ~2 ms each on a small box. */
 export const TEN_THOUSAND_TIMEOUT = 180_000;
 
+/**
+ * How many items the soak tests move and merge: 1,000 in `npm test`, 10,000 in `npm run test:long`
+ * (vitest.long.config.ts sets SELFHEAL_SOAK_ITEMS), where the slow proofs live.
+ */
+export const SOAK_ITEMS = Number(process.env.SELFHEAL_SOAK_ITEMS ?? 1_000);
+export const soakLabel = SOAK_ITEMS.toLocaleString('en-US');
+
 let tables = 0;
 
 /** A fresh data table (`pk`, `sk`) and control table, with names unique in the dynalite. */
@@ -196,7 +203,7 @@ export async function runTenThousand<T>(
 ): Promise<T> {
   const started = performance.now();
   const result = await run({ batchSize: 500, concurrency: 16 });
-  console.info(`${label} 10,000 items in ${Math.round(performance.now() - started)} ms`);
+  console.info(`${label} ${soakLabel} items in ${Math.round(performance.now() - started)} ms`);
   return result;
 }
 
