@@ -432,6 +432,31 @@ async function settleExecutions(engine: LocalEngine): Promise<void> {
 const KEY_ITEMS = 300;
 
 /**
+ * What a run on the hot key must leave, whatever its fault: a shard map other than active is a
+ * change to tell, and the key's items are all there, once each, as `before` counted them.
+ */
+function hotKeyChecks(
+  dynamodb: DynamoDBClient,
+  before: Awaited<ReturnType<typeof keyInventory>>,
+): Pick<ScenarioRun, 'changesLeft' | 'violations'> {
+  const key = { tableName: HOT_KEY_TABLE, logicalKey: HOT_KEY };
+  return {
+    async changesLeft() {
+      const map = await readShardMap(dynamodb, TABLES.control, key);
+      return map && map.state !== 'active'
+        ? [{ what: `the shard map left ${map.state}`, toldBy: [map.state, 'shard map'] }]
+        : [];
+    },
+    async violations() {
+      const after = await keyInventory(dynamodb, 3);
+      return after.count === before.count && after.checksum === before.checksum
+        ? []
+        : [`the key's items: ${JSON.stringify(before)} before, ${JSON.stringify(after)} after`];
+    },
+  };
+}
+
+/**
  * key-reshuffle as hot-shard starts it (alone: no dispatch, no ledger of its own): 300 items under
  * the hot key, 1,700 requests a second of it (3 shards), 100 items a batch. Whatever the fault, the
  * key's items are all there once each, and a shard map left other than active is in the failure
@@ -461,24 +486,7 @@ export const KEY_RESHUFFLE: FaultScenario = {
       logicalKey: HOT_KEY,
       policy: { routerCacheSeconds: 30, batchSize: 100 },
     });
-    const key = { tableName: HOT_KEY_TABLE, logicalKey: HOT_KEY };
-    return {
-      root,
-      engine,
-      injection,
-      async changesLeft() {
-        const map = await readShardMap(dynamodb, TABLES.control, key);
-        return map && map.state !== 'active'
-          ? [{ what: `the shard map left ${map.state}`, toldBy: [map.state, 'shard map'] }]
-          : [];
-      },
-      async violations() {
-        const after = await keyInventory(dynamodb, 3);
-        return after.count === before.count && after.checksum === before.checksum
-          ? []
-          : [`the key's items: ${JSON.stringify(before)} before, ${JSON.stringify(after)} after`];
-      },
-    };
+    return { root, engine, injection, ...hotKeyChecks(dynamodb, before) };
   },
 };
 
@@ -528,24 +536,7 @@ export const KEY_MERGE: FaultScenario = {
     // A shard's loop still running when another failed the Map: wait for its end (and for a loop
     // whose start was in flight when the Map failed), until no new execution appears.
     await settleExecutions(engine);
-    const key = { tableName: HOT_KEY_TABLE, logicalKey: HOT_KEY };
-    return {
-      root,
-      engine,
-      injection,
-      async changesLeft() {
-        const map = await readShardMap(dynamodb, TABLES.control, key);
-        return map && map.state !== 'active'
-          ? [{ what: `the shard map left ${map.state}`, toldBy: [map.state, 'shard map'] }]
-          : [];
-      },
-      async violations() {
-        const after = await keyInventory(dynamodb, 3);
-        return after.count === before.count && after.checksum === before.checksum
-          ? []
-          : [`the key's items: ${JSON.stringify(before)} before, ${JSON.stringify(after)} after`];
-      },
-    };
+    return { root, engine, injection, ...hotKeyChecks(dynamodb, before) };
   },
 };
 
