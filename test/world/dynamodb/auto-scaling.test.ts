@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { SimulatedAutoScaling } from '../../../world/dynamodb/auto-scaling.ts';
+import { waitUntilActive } from '../../support/local-dynamodb.ts';
 import {
   simulatedTable,
   steadyWrites,
@@ -14,7 +15,12 @@ const harness = useHarness();
 
 const READ = 'dynamodb:table:ReadCapacityUnits' as const;
 
+/**
+ * The table's write capacity once dynalite has applied the last UpdateTable: it applies one on a
+ * timer (UPDATING, then ACTIVE with the new throughput), so a read at once could see the old one.
+ */
 async function writeCapacity(tableName: string): Promise<number | undefined> {
+  await waitUntilActive(harness().dynamodb, tableName);
   const { Table } = await harness().dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
   return Table?.ProvisionedThroughput?.WriteCapacityUnits;
 }
@@ -98,6 +104,8 @@ describe('simulated auto scaling', () => {
         ProvisionedThroughput: { ReadCapacityUnits: 100, WriteCapacityUnits: 3000 },
       }),
     );
+    // Applied (ACTIVE at 3000) before auto scaling looks, as in AWS once the update completes.
+    await waitUntilActive(harness().dynamodb, table.tableName);
     await table.clock.advance(60);
     expect(await writeCapacity(table.tableName)).toBe(400);
     expect(autoScaling.activities.at(-1)).toMatchObject({
