@@ -467,8 +467,8 @@ export async function faultyEngine(options: {
   clock: VirtualClock;
   ports: LocalPorts;
   dynamodb: DynamoDBClient;
-  faultCase?: FaultCase;
-  primer?: FaultCase;
+  faultCase?: FaultCase | undefined;
+  primer?: FaultCase | undefined;
   seed?: number;
 }): Promise<{ engine: LocalEngine; injection: Injection }> {
   const injection: Injection = { invocations: 0, failures: 0 };

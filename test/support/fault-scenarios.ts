@@ -53,6 +53,7 @@ import { readShardMap } from '../../domain/reshuffle/shard-map-store.ts';
 import { keyDemandPorts } from '../../world/dynamodb/hot-key-table.ts';
 import { createHotKeyTable, HOT_KEY, HOT_KEY_START, HOT_KEY_TABLE, keyInventory } from './hot-key-table.ts';
 import { createProvisionedTable } from './local-dynamodb.ts';
+import type { LocalPorts } from '../../local/task-ports.ts';
 
 const TABLES = DEFAULT_DISPATCH_TABLES;
 
@@ -99,6 +100,29 @@ export interface FaultScenario {
   setUp(dynamodb: DynamoDBClient): Promise<void>;
   tearDown(dynamodb: DynamoDBClient): Promise<void>;
   run(dynamodb: DynamoDBClient, faultCase?: FaultCase, primer?: FaultCase): Promise<ScenarioRun>;
+}
+
+/**
+ * For a world that builds its own ports and starts its engine with them: a `startEngine` that
+ * injects the case's faults (and its primer's), and the injection it made, read once the run ends.
+ */
+function faultyStarter(
+  dynamodb: DynamoDBClient,
+  faultCase: FaultCase | undefined,
+  primer: FaultCase | undefined,
+): {
+  startEngine: (clock: VirtualClock, ports: LocalPorts) => Promise<LocalEngine>;
+  injection: () => Injection;
+} {
+  let made: Injection = { invocations: 0, failures: 0 };
+  return {
+    startEngine: async (clock, ports) => {
+      const { engine, injection } = await faultyEngine({ clock, ports, dynamodb, faultCase, primer });
+      made = injection;
+      return engine;
+    },
+    injection: () => made,
+  };
 }
 
 async function dropTables(dynamodb: DynamoDBClient, names: readonly string[]): Promise<void> {
@@ -173,8 +197,8 @@ export const HOT_SHARD: FaultScenario = {
       clock,
       ports,
       dynamodb,
-      ...(faultCase ? { faultCase } : {}),
-      ...(primer ? { primer } : {}),
+      faultCase,
+      primer,
     });
     const root = await engine.run('dispatch', CLOUDWATCH_ALARM);
     return {
@@ -228,7 +252,7 @@ export const SQS_BACKPRESSURE: FaultScenario = {
   },
   tearDown: (dynamodb) => dropTables(dynamodb, [TABLES.control, TABLES.ledger]),
   async run(dynamodb, faultCase, primer) {
-    let injection: Injection = { invocations: 0, failures: 0 };
+    const faulty = faultyStarter(dynamodb, faultCase, primer);
     const { clock, world, alarms, engine } = await startQueueWorld({
       seed: 1,
       startMs: Date.UTC(2026, 0, 1, 12, 0, 0),
@@ -242,17 +266,7 @@ export const SQS_BACKPRESSURE: FaultScenario = {
       alarms: downstreamHealthAlarms({ service: 'payments' }),
       dynamodb,
       routing: QUEUE_ROUTING,
-      startEngine: async (at, ports) => {
-        const started = await faultyEngine({
-          clock: at,
-          ports,
-          dynamodb,
-          ...(faultCase ? { faultCase } : {}),
-          ...(primer ? { primer } : {}),
-        });
-        injection = started.injection;
-        return started.engine;
-      },
+      startEngine: faulty.startEngine,
     });
     let alarm: CloudWatchAlarmEvent | undefined;
     alarms.onStateChange((event) => {
@@ -263,7 +277,7 @@ export const SQS_BACKPRESSURE: FaultScenario = {
     return {
       root,
       engine,
-      injection,
+      injection: faulty.injection(),
       async changesLeft() {
         const last = world.mappingChanges.filter((c) => c.by === 'caller').at(-1)?.after;
         if (!last || (last.maximumConcurrency === MAPPING_CONCURRENCY && last.enabled)) return [];
@@ -367,23 +381,13 @@ async function runCellShift(
   faultCase?: FaultCase,
   primer?: FaultCase,
 ): Promise<ScenarioRun> {
-  let injection: Injection = { invocations: 0, failures: 0 };
+  const faulty = faultyStarter(dynamodb, faultCase, primer);
   const world = await buildCellShiftWorld({
     dynamodb,
     routing: fleetRouting(approval),
     incident: RUNBOOK_GREY_CELL_INCIDENT,
     seed: 1,
-    startEngine: async (clock, ports) => {
-      const started = await faultyEngine({
-        clock,
-        ports,
-        dynamodb,
-        ...(faultCase ? { faultCase } : {}),
-        ...(primer ? { primer } : {}),
-      });
-      injection = started.injection;
-      return started.engine;
-    },
+    startEngine: faulty.startEngine,
   });
   const { engine } = world;
   // An operator approves every approval request at once.
@@ -403,7 +407,7 @@ async function runCellShift(
   return {
     root,
     engine,
-    injection,
+    injection: faulty.injection(),
     async changesLeft() {
       const last = world.routing.changes.filter((c) => c.cell === GREY_CELL).at(-1);
       return last?.to === 'Off'
@@ -430,6 +434,13 @@ async function settleExecutions(engine: LocalEngine): Promise<void> {
 }
 
 const KEY_ITEMS = 300;
+
+/** What key-reshuffle and key-merge are asked, here: the hot key, 100 items a batch. */
+const HOT_KEY_REQUEST = {
+  tableName: HOT_KEY_TABLE,
+  logicalKey: HOT_KEY,
+  policy: { routerCacheSeconds: 30, batchSize: 100 },
+};
 
 /**
  * What a run on the hot key must leave, whatever its fault: a shard map other than active is a
@@ -477,15 +488,11 @@ export const KEY_RESHUFFLE: FaultScenario = {
       clock,
       ports: keyDemandPorts(dynamodb, clock, 1700),
       dynamodb,
-      ...(faultCase ? { faultCase } : {}),
-      ...(primer ? { primer } : {}),
+      faultCase,
+      primer,
     });
     const before = await keyInventory(dynamodb, 3);
-    const root = await engine.run('key-reshuffle', {
-      tableName: HOT_KEY_TABLE,
-      logicalKey: HOT_KEY,
-      policy: { routerCacheSeconds: 30, batchSize: 100 },
-    });
+    const root = await engine.run('key-reshuffle', HOT_KEY_REQUEST);
     return { root, engine, injection, ...hotKeyChecks(dynamodb, before) };
   },
 };
@@ -509,11 +516,7 @@ export const KEY_MERGE: FaultScenario = {
     await createHotKeyTable(dynamodb, KEY_ITEMS);
     const clock = new VirtualClock(HOT_KEY_START);
     const { engine } = await faultyEngine({ clock, ports: keyDemandPorts(dynamodb, clock, 1700), dynamodb });
-    const reshuffled = await engine.run('key-reshuffle', {
-      tableName: HOT_KEY_TABLE,
-      logicalKey: HOT_KEY,
-      policy: { routerCacheSeconds: 30, batchSize: 100 },
-    });
+    const reshuffled = await engine.run('key-reshuffle', HOT_KEY_REQUEST);
     if (reshuffled.status !== 'SUCCEEDED')
       throw new Error(`the reshuffle before the merge ${reshuffled.status}`);
   },
@@ -524,15 +527,11 @@ export const KEY_MERGE: FaultScenario = {
       clock,
       ports: keyDemandPorts(dynamodb, clock, 200),
       dynamodb,
-      ...(faultCase ? { faultCase } : {}),
-      ...(primer ? { primer } : {}),
+      faultCase,
+      primer,
     });
     const before = await keyInventory(dynamodb, 3);
-    const root = await engine.run('key-merge', {
-      tableName: HOT_KEY_TABLE,
-      logicalKey: HOT_KEY,
-      policy: { routerCacheSeconds: 30, batchSize: 100 },
-    });
+    const root = await engine.run('key-merge', HOT_KEY_REQUEST);
     // A shard's loop still running when another failed the Map: wait for its end (and for a loop
     // whose start was in flight when the Map failed), until no new execution appears.
     await settleExecutions(engine);
