@@ -51,6 +51,7 @@ import {
 } from '@aws-sdk/client-route53-recovery-cluster';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { Context } from 'aws-lambda';
+import { lambdaContext } from '../handlers/support.ts';
 import { synthesize, exampleConfig } from '../support/selfheal-stack.ts';
 import {
   queueArnFromUrl,
@@ -61,7 +62,7 @@ import {
 } from '../support/sdk-call-recorder.ts';
 import { SynthesizedRoles, type CfnTemplate, type SynthesizedRole } from '../support/synthesized-roles.ts';
 import { stateMachineRequests } from '../support/state-machine-requests.ts';
-import { CATALOGUE, DETECTOR_ENTRIES, functionName, PRODUCT_ROOT } from '../../runbooks/catalogue.ts';
+import { CATALOGUE, DETECTOR_ENTRIES, PRODUCT_ROOT } from '../../runbooks/catalogue.ts';
 import { deploymentNames } from '../../domain/deployment/names.ts';
 import { createDispatchTables } from '../../domain/dispatch/tables.ts';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynalite.ts';
@@ -273,25 +274,6 @@ const events = watch('EventBridgeClient', mockClient(EventBridgeClient));
 const lambda = watch('LambdaClient', mockClient(LambdaClient));
 const sqs = watch('SQSClient', mockClient(SQSClient));
 const recoveryCluster = watch('Route53RecoveryClusterClient', mockClient(Route53RecoveryClusterClient));
-
-/** The context object Lambda passes. */
-const lambdaContext = (id: string): Context => {
-  const name = functionName(id);
-  return {
-    functionName: name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`,
-    memoryLimitInMB: '512',
-    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: '2026/01/01/[$LATEST]0123456789abcdef',
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-};
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
