@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalEngine, type ExecutionRecord } from '../../engine/local-engine.ts';
+import type { ExecutionRecord } from '../../engine/local-engine.ts';
+import { endedRuns } from '../support/ended-runs.ts';
 import {
   backupPath,
   isLocked,
@@ -21,7 +22,6 @@ import {
 } from '../../local/state-file.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
-import { VirtualClock } from '../../core/virtual-clock.ts';
 
 /**
  * The local state file as the DynamoDB it stands for: one writer at a time, atomic saves with a
@@ -42,23 +42,13 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** `count` runs one minute apart from `startMs`, each with an input of about `bytes`. */
+/** `count` ended runs from `startMs`, each with an input of about `bytes`. */
 async function runs(count: number, bytes = 10, startMs = Date.UTC(2026, 0, 1)): Promise<ExecutionRecord[]> {
-  const engine = new LocalEngine({
-    clock: new VirtualClock(startMs),
-    functions: { get: () => undefined, names: () => [] },
-  });
-  engine.register('ends', {
-    StartAt: 'Wait',
-    States: { Wait: { Type: 'Wait', Seconds: 60, Next: 'Done' }, Done: { Type: 'Pass', End: true } },
-  });
-  const records: ExecutionRecord[] = [];
-  for (let i = 0; i < count; i++) {
-    const run = await engine.run('ends', { i }, { name: `run-${i}` });
-    // Step Functions takes 256 KiB of input at most; a saved run is made larger by hand.
-    records.push({ ...run, input: { i, pad: 'x'.repeat(bytes) } });
-  }
-  return records;
+  // Step Functions takes 256 KiB of input at most; a saved run is made larger by hand.
+  return (await endedRuns(count, { startMs })).map((run, i) => ({
+    ...run,
+    input: { i, pad: 'x'.repeat(bytes) },
+  }));
 }
 
 describe('saves', () => {

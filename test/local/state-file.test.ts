@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalEngine, type ExecutionRecord } from '../../engine/local-engine.ts';
+import type { ExecutionRecord } from '../../engine/local-engine.ts';
+import { endedRuns } from '../support/ended-runs.ts';
 import {
   MAX_SAVED_EXECUTIONS,
   saveExecutions,
@@ -11,7 +12,6 @@ import {
 } from '../../local/state-file.ts';
 import { createDispatchTables, DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
-import { VirtualClock } from '../../core/virtual-clock.ts';
 
 const dynamodb = useLocalDynamoDb();
 let dir: string;
@@ -26,24 +26,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** `count` runs, one after the other, from `startMs` in virtual time (a later command: later). */
-async function runs(
-  count: number,
-  prefix = 'run',
-  startMs = Date.UTC(2026, 0, 1),
-): Promise<ExecutionRecord[]> {
-  const engine = new LocalEngine({
-    clock: new VirtualClock(startMs),
-    functions: { get: () => undefined, names: () => [] },
-  });
-  engine.register('ends', {
-    StartAt: 'Wait',
-    States: { Wait: { Type: 'Wait', Seconds: 60, Next: 'Done' }, Done: { Type: 'Pass', End: true } },
-  });
-  const records: ExecutionRecord[] = [];
-  for (let i = 0; i < count; i++) records.push(await engine.run('ends', { i }, { name: `${prefix}-${i}` }));
-  return records;
-}
+/** `count` ended runs named `<prefix>-<i>`, from `startMs` (a later command: later). */
+const runs = (count: number, prefix = 'run', startMs?: number): Promise<ExecutionRecord[]> =>
+  endedRuns(count, { prefix, ...(startMs === undefined ? {} : { startMs }) });
 
 describe('the runs a local deployment saves', () => {
   it('read back as they were: dates, input, output, history', async () => {
