@@ -14,6 +14,13 @@ export interface ScenarioAction {
   what: string;
 }
 
+/** Who acts in a scenario, as the reports name them (`actions by …`), in the order they list them. */
+export const ACTORS: Readonly<Record<ScenarioAction['by'], string>> = {
+  selfheal: 'selfheal',
+  operator: 'an operator',
+  'auto-scaling': 'auto scaling',
+};
+
 export interface RunSummary {
   executionArn: string;
   /** The run that started this one (dispatch, for a runbook; a runbook, for its child). */

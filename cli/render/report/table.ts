@@ -7,6 +7,7 @@
  * have a section of their own (`cost.ts`): the cost's total is.
  */
 import { clock, count } from '../format.ts';
+import { ACTORS } from '../../../simulations/outcome.ts';
 
 export type CellValue = number | boolean | string | null;
 
@@ -68,7 +69,7 @@ export function outcomeTable(summary: object): OutcomeTable {
       for (const by of actorsIn(lists)) {
         rows.push({
           key: `actions.${by}`,
-          label: `actions by ${ACTOR_LABELS[by] ?? by}`,
+          label: `actions by ${(ACTORS as Readonly<Record<string, string>>)[by] ?? by}`,
           cells: lists.map((list) =>
             Array.isArray(list)
               ? cell(
@@ -104,18 +105,12 @@ export function outcomeTable(summary: object): OutcomeTable {
   return { columns: ['selfheal', ...names], rows };
 }
 
-const ACTOR_LABELS: Readonly<Record<string, string>> = {
-  selfheal: 'selfheal',
-  operator: 'an operator',
-  'auto-scaling': 'auto scaling',
-};
-
 const byOf = (action: unknown): string => (isRecord(action) ? String(action.by) : 'unknown');
 
-/** Who acted in any of the lists, in the order of ACTOR_LABELS, then any other. */
+/** Who acted in any of the lists, in the order of ACTORS, then any other. */
 function actorsIn(lists: readonly unknown[]): string[] {
   const seen = new Set(lists.flatMap((list) => (Array.isArray(list) ? list.map(byOf) : [])));
-  const known = Object.keys(ACTOR_LABELS);
+  const known = Object.keys(ACTORS);
   return [...known.filter((by) => seen.has(by)), ...[...seen].filter((by) => !known.includes(by))];
 }
 
