@@ -5,6 +5,7 @@
  * so `list` would otherwise show the same SUCCEEDED for a run that changed nothing.
  */
 import type { DescribeExecutionOutput } from '@aws-sdk/client-sfn';
+import { isJsonObject } from '../../core/json.ts';
 
 /**
  * `suppressed`, `ignored`, `unhandled`, `already decided`, `rejected` (an event dispatch could not
@@ -95,9 +96,7 @@ function parsed(json: string | undefined): Json | undefined {
   }
 }
 
-function object(value: unknown): Json | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-}
+const object = (value: unknown): Json | undefined => (isJsonObject(value) ? value : undefined);
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
