@@ -10,8 +10,13 @@ export interface LocalDynamoDb {
   close(): Promise<void>;
 }
 
+/**
+ * Real milliseconds a table stays UPDATING, CREATING or DELETING (dynalite's own timers). The
+ * default 0 means none at all: patched dynalite (patches/dynalite+4.0.0.patch) completes the change
+ * before it answers, so a caller never meets a 0 ms real-time timer still pending, a race that
+ * virtual time cannot see (the world adds UPDATING in virtual time: world/dynamodb/update-table-delay.ts).
+ */
 export interface LocalDynamoDbOptions {
-  /** Real milliseconds a table stays UPDATING after UpdateTable (dynalite's own timer). */
   updateTableMs?: number;
   createTableMs?: number;
   deleteTableMs?: number;

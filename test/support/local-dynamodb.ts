@@ -112,9 +112,9 @@ function tableInput(
 }
 
 /**
- * Waits until the table is ACTIVE, as a caller of CreateTable must on AWS too. dynalite moves a
- * table from CREATING to ACTIVE on a timer, so on a loaded machine a test that acts at once can
- * find it still CREATING.
+ * Waits until the table is ACTIVE, as a caller of CreateTable or UpdateTable must on AWS too:
+ * a dynalite started with createTableMs or updateTableMs above 0 keeps it CREATING or UPDATING
+ * for that many real milliseconds (at 0 it is ACTIVE by the time the call returns).
  */
 export async function waitUntilActive(
   client: DynamoDBClient,
@@ -132,8 +132,9 @@ export async function waitUntilActive(
 }
 
 /**
- * Waits until a table of that name being deleted is gone: dynalite deletes on a timer too, so a
- * test creating a table its previous test deleted could otherwise meet ResourceInUseException.
+ * Waits until a table of that name being deleted is gone: with deleteTableMs above 0 dynalite
+ * deletes on a timer, so a test creating a table its previous test deleted could otherwise meet
+ * ResourceInUseException.
  */
 async function waitUntilDeleted(client: DynamoDBClient, name: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -16,8 +16,7 @@ const harness = useHarness();
 const READ = 'dynamodb:table:ReadCapacityUnits' as const;
 
 /**
- * The table's write capacity once dynalite has applied the last UpdateTable: it applies one on a
- * timer (UPDATING, then ACTIVE with the new throughput), so a read at once could see the old one.
+ * The table's write capacity once the last UpdateTable has taken effect (ACTIVE again).
  */
 async function writeCapacity(tableName: string): Promise<number | undefined> {
   await waitUntilActive(harness().dynamodb, tableName);

@@ -182,7 +182,7 @@ describe('the hot-shard runbook against a table that takes a minute to update', 
   }, 120_000);
 });
 
-/** dynalite's own UPDATING lasts a timer of 0 real ms: let it fire. */
+/** Until the table is ACTIVE (dynalite's own UPDATING is over by the time UpdateTable returns). */
 async function waitForDynalite(tableName: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     if ((await describeTable(harness().dynamodb, tableName))?.TableStatus === 'ACTIVE') return;
