@@ -3,7 +3,7 @@
  * them across invocations); an endpoint configuration points them at local servers, so the same
  * production code runs against dynalite in tests and the local engine.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { XRayClient } from '@aws-sdk/client-xray';
@@ -20,6 +20,8 @@ export interface EndpointConfig {
   endpoints?: Partial<Record<'dynamodb' | 'cloudwatch' | 'applicationAutoScaling', string>>;
   /** Static credentials for local servers; omitted in AWS, where the default chain applies. */
   localCredentials?: boolean;
+  /** How a local DynamoDB is reached in-process (local/dynalite-transport.ts); HTTP otherwise. */
+  dynamodbRequestHandler?: DynamoDBClientConfig['requestHandler'];
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -38,7 +40,10 @@ function clientConfig(config: EndpointConfig, endpoint: string | undefined) {
 }
 
 export function createDynamoDbClient(config: EndpointConfig = {}): DynamoDBClient {
-  return new DynamoDBClient(clientConfig(config, config.endpoints?.dynamodb));
+  return new DynamoDBClient({
+    ...clientConfig(config, config.endpoints?.dynamodb),
+    ...(config.dynamodbRequestHandler ? { requestHandler: config.dynamodbRequestHandler } : {}),
+  });
 }
 
 export function createCloudWatchClient(config: EndpointConfig = {}): CloudWatchClient {

@@ -1,13 +1,29 @@
 /**
  * dynalite in-process on an ephemeral loopback port: the real DynamoDB API and its validation
  * (same-value UpdateTable errors, UPDATING -> ACTIVE), with an in-memory store and no network.
+ * The clients made here reach it without the socket (local/dynalite-transport.ts).
  */
 import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient, localEndpointConfig } from '../adapters/aws-clients.ts';
+import { inProcessRequestHandler, type SdkRequestHandler } from './dynalite-transport.ts';
 
 export interface LocalDynamoDb {
+  /** Where it listens, for a client in another process. */
   endpoint: string;
+  /** Its HTTP handler for an SDK client in this process, called directly. */
+  requestHandler: SdkRequestHandler;
   close(): Promise<void>;
+}
+
+/** A DynamoDB client on the local dynalite, through its in-process handler. */
+export function localDynamoDbClient(local: LocalDynamoDb): DynamoDBClient {
+  return createDynamoDbClient({
+    ...localEndpointConfig({ dynamodb: local.endpoint }),
+    dynamodbRequestHandler: local.requestHandler,
+  });
 }
 
 /**
@@ -33,8 +49,11 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const [listener] = server.listeners('request') as RequestListener[];
+  if (!listener) throw new Error('dynalite has no request handler');
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    requestHandler: inProcessRequestHandler(listener),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();

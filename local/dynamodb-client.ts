@@ -1,11 +1,10 @@
 /** dynalite and a client on it, for the length of `use`: how a one-shot local run gets DynamoDB. */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbClient, localEndpointConfig } from '../adapters/aws-clients.ts';
-import { startLocalDynamoDb } from './dynalite.ts';
+import { localDynamoDbClient, startLocalDynamoDb } from './dynalite.ts';
 
 export async function withLocalDynamoDb<T>(use: (dynamodb: DynamoDBClient) => Promise<T>): Promise<T> {
   const local = await startLocalDynamoDb();
-  const dynamodb = createDynamoDbClient(localEndpointConfig({ dynamodb: local.endpoint }));
+  const dynamodb = localDynamoDbClient(local);
   try {
     return await use(dynamodb);
   } finally {

@@ -65,8 +65,7 @@ import { stateMachineRequests } from '../support/state-machine-requests.ts';
 import { CATALOGUE, DETECTOR_ENTRIES, PRODUCT_ROOT } from '../../runbooks/catalogue.ts';
 import { deploymentNames } from '../../domain/deployment/names.ts';
 import { createDispatchTables } from '../../domain/dispatch/tables.ts';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynalite.ts';
-import { createDynamoDbClient, localEndpointConfig } from '../../adapters/aws-clients.ts';
+import { localDynamoDbClient, startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynalite.ts';
 import { toJson } from '../../core/json.ts';
 import { routingOf } from '../../infra/config/derived.ts';
 import { HOT_KEY, HOT_KEY_TABLE, seedHotKeyTable, sortKeyOf } from '../../world/dynamodb/hot-key-table.ts';
@@ -318,7 +317,7 @@ beforeAll(async () => {
     region: REGION,
   });
   dynalite = await startLocalDynamoDb();
-  local = createDynamoDbClient(localEndpointConfig({ dynamodb: dynalite.endpoint }));
+  local = localDynamoDbClient(dynalite);
   dynamodb.send.callsFake((command: Parameters<DynamoDBClient['send']>[0]) => realSend.call(local, command));
   vi.stubEnv('AWS_REGION', REGION);
   vi.stubEnv('SELFHEAL_CONTROL_TABLE', names.controlTable);

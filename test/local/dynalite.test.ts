@@ -1,18 +1,24 @@
 /**
  * The local DynamoDB (dynalite, patched: patches/dynalite+4.0.0.patch): a table change with no
  * delay configured is complete when the call returns, and the call still answers as DynamoDB does
- * (CREATING, UPDATING with the old throughput, DELETING); with a delay it lasts that long.
+ * (CREATING, UPDATING with the old throughput, DELETING); with a delay it lasts that long. Clients
+ * in this process reach it without a socket (local/dynalite-transport.ts), others over HTTP: the
+ * same answers, errors included.
  */
 import { describe, expect, it } from 'vitest';
 import {
   CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
+  PutItemCommand,
+  ScanCommand,
   ResourceNotFoundException,
   UpdateTableCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { useLocalDynamoDb } from '../support/local-dynamodb.ts';
+import { localDynamoDbClient, startLocalDynamoDb } from '../../local/dynalite.ts';
+import { createDynamoDbClient, localEndpointConfig } from '../../adapters/aws-clients.ts';
 
 const create = (dynamodb: DynamoDBClient, name: string) =>
   dynamodb.send(
@@ -70,5 +76,42 @@ describe('dynalite with a delay', () => {
     await raise(dynamodb(), 'slow', 50);
     const table = await describeTable(dynamodb(), 'slow');
     expect([table?.TableStatus, table?.ProvisionedThroughput?.WriteCapacityUnits]).toEqual(['UPDATING', 5]);
+  });
+});
+
+describe('dynalite reached in-process and over HTTP', () => {
+  it('answers both alike: items, a large scan, and an error by its name', async () => {
+    const local = await startLocalDynamoDb();
+    const inProcess = localDynamoDbClient(local);
+    const overHttp = createDynamoDbClient(localEndpointConfig({ dynamodb: local.endpoint }));
+    try {
+      await create(inProcess, 'shared');
+      for (let i = 0; i < 200; i++) {
+        await (i % 2 ? inProcess : overHttp).send(
+          new PutItemCommand({
+            TableName: 'shared',
+            Item: {
+              pk: { S: `item#${String(i).padStart(3, '0')}` },
+              blob: { S: 'x'.repeat(500) },
+            },
+          }),
+        );
+      }
+      const scan = new ScanCommand({ TableName: 'shared' });
+      const [viaProcess, viaHttp] = await Promise.all([inProcess.send(scan), overHttp.send(scan)]);
+      expect(viaProcess.Count).toBe(200);
+      expect(viaProcess.Items).toEqual(viaHttp.Items);
+      for (const client of [inProcess, overHttp]) {
+        await expect(describeTable(client, 'no')).rejects.toMatchObject({
+          name: 'ValidationException',
+          message: 'TableName must be at least 3 characters long and at most 255 characters long',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+    } finally {
+      inProcess.destroy();
+      overHttp.destroy();
+      await local.close();
+    }
   });
 });

@@ -10,8 +10,7 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { startLocalDynamoDb, type LocalDynamoDbOptions } from '../../local/dynalite.ts';
-import { createDynamoDbClient, localEndpointConfig } from '../../adapters/aws-clients.ts';
+import { localDynamoDbClient, startLocalDynamoDb, type LocalDynamoDbOptions } from '../../local/dynalite.ts';
 import { DEFAULT_DISPATCH_TABLES } from '../../domain/dispatch/tables.ts';
 
 export interface LocalDynamoDbClients {
@@ -28,7 +27,7 @@ export async function connectLocalDynamoDb(
 ): Promise<LocalDynamoDbClients> {
   const server = await startLocalDynamoDb(options);
   const clients = Array.from({ length: count }, () =>
-    createDynamoDbClient(localEndpointConfig({ dynamodb: server.endpoint })),
+    localDynamoDbClient(server),
   );
   return {
     clients,
