@@ -24,6 +24,7 @@ import {
 import { summariseCells } from '../scenarios/cell-shift/summary.ts';
 import { cellCharts, queueCharts, tableCharts, type ScenarioCharts } from './render/report/figures.ts';
 import type { Deployment } from '../simulations/deployment.ts';
+import type { VariantRequest, VariantRun } from './variant-pool.ts';
 import { goalMet, type Outcome } from '../simulations/outcome.ts';
 
 export interface ScenarioOutcome {
@@ -53,6 +54,11 @@ export interface Scenario {
    * undefined for a scenario whose incident cannot be read from a file yet.
    */
   withIncident?(file: string): Scenario;
+  /**
+   * One variant of the built-in incident, its result as plain data: what a worker thread of
+   * `variant-pool.ts` runs (undefined for a scenario on an incident file, which runs here).
+   */
+  runVariant?(options: VariantOptions): Promise<unknown>;
 }
 
 export interface SimulateOptions {
@@ -61,6 +67,19 @@ export interface SimulateOptions {
   /** The deployment the game day rehearses (default: the repository's `selfheal.config.json`). */
   deployment?: Deployment;
   onSelfhealAlarm?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
+  /**
+   * Runs a variant elsewhere (`variant-pool.ts`: worker threads, side by side); without it, or on
+   * an incident file, the variants run here one after the other. Either way, the same results.
+   */
+  runVariant?: (request: Omit<VariantRequest, 'configFile'>) => Promise<VariantRun>;
+}
+
+export interface VariantOptions {
+  seed: number;
+  variant: string;
+  approve?: Approval;
+  deployment?: Deployment;
+  onAlarmEvent?: (event: CloudWatchAlarmEvent, atSeconds: number) => void;
 }
 
 interface ScenarioSpec<
@@ -94,26 +113,49 @@ function scenario<
   Incident = never,
 >(spec: ScenarioSpec<Variant, Result, Incident>, incident?: Incident): Scenario {
   const { readIncident } = spec;
+  const runVariant = ({ variant, onAlarmEvent, ...options }: VariantOptions): Promise<Result> => {
+    const known = spec.variants.find((v) => v === variant);
+    if (known === undefined) throw new Error(`${spec.name} has no variant "${variant}"`);
+    return spec.run({
+      ...options,
+      variant: known,
+      ...(incident === undefined ? {} : { incident }),
+      // Only the selfheal run's alarms are heard (the report marks them on its timeline).
+      ...(known === 'selfheal' && onAlarmEvent ? { onAlarmEvent } : {}),
+    });
+  };
   return {
     name: spec.name,
     summary: spec.summary,
     variants: spec.variants,
     asksApproval: spec.asksApproval ?? false,
     ...(readIncident ? { withIncident: (file: string) => scenario(spec, readIncident(file)) } : {}),
-    async simulate({ seed, approve, deployment, onSelfhealAlarm }) {
-      const results: Result[] = [];
-      for (const variant of spec.variants) {
-        const hears = variant === 'selfheal' && onSelfhealAlarm ? { onAlarmEvent: onSelfhealAlarm } : {};
-        results.push(
-          await spec.run({
-            seed,
-            variant,
-            ...(approve ? { approve } : {}),
-            ...(deployment ? { deployment } : {}),
-            ...(incident === undefined ? {} : { incident }),
-            ...hears,
-          }),
+    ...(incident === undefined ? { runVariant: (options: VariantOptions) => runVariant(options) } : {}),
+    async simulate({ seed, approve, deployment, onSelfhealAlarm, runVariant: elsewhere }) {
+      let results: Result[] = [];
+      if (elsewhere && incident === undefined) {
+        const runs = await Promise.all(
+          spec.variants.map((variant) =>
+            elsewhere({ scenario: spec.name, variant, seed, ...(approve ? { approve } : {}) }),
+          ),
         );
+        // Each result is what runVariant returned in the worker (structured-cloned data).
+        results = runs.map((run) => run.result as Result);
+        const selfhealRun = runs[spec.variants.findIndex((variant) => variant === 'selfheal')];
+        for (const { event, atSeconds } of selfhealRun?.alarms ?? []) onSelfhealAlarm?.(event, atSeconds);
+      } else {
+        for (const variant of spec.variants) {
+          const hears = variant === 'selfheal' && onSelfhealAlarm ? { onAlarmEvent: onSelfhealAlarm } : {};
+          results.push(
+            await runVariant({
+              seed,
+              variant,
+              ...(approve ? { approve } : {}),
+              ...(deployment ? { deployment } : {}),
+              ...hears,
+            }),
+          );
+        }
       }
       const [selfheal, ...baselines] = results as [Result, ...Result[]];
       return {

@@ -9,7 +9,11 @@ import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { EXIT, UsageError, type ExitCode } from '../exit-codes.ts';
-import { parseOptions, seedOption } from '../options.ts';
+import { availableParallelism } from 'node:os';
+import { integerOption, parseOptions, seedOption } from '../options.ts';
+import { VariantPool, type VariantRequest, type VariantRun } from '../variant-pool.ts';
+import { runVariantRequest } from '../variant-run.ts';
+import { buildHandlerBundles } from '../../packaging/handler-bundles.ts';
 import { COMMON_USAGE } from '../usage.ts';
 import { localOnlyUsage, statelessLocalOnly, TARGET_OPTIONS } from '../target.ts';
 import type { Command } from '../command.ts';
@@ -26,9 +30,16 @@ import {
 } from '../../simulations/deployment.ts';
 
 const NAMES = SCENARIOS.map((s) => s.name);
+/**
+ * Variants at once by default: with all, one a core; for one scenario, one (a worker takes about
+ * half a second to load the code, more than one scenario's few variants gain by it).
+ */
+const CORES = availableParallelism();
+/** A bound on worker threads (each holds its own dynalite and engine). */
+const MAX_JOBS = 64;
 
 const USAGE = `Usage: selfheal simulate <scenario|all> [--seed N] [--json] [--approve auto|manual] [--report FILE]
-                         [--config FILE] [--incident FILE]
+                         [--config FILE] [--incident FILE] [--jobs N]
 
 Runs a simulated incident on the local engine: with selfheal, then with each baseline on the same
 seed, and prints a timeline and the variants side by side. selfheal runs as the config deploys it:
@@ -37,7 +48,7 @@ and applies its guardrails (the scenario's runbook is first switched live, as an
 
 Scenarios:
 ${SCENARIOS.map((s) => `  ${s.name.padEnd(25)}  ${s.summary}`).join('\n')}
-  ${'all'.padEnd(25)}  every scenario above, one after the other
+  ${'all'.padEnd(25)}  every scenario above
 
 Options:
   --seed N       seed of the workload's noise, 0 to 4294967295 (default 1); the same seed gives
@@ -55,6 +66,9 @@ Options:
                  sqs-backpressure/incident.json, cell-shift/incident.json or fleet-slowdown.json
                  (the table, queue and mapping, or fleet, and the workload); validated first, with
                  one line naming the field; its resources must be ones the config protects
+  --jobs N       variants simulated at once, in this thread and worker threads, 1 to ${MAX_JOBS}
+                 (default: with all, the machine's cores, ${CORES} here; else 1, one after the other
+                 in this thread). Each variant is its own world on the seed: the results are the same
 ${COMMON_USAGE}
 
 ${localOnlyUsage('simulate', 'the local engine on a simulated world', false)}
@@ -75,6 +89,7 @@ export const simulateCommand: Command = {
       report: { type: 'string' },
       config: { type: 'string' },
       incident: { type: 'string' },
+      jobs: { type: 'string' },
     });
     const [scenario, ...extra] = positionals;
     if (!scenario) throw new UsageError(`simulate needs a scenario: ${NAMES.join(', ')}, or all`);
@@ -96,23 +111,30 @@ export const simulateCommand: Command = {
     const configFile = values.config ?? process.env.SELFHEAL_CONFIG;
     const deployment = configFile === undefined ? undefined : deploymentFrom(configFile);
     if (values.incident !== undefined) chosen = [withIncidentFile(scenario, chosen, values.incident)];
+    const jobs = integerOption('jobs', values.jobs, chosen.length > 1 ? CORES : 1, { min: 1, max: MAX_JOBS });
 
-    const printed: string[] = [];
-    const summaries: object[] = [];
-    const sections: ReportSection[] = [];
-    let healed = true;
-    for (const [index, each] of chosen.entries()) {
-      if (chosen.length > 1) console.error(`simulating ${each.name} (${index + 1} of ${chosen.length})`);
+    const simulated = await simulateAll(chosen, jobs, (each, runVariant) => {
       const alarms: AlarmTransition[] = [];
-      const outcome = await mismatchAsUsage(configFile, () =>
+      const outcome = mismatchAsUsage(configFile, () =>
         each.simulate({
           seed,
           ...(approve && each.asksApproval ? { approve } : {}),
           ...(deployment ? { deployment } : {}),
           onSelfhealAlarm: (event, atSeconds) =>
             alarms.push({ atSeconds, alarmName: event.detail.alarmName, state: event.detail.state.value }),
+          ...(runVariant
+            ? { runVariant: (request) => runVariant({ ...request, ...(configFile ? { configFile } : {}) }) }
+            : {}),
         }),
       );
+      return outcome.then((done) => ({ each, alarms, outcome: done }));
+    });
+
+    const printed: string[] = [];
+    const summaries: object[] = [];
+    const sections: ReportSection[] = [];
+    let healed = true;
+    for (const { each, alarms, outcome } of simulated) {
       healed &&= outcome.goalMet;
       summaries.push(outcome.summary);
       if (!values.json) printed.push(outcome.report(alarms));
@@ -150,6 +172,45 @@ function withIncidentFile(name: string, chosen: readonly Scenario[], file: strin
   }
 }
 
+/**
+ * Runs `simulate` for every chosen scenario, results in the order chosen. With one job, one after
+ * the other in this thread; with more, all at once, every variant sent to a pool of that many
+ * worker threads (closed at the end, whatever happened).
+ */
+async function simulateAll<T>(
+  chosen: readonly Scenario[],
+  jobs: number,
+  simulate: (scenario: Scenario, runVariant?: (request: VariantRequest) => Promise<VariantRun>) => Promise<T>,
+): Promise<T[]> {
+  const started = (each: Scenario, index: number): void => {
+    if (chosen.length > 1) console.error(`simulating ${each.name} (${index + 1} of ${chosen.length})`);
+  };
+  if (jobs === 1) {
+    const done: T[] = [];
+    for (const [index, each] of chosen.entries()) {
+      started(each, index);
+      done.push(await simulate(each));
+    }
+    return done;
+  }
+  // Up to date before any worker loads them: workers never build the bundles side by side.
+  buildHandlerBundles();
+  // This thread takes variants too: it has the code loaded already.
+  const pool = new VariantPool(jobs, { inThread: runVariantRequest });
+  try {
+    const running = chosen.map((each, index) => {
+      started(each, index);
+      return simulate(each, (request) => pool.run(request));
+    });
+    const settled = await Promise.allSettled(running);
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+  } finally {
+    await pool.close();
+  }
+}
+
 /** A config synth would refuse is refused here too, with the same message. */
 function deploymentFrom(file: string): Deployment {
   try {
@@ -165,7 +226,11 @@ async function mismatchAsUsage<T>(file: string | undefined, run: () => Promise<T
   try {
     return await run();
   } catch (error) {
-    if (error instanceof DeploymentMismatchError) {
+    // From a worker thread it comes back by name (cli/variant-pool.ts).
+    if (
+      error instanceof DeploymentMismatchError ||
+      (error instanceof Error && error.name === 'DeploymentMismatchError')
+    ) {
       throw new UsageError(`${file ?? EXAMPLE_CONFIG_FILE}: ${error.message}`);
     }
     throw error;

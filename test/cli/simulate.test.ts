@@ -218,6 +218,8 @@ describe('selfheal simulate', () => {
     [['simulate', 'hot-shard', '--report'], /argument missing/],
     [['simulate', 'all', 'hot-shard'], /unexpected argument "hot-shard"/],
     [['simulate', 'all', '--seed', 'x'], /--seed must be a whole number/],
+    [['simulate', 'hot-shard', '--jobs', '0'], /--jobs must be a whole number from 1 to 64, got "0"/],
+    [['simulate', 'all', '--jobs', 'many'], /--jobs must be a whole number from 1 to 64, got "many"/],
   ])('rejects %j with a usage error (exit 2) and runs nothing', async (argv, message) => {
     const { out, err } = capture();
     expect(await main(argv)).toBe(EXIT.usage);
