@@ -130,6 +130,8 @@ interface Run {
   readonly ended: AbortController;
   /** Ends the library's run of the definition. */
   abortLibrary(): void;
+  /** The last state payload written as JSON, and the object it was written from. */
+  lastPayload?: { value: object; text: string };
 }
 
 export class LocalEngine {
@@ -613,7 +615,7 @@ export class LocalEngine {
       // After the terminal event (a timeout, a quota) the library's run-ahead events never happened.
       if (run.history.closed) break;
       // A state's input or output is written as JSON once: its size is checked, then it is kept.
-      const payload = statePayload(event);
+      const payload = statePayload(event, run);
       const oversized = oversizedPayload(event, payload, this.#quotas.maxPayloadBytes);
       if (oversized) {
         // A state's input or output over the quota ends the execution at that transition; no
@@ -689,11 +691,21 @@ function openStateInput(events: readonly HistoryEvent[], stateName: string): Jso
   return undefined;
 }
 
-/** A state's input (entered) or output (exited) as JSON text; undefined for other events. */
-function statePayload(event: LibraryEvent): string | undefined {
-  if (event.type === 'StateEntered') return json(event.state.input);
-  if (event.type === 'StateExited') return json(event.state.output);
-  return undefined;
+/**
+ * A state's input (entered) or output (exited) as JSON text; undefined for other events. A state
+ * enters with the very object the one before it left with (the library passes it on, never
+ * changing it: each state's paths make new values), so that text is written once, not twice.
+ */
+function statePayload(event: LibraryEvent, run: Run): string | undefined {
+  let value: unknown;
+  if (event.type === 'StateEntered') value = event.state.input;
+  else if (event.type === 'StateExited') value = event.state.output;
+  else return undefined;
+  const last = run.lastPayload;
+  if (last && typeof value === 'object' && value !== null && last.value === value) return last.text;
+  const text = json(value);
+  run.lastPayload = typeof value === 'object' && value !== null ? { value, text } : undefined;
+  return text;
 }
 
 /** AWS's cause if a state enters or leaves with more than the payload quota, else undefined. */

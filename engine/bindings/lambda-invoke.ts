@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { functionNameOf, lambdaArn } from '../arns.ts';
-import { toJson, type JsonValue, isJsonObject } from '../../core/json.ts';
+import { viaJson, type JsonValue, isJsonObject } from '../../core/json.ts';
 import { TaskError } from './task-error.ts';
 import type { InvocationContext } from './binding.ts';
 import type { LambdaEnvironments } from '../lambda-environments.ts';
@@ -76,7 +76,7 @@ export function invokeLocalFunction(functions: LambdaFunctionTable, environments
       throw new TaskError('Lambda.ResourceNotFoundException', `Function not found: ${lambdaArn(name)}`);
     }
     // The payload crosses a JSON boundary both ways, exactly as it does in AWS.
-    const event = toJson(parameters.Payload ?? {});
+    const event = viaJson(parameters.Payload ?? {});
     let result: unknown;
     try {
       result = await environments.invoke(name, context.signal, () => handler(event, contextFor(name)));
@@ -85,7 +85,7 @@ export function invokeLocalFunction(functions: LambdaFunctionTable, environments
     }
     return {
       ExecutedVersion: '$LATEST',
-      Payload: toJson(result),
+      Payload: viaJson(result),
       SdkHttpMetadata: { HttpStatusCode: 200 },
       StatusCode: 200,
     };

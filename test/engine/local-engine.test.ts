@@ -44,6 +44,26 @@ describe('the local engine', () => {
     });
   });
 
+  it('carries a Lambda result as Node’s runtime writes it: JSON.stringify with no replacer', async () => {
+    const engine = new LocalEngine({
+      functions: functionTable({
+        odd: async () => ({
+          at: new Date(Date.UTC(2026, 0, 1)),
+          bytes: new Uint8Array([1, 2]),
+          gone: undefined,
+          kept: [undefined, 1],
+        }),
+      }),
+    });
+    engine.register('odd', { StartAt: 'Odd', States: { Odd: { ...invoke('odd', undefined) } } });
+    const run = await engine.run('odd', {});
+    expect(run.output).toEqual({
+      at: '2026-01-01T00:00:00.000Z',
+      bytes: { 0: 1, 1: 2 },
+      kept: [null, 1],
+    });
+  });
+
   it('gives $$.Execution.StartTime the virtual start, in Map iterations too, as AWS gives the execution’s start', async () => {
     // aws-local-stepfunctions 3.0.0 put the wall clock there; patches/ makes it keep the engine's.
     const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
