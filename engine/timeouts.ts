@@ -5,7 +5,7 @@
  * but may take a minute of real time). So the library runs a copy of the definition whose timeouts
  * it can never reach, and the engine enforces the real ones on the VirtualClock.
  */
-import { JSONPath } from 'jsonpath-plus';
+import { queryJsonPath } from './json-path.ts';
 import { allStates, type AslDefinition, type AslState } from './asl.ts';
 import type { JsonValue } from '../core/json.ts';
 
@@ -49,7 +49,7 @@ export function taskTimeoutSeconds(
   if (state.TimeoutSecondsPath === undefined) return undefined;
   const input = stateInput();
   if (input === undefined) return undefined;
-  const value: unknown = JSONPath({ path: state.TimeoutSecondsPath, json: input as object, wrap: false });
+  const value: unknown = queryJsonPath(state.TimeoutSecondsPath, input);
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
 }
 

@@ -2,17 +2,13 @@
  * How long, in virtual seconds, a Wait state or a retry pause lasts: computed from the definition
  * the same way Step Functions does, so the simulated world sees the runbook's real timing.
  */
-import { JSONPath } from 'jsonpath-plus';
+import { queryJsonPath as query } from './json-path.ts';
 import type { AslState } from './asl.ts';
 import type { JsonValue } from '../core/json.ts';
 import type { Random } from '../core/random.ts';
 
 type WaitState = Extract<AslState, { Type: 'Wait' }>;
 type Retrier = NonNullable<Extract<AslState, { Type: 'Task' }>['Retry']>[number];
-
-function query(path: string, input: JsonValue): unknown {
-  return JSONPath({ path, json: input as object, wrap: false });
-}
 
 /** `input` is the state's raw input: InputPath applies first, as for any state. */
 export function waitSeconds(state: WaitState, input: JsonValue, nowMs: number): number {
