@@ -457,10 +457,11 @@ export class LocalEngine {
         if (run.ending) throw new TaskError('States.Runtime', `${run.record.executionArn} has ended`);
         try {
           // After Parameters, an input over the payload quota fails the Task before it is scheduled.
-          if (payloadBytes(JSON.stringify(parameters)) > this.#quotas.maxPayloadBytes) {
+          const parametersJson = JSON.stringify(parameters);
+          if (payloadBytes(parametersJson) > this.#quotas.maxPayloadBytes) {
             throw new TaskError(DATA_LIMIT_ERROR, inputTooLargeCause(stateName));
           }
-          return await this.#attempt(run, stateName, state, binding, parameters);
+          return await this.#attempt(run, stateName, state, binding, parameters, parametersJson);
         } catch (error) {
           throw withAwsMatching(error, state);
         }
@@ -503,6 +504,7 @@ export class LocalEngine {
     state: AslState,
     binding: TaskBinding,
     parameters: JsonValue,
+    parametersJson: string,
   ): Promise<JsonValue> {
     const attempt = new AbortController();
     const endAttempt = (): void => attempt.abort(run.ended.signal.reason);
@@ -517,6 +519,7 @@ export class LocalEngine {
         tokens: this.tokens,
         signal: attempt.signal,
         maxPayloadBytes: this.#quotas.maxPayloadBytes,
+        parametersJson,
         waitForToken: (token) => this.#waitForToken(token, run.record, stateName, attempt.signal, deadlineMs),
       });
       if (deadlineMs === undefined) return await call;

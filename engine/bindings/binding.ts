@@ -22,6 +22,25 @@ export interface InvocationContext {
   signal: AbortSignal;
   /** The payload quota a task's result must keep to (UTF-8 bytes of its JSON). */
   maxPayloadBytes: number;
+  /** The Task's parameters as JSON text, as the engine wrote them to check their size. */
+  parametersJson: string;
+}
+
+/**
+ * JSON text a binding wrote for a result it built (a Lambda task's, around the payload text it
+ * had already), so the history need not write the same object again. Only for a fresh object the
+ * binding returns at once and nobody changes.
+ */
+const writtenJson = new WeakMap<object, string>();
+
+export function withJsonText<T extends object>(value: T, json: string): T {
+  writtenJson.set(value, json);
+  return value;
+}
+
+/** A result as JSON text: the binding's own, or written now. */
+export function jsonTextOf(value: JsonValue): string {
+  return (typeof value === 'object' && value !== null && writtenJson.get(value)) || JSON.stringify(value);
 }
 
 export interface TaskBinding {

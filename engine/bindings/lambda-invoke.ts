@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { functionNameOf, lambdaArn } from '../arns.ts';
-import { viaJson, type JsonValue, isJsonObject } from '../../core/json.ts';
+import { type JsonValue, isJsonObject } from '../../core/json.ts';
 import { TaskError } from './task-error.ts';
-import type { InvocationContext } from './binding.ts';
+import { withJsonText, type InvocationContext } from './binding.ts';
 import type { LambdaEnvironments } from '../lambda-environments.ts';
 
 /** The part of the Lambda context object handlers and Powertools read. */
@@ -65,7 +65,10 @@ function functionError(error: unknown): TaskError {
  * (engine/lambda-environments.ts; no time at all unless the engine is given durations).
  */
 export function invokeLocalFunction(functions: LambdaFunctionTable, environments: LambdaEnvironments) {
-  return async (parameters: JsonValue, context: Pick<InvocationContext, 'signal'>): Promise<JsonValue> => {
+  return async (
+    parameters: JsonValue,
+    context: Pick<InvocationContext, 'signal' | 'parametersJson'>,
+  ): Promise<JsonValue> => {
     if (!isJsonObject(parameters) || typeof parameters.FunctionName !== 'string') {
       throw new TaskError('States.Runtime', 'lambda:invoke needs a FunctionName string in Parameters');
     }
@@ -75,19 +78,26 @@ export function invokeLocalFunction(functions: LambdaFunctionTable, environments
       // What Lambda answers for a function that does not exist.
       throw new TaskError('Lambda.ResourceNotFoundException', `Function not found: ${lambdaArn(name)}`);
     }
-    // The payload crosses a JSON boundary both ways, exactly as it does in AWS.
-    const event = viaJson(parameters.Payload ?? {});
+    // The payload crosses a JSON boundary both ways, exactly as it does in AWS: the event is read
+    // back from the parameters' text (a copy the handler may change freely), the result is
+    // written as Node's runtime writes it (JSON.stringify, undefined as null).
+    const event = (JSON.parse(context.parametersJson) as { Payload?: JsonValue }).Payload ?? {};
     let result: unknown;
     try {
       result = await environments.invoke(name, context.signal, () => handler(event, contextFor(name)));
     } catch (error) {
       throw functionError(error);
     }
-    return {
+    const payload = (JSON.stringify(result) as string | undefined) ?? 'null';
+    const output = {
       ExecutedVersion: '$LATEST',
-      Payload: viaJson(result),
+      Payload: JSON.parse(payload) as JsonValue,
       SdkHttpMetadata: { HttpStatusCode: 200 },
       StatusCode: 200,
     };
+    return withJsonText(
+      output,
+      `{"ExecutedVersion":"$LATEST","Payload":${payload},"SdkHttpMetadata":{"HttpStatusCode":200},"StatusCode":200}`,
+    );
   };
 }

@@ -8,7 +8,7 @@ import type { ExecutionRecord, StartOptions } from '../executions.ts';
 import { isJsonObject, type JsonValue } from '../../core/json.ts';
 import { DATA_LIMIT_ERROR, payloadBytes, resultTooLargeCause } from '../quotas.ts';
 import type { TaskTokens } from '../task-tokens.ts';
-import type { InvocationContext, TaskBinding, TaskCallHook } from './binding.ts';
+import { jsonTextOf, type InvocationContext, type TaskBinding, type TaskCallHook } from './binding.ts';
 import { callSdkAction, dynamoDbService, type SdkService } from './aws-sdk.ts';
 import { invokeLocalFunction, type LambdaFunctionTable } from './lambda-invoke.ts';
 import type { LambdaEnvironments } from '../lambda-environments.ts';
@@ -142,7 +142,7 @@ function binding(
           resourceType,
           resource,
           region: LOCAL_REGION,
-          parameters: JSON.stringify(parameters),
+          parameters: context.parametersJson,
         },
       });
       history.record('TaskStarted', { taskStartedEventDetails: { resourceType, resource } });
@@ -158,7 +158,7 @@ function binding(
           output = await context.waitForToken(token);
           if (context.signal.aborted) return output;
         }
-        const json = JSON.stringify(output);
+        const json = jsonTextOf(output);
         // A result over the payload quota fails the task (AWS names the integration, e.g. 'lambda').
         if (payloadBytes(json) > context.maxPayloadBytes) {
           throw new TaskError(DATA_LIMIT_ERROR, resultTooLargeCause(resourceType));

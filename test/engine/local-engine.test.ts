@@ -42,6 +42,15 @@ describe('the local engine', () => {
       SdkHttpMetadata: { HttpStatusCode: 200 },
       StatusCode: 200,
     });
+    // The history has the parameters and the result as the JSON text Step Functions records.
+    const details = (type: string) => run.history.find((e) => e.type === type);
+    expect(details('TaskScheduled')?.taskScheduledEventDetails?.parameters).toBe(
+      JSON.stringify({
+        FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:double',
+        Payload: { value: 21 },
+      }),
+    );
+    expect(details('TaskSucceeded')?.taskSucceededEventDetails?.output).toBe(JSON.stringify(run.output));
   });
 
   it('carries a Lambda result as Node’s runtime writes it: JSON.stringify with no replacer', async () => {
