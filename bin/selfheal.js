@@ -17,5 +17,10 @@ process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 process.env.POWERTOOLS_SERVICE_NAME ??= 'selfheal';
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'selfheal';
 
+// V8's compiled code kept between runs (in the OS's temporary directory): the CLI loads a few
+// megabytes of modules and handler bundles every time, the same ones.
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
+
 const { main } = await import('../cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

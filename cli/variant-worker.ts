@@ -2,9 +2,13 @@
  * A worker thread of `variant-pool.ts`: runs the variants it is sent, one at a time
  * (`variant-run.ts`), and answers with the result or the error by name and message.
  */
+import { enableCompileCache } from 'node:module';
 import { parentPort } from 'node:worker_threads';
-import { runVariantRequest } from './variant-run.ts';
 import type { VariantRequest, WorkerAnswer } from './variant-pool.ts';
+
+// The code a worker loads is the code the command loaded already: V8's cache of it is there to use.
+enableCompileCache?.();
+const { runVariantRequest } = await import('./variant-run.ts');
 
 const port = parentPort;
 if (!port) throw new Error('cli/variant-worker.ts runs as a worker thread of cli/variant-pool.ts');
