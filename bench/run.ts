@@ -14,7 +14,7 @@
  * 6. storm: 1,000 incidents over 50 resources through the deployed path: incidents/s and the
  *    ledger's completeness (an absolute figure, not a ratio: it moves with the machine's load).
  *
- * All of it takes about 5 to 8 minutes on 2 cores; `--quick` (or the options) scale it down.
+ * All of it takes about a minute and a half on 2 cores; `--quick` (or the options) scale it down.
  */
 import './quiet-powertools.ts';
 import { mkdir } from 'node:fs/promises';
