@@ -26,9 +26,7 @@ export async function connectLocalDynamoDb(
   count = 1,
 ): Promise<LocalDynamoDbClients> {
   const server = await startLocalDynamoDb(options);
-  const clients = Array.from({ length: count }, () =>
-    localDynamoDbClient(server),
-  );
+  const clients = Array.from({ length: count }, () => localDynamoDbClient(server));
   return {
     clients,
     close: async () => {
