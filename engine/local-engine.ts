@@ -218,7 +218,8 @@ export class LocalEngine {
    */
   start(reference: string, input: JsonValue, options: StartOptions = {}): ExecutionHandle {
     const registered = this.#machine(reference);
-    const inputBytes = payloadBytes(writeInput(registered.name, input));
+    const inputJson = writeInput(registered.name, input);
+    const inputBytes = payloadBytes(inputJson);
     if (inputBytes > this.#quotas.maxPayloadBytes) {
       throw new ExecutionInputTooLargeError(registered.name, inputBytes, this.#quotas.maxPayloadBytes);
     }
@@ -259,6 +260,10 @@ export class LocalEngine {
       registered,
       ended: new AbortController(),
       abortLibrary: () => undefined,
+      // ExecutionStarted carries the input as given: its text is the one written above.
+      ...(typeof input === 'object' && input !== null
+        ? { lastPayload: { value: input, text: inputJson } }
+        : {}),
     };
     this.#runs.set(arn, run);
 
@@ -695,14 +700,19 @@ function openStateInput(events: readonly HistoryEvent[], stateName: string): Jso
 }
 
 /**
- * A state's input (entered) or output (exited) as JSON text; undefined for other events. A state
- * enters with the very object the one before it left with (the library passes it on, never
- * changing it: each state's paths make new values), so that text is written once, not twice.
+ * A state's input (entered) or output (exited), or the execution's input or output, as JSON text;
+ * undefined for other events. A state enters with the very object the one before it left with,
+ * and the execution ends with the last state's output (the library passes them on, never changing
+ * one: each state's paths make new values), so that text is written once, not twice; the
+ * execution's input was written when it started. (Written when recorded, not later: the payload
+ * quota needs each one's size.)
  */
 function statePayload(event: LibraryEvent, run: Run): string | undefined {
   let value: unknown;
   if (event.type === 'StateEntered') value = event.state.input;
   else if (event.type === 'StateExited') value = event.state.output;
+  else if (event.type === 'ExecutionStarted') value = event.input;
+  else if (event.type === 'ExecutionSucceeded') value = event.output;
   else return undefined;
   const last = run.lastPayload;
   if (last && typeof value === 'object' && value !== null && last.value === value) return last.text;
@@ -756,7 +766,7 @@ function recordEvent(
     case 'ExecutionStarted':
       history.record('ExecutionStarted', {
         executionStartedEventDetails: {
-          input: json(event.input),
+          input: payload ?? json(event.input),
           inputDetails: { truncated: false },
           roleArn,
         },
@@ -764,7 +774,10 @@ function recordEvent(
       return;
     case 'ExecutionSucceeded':
       history.record('ExecutionSucceeded', {
-        executionSucceededEventDetails: { output: json(event.output), outputDetails: { truncated: false } },
+        executionSucceededEventDetails: {
+          output: payload ?? json(event.output),
+          outputDetails: { truncated: false },
+        },
       });
       return;
     case 'ExecutionFailed': {
