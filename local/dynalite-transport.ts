@@ -26,18 +26,43 @@ export type SdkRequestHandler = Extract<
   { handle: unknown }
 >;
 
+export interface InProcessTransport {
+  /** For the SDK client's `requestHandler`. */
+  requestHandler: SdkRequestHandler;
+  /** dynalite is closing: a request from now on is refused, as a closed port refuses it. */
+  refuseNew(): void;
+  /** dynalite has closed: a request still unanswered is refused too (it never will be). */
+  close(): void;
+}
+
+/** What a request meets once dynalite is closed: what a client over HTTP meets at a closed port. */
+const refused = (): Error =>
+  Object.assign(new Error('connect ECONNREFUSED: the local dynalite is closed'), { code: 'ECONNREFUSED' });
+
 /** A request handler for an SDK client that answers through `listener` (dynalite's), in-process. */
-export function inProcessRequestHandler(listener: RequestListener): SdkRequestHandler {
+export function inProcessTransport(listener: RequestListener): InProcessTransport {
+  let closed = false;
+  const unanswered = new Set<(error: Error) => void>();
   const handler = {
     metadata: { handlerProtocol: 'http/1.1' },
     handle: (request: SdkRequest) =>
       new Promise<{ response: SdkResponse }>((resolve, reject) => {
+        if (closed) {
+          reject(refused());
+          return;
+        }
+        const refuse = (error: Error): void => reject(error);
+        unanswered.add(refuse);
         const incoming = new InProcessRequest(request);
-        const outgoing = new InProcessResponse((response) => resolve({ response }));
+        const outgoing = new InProcessResponse((response) => {
+          unanswered.delete(refuse);
+          resolve({ response });
+        });
         try {
           listener(incoming as never, outgoing as never);
           incoming.send(bodyBytes(request.body));
         } catch (error) {
+          unanswered.delete(refuse);
           reject(error instanceof Error ? error : new Error(String(error)));
         }
       }),
@@ -45,7 +70,17 @@ export function inProcessRequestHandler(listener: RequestListener): SdkRequestHa
     httpHandlerConfigs: () => ({}),
     destroy: () => undefined,
   };
-  return handler as unknown as SdkRequestHandler;
+  return {
+    requestHandler: handler as unknown as SdkRequestHandler,
+    refuseNew() {
+      closed = true;
+    },
+    close() {
+      closed = true;
+      for (const refuse of unanswered) refuse(refused());
+      unanswered.clear();
+    },
+  };
 }
 
 interface SdkResponse {

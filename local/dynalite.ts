@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbClient, localEndpointConfig } from '../adapters/aws-clients.ts';
-import { inProcessRequestHandler, type SdkRequestHandler } from './dynalite-transport.ts';
+import { inProcessTransport, type SdkRequestHandler } from './dynalite-transport.ts';
 
 export interface LocalDynamoDb {
   /** Where it listens, for a client in another process. */
@@ -51,13 +51,20 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
   const { port } = server.address() as AddressInfo;
   const [listener] = server.listeners('request') as RequestListener[];
   if (!listener) throw new Error('dynalite has no request handler');
+  const transport = inProcessTransport(listener);
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    requestHandler: inProcessRequestHandler(listener),
+    requestHandler: transport.requestHandler,
     close: () =>
       new Promise<void>((resolve) => {
+        // New requests are refused at once; those under way are answered as the store closes,
+        // and any still unanswered once it has closed are refused.
+        transport.refuseNew();
         server.closeAllConnections?.();
-        server.close(() => resolve());
+        server.close(() => {
+          transport.close();
+          resolve();
+        });
       }),
   };
 }

@@ -115,3 +115,17 @@ describe('dynalite reached in-process and over HTTP', () => {
     }
   });
 });
+
+describe('dynalite once closed', () => {
+  it('refuses a call in-process as a closed port refuses one over HTTP, and does not hang', async () => {
+    const local = await startLocalDynamoDb();
+    const inProcess = localDynamoDbClient(local);
+    try {
+      await create(inProcess, 'gone');
+      await local.close();
+      await expect(describeTable(inProcess, 'gone')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    } finally {
+      inProcess.destroy();
+    }
+  });
+});
