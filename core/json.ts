@@ -4,15 +4,6 @@ export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue
 export type JsonObject = { [key: string]: JsonValue };
 
 /**
- * A value as Lambda carries it (a function's event, its result): JSON.stringify as Node's runtime
- * calls it, with no replacer; undefined is null.
- */
-export function viaJson(value: unknown): JsonValue {
-  if (value === undefined) return null;
-  return JSON.parse(JSON.stringify(value)) as JsonValue;
-}
-
-/**
  * A value as it would arrive after crossing a JSON boundary where binary is base64 (an AWS SDK
  * response as Step Functions' SDK integrations return it).
  */

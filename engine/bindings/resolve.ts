@@ -147,8 +147,14 @@ function binding(
       });
       history.record('TaskStarted', { taskStartedEventDetails: { resourceType, resource } });
       try {
+        // A hook may hand the call other parameters or change its result: then nothing written
+        // before is trusted, the parameters and the result are written as they are now.
         let output = await (hook
-          ? hook(() => call(parameters, context), parameters, context)
+          ? hook(
+              () => call(parameters, { ...context, parametersJson: JSON.stringify(parameters) }),
+              parameters,
+              context,
+            )
           : call(parameters, context));
         if (context.signal.aborted) return output;
         if (token) {
@@ -158,7 +164,7 @@ function binding(
           output = await context.waitForToken(token);
           if (context.signal.aborted) return output;
         }
-        const json = jsonTextOf(output);
+        const json = hook ? JSON.stringify(output) : jsonTextOf(output);
         // A result over the payload quota fails the task (AWS names the integration, e.g. 'lambda').
         if (payloadBytes(json) > context.maxPayloadBytes) {
           throw new TaskError(DATA_LIMIT_ERROR, resultTooLargeCause(resourceType));
