@@ -64,6 +64,7 @@ export class VariantPool {
   readonly #running = new Map<Worker, Pending>();
   readonly #inThread: VariantPoolOptions['inThread'];
   #inThreadBusy = false;
+  #closed = false;
   #nextId = 0;
 
   /**
@@ -77,6 +78,7 @@ export class VariantPool {
   }
 
   run(request: VariantRequest): Promise<VariantRun> {
+    if (this.#closed) return Promise.reject(new Error('the variant pool is closed'));
     return new Promise((resolve, reject) => {
       const pending = { id: this.#nextId++, request, resolve, reject };
       // A selfheal run does the most (the engine, the runbook's tasks, the world beside them): it
@@ -88,8 +90,9 @@ export class VariantPool {
     });
   }
 
-  /** Ends every worker; requests still queued or running are refused. */
+  /** Ends every worker; requests still queued or running, or made after, are refused. */
   async close(): Promise<void> {
+    this.#closed = true;
     for (const pending of this.#queue.splice(0)) pending.reject(new Error('the variant pool is closed'));
     await Promise.all([...this.#workers].map((worker) => worker.terminate()));
     this.#workers.clear();

@@ -30,13 +30,13 @@ import {
 } from '../../simulations/deployment.ts';
 
 const NAMES = SCENARIOS.map((s) => s.name);
-/**
- * Variants at once by default: with all, one a core; for one scenario, one (a worker takes about
- * half a second to load the code, more than one scenario's few variants gain by it).
- */
-const CORES = availableParallelism();
 /** A bound on worker threads (each holds its own dynalite and engine). */
 const MAX_JOBS = 64;
+/**
+ * Variants at once by default: with all, one a core (within the bound); for one scenario, one (a
+ * worker takes about half a second to load the code, more than one scenario's few variants gain).
+ */
+const CORES = Math.min(availableParallelism(), MAX_JOBS);
 
 const USAGE = `Usage: selfheal simulate <scenario|all> [--seed N] [--json] [--approve auto|manual] [--report FILE]
                          [--config FILE] [--incident FILE] [--jobs N]

@@ -71,7 +71,12 @@ describe('variants side by side', () => {
     expect(order).toEqual(['a/selfheal', 'b/selfheal', 'a/none', 'b/none']);
   });
 
-  it('refuses a pool of no places', () => {
+  it('refuses a pool of no places, and a request once closed', async () => {
     expect(() => new VariantPool(0)).toThrow(RangeError);
+    const closed = new VariantPool(1);
+    await closed.close();
+    await expect(closed.run({ scenario: 'a', variant: 'none', seed: 1 })).rejects.toThrow(
+      'the variant pool is closed',
+    );
   });
 });

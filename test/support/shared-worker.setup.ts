@@ -6,6 +6,7 @@
  * - `mockClient(SomeClient)` (aws-sdk-client-mock) stubs `send` on the client class's prototype,
  *   for every instance in the process: a file that mocks at module level never restores it, and the
  *   next file's real client against dynalite would answer `undefined`.
+ * - Spies (`vi.spyOn`) a file left on a shared object (a logger, the console).
  * - Environment variables a file stubbed with `vi.stubEnv` and did not unstub.
  * - Fake timers a file left on.
  */
@@ -49,6 +50,7 @@ afterAll(() => {
     const send: unknown = Object.getOwnPropertyDescriptor(client.prototype, 'send')?.value;
     if (isRestorable(send)) send.restore();
   }
+  vi.restoreAllMocks();
   vi.unstubAllEnvs();
   vi.useRealTimers();
 });
