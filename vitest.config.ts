@@ -4,7 +4,7 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 /** Slow proofs (a key too big for one execution, ...) run in `npm run test:long`. */
 const EXCLUDE = ['test/long/**', '**/node_modules/**'];
 /** Test files that replace a module with vi.mock: they cannot share a module cache. */
-const MOCKS_MODULES = ['test/report/cli.test.ts'];
+export const MOCKS_MODULES = ['test/report/cli.test.ts'];
 
 /** What every test file runs with, in `npm test` and `npm run test:long` alike. */
 export const common = {
