@@ -71,7 +71,7 @@ export interface SimulateOptions {
    * Runs a variant elsewhere (`variant-pool.ts`: worker threads, side by side); without it, or on
    * an incident file, the variants run here one after the other. Either way, the same results.
    */
-  runVariant?: (request: Omit<VariantRequest, 'configFile'>) => Promise<VariantRun>;
+  runVariant?: (request: VariantRequest) => Promise<VariantRun>;
 }
 
 export interface VariantOptions {
@@ -130,13 +130,19 @@ function scenario<
     variants: spec.variants,
     asksApproval: spec.asksApproval ?? false,
     ...(readIncident ? { withIncident: (file: string) => scenario(spec, readIncident(file)) } : {}),
-    ...(incident === undefined ? { runVariant: (options: VariantOptions) => runVariant(options) } : {}),
+    ...(incident === undefined ? { runVariant } : {}),
     async simulate({ seed, approve, deployment, onSelfhealAlarm, runVariant: elsewhere }) {
       let results: Result[] = [];
       if (elsewhere && incident === undefined) {
         const runs = await Promise.all(
           spec.variants.map((variant) =>
-            elsewhere({ scenario: spec.name, variant, seed, ...(approve ? { approve } : {}) }),
+            elsewhere({
+              scenario: spec.name,
+              variant,
+              seed,
+              ...(approve ? { approve } : {}),
+              ...(deployment ? { deployment } : {}),
+            }),
           ),
         );
         // Each result is what runVariant returned in the worker (structured-cloned data).
@@ -145,14 +151,13 @@ function scenario<
         for (const { event, atSeconds } of selfhealRun?.alarms ?? []) onSelfhealAlarm?.(event, atSeconds);
       } else {
         for (const variant of spec.variants) {
-          const hears = variant === 'selfheal' && onSelfhealAlarm ? { onAlarmEvent: onSelfhealAlarm } : {};
           results.push(
             await runVariant({
               seed,
               variant,
               ...(approve ? { approve } : {}),
               ...(deployment ? { deployment } : {}),
-              ...hears,
+              ...(onSelfhealAlarm ? { onAlarmEvent: onSelfhealAlarm } : {}),
             }),
           );
         }

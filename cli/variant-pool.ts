@@ -8,6 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { CloudWatchAlarmEvent } from '../contracts/cloudwatch-alarm-event.ts';
 import type { Approval } from '../scenarios/cell-shift/run.ts';
+import type { Deployment } from '../simulations/deployment.ts';
 
 /** One variant of one scenario to run. */
 export interface VariantRequest {
@@ -15,8 +16,8 @@ export interface VariantRequest {
   variant: string;
   seed: number;
   approve?: Approval;
-  /** The deployment config file to rehearse (the repository's when absent), read in the worker. */
-  configFile?: string;
+  /** The deployment to rehearse (the repository's when absent): plain data, copied to the worker. */
+  deployment?: Deployment;
 }
 
 /** A variant's result, and the alarm events its run emitted (in order) with their virtual times. */

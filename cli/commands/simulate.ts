@@ -122,9 +122,7 @@ export const simulateCommand: Command = {
           ...(deployment ? { deployment } : {}),
           onSelfhealAlarm: (event, atSeconds) =>
             alarms.push({ atSeconds, alarmName: event.detail.alarmName, state: event.detail.state.value }),
-          ...(runVariant
-            ? { runVariant: (request) => runVariant({ ...request, ...(configFile ? { configFile } : {}) }) }
-            : {}),
+          ...(runVariant ? { runVariant } : {}),
         }),
       );
       return outcome.then((done) => ({ each, alarms, outcome: done }));
